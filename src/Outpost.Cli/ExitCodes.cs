@@ -1,0 +1,19 @@
+namespace Outpost.Cli;
+
+/// <summary>The process exit codes of <c>outpost</c>; scripts may rely on them.</summary>
+internal static class ExitCodes
+{
+    public const int Success = 0;
+
+    /// <summary>A failure that is not one of the named ones below.</summary>
+    public const int Failure = 1;
+
+    /// <summary>The command line could not be parsed or a flag value is invalid.</summary>
+    public const int Usage = 2;
+
+    /// <summary>The server could not start (port taken, database unreachable, no PostgreSQL).</summary>
+    public const int ServerStartFailed = 3;
+
+    /// <summary>A bug: an exception nobody expected.</summary>
+    public const int InternalError = 70;
+}

@@ -1,0 +1,67 @@
+using System.CommandLine;
+using Outpost.Server.Hosting;
+
+namespace Outpost.Cli.Server;
+
+/// <summary><c>outpost server</c>: runs the control plane until SIGINT or SIGTERM.</summary>
+internal static class ServerCommand
+{
+    public static Command Create()
+    {
+        var httpAddress = new Option<string?>("--http-address")
+        {
+            Description = "HTTP bind address of the server (env OUTPOST_HTTP_ADDRESS). Default 127.0.0.1:3000.",
+        };
+        var accessUrl = new Option<string?>("--access-url")
+        {
+            Description = "The URL that users and workspaces use to reach this server (env OUTPOST_ACCESS_URL).",
+        };
+        var postgresUrl = new Option<string?>("--postgres-url")
+        {
+            Description = "PostgreSQL connection URL or string; without it an embedded PostgreSQL is started (env OUTPOST_PG_CONNECTION_URL).",
+        };
+        var dataDir = new Option<string?>("--data-dir")
+        {
+            Description = "Directory for server state and the embedded PostgreSQL (env OUTPOST_DATA_DIR). Default: $XDG_STATE_HOME/outpost.",
+        };
+
+        var command = new Command("server", "Run the Outpost control plane.")
+        {
+            httpAddress, accessUrl, postgresUrl, dataDir,
+        };
+
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var env = new EnvironmentReader(Environment.GetEnvironmentVariable);
+            var raw = new ServerFlags
+            {
+                HttpAddress = result.GetValue(httpAddress) ?? env.Get("OUTPOST_HTTP_ADDRESS"),
+                AccessUrl = result.GetValue(accessUrl) ?? env.Get("OUTPOST_ACCESS_URL"),
+                PostgresUrl = result.GetValue(postgresUrl) ?? env.Get("OUTPOST_PG_CONNECTION_URL"),
+                DataDir = result.GetValue(dataDir) ?? env.Get("OUTPOST_DATA_DIR"),
+            };
+
+            var validation = ServerOptions.TryCreate(raw, env);
+            if (validation.Options is null)
+            {
+                foreach (var error in validation.Errors)
+                {
+                    await Console.Error.WriteLineAsync($"error: {error}").ConfigureAwait(false);
+                }
+
+                return ExitCodes.Usage;
+            }
+
+            var outcome = await OutpostServer.RunAsync(validation.Options, cancellationToken).ConfigureAwait(false);
+            if (outcome.Error is not null)
+            {
+                await Console.Error.WriteLineAsync($"error: {outcome.Error}").ConfigureAwait(false);
+                return ExitCodes.ServerStartFailed;
+            }
+
+            return ExitCodes.Success;
+        });
+
+        return command;
+    }
+}

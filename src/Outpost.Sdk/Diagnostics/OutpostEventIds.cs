@@ -1,0 +1,50 @@
+namespace Outpost.Sdk.Diagnostics;
+
+/// <summary>
+/// The log event ids of every Outpost process, in one place so that ids never collide and an
+/// operator can filter on a range. Each feature owns a block of 100 ids; a new feature takes the
+/// next free block and lists it in <c>docs/diagnostics.md</c>.
+/// </summary>
+/// <remarks>
+/// Ranges: 1000 server host, 1100 embedded PostgreSQL, 1200 migrations, 1300 HTTP and problem
+/// details, 1400 metrics, 2000 client telemetry, 3000 identity, 4000 templates and workspaces,
+/// 4100 provisioner jobs and queue, 4200 pubsub, 5000 workspace agent, 6000 CLI.
+/// </remarks>
+public static class OutpostEventIds
+{
+    /// <summary>First id of the server host block.</summary>
+    public const int ServerHost = 1000;
+
+    /// <summary>First id of the embedded PostgreSQL launcher block.</summary>
+    public const int EmbeddedPostgres = 1100;
+
+    /// <summary>First id of the schema migrations block.</summary>
+    public const int Migrations = 1200;
+
+    /// <summary>First id of the HTTP pipeline block.</summary>
+    public const int Http = 1300;
+
+    /// <summary>First id of the metrics exposition block.</summary>
+    public const int Metrics = 1400;
+
+    /// <summary>First id of the client telemetry block.</summary>
+    public const int Telemetry = 2000;
+
+    /// <summary>First id of the identity (users, sessions, tokens) block.</summary>
+    public const int Identity = 3000;
+
+    /// <summary>First id of the templates and workspaces block.</summary>
+    public const int Workspaces = 4000;
+
+    /// <summary>First id of the provisioner job queue block.</summary>
+    public const int Provisioner = 4100;
+
+    /// <summary>First id of the pubsub block.</summary>
+    public const int Pubsub = 4200;
+
+    /// <summary>First id of the workspace agent block.</summary>
+    public const int Agent = 5000;
+
+    /// <summary>First id of the command-line client block.</summary>
+    public const int Cli = 6000;
+}

@@ -1,0 +1,212 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using OpenTelemetry.Trace;
+using OpenTelemetry.Metrics;
+using Outpost.Sdk;
+using Outpost.Server.Database;
+using Outpost.Server.Deployment;
+using Outpost.Server.Diagnostics;
+using Outpost.Server.Health;
+
+namespace Outpost.Server.Hosting;
+
+/// <summary>The outcome of starting a server: a running instance, or the reason it could not start.</summary>
+internal sealed record ServerStart(RunningServer? Server, string? Error);
+
+/// <summary>The outcome of a whole server run; a null error means a clean shutdown.</summary>
+internal sealed record ServerOutcome(string? Error);
+
+/// <summary>Composes the control plane: database, migrations, HTTP host and diagnostics.</summary>
+internal static partial class OutpostServer
+{
+    /// <summary>Runs the server until the token is canceled or the process gets SIGINT/SIGTERM.</summary>
+    public static async Task<ServerOutcome> RunAsync(ServerOptions options, CancellationToken cancellationToken)
+    {
+        var start = await StartAsync(options, cancellationToken).ConfigureAwait(false);
+        if (start.Server is null)
+        {
+            return new ServerOutcome(start.Error);
+        }
+
+        await using (start.Server.ConfigureAwait(false))
+        {
+            await start.Server.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return new ServerOutcome(null);
+    }
+
+    public static async Task<ServerStart> StartAsync(ServerOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var bootstrapLoggers = LoggerFactory.Create(ServerLogging.Configure);
+        var logger = bootstrapLoggers.CreateLogger("Outpost.Server");
+        var resources = new List<IAsyncDisposable> { new DisposableFactory(bootstrapLoggers) };
+        try
+        {
+            var dataDirectoryError = PrepareDataDirectory(options.DataDirectory);
+            if (dataDirectoryError is not null)
+            {
+                return await FailAsync(resources, dataDirectoryError).ConfigureAwait(false);
+            }
+
+            var connectionString = options.PostgresConnectionString;
+            if (connectionString is null)
+            {
+                var embedded = await EmbeddedPostgres.StartAsync(options.DataDirectory, logger, cancellationToken).ConfigureAwait(false);
+                if (embedded.Instance is null)
+                {
+                    return await FailAsync(resources, embedded.Error!).ConfigureAwait(false);
+                }
+
+                resources.Add(embedded.Instance);
+                connectionString = embedded.Instance.ConnectionString;
+            }
+
+            var dataSource = new NpgsqlDataSourceBuilder(connectionString) { Name = "outpost" }
+                .UseLoggerFactory(bootstrapLoggers)
+                .Build();
+            resources.Add(dataSource);
+
+            var reachable = await DatabaseConnector.WaitUntilReachableAsync(
+                dataSource, options.DatabaseConnectTimeout, TimeProvider.System, logger, cancellationToken).ConfigureAwait(false);
+            if (reachable is not null)
+            {
+                return await FailAsync(resources, reachable).ConfigureAwait(false);
+            }
+
+            var migrated = await MigrationRunner.ApplyAsync(dataSource, logger, cancellationToken).ConfigureAwait(false);
+            if (migrated.Error is not null)
+            {
+                return await FailAsync(resources, migrated.Error).ConfigureAwait(false);
+            }
+
+            var deployment = await DeploymentInfo.LoadAsync(dataSource, cancellationToken).ConfigureAwait(false);
+            var app = BuildApplication(options, dataSource, deployment, resources);
+            try
+            {
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException e)
+            {
+                await app.DisposeAsync().ConfigureAwait(false);
+                return await FailAsync(resources, DescribeBindFailure(options.HttpEndpoint, e)).ConfigureAwait(false);
+            }
+
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            var baseAddress = new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "[::1]", StringComparison.Ordinal));
+            var accessUrl = options.AccessUrl ?? baseAddress;
+            Log.Listening(logger, baseAddress.ToString(), accessUrl.ToString(), BuildVersion.Version);
+            return new ServerStart(new RunningServer(app, baseAddress, accessUrl, resources), null);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return await FailAsync(resources, "start-up was interrupted").ConfigureAwait(false);
+        }
+    }
+
+    private static WebApplication BuildApplication(ServerOptions options, NpgsqlDataSource dataSource, DeploymentInfo deployment, List<IAsyncDisposable> resources)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            // Never the Development environment: clients must not see stack traces.
+            EnvironmentName = Environments.Production,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        ServerLogging.Configure(builder.Logging);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(options.HttpEndpoint));
+
+        builder.Services.AddSingleton(dataSource);
+        builder.Services.AddSingleton(deployment);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.Services.ConfigureHttpJsonOptions(json => OutpostJson.Apply(json.SerializerOptions));
+
+        var scraper = new PrometheusScraper();
+        builder.Services.AddSingleton(scraper);
+        resources.Add(new DisposableFactory(scraper));
+        ServerDiagnostics.EnsureInstruments();
+        var otlp = OtlpConfigured();
+        var meters = OpenTelemetry.Sdk.CreateMeterProviderBuilder()
+            .AddMeter(ServerDiagnostics.Name)
+            .AddMeter([.. ServerDiagnostics.FrameworkMeters])
+            .AddReader(scraper.Reader);
+        if (otlp)
+        {
+            meters.AddOtlpExporter();
+            resources.Add(new DisposableFactory(OpenTelemetry.Sdk.CreateTracerProviderBuilder()
+                .AddSource(ServerDiagnostics.Name, "Microsoft.AspNetCore", "Npgsql")
+                .AddOtlpExporter()
+                .Build()));
+        }
+
+        resources.Add(new DisposableFactory(meters.Build()));
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapOpenApi();
+        app.MapHealthEndpoints();
+        app.MapDeploymentEndpoints();
+        app.MapMetricsEndpoint();
+        return app;
+    }
+
+    private static bool OtlpConfigured() =>
+        !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"));
+
+    private static string? PrepareDataDirectory(string path)
+    {
+        try
+        {
+            Directory.CreateDirectory(path);
+            var probe = Path.Combine(path, $".write-probe-{Environment.ProcessId}");
+            File.WriteAllText(probe, string.Empty);
+            File.Delete(probe);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"the data directory {path} cannot be used: {e.Message}. Pass --data-dir (or OUTPOST_DATA_DIR) with a directory this user can read and write.";
+        }
+    }
+
+    private static string DescribeBindFailure(IPEndPoint endpoint, IOException e) =>
+        e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase)
+            ? $"cannot listen on {endpoint}: the address is already in use. Stop the other process or pass --http-address (or OUTPOST_HTTP_ADDRESS) with a free port."
+            : $"cannot listen on {endpoint}: {e.Message}";
+
+    private static async Task<ServerStart> FailAsync(List<IAsyncDisposable> resources, string error)
+    {
+        await DisposeAllAsync(resources).ConfigureAwait(false);
+        return new ServerStart(null, error);
+    }
+
+    internal static async Task DisposeAllAsync(List<IAsyncDisposable> resources)
+    {
+        for (var i = resources.Count - 1; i >= 0; i--)
+        {
+            await resources[i].DisposeAsync().ConfigureAwait(false);
+        }
+
+        resources.Clear();
+    }
+
+    private sealed class DisposableFactory(IDisposable inner) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            inner.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
+
+namespace Outpost.Server.Hosting;
+
+/// <summary>A started server; disposing it stops the host and then the database it owns.</summary>
+internal sealed class RunningServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly List<IAsyncDisposable> _resources;
+    private int _disposed;
+
+    public RunningServer(WebApplication app, Uri baseAddress, Uri accessUrl, List<IAsyncDisposable> resources)
+    {
+        _app = app;
+        _resources = resources;
+        BaseAddress = baseAddress;
+        AccessUrl = accessUrl;
+    }
+
+    /// <summary>The address the server is listening on, with a loopback host when bound to all interfaces.</summary>
+    public Uri BaseAddress { get; }
+
+    public Uri AccessUrl { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>Completes when SIGINT/SIGTERM arrives, the host is stopped, or the token is canceled.</summary>
+    public async Task WaitForShutdownAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Cancellation is the normal way a caller asks the server to stop.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            await _app.StopAsync(timeout.Token).ConfigureAwait(false);
+        }
+
+        await _app.DisposeAsync().ConfigureAwait(false);
+        await OutpostServer.DisposeAllAsync(_resources).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,191 @@
+using System.Net;
+using Npgsql;
+
+namespace Outpost.Server.Hosting;
+
+/// <summary>The validated configuration of one server process.</summary>
+internal sealed record ServerOptions
+{
+    public const string DefaultHttpAddress = "127.0.0.1:3000";
+
+    public required IPEndPoint HttpEndpoint { get; init; }
+
+    /// <summary>The URL users and agents reach the server at; null means "derive from the bound address".</summary>
+    public Uri? AccessUrl { get; init; }
+
+    /// <summary>An Npgsql connection string for an external database, or null for the embedded one.</summary>
+    public string? PostgresConnectionString { get; init; }
+
+    public required string DataDirectory { get; init; }
+
+    /// <summary>How long to keep retrying an unreachable database at start before giving up.</summary>
+    public TimeSpan DatabaseConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Validates every flag at once, so the user sees all mistakes in one run.</summary>
+    public static (ServerOptions? Options, IReadOnlyList<string> Errors) TryCreate(ServerFlags flags, EnvironmentReader env)
+    {
+        ArgumentNullException.ThrowIfNull(flags);
+        ArgumentNullException.ThrowIfNull(env);
+        var errors = new List<string>();
+
+        var address = flags.HttpAddress ?? DefaultHttpAddress;
+        if (!TryParseEndpoint(address, out var endpoint))
+        {
+            errors.Add($"--http-address \"{address}\" is not a valid address; use host:port, for example 127.0.0.1:3000 or 0.0.0.0:3000");
+        }
+
+        Uri? accessUrl = null;
+        if (flags.AccessUrl is not null
+            && (!Uri.TryCreate(flags.AccessUrl, UriKind.Absolute, out accessUrl) || (accessUrl.Scheme != Uri.UriSchemeHttp && accessUrl.Scheme != Uri.UriSchemeHttps)))
+        {
+            errors.Add($"--access-url \"{flags.AccessUrl}\" must be an absolute http:// or https:// URL");
+            accessUrl = null;
+        }
+
+        string? connectionString = null;
+        if (flags.PostgresUrl is not null)
+        {
+            var converted = PostgresUrl.ToConnectionString(flags.PostgresUrl);
+            if (converted.Error is not null)
+            {
+                errors.Add($"--postgres-url: {converted.Error}");
+            }
+
+            connectionString = converted.ConnectionString;
+        }
+
+        var dataDir = flags.DataDir ?? DefaultDataDirectory(env);
+        if (dataDir is null)
+        {
+            errors.Add("--data-dir is required: neither XDG_STATE_HOME nor HOME is set");
+        }
+
+        if (errors.Count > 0 || endpoint is null || dataDir is null)
+        {
+            return (null, errors);
+        }
+
+        return (new ServerOptions
+        {
+            HttpEndpoint = endpoint,
+            AccessUrl = accessUrl,
+            PostgresConnectionString = connectionString,
+            DataDirectory = Path.GetFullPath(dataDir),
+        }, errors);
+    }
+
+    internal static string? DefaultDataDirectory(EnvironmentReader env)
+    {
+        var stateHome = env.Get("XDG_STATE_HOME");
+        if (stateHome is not null && Path.IsPathRooted(stateHome))
+        {
+            return Path.Combine(stateHome, "outpost");
+        }
+
+        var home = env.Get("HOME");
+        return home is null ? null : Path.Combine(home, ".local", "state", "outpost");
+    }
+
+    internal static bool TryParseEndpoint(string value, out IPEndPoint? endpoint)
+    {
+        endpoint = null;
+        var colon = value.LastIndexOf(':');
+        if (colon < 0 || !int.TryParse(value.AsSpan(colon + 1), out var port) || port is < 0 or > 65535)
+        {
+            return false;
+        }
+
+        var host = value[..colon].Trim('[', ']');
+        IPAddress? ip;
+        if (host.Length == 0)
+        {
+            ip = IPAddress.Any;
+        }
+        else if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            ip = IPAddress.Loopback;
+        }
+        else if (!IPAddress.TryParse(host, out ip))
+        {
+            return false;
+        }
+
+        endpoint = new IPEndPoint(ip, port);
+        return true;
+    }
+}
+
+/// <summary>Turns a <c>postgres://</c> URL (or an Npgsql key=value string) into a connection string.</summary>
+internal static class PostgresUrl
+{
+    public static (string? ConnectionString, string? Error) ToConnectionString(string value)
+    {
+        if (!value.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase)
+            && !value.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase))
+        {
+            try
+            {
+                return (new NpgsqlConnectionStringBuilder(value).ConnectionString, null);
+            }
+            catch (ArgumentException e)
+            {
+                return (null, $"not a postgres:// URL nor a valid connection string ({e.Message})");
+            }
+        }
+
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
+        {
+            return (null, "the URL could not be parsed; expected postgres://user:password@host:port/database");
+        }
+
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = uri.Host,
+            Port = uri.IsDefaultPort || uri.Port <= 0 ? 5432 : uri.Port,
+            Database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/')) is { Length: > 0 } db ? db : "postgres",
+        };
+        if (uri.UserInfo.Length > 0)
+        {
+            var parts = uri.UserInfo.Split(':', 2);
+            builder.Username = Uri.UnescapeDataString(parts[0]);
+            if (parts.Length == 2)
+            {
+                builder.Password = Uri.UnescapeDataString(parts[1]);
+            }
+        }
+
+        foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var kv = pair.Split('=', 2);
+            var key = Uri.UnescapeDataString(kv[0]);
+            var val = kv.Length == 2 ? Uri.UnescapeDataString(kv[1]) : string.Empty;
+            try
+            {
+                builder[key switch
+                {
+                    "sslmode" => "SSL Mode",
+                    "connect_timeout" => "Timeout",
+                    "application_name" => "Application Name",
+                    _ => key,
+                }] = key == "sslmode" ? NormalizeSslMode(val) : val;
+            }
+            catch (ArgumentException)
+            {
+                return (null, $"the URL parameter \"{key}\" is not supported");
+            }
+        }
+
+        return (builder.ConnectionString, null);
+    }
+
+    private static string NormalizeSslMode(string value) => value.ToLowerInvariant() switch
+    {
+        "disable" => "Disable",
+        "allow" => "Allow",
+        "prefer" => "Prefer",
+        "require" => "Require",
+        "verify-ca" => "VerifyCA",
+        "verify-full" => "VerifyFull",
+        _ => value,
+    };
+}
