@@ -158,6 +158,7 @@ internal static partial class OutpostServer
         app.MapHealthEndpoints();
         app.MapDeploymentEndpoints();
         app.MapMetricsEndpoint();
+        options.ConfigureApplication?.Invoke(app);
         return app;
     }
 

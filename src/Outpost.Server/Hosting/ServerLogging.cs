@@ -14,6 +14,9 @@ internal static class ServerLogging
         logging.AddFilter("Microsoft", LogLevel.Warning);
         logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
         logging.AddFilter("Npgsql", LogLevel.Warning);
+        // The host logs a failed start with its stack trace; the server reports the cause itself,
+        // as one actionable line, so that entry would only repeat it with a trace attached.
+        logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         logging.AddJsonConsole(options =>
         {
             options.UseUtcTimestamp = true;

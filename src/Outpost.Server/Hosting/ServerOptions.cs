@@ -21,6 +21,9 @@ internal sealed record ServerOptions
     /// <summary>How long to keep retrying an unreachable database at start before giving up.</summary>
     public TimeSpan DatabaseConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Extra endpoints mapped after the server's own; tests use it to provoke failures.</summary>
+    internal Action<Microsoft.AspNetCore.Builder.WebApplication>? ConfigureApplication { get; init; }
+
     /// <summary>Validates every flag at once, so the user sees all mistakes in one run.</summary>
     public static (ServerOptions? Options, IReadOnlyList<string> Errors) TryCreate(ServerFlags flags, EnvironmentReader env)
     {

@@ -1,0 +1,50 @@
+using System.Net;
+using Outpost.Server.Hosting;
+
+namespace Outpost.Testing;
+
+/// <summary>The real server on 127.0.0.1:0 against a fresh database, one per test class.</summary>
+public class ServerFixture : IAsyncLifetime
+{
+    private RunningServer? _server;
+    private string? _dataDirectory;
+
+    internal RunningServer Server => _server ?? throw new InvalidOperationException("The fixture is not initialized.");
+
+    public HttpClient Client { get; private set; } = new();
+
+    public Uri BaseAddress => Server.BaseAddress;
+
+    public string ConnectionString { get; private set; } = string.Empty;
+
+    public async Task InitializeAsync()
+    {
+        ConnectionString = await TestPostgres.CreateDatabaseAsync(GetType().Name).WithTimeout();
+        _dataDirectory = Directory.CreateTempSubdirectory("outpost-test-server-").FullName;
+        var start = await OutpostServer.StartAsync(CreateOptions(ConnectionString, _dataDirectory), TestTimeouts.Token()).WithTimeout();
+        _server = start.Server ?? throw new InvalidOperationException($"The test server did not start: {start.Error}");
+        Client = new HttpClient { BaseAddress = _server.BaseAddress, Timeout = TestTimeouts.Default };
+    }
+
+    internal static ServerOptions CreateOptions(string connectionString, string dataDirectory) => new()
+    {
+        HttpEndpoint = new IPEndPoint(IPAddress.Loopback, 0),
+        PostgresConnectionString = connectionString,
+        DataDirectory = dataDirectory,
+        DatabaseConnectTimeout = TimeSpan.FromSeconds(10),
+    };
+
+    public async Task DisposeAsync()
+    {
+        Client.Dispose();
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+
+        if (_dataDirectory is not null)
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+    }
+}
