@@ -1,0 +1,274 @@
+using System.Collections.ObjectModel;
+using Microsoft.Extensions.Logging;
+
+namespace Outpost.Telemetry;
+
+/// <summary>The outcome of <see cref="TelemetryService.FlushAsync"/>; <c>Ok</c> only when every sink flushed.</summary>
+internal sealed record TelemetryFlushResult(bool Ok, IReadOnlyList<SinkFlushResult> Sinks);
+
+internal sealed record SinkFlushResult(string Name, bool Ok);
+
+/// <summary>
+/// The reporter behind every client-side event (spec §2). Owns the session context, the
+/// per-process sequence and the level; hands every event to its sinks and isolates their failures.
+/// </summary>
+internal sealed partial class TelemetryService : ITelemetryReporter, IAsyncDisposable
+{
+    private static readonly IReadOnlyDictionary<string, string> NoProperties = ReadOnlyDictionary<string, string>.Empty;
+    private static readonly IReadOnlyDictionary<string, double> NoMeasurements = ReadOnlyDictionary<string, double>.Empty;
+
+    private readonly ITelemetrySink[] _sinks;
+    private readonly TelemetryContext _session;
+    private volatile TelemetryContext _context;
+    private volatile TelemetryLevel _level;
+    private long _sequence = -1;
+    private int _disposed;
+
+    public TelemetryService(
+        TelemetryContext session,
+        IEnumerable<ITelemetrySink> sinks,
+        TelemetryLevel level,
+        TimeProvider timeProvider,
+        ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(sinks);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(logger);
+        _session = session with { DeploymentUrl = "" };
+        _context = _session;
+        _sinks = [.. sinks];
+        _level = level;
+        Time = timeProvider;
+        Logger = logger;
+    }
+
+    public TelemetryLevel Level => _level;
+
+    internal TimeProvider Time { get; }
+
+    internal ILogger Logger { get; }
+
+    /// <summary>Turning telemetry off flushes what is buffered (spec §2.8); traces already running still finish.</summary>
+    public void SetLevel(TelemetryLevel level)
+    {
+        var previous = _level;
+        _level = level;
+        if (previous != TelemetryLevel.Off && level == TelemetryLevel.Off)
+        {
+            _ = FlushAsync(CancellationToken.None);
+        }
+    }
+
+    public void SetDeploymentUrl(string? deploymentUrl)
+    {
+        _context = _session with { DeploymentUrl = Redaction.TelemetryRedactor.RedactText(deploymentUrl ?? "") };
+    }
+
+    /// <summary>The context the next emitted event will carry.</summary>
+    public TelemetryContext GetContext() => _context;
+
+    public void Log(string eventName, TelemetryProperties? properties = null, TelemetryMeasurements? measurements = null)
+    {
+        if (_level == TelemetryLevel.Off)
+        {
+            return;
+        }
+
+        EmitCopy(eventName, properties, measurements, traceId: null, parentEventId: null, error: null);
+    }
+
+    public void LogError(string eventName, object? error, TelemetryProperties? properties = null, TelemetryMeasurements? measurements = null)
+    {
+        if (_level == TelemetryLevel.Off)
+        {
+            return;
+        }
+
+        EmitCopy(eventName, properties, measurements, traceId: null, parentEventId: null, error: error ?? TelemetryError.From(null));
+    }
+
+    public T Trace<T>(string eventName, Func<ITelemetrySpan, T> body, TelemetryProperties? properties = null, TelemetryMeasurements? measurements = null)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (_level == TelemetryLevel.Off)
+        {
+            return body(NoopTelemetrySpan.Instance);
+        }
+
+        return SpanRunner.Run(StartRoot(eventName, properties, measurements), body);
+    }
+
+    public void Trace(string eventName, Action<ITelemetrySpan> body, TelemetryProperties? properties = null, TelemetryMeasurements? measurements = null)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (_level == TelemetryLevel.Off)
+        {
+            body(NoopTelemetrySpan.Instance);
+            return;
+        }
+
+        SpanRunner.Run(StartRoot(eventName, properties, measurements), body);
+    }
+
+    public Task<T> TraceAsync<T>(string eventName, Func<ITelemetrySpan, CancellationToken, Task<T>> body, TelemetryProperties? properties = null, TelemetryMeasurements? measurements = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (_level == TelemetryLevel.Off)
+        {
+            return body(NoopTelemetrySpan.Instance, cancellationToken);
+        }
+
+        return SpanRunner.RunAsync(StartRoot(eventName, properties, measurements), body, cancellationToken);
+    }
+
+    public Task TraceAsync(string eventName, Func<ITelemetrySpan, CancellationToken, Task> body, TelemetryProperties? properties = null, TelemetryMeasurements? measurements = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (_level == TelemetryLevel.Off)
+        {
+            return body(NoopTelemetrySpan.Instance, cancellationToken);
+        }
+
+        return SpanRunner.RunAsync(StartRoot(eventName, properties, measurements), body, cancellationToken);
+    }
+
+    /// <summary>Flushes every sink; never throws (spec §2.3).</summary>
+    public async Task<TelemetryFlushResult> FlushAsync(CancellationToken cancellationToken)
+    {
+        var results = new List<SinkFlushResult>(_sinks.Length);
+        foreach (var sink in _sinks)
+        {
+            try
+            {
+                await sink.FlushAsync(cancellationToken).ConfigureAwait(false);
+                results.Add(new SinkFlushResult(sink.Name, true));
+            }
+            catch (Exception exception)
+            {
+                Telemetry.Log.SinkFlushFailed(Logger, sink.Name, exception);
+                results.Add(new SinkFlushResult(sink.Name, false));
+            }
+        }
+
+        return new TelemetryFlushResult(results.TrueForAll(static r => r.Ok), results);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        foreach (var sink in _sinks)
+        {
+            try
+            {
+                await sink.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception exception)
+            {
+                Telemetry.Log.SinkDisposeFailed(Logger, sink.Name, exception);
+            }
+        }
+    }
+
+    internal TelemetrySpan? StartRoot(string eventName, TelemetryProperties? properties, TelemetryMeasurements? measurements)
+    {
+        try
+        {
+            return new TelemetrySpan(this, eventName, TelemetryIds.NewTraceId(), parentEventId: null, properties, measurements);
+        }
+        catch (Exception exception)
+        {
+            Telemetry.Log.SpanStartFailed(Logger, eventName, exception);
+            return null;
+        }
+    }
+
+    internal void EmitCopy(string eventName, TelemetryProperties? properties, TelemetryMeasurements? measurements, string? traceId, string? parentEventId, object? error)
+    {
+        try
+        {
+            Dictionary<string, string>? props = null;
+            if (properties is { Count: > 0 })
+            {
+                props = new Dictionary<string, string>(properties.Count, StringComparer.Ordinal);
+                properties.CopyTo(props);
+            }
+
+            Dictionary<string, double>? meas = null;
+            if (measurements is { Count: > 0 })
+            {
+                meas = new Dictionary<string, double>(measurements.Count, StringComparer.Ordinal);
+                measurements.CopyTo(meas);
+            }
+
+            Emit(eventName, props, meas, traceId, parentEventId, error is null ? null : TelemetryError.From(error), eventId: null);
+        }
+        catch (Exception exception)
+        {
+            Telemetry.Log.EmitFailed(Logger, eventName, exception);
+        }
+    }
+
+    /// <summary>
+    /// Builds the event and hands it to every sink. Does not consult the level: callers check it,
+    /// and spans have frozen it at their start (spec §2.5.4).
+    /// </summary>
+    internal void Emit(
+        string eventName,
+        Dictionary<string, string>? properties,
+        Dictionary<string, double>? measurements,
+        string? traceId,
+        string? parentEventId,
+        TelemetryError? error,
+        string? eventId)
+    {
+        try
+        {
+            var telemetryEvent = new TelemetryEvent
+            {
+                EventId = eventId ?? TelemetryIds.NewEventId(),
+                EventName = eventName,
+                Timestamp = TruncateToMilliseconds(Time.GetUtcNow()),
+                EventSequence = Interlocked.Increment(ref _sequence),
+                Context = _context,
+                Properties = properties ?? NoProperties,
+                Measurements = measurements ?? NoMeasurements,
+                TraceId = traceId,
+                ParentEventId = parentEventId,
+                Error = error,
+            };
+            Telemetry.Log.EventEmitted(Logger, eventName);
+            foreach (var sink in _sinks)
+            {
+                if (sink.MinLevel > TelemetryLevel.Local)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    sink.Write(telemetryEvent);
+                }
+                catch (Exception exception)
+                {
+                    Telemetry.Log.SinkWriteFailed(Logger, sink.Name, exception);
+                }
+            }
+        }
+        catch (Exception exception)
+        {
+            Telemetry.Log.EmitFailed(Logger, eventName, exception);
+        }
+    }
+
+    internal static DateTimeOffset TruncateToMilliseconds(DateTimeOffset value)
+    {
+        var utc = value.UtcTicks;
+        return new DateTimeOffset(utc - (utc % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
+    }
+}
