@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Outpost.Sdk.Deployment;
+using Outpost.Sdk.Users;
 
 namespace Outpost.Sdk;
 
@@ -12,4 +13,16 @@ namespace Outpost.Sdk;
     UseStringEnumConverter = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(BuildInfoResponse))]
+[JsonSerializable(typeof(User))]
+[JsonSerializable(typeof(List<User>))]
+[JsonSerializable(typeof(CreateUserRequest))]
+[JsonSerializable(typeof(LoginRequest))]
+[JsonSerializable(typeof(LoginResponse))]
+[JsonSerializable(typeof(OAuth2TokenResponse))]
+[JsonSerializable(typeof(OAuth2ErrorResponse))]
+[JsonSerializable(typeof(CreateTokenRequest))]
+[JsonSerializable(typeof(CreateTokenResponse))]
+[JsonSerializable(typeof(ApiToken))]
+[JsonSerializable(typeof(List<ApiToken>))]
+[JsonSerializable(typeof(ApiProblem))]
 public sealed partial class OutpostJsonContext : JsonSerializerContext;

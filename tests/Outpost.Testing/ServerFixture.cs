@@ -17,11 +17,11 @@ public class ServerFixture : IAsyncLifetime
 
     public string ConnectionString { get; private set; } = string.Empty;
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         ConnectionString = await TestPostgres.CreateDatabaseAsync(GetType().Name).WithTimeout();
         _dataDirectory = Directory.CreateTempSubdirectory("outpost-test-server-").FullName;
-        var start = await OutpostServer.StartAsync(CreateOptions(ConnectionString, _dataDirectory), TestTimeouts.Token()).WithTimeout();
+        var start = await OutpostServer.StartAsync(Customize(CreateOptions(ConnectionString, _dataDirectory)), TestTimeouts.Token()).WithTimeout();
         _server = start.Server ?? throw new InvalidOperationException($"The test server did not start: {start.Error}");
         Client = new HttpClient { BaseAddress = _server.BaseAddress, Timeout = TestTimeouts.Default };
     }
@@ -32,7 +32,13 @@ public class ServerFixture : IAsyncLifetime
         PostgresConnectionString = connectionString,
         DataDirectory = dataDirectory,
         DatabaseConnectTimeout = TimeSpan.FromSeconds(10),
+        // The production count (600,000) costs ~0.5 s per hash on a small machine; the hashing
+        // itself is tested with it in PasswordHasherTests, everything else only needs a hash.
+        Identity = new() { PasswordHashIterations = 1_000 },
     };
+
+    /// <summary>Adjusts the options of this fixture's server (a fake clock, tighter limits).</summary>
+    internal virtual ServerOptions Customize(ServerOptions options) => options;
 
     public async Task DisposeAsync()
     {

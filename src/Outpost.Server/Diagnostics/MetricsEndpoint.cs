@@ -20,7 +20,8 @@ internal static class MetricsEndpoint
         .WithName("GetMetrics")
         .WithTags("Diagnostics")
         .WithSummary("The server's metrics in the Prometheus text exposition format.")
-        .ExcludeFromDescription();
+        .ExcludeFromDescription()
+        .AllowAnonymous();
         return routes;
     }
 }

@@ -21,7 +21,8 @@ internal static class HealthEndpoints
         })
         .WithName("GetHealth")
         .WithTags("Health")
-        .WithSummary("200 when the server can reach its database, 503 with the reason otherwise.");
+        .WithSummary("200 when the server can reach its database, 503 with the reason otherwise.")
+        .AllowAnonymous();
         return routes;
     }
 

@@ -14,6 +14,7 @@ using Outpost.Server.Database;
 using Outpost.Server.Deployment;
 using Outpost.Server.Diagnostics;
 using Outpost.Server.Health;
+using Outpost.Server.Identity;
 
 namespace Outpost.Server.Hosting;
 
@@ -126,8 +127,9 @@ internal static partial class OutpostServer
         builder.Services.AddSingleton(dataSource);
         builder.Services.AddSingleton(deployment);
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(options.Time);
         builder.Services.AddProblemDetails();
+        builder.Services.AddOutpostIdentity(options.Identity);
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(json => OutpostJson.Apply(json.SerializerOptions));
 
@@ -154,10 +156,14 @@ internal static partial class OutpostServer
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.MapOpenApi();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        app.MapOpenApi().AllowAnonymous();
         app.MapHealthEndpoints();
         app.MapDeploymentEndpoints();
         app.MapMetricsEndpoint();
+        app.MapIdentityEndpoints();
         options.ConfigureApplication?.Invoke(app);
         return app;
     }

@@ -21,6 +21,11 @@ internal sealed record ServerOptions
     /// <summary>How long to keep retrying an unreachable database at start before giving up.</summary>
     public TimeSpan DatabaseConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    public Identity.IdentityOptions Identity { get; init; } = new();
+
+    /// <summary>The clock for token expiry, timeouts and reapers; tests substitute a fake one.</summary>
+    internal TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>Extra endpoints mapped after the server's own; tests use it to provoke failures.</summary>
     internal Action<Microsoft.AspNetCore.Builder.WebApplication>? ConfigureApplication { get; init; }
 

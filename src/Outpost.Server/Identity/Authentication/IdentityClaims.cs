@@ -1,0 +1,32 @@
+using System.Globalization;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http;
+using Outpost.Server.Identity.Authorization;
+
+namespace Outpost.Server.Identity.Authentication;
+
+/// <summary>The claim types the token handler issues, and how endpoints read them back.</summary>
+internal static class IdentityClaims
+{
+    public const string UserId = "outpost:user_id";
+    public const string Username = "outpost:username";
+    public const string Role = "outpost:role";
+    public const string SessionId = "outpost:session_id";
+    public const string KeyId = "outpost:key_id";
+    public const string KeyKind = "outpost:key_kind";
+    public const string ExpiresAt = "outpost:expires_at";
+
+    public static Guid GetUserId(this ClaimsPrincipal principal) =>
+        Guid.Parse(principal.FindFirstValue(UserId) ?? throw new InvalidOperationException("The request is not authenticated."), CultureInfo.InvariantCulture);
+
+    public static Guid? GetSessionId(this ClaimsPrincipal principal) =>
+        principal.FindFirstValue(SessionId) is { } value ? Guid.Parse(value, CultureInfo.InvariantCulture) : null;
+
+    /// <summary>The acting subject with its role's permissions.</summary>
+    public static Subject GetSubject(this HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var user = context.User;
+        return Roles.ForUser(user.GetUserId(), user.FindFirstValue(Username)!, user.FindFirstValue(Role)!);
+    }
+}

@@ -1,0 +1,99 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Outpost.Server.Identity.Tokens;
+
+namespace Outpost.Server.Identity.Authentication;
+
+/// <summary>
+/// Authenticates <c>Authorization: Bearer &lt;token&gt;</c> (or the <c>Outpost-Session-Token</c>
+/// header) against <c>api_keys</c>, and answers 401/403 as problem details that say why.
+/// </summary>
+internal sealed class TokenAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiKeyStore keys)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "OutpostToken";
+    public const string SessionTokenHeader = "Outpost-Session-Token";
+    private const string RejectionItem = "outpost.token_rejection";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var presented = ReadToken(Request);
+        if (presented is null)
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        var (key, rejection) = await keys.AuthenticateAsync(presented, Context.RequestAborted).ConfigureAwait(false);
+        if (key is null)
+        {
+            Context.Items[RejectionItem] = rejection;
+            return AuthenticateResult.Fail(Describe(rejection));
+        }
+
+        var identity = new ClaimsIdentity(
+        [
+            new Claim(IdentityClaims.UserId, key.UserId.ToString()),
+            new Claim(IdentityClaims.Username, key.Username),
+            new Claim(IdentityClaims.Role, key.Role),
+            new Claim(IdentityClaims.KeyId, key.KeyId),
+            new Claim(IdentityClaims.KeyKind, key.Kind),
+            new Claim(IdentityClaims.ExpiresAt, key.ExpiresAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)),
+            .. key.SessionId is { } sessionId ? [new Claim(IdentityClaims.SessionId, sessionId.ToString())] : Array.Empty<Claim>(),
+        ], SchemeName, IdentityClaims.Username, IdentityClaims.Role);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var rejection = Context.Items.TryGetValue(RejectionItem, out var value) && value is TokenRejection r ? r : (TokenRejection?)null;
+        var detail = rejection is { } known
+            ? Describe(known)
+            : "authentication required: log in with `outpost login <url>`, or send a token as `Authorization: Bearer <token>`";
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = rejection is null
+            ? "Bearer"
+            : $"Bearer error=\"invalid_token\", error_description=\"{detail.Replace("\"", "'", StringComparison.Ordinal)}\"";
+        await WriteProblemAsync(Context, StatusCodes.Status401Unauthorized, "Unauthorized", detail).ConfigureAwait(false);
+    }
+
+    internal static string? ReadToken(HttpRequest request)
+    {
+        var authorization = request.Headers.Authorization.ToString();
+        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return authorization["Bearer ".Length..].Trim();
+        }
+
+        var header = request.Headers[SessionTokenHeader].ToString();
+        return header.Length > 0 ? header : null;
+    }
+
+    internal static string Describe(TokenRejection rejection) => rejection switch
+    {
+        TokenRejection.Malformed => "the token is malformed; expected <id>-<secret>",
+        TokenRejection.Unknown => "the token is not recognized",
+        TokenRejection.Expired => "the token has expired",
+        TokenRejection.Revoked => "the token has been revoked",
+        TokenRejection.WrongKind => "a refresh token cannot authenticate requests; exchange it at POST /oauth2/token",
+        TokenRejection.UserSuspended => "the user is suspended",
+        _ => "the token was rejected",
+    };
+
+    internal static Task WriteProblemAsync(HttpContext context, int status, string title, string detail)
+    {
+        var problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
+        return problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
+        }).AsTask();
+    }
+}
