@@ -1,0 +1,3 @@
+namespace Outpost.Provisioner.Parameters;
+
+internal sealed record ResolvedParameter(string Name, string Value, ParameterSource Source);

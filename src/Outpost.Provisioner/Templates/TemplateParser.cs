@@ -1,0 +1,221 @@
+using System.Text.RegularExpressions;
+using Outpost.Provisioner.Parameters;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Outpost.Provisioner.Templates;
+
+/// <summary>
+/// Reads <c>outpost.yaml</c> into a <see cref="TemplateDefinition"/>, reporting every problem at once
+/// with its line and column. Parameter references such as <c>${OUTPOST_PARAM_X}</c> are left alone:
+/// the shell expands them from the environment the agent is started with.
+/// </summary>
+internal static partial class TemplateParser
+{
+    public const string FileName = "outpost.yaml";
+
+    private const int MaxNameLength = 64;
+
+    private static readonly string[] TemplateKeys = ["name", "description", "parameters", "agents", "env"];
+    private static readonly string[] ParameterKeys = ["name", "type", "default", "description", "options", "mutable"];
+
+    public static TemplateParseResult Parse(string yaml, string fileName = FileName)
+    {
+        ArgumentNullException.ThrowIfNull(yaml);
+
+        var errors = new TemplateErrorList(fileName);
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException ex)
+        {
+            errors.Add(ex.Start, YamlMessage(ex));
+            return TemplateParseResult.Failed([.. errors.Errors]);
+        }
+
+        if (stream.Documents.Count == 0
+            || stream.Documents[0].RootNode is YamlScalarNode root && YamlFields.IsNull(root))
+        {
+            return TemplateParseResult.Failed(new TemplateError(fileName, 1, 1, "the file is empty; a template needs at least one agent"));
+        }
+
+        if (stream.Documents.Count > 1)
+        {
+            errors.Add(stream.Documents[1].RootNode, "the file holds more than one YAML document; a template is one mapping");
+        }
+
+        if (stream.Documents[0].RootNode is not YamlMappingNode top)
+        {
+            errors.Add(stream.Documents[0].RootNode, "the template must be a mapping with keys such as \"agents\" and \"parameters\"");
+            return TemplateParseResult.Failed([.. errors.Errors]);
+        }
+
+        var definition = ReadTemplate(new YamlFields(top, "the template", TemplateKeys, errors), errors);
+        return errors.Count == 0
+            ? new TemplateParseResult { Definition = definition }
+            : TemplateParseResult.Failed([.. errors.Errors]);
+    }
+
+    private static TemplateDefinition ReadTemplate(YamlFields fields, TemplateErrorList errors)
+    {
+        var name = fields.String("name");
+        if (name is not null && (name.Length == 0 || name.Length > MaxNameLength))
+        {
+            errors.Add(fields.MarkOf("name"), $"\"name\" of the template must be 1 to {MaxNameLength} characters");
+        }
+
+        var parameters = ReadParameters(fields.Sequence("parameters"), errors);
+        var agents = ReadAgents(fields, errors);
+        var env = ReadExtraEnvs(fields.Sequence("env"), agents, errors);
+        return new TemplateDefinition
+        {
+            Name = name,
+            Description = fields.String("description"),
+            Parameters = parameters,
+            Agents = agents,
+            Env = env,
+        };
+    }
+
+    private static List<TemplateParameter> ReadParameters(YamlSequenceNode? sequence, TemplateErrorList errors)
+    {
+        var parameters = new List<TemplateParameter>();
+        var seen = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
+        foreach (var (item, index) in Items(sequence, "parameters", errors))
+        {
+            var name = YamlFields.Peek(item, "name");
+            var fields = new YamlFields(item, name is null ? $"parameter {index + 1}" : $"parameter \"{name}\"", ParameterKeys, errors);
+            name = fields.RequiredString("name");
+            if (name is not null && (!ParameterName().IsMatch(name) || name.Length > MaxNameLength))
+            {
+                errors.Add(fields.MarkOf("name"), $"parameter name \"{name}\" must be lowercase letters, digits and underscores, start with a letter, and be at most {MaxNameLength} characters");
+            }
+            else if (name is not null && !Unique(seen, name, item, errors, $"parameter \"{name}\""))
+            {
+                name = null;
+            }
+
+            var type = ParameterType.String;
+            var typeName = fields.String("type");
+            if (typeName is not null && !ParameterTypeNames.TryParse(typeName, out type))
+            {
+                errors.Add(fields.MarkOf("type"), $"\"type\" of {fields.Where} must be one of {string.Join(", ", ParameterTypeNames.All)}, not \"{typeName}\"");
+            }
+
+            var options = ReadOptions(fields, type, errors);
+            var defaultValue = fields.String("default");
+            if (defaultValue is not null)
+            {
+                var problem = ParameterValueCheck.Check(type, options, defaultValue, out var normalized);
+                if (problem is not null)
+                {
+                    errors.Add(fields.MarkOf("default"), $"the default of {fields.Where} is invalid: {problem}");
+                }
+
+                defaultValue = normalized;
+            }
+
+            if (name is not null)
+            {
+                parameters.Add(new TemplateParameter
+                {
+                    Name = name,
+                    Type = type,
+                    Default = defaultValue,
+                    Description = fields.String("description"),
+                    Options = options,
+                    Mutable = fields.Bool("mutable") ?? true,
+                });
+            }
+        }
+
+        return parameters;
+    }
+
+    private static List<string> ReadOptions(YamlFields fields, ParameterType type, TemplateErrorList errors)
+    {
+        var options = new List<string>();
+        var sequence = fields.Sequence("options");
+        if (sequence is null)
+        {
+            return options;
+        }
+
+        if (sequence.Children.Count == 0)
+        {
+            errors.Add(sequence, $"\"options\" of {fields.Where} is empty; leave it out to allow any value");
+        }
+
+        foreach (var node in sequence.Children)
+        {
+            if (node is not YamlScalarNode { Value: { } option } || YamlFields.IsNull((YamlScalarNode)node))
+            {
+                errors.Add(node, $"each option of {fields.Where} must be a single value");
+            }
+            else if (ParameterValueCheck.Check(type, [], option, out var normalized) is { } problem)
+            {
+                errors.Add(node, $"an option of {fields.Where} is invalid: {problem}");
+            }
+            else if (options.Any(existing => ParameterValueCheck.SameValue(type, existing, normalized)))
+            {
+                errors.Add(node, $"option \"{option}\" of {fields.Where} is listed twice");
+            }
+            else
+            {
+                options.Add(normalized);
+            }
+        }
+
+        return options;
+    }
+
+    /// <summary>The mappings of a list, reporting entries that are not mappings.</summary>
+    private static IEnumerable<(YamlMappingNode Item, int Index)> Items(YamlSequenceNode? sequence, string key, TemplateErrorList errors)
+    {
+        if (sequence is null)
+        {
+            yield break;
+        }
+
+        for (var index = 0; index < sequence.Children.Count; index++)
+        {
+            if (sequence.Children[index] is YamlMappingNode item)
+            {
+                yield return (item, index);
+            }
+            else
+            {
+                errors.Add(sequence.Children[index], $"each entry of \"{key}\" must be a mapping, not a {YamlFields.Describe(sequence.Children[index])}");
+            }
+        }
+    }
+
+    private static bool Unique(Dictionary<string, YamlNode> seen, string name, YamlNode item, TemplateErrorList errors, string what)
+    {
+        if (seen.TryGetValue(name, out var first))
+        {
+            errors.Add(item, $"{what} is declared twice (first at line {first.Start.Line})");
+            return false;
+        }
+
+        seen[name] = item;
+        return true;
+    }
+
+    // YamlDotNet prefixes its messages with the marks; we report those as file:line:column instead.
+    private static string YamlMessage(YamlException ex)
+    {
+        var message = ex.InnerException is YamlException inner ? inner.Message : ex.Message;
+        var marks = MarkPrefix().Match(message);
+        var text = marks.Success ? message[marks.Length..] : message;
+        return $"invalid YAML: {text.Trim()}";
+    }
+
+    [GeneratedRegex(@"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\):", RegexOptions.CultureInvariant)]
+    private static partial Regex MarkPrefix();
+
+    [GeneratedRegex("^[a-z][a-z0-9_]*$", RegexOptions.CultureInvariant)]
+    private static partial Regex ParameterName();
+}

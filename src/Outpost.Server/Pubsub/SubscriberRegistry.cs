@@ -1,0 +1,190 @@
+namespace Outpost.Server.Pubsub;
+
+/// <summary>
+/// What happened to one published payload: how many subscribers queued it, how many had to drop
+/// it, and how many of those drops began a new overflow (a marker was queued).
+/// </summary>
+internal readonly record struct Delivery(int Delivered, int Dropped, int Overflowed);
+
+/// <summary>
+/// The subscribers of every channel, shared by every pubsub implementation. Each channel has a
+/// readiness task that completes once the transport listens for it (at once in memory; after
+/// LISTEN on PostgreSQL), so a subscriber can wait until no later publish can miss it.
+/// </summary>
+internal sealed class SubscriberRegistry
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, ChannelEntry> _channels = new(StringComparer.Ordinal);
+
+    /// <summary>Adds a subscriber and returns the task that completes when its channel is listened to.</summary>
+    public Task Add(string channel, SubscriberQueue queue)
+    {
+        lock (_gate)
+        {
+            if (!_channels.TryGetValue(channel, out var entry))
+            {
+                entry = new ChannelEntry();
+                _channels.Add(channel, entry);
+            }
+
+            entry.Subscribers.Add(queue);
+            return entry.Ready.Task;
+        }
+    }
+
+    /// <summary>False when the subscriber was not registered (already removed, or the registry was closed).</summary>
+    public bool Remove(string channel, SubscriberQueue queue)
+    {
+        lock (_gate)
+        {
+            if (!_channels.TryGetValue(channel, out var entry) || !entry.Subscribers.Remove(queue))
+            {
+                return false;
+            }
+
+            if (entry.Subscribers.Count == 0)
+            {
+                _channels.Remove(channel);
+                // A subscriber still waiting in SubscribeAsync has already been removed by its own cleanup.
+                entry.Ready.TrySetCanceled();
+            }
+
+            return true;
+        }
+    }
+
+    public Delivery Deliver(string channel, string payload)
+    {
+        lock (_gate)
+        {
+            if (!_channels.TryGetValue(channel, out var entry))
+            {
+                return default;
+            }
+
+            var dropped = 0;
+            var overflowed = 0;
+            foreach (var subscriber in entry.Subscribers)
+            {
+                var outcome = subscriber.Enqueue(payload);
+                if (outcome != EnqueueOutcome.Queued)
+                {
+                    dropped++;
+                }
+
+                if (outcome == EnqueueOutcome.Overflowed)
+                {
+                    overflowed++;
+                }
+            }
+
+            return new Delivery(entry.Subscribers.Count - dropped, dropped, overflowed);
+        }
+    }
+
+    /// <summary>The channels that have at least one subscriber.</summary>
+    public IReadOnlyList<string> Channels()
+    {
+        lock (_gate)
+        {
+            return [.. _channels.Keys];
+        }
+    }
+
+    /// <summary>
+    /// Completes the channel's readiness. If the channel was live before the transport was lost,
+    /// its subscribers get a dropped marker now, after listening resumed, so the resync they do
+    /// cannot miss a change. Returns how many subscribers were told.
+    /// </summary>
+    public int MarkReady(string channel)
+    {
+        lock (_gate)
+        {
+            if (!_channels.TryGetValue(channel, out var entry))
+            {
+                return 0;
+            }
+
+            entry.Ready.TrySetResult();
+            if (!entry.Missed)
+            {
+                return 0;
+            }
+
+            entry.Missed = false;
+            foreach (var subscriber in entry.Subscribers)
+            {
+                subscriber.SignalDropped(PubsubDropReason.Reconnected);
+            }
+
+            return entry.Subscribers.Count;
+        }
+    }
+
+    /// <summary>The transport stopped listening: every live channel may now miss messages until it is ready again.</summary>
+    public void MarkAllUnready()
+    {
+        lock (_gate)
+        {
+            foreach (var entry in _channels.Values)
+            {
+                if (entry.Ready.Task.IsCompletedSuccessfully)
+                {
+                    entry.Ready = NewReady();
+                    entry.Missed = true;
+                }
+            }
+        }
+    }
+
+    /// <summary>Signals a dropped marker to every subscriber of every channel.</summary>
+    public int SignalDroppedToAll(PubsubDropReason reason)
+    {
+        lock (_gate)
+        {
+            var count = 0;
+            foreach (var entry in _channels.Values)
+            {
+                foreach (var subscriber in entry.Subscribers)
+                {
+                    subscriber.SignalDropped(reason);
+                    count++;
+                }
+            }
+
+            return count;
+        }
+    }
+
+    /// <summary>Ends every subscription (readers drain and stop) and fails pending subscribes; returns how many were removed.</summary>
+    public int Close()
+    {
+        lock (_gate)
+        {
+            var count = 0;
+            foreach (var entry in _channels.Values)
+            {
+                entry.Ready.TrySetCanceled();
+                foreach (var subscriber in entry.Subscribers)
+                {
+                    subscriber.Complete();
+                    count++;
+                }
+            }
+
+            _channels.Clear();
+            return count;
+        }
+    }
+
+    private static TaskCompletionSource NewReady() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private sealed class ChannelEntry
+    {
+        public List<SubscriberQueue> Subscribers { get; } = [];
+
+        public TaskCompletionSource Ready { get; set; } = NewReady();
+
+        public bool Missed { get; set; }
+    }
+}
