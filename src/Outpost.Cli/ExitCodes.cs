@@ -14,6 +14,15 @@ internal static class ExitCodes
     /// <summary>The server could not start (port taken, database unreachable, no PostgreSQL).</summary>
     public const int ServerStartFailed = 3;
 
+    /// <summary>The session expired and could not be recovered: run <c>outpost login</c>.</summary>
+    public const int SessionExpired = 4;
+
+    /// <summary>No session is stored: run <c>outpost login &lt;url&gt;</c>.</summary>
+    public const int NotLoggedIn = 5;
+
+    /// <summary>The server could not be reached.</summary>
+    public const int Unreachable = 6;
+
     /// <summary>A bug: an exception nobody expected.</summary>
     public const int InternalError = 70;
 }

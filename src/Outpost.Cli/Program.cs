@@ -1,7 +1,4 @@
-using System.CommandLine;
-using Outpost.Cli.Server;
+using Outpost.Cli.Hosting;
 
-var root = new RootCommand("Outpost: self-hosted remote development workspaces that explain their failures.");
-root.Subcommands.Add(ServerCommand.Create());
-
-return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+await using var context = CliContext.FromProcess();
+return await CliApp.RunAsync(context, args).ConfigureAwait(false);

@@ -11,21 +11,7 @@ using static Outpost.Server.Tests.Identity.IdentityApi;
 
 namespace Outpost.Server.Tests.Identity;
 
-public sealed class IdentityServerFixture : ServerFixture
-{
-    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
-
-    // Generous login limits: these tests log in often; the limits have tests of their own.
-    internal override ServerOptions Customize(ServerOptions options) =>
-        options with { Time = Clock, Identity = options.Identity with { LoginAttemptsPerAddress = 10_000 } };
-
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        using var response = await CreateFirstUserAsync(Client);
-        response.EnsureSuccessStatusCode();
-    }
-}
+public sealed class IdentityServerFixture : ClockedServerFixture;
 
 public sealed class IdentityApiTests(IdentityServerFixture fixture) : IClassFixture<IdentityServerFixture>
 {

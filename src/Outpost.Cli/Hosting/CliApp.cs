@@ -1,0 +1,28 @@
+using System.CommandLine;
+using Outpost.Cli.Auth;
+using Outpost.Cli.Server;
+using Outpost.Cli.Tokens;
+
+namespace Outpost.Cli.Hosting;
+
+/// <summary>The <c>outpost</c> command tree, bound to one invocation's context.</summary>
+internal static class CliApp
+{
+    public static RootCommand Build(CliContext context)
+    {
+        var root = new RootCommand("Outpost: self-hosted remote development workspaces that explain their failures.");
+        root.Subcommands.Add(ServerCommand.Create());
+        root.Subcommands.Add(LoginCommand.Create(context));
+        root.Subcommands.Add(LogoutCommand.Create(context));
+        root.Subcommands.Add(WhoamiCommand.Create(context));
+        root.Subcommands.Add(TokensCommand.Create(context));
+        return root;
+    }
+
+    public static async Task<int> RunAsync(CliContext context, string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var root = Build(context);
+        return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = context.Out, Error = context.Error }).ConfigureAwait(false);
+    }
+}

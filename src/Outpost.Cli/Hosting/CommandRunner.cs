@@ -1,0 +1,54 @@
+using System.Net.Sockets;
+using Outpost.Cli.Sessions;
+using Outpost.Sdk.Client;
+
+namespace Outpost.Cli.Hosting;
+
+/// <summary>Turns the failures every verb shares into one clear line on stderr and a named exit code.</summary>
+internal static class CommandRunner
+{
+    public static async Task<int> RunAsync(CliContext context, Func<CancellationToken, Task<int>> body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await body(cancellationToken).ConfigureAwait(false);
+        }
+        catch (SessionExpiredException e)
+        {
+            await context.Error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.SessionExpired;
+        }
+        catch (OutpostApiException e)
+        {
+            await context.Error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+        catch (HttpRequestException e) when (e.InnerException is SocketException || e.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError)
+        {
+            await context.Error.WriteLineAsync($"error: cannot reach the server: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.Unreachable;
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            await context.Error.WriteLineAsync("error: the server did not answer in time").ConfigureAwait(false);
+            return ExitCodes.Unreachable;
+        }
+    }
+
+    /// <summary>Runs a verb that needs a stored session.</summary>
+    public static Task<int> RunSignedInAsync(CliContext context, Func<AuthenticatedClient, CancellationToken, Task<int>> body, CancellationToken cancellationToken) =>
+        RunAsync(context, async token =>
+        {
+            var (client, problem) = context.Connect();
+            if (client is null)
+            {
+                await context.Error.WriteLineAsync($"error: {problem}").ConfigureAwait(false);
+                return ExitCodes.NotLoggedIn;
+            }
+
+            await using (client.ConfigureAwait(false))
+            {
+                return await body(client, token).ConfigureAwait(false);
+            }
+        }, cancellationToken);
+}

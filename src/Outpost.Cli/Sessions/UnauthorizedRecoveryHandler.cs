@@ -1,0 +1,110 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Microsoft.Extensions.Logging;
+using Outpost.Sdk.Client;
+using Outpost.Telemetry;
+
+namespace Outpost.Cli.Sessions;
+
+/// <summary>
+/// The one 401 interceptor on the API client (telemetry spec §5.5): on a 401, refresh once (or
+/// join the refresh in flight) and retry once; if the refresh is refused, ask for the password on
+/// an interactive terminal, otherwise fail with "session expired: run outpost login". Each
+/// interception is one <c>auth.unauthorized_intercepted</c> span whose duration covers refresh,
+/// prompt and retry.
+/// </summary>
+internal sealed class UnauthorizedRecoveryHandler(SessionManager session, ITelemetryReporter telemetry, ILogger logger, HttpMessageHandler inner)
+    : DelegatingHandler(inner)
+{
+    private static readonly HttpRequestOptionsKey<bool> Retried = new("outpost.auth_retried");
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session.AccessToken);
+        // Buffered so the request can be sent a second time after recovery.
+        var body = request.Content is null ? null : await request.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.Unauthorized || (request.Options.TryGetValue(Retried, out var retried) && retried))
+        {
+            return response;
+        }
+
+        var initial = new TelemetryProperties
+        {
+            { AuthTelemetry.Recovery, AuthTelemetry.RecoveryNone },
+            { AuthTelemetry.RefreshAttempted, false },
+        };
+        return await telemetry.TraceAsync(AuthTelemetry.UnauthorizedIntercepted, async (span, token) =>
+        {
+            var refreshable = session.CanRefresh;
+            span.SetProperty(AuthTelemetry.RefreshAttempted, refreshable);
+            if (refreshable)
+            {
+                try
+                {
+                    await session.RefreshAsync(AuthTelemetry.TriggerReactive, token).ConfigureAwait(false);
+                    span.SetProperty(AuthTelemetry.Recovery, AuthTelemetry.RecoveryRefreshSuccess);
+                    return await RetryAsync(span, request, body, response, token).ConfigureAwait(false);
+                }
+                catch (HttpRequestException e)
+                {
+                    // The server went away mid-recovery: that, not an expired session, is the news.
+                    // The refresh token was not spent, so the next command can still refresh.
+                    SessionManager.LogReactiveRefreshFailed(logger, e.Message);
+                    response.Dispose();
+                    throw;
+                }
+                catch (Exception e) when (e is OutpostApiException or InvalidOperationException)
+                {
+                    SessionManager.LogReactiveRefreshFailed(logger, e.Message);
+                }
+            }
+
+            if (!session.CanPrompt)
+            {
+                span.SetProperty(AuthTelemetry.Recovery, AuthTelemetry.RecoveryNone);
+                response.Dispose();
+                throw new SessionExpiredException();
+            }
+
+            span.SetProperty(AuthTelemetry.Recovery, AuthTelemetry.RecoveryLoginRequired);
+            if (!await session.PromptLoginAsync(AuthTelemetry.TriggerAuthRequired, token).ConfigureAwait(false))
+            {
+                response.Dispose();
+                throw new SessionExpiredException();
+            }
+
+            return await RetryAsync(span, request, body, response, token).ConfigureAwait(false);
+        }, initial, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<HttpResponseMessage> RetryAsync(ITelemetrySpan span, HttpRequestMessage original, byte[]? body, HttpResponseMessage first, CancellationToken cancellationToken)
+    {
+        first.Dispose();
+        using var retry = new HttpRequestMessage(original.Method, original.RequestUri) { Version = original.Version };
+        foreach (var header in original.Headers)
+        {
+            retry.Headers.TryAddWithoutValidation(header.Key, header.Value);
+        }
+
+        if (body is not null)
+        {
+            retry.Content = new ByteArrayContent(body);
+            foreach (var header in original.Content!.Headers)
+            {
+                retry.Content.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+        }
+
+        retry.Options.Set(Retried, true);
+        retry.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session.AccessToken);
+        var response = await base.SendAsync(retry, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            // The span's result follows the retried request (spec §5.5 step 8).
+            span.MarkFailure();
+        }
+
+        return response;
+    }
+}
