@@ -15,12 +15,22 @@ internal sealed class SubscriberRegistry
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ChannelEntry> _channels = new(StringComparer.Ordinal);
+    private bool _closed;
 
-    /// <summary>Adds a subscriber and returns the task that completes when its channel is listened to.</summary>
+    /// <summary>
+    /// Adds a subscriber and returns the task that completes when its channel is listened to; it is
+    /// canceled if the registry is closed first.
+    /// </summary>
     public Task Add(string channel, SubscriberQueue queue)
     {
         lock (_gate)
         {
+            if (_closed)
+            {
+                queue.Complete();
+                return Task.FromCanceled(new CancellationToken(canceled: true));
+            }
+
             if (!_channels.TryGetValue(channel, out var entry))
             {
                 entry = new ChannelEntry();
@@ -173,6 +183,7 @@ internal sealed class SubscriberRegistry
             }
 
             _channels.Clear();
+            _closed = true;
             return count;
         }
     }

@@ -1,0 +1,106 @@
+namespace Outpost.Server.Tests.Streaming;
+
+/// <summary>A clock that moves only when a test advances it, and tells the test when code is waiting on it.</summary>
+internal sealed class ManualTimeProvider : TimeProvider
+{
+    private readonly Lock _gate = new();
+    private readonly List<ManualTimer> _timers = [];
+    private DateTimeOffset _now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private TaskCompletionSource _scheduled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public override DateTimeOffset GetUtcNow()
+    {
+        lock (_gate)
+        {
+            return _now;
+        }
+    }
+
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    public override long GetTimestamp() => GetUtcNow().UtcTicks;
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        var timer = new ManualTimer(this, callback, state);
+        timer.Change(dueTime, period);
+        return timer;
+    }
+
+    /// <summary>Completes once at least one timer is scheduled.</summary>
+    public Task WaitForTimerAsync()
+    {
+        lock (_gate)
+        {
+            return _timers.Count > 0 ? Task.CompletedTask : _scheduled.Task;
+        }
+    }
+
+    public void Advance(TimeSpan by)
+    {
+        List<ManualTimer> due;
+        lock (_gate)
+        {
+            _now += by;
+            due = _timers.Where(t => t.DueAt <= _now).ToList();
+            foreach (var timer in due)
+            {
+                _timers.Remove(timer);
+            }
+        }
+
+        foreach (var timer in due)
+        {
+            timer.Fire();
+        }
+    }
+
+    private void Schedule(ManualTimer timer, DateTimeOffset? dueAt)
+    {
+        TaskCompletionSource? scheduled = null;
+        lock (_gate)
+        {
+            _timers.Remove(timer);
+            timer.DueAt = dueAt ?? DateTimeOffset.MaxValue;
+            if (dueAt is not null)
+            {
+                _timers.Add(timer);
+                scheduled = _scheduled;
+                _scheduled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+
+        scheduled?.TrySetResult();
+    }
+
+    private sealed class ManualTimer(ManualTimeProvider owner, TimerCallback callback, object? state) : ITimer
+    {
+        private TimeSpan _period = Timeout.InfiniteTimeSpan;
+
+        public DateTimeOffset DueAt { get; set; } = DateTimeOffset.MaxValue;
+
+        public bool Change(TimeSpan dueTime, TimeSpan period)
+        {
+            _period = period;
+            owner.Schedule(this, dueTime == Timeout.InfiniteTimeSpan ? null : owner.GetUtcNow() + dueTime);
+            return true;
+        }
+
+        public void Fire()
+        {
+            callback(state);
+            if (_period > TimeSpan.Zero && _period != Timeout.InfiniteTimeSpan)
+            {
+                owner.Schedule(this, owner.GetUtcNow() + _period);
+            }
+        }
+
+        public void Dispose() => owner.Schedule(this, null);
+
+        public ValueTask DisposeAsync()
+        {
+            Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}
