@@ -102,9 +102,9 @@ internal sealed class SubscriberRegistry
     }
 
     /// <summary>
-    /// Completes the channel's readiness. If the channel was live before the transport was lost,
-    /// its subscribers get a dropped marker now, after listening resumed, so the resync they do
-    /// cannot miss a change. Returns how many subscribers were told.
+    /// Completes the channel's readiness. Subscribers that were live before the transport was lost
+    /// get a dropped marker now, after listening resumed, so the resync it triggers cannot miss a
+    /// change; subscribers that joined during the outage missed nothing. Returns how many were told.
     /// </summary>
     public int MarkReady(string channel)
     {
@@ -116,22 +116,23 @@ internal sealed class SubscriberRegistry
             }
 
             entry.Ready.TrySetResult();
-            if (!entry.Missed)
+            var told = 0;
+            foreach (var subscriber in entry.Missed)
             {
-                return 0;
+                // One that unsubscribed during the outage is owed nothing.
+                if (entry.Subscribers.Contains(subscriber))
+                {
+                    subscriber.SignalDropped(PubsubDropReason.Reconnected);
+                    told++;
+                }
             }
 
-            entry.Missed = false;
-            foreach (var subscriber in entry.Subscribers)
-            {
-                subscriber.SignalDropped(PubsubDropReason.Reconnected);
-            }
-
-            return entry.Subscribers.Count;
+            entry.Missed.Clear();
+            return told;
         }
     }
 
-    /// <summary>The transport stopped listening: every live channel may now miss messages until it is ready again.</summary>
+    /// <summary>The transport stopped listening: every live subscriber may now miss messages until its channel is ready again.</summary>
     public void MarkAllUnready()
     {
         lock (_gate)
@@ -141,7 +142,7 @@ internal sealed class SubscriberRegistry
                 if (entry.Ready.Task.IsCompletedSuccessfully)
                 {
                     entry.Ready = NewReady();
-                    entry.Missed = true;
+                    entry.Missed.AddRange(entry.Subscribers);
                 }
             }
         }
@@ -196,6 +197,7 @@ internal sealed class SubscriberRegistry
 
         public TaskCompletionSource Ready { get; set; } = NewReady();
 
-        public bool Missed { get; set; }
+        /// <summary>Subscribers that were live when the transport was lost.</summary>
+        public List<SubscriberQueue> Missed { get; } = [];
     }
 }

@@ -6,7 +6,7 @@ internal sealed class ManualTimeProvider : TimeProvider
     private readonly Lock _gate = new();
     private readonly List<ManualTimer> _timers = [];
     private DateTimeOffset _now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-    private TaskCompletionSource _scheduled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<(Func<TimeSpan, bool> Matches, TaskCompletionSource Seen)> _waiters = [];
 
     public override DateTimeOffset GetUtcNow()
     {
@@ -28,11 +28,21 @@ internal sealed class ManualTimeProvider : TimeProvider
     }
 
     /// <summary>Completes once at least one timer is scheduled.</summary>
-    public Task WaitForTimerAsync()
+    public Task WaitForTimerAsync() => WaitForTimerAsync(static _ => true);
+
+    /// <summary>Completes once a timer is scheduled whose time left until it fires matches.</summary>
+    public Task WaitForTimerAsync(Func<TimeSpan, bool> dueIn)
     {
         lock (_gate)
         {
-            return _timers.Count > 0 ? Task.CompletedTask : _scheduled.Task;
+            if (_timers.Any(t => dueIn(t.DueAt - _now)))
+            {
+                return Task.CompletedTask;
+            }
+
+            var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((dueIn, seen));
+            return seen.Task;
         }
     }
 
@@ -57,7 +67,7 @@ internal sealed class ManualTimeProvider : TimeProvider
 
     private void Schedule(ManualTimer timer, DateTimeOffset? dueAt)
     {
-        TaskCompletionSource? scheduled = null;
+        List<TaskCompletionSource> seen = [];
         lock (_gate)
         {
             _timers.Remove(timer);
@@ -65,12 +75,21 @@ internal sealed class ManualTimeProvider : TimeProvider
             if (dueAt is not null)
             {
                 _timers.Add(timer);
-                scheduled = _scheduled;
-                _scheduled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                for (var i = _waiters.Count - 1; i >= 0; i--)
+                {
+                    if (_waiters[i].Matches(dueAt.Value - _now))
+                    {
+                        seen.Add(_waiters[i].Seen);
+                        _waiters.RemoveAt(i);
+                    }
+                }
             }
         }
 
-        scheduled?.TrySetResult();
+        foreach (var waiter in seen)
+        {
+            waiter.TrySetResult();
+        }
     }
 
     private sealed class ManualTimer(ManualTimeProvider owner, TimerCallback callback, object? state) : ITimer
