@@ -10,18 +10,7 @@ public sealed class ExampleTemplateTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private static string ExampleDirectory(string name)
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Join(directory.FullName, "Outpost.slnx")))
-            {
-                return Path.Join(directory.FullName, "examples", "templates", name);
-            }
-        }
-
-        throw new InvalidOperationException("the repository root (Outpost.slnx) was not found above the test binaries");
-    }
+    private static string ExampleDirectory(string name) => RepositoryRoot.Combine("examples", "templates", name);
 
     [Fact]
     public void The_local_starter_template_packs_imports_and_plans_as_its_readme_says()
