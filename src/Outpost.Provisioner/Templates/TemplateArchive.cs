@@ -36,7 +36,16 @@ internal static partial class TemplateArchive
         using var output = new MemoryStream();
         using (var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))
         {
-            var error = packer.Walk(writer, root, "", [root]);
+            string? error;
+            try
+            {
+                error = packer.Walk(writer, root, "", [root]);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                error = $"could not read the template directory: {ex.Message}";
+            }
+
             if (error is not null)
             {
                 return new PackedTemplate { Error = error };
@@ -50,8 +59,25 @@ internal static partial class TemplateArchive
 
     private static string TooLarge(long maxBytes) => $"the template is larger than the limit of {maxBytes} bytes";
 
-    private static string RealPath(FileSystemInfo info) =>
-        Path.TrimEndingDirectorySeparator((info.ResolveLinkTarget(returnFinalTarget: true) ?? info).FullName);
+    private static string RealPath(FileSystemInfo info) => Canonical(info.FullName, depth: 0);
+
+    /// <summary>
+    /// Resolves links in every component, not just the last, so that a template under a linked
+    /// parent (macOS's /var, a linked home) compares equal to its links' targets. Like the kernel,
+    /// gives up after 40 links; the unresolved path then fails the existence check.
+    /// </summary>
+    private static string Canonical(string path, int depth)
+    {
+        var resolved = Path.GetPathRoot(Path.GetFullPath(path))!;
+        foreach (var part in Path.GetFullPath(path).Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var next = Path.Join(resolved, part);
+            var target = new FileInfo(next).LinkTarget;
+            resolved = target is null || depth >= 40 ? next : Canonical(Path.GetFullPath(target, resolved), depth + 1);
+        }
+
+        return Path.TrimEndingDirectorySeparator(resolved);
+    }
 
     private static bool IsInside(string root, string path) =>
         path == root || path.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
@@ -77,7 +103,8 @@ internal static partial class TemplateArchive
                     return $"{name} is a link to {child.LinkTarget}, outside the template directory";
                 }
 
-                if (child.LinkTarget is not null && !Path.Exists(real))
+                // A loop of links still ends on a link; Path.Exists would say it exists.
+                if (child.LinkTarget is not null && (!Path.Exists(real) || new FileInfo(real).LinkTarget is not null))
                 {
                     return $"{name} is a link to {child.LinkTarget}, which does not exist";
                 }

@@ -72,11 +72,13 @@ internal static partial class TemplateParser
         }
 
         // A relative directory is joined to the workspace directory; ".." would walk out of it.
-        var relative = !directory.StartsWith('/') && !directory.StartsWith('~');
+        // "~user" forms are refused: only the agent's own home is known where the agent runs.
+        var home = directory == "~" || directory.StartsWith("~/", StringComparison.Ordinal);
+        var relative = !directory.StartsWith('/') && !home;
         if (directory.Length == 0 || directory.Contains('\0', StringComparison.Ordinal)
-            || (relative && directory.Split('/').Contains("..")))
+            || (relative && (directory.StartsWith('~') || directory.Split('/').Contains(".."))))
         {
-            errors.Add(fields.MarkOf("directory"), $"\"directory\" of {fields.Where} must be absolute, start with ~, or stay inside the workspace directory; \"{directory}\" does not");
+            errors.Add(fields.MarkOf("directory"), $"\"directory\" of {fields.Where} must be absolute, ~ or start with ~/, or stay inside the workspace directory; \"{directory}\" does not");
             return null;
         }
 

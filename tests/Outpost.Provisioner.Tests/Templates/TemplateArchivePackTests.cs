@@ -1,4 +1,5 @@
 using System.Formats.Tar;
+using System.Net.Sockets;
 using Outpost.Provisioner.Templates;
 
 namespace Outpost.Provisioner.Tests.Templates;
@@ -118,6 +119,40 @@ public sealed class TemplateArchivePackTests : IDisposable
         Directory.CreateSymbolicLink(_temp.Combine("template/sub/loop"), "..");
 
         Assert.Equal("sub/loop is a link back to a directory that contains it", TemplateArchive.Pack(Template, Plenty).Error);
+    }
+
+    [Fact]
+    public void A_template_reached_through_a_linked_parent_may_still_hold_absolute_links_into_itself()
+    {
+        var real = _temp.Write("template/data.txt", "inside");
+        File.CreateSymbolicLink(_temp.Combine("template/absolute.txt"), real);
+        Directory.CreateSymbolicLink(_temp.Combine("linked"), _temp.Combine("template"));
+
+        var packed = TemplateArchive.Pack(_temp.Combine("linked"), Plenty);
+
+        Assert.True(packed.Succeeded, packed.Error);
+        Assert.Contains("absolute.txt", Entries(packed.Tar!).Select(entry => entry.Name));
+    }
+
+    [Fact]
+    public void Links_pointing_at_each_other_are_refused_as_missing()
+    {
+        File.CreateSymbolicLink(_temp.Combine("template/a"), "b");
+        File.CreateSymbolicLink(_temp.Combine("template/b"), "a");
+
+        Assert.Equal("a is a link to b, which does not exist", TemplateArchive.Pack(Template, Plenty).Error);
+    }
+
+    [Fact]
+    public void A_file_that_cannot_be_read_is_an_error_value_not_an_exception()
+    {
+        // A Unix socket cannot be opened for reading, even by root, so this fails wherever the tests run.
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        socket.Bind(new UnixDomainSocketEndPoint(_temp.Combine("template/agent.sock")));
+
+        var packed = TemplateArchive.Pack(Template, Plenty);
+
+        Assert.StartsWith("could not read the template directory: ", packed.Error, StringComparison.Ordinal);
     }
 
     [Fact]
