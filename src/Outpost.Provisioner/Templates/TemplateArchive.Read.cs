@@ -109,7 +109,7 @@ internal static partial class TemplateArchive
     {
         ArgumentException.ThrowIfNullOrEmpty(destination);
 
-        if (System.IO.Directory.Exists(destination) && System.IO.Directory.EnumerateFileSystemEntries(destination).Any())
+        if (Directory.Exists(destination) && Directory.EnumerateFileSystemEntries(destination).Any())
         {
             return Refused($"{destination} is not empty");
         }
@@ -121,10 +121,10 @@ internal static partial class TemplateArchive
         }
 
         var root = Path.GetFullPath(destination);
-        System.IO.Directory.CreateDirectory(root);
+        Directory.CreateDirectory(root);
         foreach (var directory in contents.Directories)
         {
-            System.IO.Directory.CreateDirectory(Inside(root, directory));
+            Directory.CreateDirectory(Inside(root, directory));
         }
 
         foreach (var file in contents.Files)

@@ -21,7 +21,7 @@ internal static partial class TemplateArchive
         ArgumentException.ThrowIfNullOrEmpty(directory);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
 
-        if (!System.IO.Directory.Exists(directory))
+        if (!Directory.Exists(directory))
         {
             return new PackedTemplate { Error = $"{directory} is not a directory" };
         }
@@ -109,7 +109,7 @@ internal static partial class TemplateArchive
                     return $"{name} is a link to {child.LinkTarget}, which does not exist";
                 }
 
-                var error = System.IO.Directory.Exists(real)
+                var error = Directory.Exists(real)
                     ? AddDirectory(writer, real, name, ancestors)
                     : AddFile(writer, real, name);
                 if (error is not null)
