@@ -42,9 +42,13 @@ internal sealed class SubscriberRegistry
         }
     }
 
-    /// <summary>False when the subscriber was not registered (already removed, or the registry was closed).</summary>
-    public bool Remove(string channel, SubscriberQueue queue)
+    /// <summary>
+    /// False when the subscriber was not registered (already removed, or the registry was closed).
+    /// <paramref name="lastOfChannel"/> says whether the channel has no subscribers left.
+    /// </summary>
+    public bool Remove(string channel, SubscriberQueue queue, out bool lastOfChannel)
     {
+        lastOfChannel = false;
         lock (_gate)
         {
             if (!_channels.TryGetValue(channel, out var entry) || !entry.Subscribers.Remove(queue))
@@ -54,6 +58,7 @@ internal sealed class SubscriberRegistry
 
             if (entry.Subscribers.Count == 0)
             {
+                lastOfChannel = true;
                 _channels.Remove(channel);
                 // A subscriber still waiting in SubscribeAsync has already been removed by its own cleanup.
                 entry.Ready.TrySetCanceled();
