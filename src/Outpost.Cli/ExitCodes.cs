@@ -23,6 +23,9 @@ internal static class ExitCodes
     /// <summary>The server could not be reached.</summary>
     public const int Unreachable = 6;
 
+    /// <summary><c>outpost telemetry export</c> could not read the files or write its output.</summary>
+    public const int TelemetryExportFailed = 20;
+
     /// <summary>A bug: an exception nobody expected.</summary>
     public const int InternalError = 70;
 }

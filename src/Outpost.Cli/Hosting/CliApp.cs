@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Outpost.Cli.Auth;
 using Outpost.Cli.Server;
+using Outpost.Cli.Telemetry;
 using Outpost.Cli.Tokens;
 
 namespace Outpost.Cli.Hosting;
@@ -16,6 +17,7 @@ internal static class CliApp
         root.Subcommands.Add(LogoutCommand.Create(context));
         root.Subcommands.Add(WhoamiCommand.Create(context));
         root.Subcommands.Add(TokensCommand.Create(context));
+        root.Subcommands.Add(TelemetryCommand.Create());
         return root;
     }
 

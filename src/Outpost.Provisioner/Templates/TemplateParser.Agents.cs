@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Outpost.Provisioner.Environment;
+using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace Outpost.Provisioner.Templates;
@@ -72,11 +73,13 @@ internal static partial class TemplateParser
         }
 
         // A relative directory is joined to the workspace directory; ".." would walk out of it.
-        var relative = !directory.StartsWith('/') && !directory.StartsWith('~');
+        // "~user" forms are refused: only the agent's own home is known where the agent runs.
+        var home = directory == "~" || directory.StartsWith("~/", StringComparison.Ordinal);
+        var relative = !directory.StartsWith('/') && !home;
         if (directory.Length == 0 || directory.Contains('\0', StringComparison.Ordinal)
-            || (relative && directory.Split('/').Contains("..")))
+            || (relative && (directory.StartsWith('~') || directory.Split('/').Contains(".."))))
         {
-            errors.Add(fields.MarkOf("directory"), $"\"directory\" of {fields.Where} must be absolute, start with ~, or stay inside the workspace directory; \"{directory}\" does not");
+            errors.Add(fields.MarkOf("directory"), $"\"directory\" of {fields.Where} must be absolute, ~ or start with ~/, or stay inside the workspace directory; \"{directory}\" does not");
             return null;
         }
 
@@ -120,7 +123,8 @@ internal static partial class TemplateParser
         foreach (var (item, index) in Items(agent.Sequence("apps"), "apps", errors))
         {
             var peeked = YamlFields.Peek(item, "slug");
-            var fields = new YamlFields(item, $"app {(peeked is null ? (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : $"\"{peeked}\"")} of {agent.Where}", AppKeys, errors);
+            var app = peeked is null ? $"app {index + 1}" : $"app \"{peeked}\"";
+            var fields = new YamlFields(item, $"{app} of {agent.Where}", AppKeys, errors);
             var slug = Label(fields, "slug", "app slug", errors);
             if (slug is not null && !Unique(seen, slug, item, errors, $"app \"{slug}\" of {agent.Where}"))
             {
@@ -234,7 +238,7 @@ internal static partial class TemplateParser
     private static bool EnvName(YamlNode at, string name, string where, TemplateErrorList errors) =>
         EnvName(at.Start, name, where, errors);
 
-    private static bool EnvName(YamlDotNet.Core.Mark at, string name, string where, TemplateErrorList errors)
+    private static bool EnvName(Mark at, string name, string where, TemplateErrorList errors)
     {
         if (!EnvVariableName().IsMatch(name))
         {

@@ -15,6 +15,7 @@ using Outpost.Server.Deployment;
 using Outpost.Server.Diagnostics;
 using Outpost.Server.Health;
 using Outpost.Server.Identity;
+using Outpost.Server.Pubsub;
 
 namespace Outpost.Server.Hosting;
 
@@ -128,6 +129,7 @@ internal static partial class OutpostServer
         builder.Services.AddSingleton(deployment);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(options.Time);
+        builder.Services.AddPubsub();
         builder.Services.AddProblemDetails();
         builder.Services.AddOutpostIdentity(options.Identity);
         builder.Services.AddOpenApi();

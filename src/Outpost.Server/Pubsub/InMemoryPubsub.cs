@@ -25,7 +25,7 @@ internal sealed class InMemoryPubsub : IPubsub, IAsyncDisposable
         var queue = new SubscriberQueue(_queueCapacity);
         _registry.Add(channel, queue);
         _registry.MarkReady(channel);
-        return Task.FromResult(new PubsubSubscription(channel, queue, s => _registry.Remove(s.Channel, s.Queue)));
+        return Task.FromResult(new PubsubSubscription(channel, queue, s => _registry.Remove(s.Channel, s.Queue, out _)));
     }
 
     public Task PublishAsync(string channel, string payload, CancellationToken cancellationToken)

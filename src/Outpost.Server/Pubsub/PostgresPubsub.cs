@@ -66,7 +66,12 @@ internal sealed partial class PostgresPubsub : IPubsub, IAsyncDisposable
         var subscription = new PubsubSubscription(channel, queue, Unsubscribe);
         PubsubMetrics.Subscribers.Add(1);
         EnsureStarted();
-        RequestSync();
+        if (!ready.IsCompletedSuccessfully)
+        {
+            // Only a channel the listener is not yet listening to needs the loop woken for a LISTEN.
+            RequestSync();
+        }
+
         try
         {
             await ready.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -172,10 +177,13 @@ internal sealed partial class PostgresPubsub : IPubsub, IAsyncDisposable
 
     private void Unsubscribe(PubsubSubscription subscription)
     {
-        if (_registry.Remove(subscription.Channel, subscription.Queue))
+        if (_registry.Remove(subscription.Channel, subscription.Queue, out var lastOfChannel))
         {
             PubsubMetrics.Subscribers.Add(-1);
-            RequestSync();
+            if (lastOfChannel)
+            {
+                RequestSync();
+            }
         }
     }
 

@@ -15,12 +15,22 @@ internal sealed class SubscriberRegistry
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ChannelEntry> _channels = new(StringComparer.Ordinal);
+    private bool _closed;
 
-    /// <summary>Adds a subscriber and returns the task that completes when its channel is listened to.</summary>
+    /// <summary>
+    /// Adds a subscriber and returns the task that completes when its channel is listened to; it is
+    /// canceled if the registry is closed first.
+    /// </summary>
     public Task Add(string channel, SubscriberQueue queue)
     {
         lock (_gate)
         {
+            if (_closed)
+            {
+                queue.Complete();
+                return Task.FromCanceled(new CancellationToken(canceled: true));
+            }
+
             if (!_channels.TryGetValue(channel, out var entry))
             {
                 entry = new ChannelEntry();
@@ -32,9 +42,13 @@ internal sealed class SubscriberRegistry
         }
     }
 
-    /// <summary>False when the subscriber was not registered (already removed, or the registry was closed).</summary>
-    public bool Remove(string channel, SubscriberQueue queue)
+    /// <summary>
+    /// False when the subscriber was not registered (already removed, or the registry was closed).
+    /// <paramref name="lastOfChannel"/> says whether the channel has no subscribers left.
+    /// </summary>
+    public bool Remove(string channel, SubscriberQueue queue, out bool lastOfChannel)
     {
+        lastOfChannel = false;
         lock (_gate)
         {
             if (!_channels.TryGetValue(channel, out var entry) || !entry.Subscribers.Remove(queue))
@@ -44,6 +58,7 @@ internal sealed class SubscriberRegistry
 
             if (entry.Subscribers.Count == 0)
             {
+                lastOfChannel = true;
                 _channels.Remove(channel);
                 // A subscriber still waiting in SubscribeAsync has already been removed by its own cleanup.
                 entry.Ready.TrySetCanceled();
@@ -92,9 +107,9 @@ internal sealed class SubscriberRegistry
     }
 
     /// <summary>
-    /// Completes the channel's readiness. If the channel was live before the transport was lost,
-    /// its subscribers get a dropped marker now, after listening resumed, so the resync they do
-    /// cannot miss a change. Returns how many subscribers were told.
+    /// Completes the channel's readiness. Subscribers that were live before the transport was lost
+    /// get a dropped marker now, after listening resumed, so the resync it triggers cannot miss a
+    /// change; subscribers that joined during the outage missed nothing. Returns how many were told.
     /// </summary>
     public int MarkReady(string channel)
     {
@@ -106,22 +121,23 @@ internal sealed class SubscriberRegistry
             }
 
             entry.Ready.TrySetResult();
-            if (!entry.Missed)
+            var told = 0;
+            foreach (var subscriber in entry.Missed)
             {
-                return 0;
+                // One that unsubscribed during the outage is owed nothing.
+                if (entry.Subscribers.Contains(subscriber))
+                {
+                    subscriber.SignalDropped(PubsubDropReason.Reconnected);
+                    told++;
+                }
             }
 
-            entry.Missed = false;
-            foreach (var subscriber in entry.Subscribers)
-            {
-                subscriber.SignalDropped(PubsubDropReason.Reconnected);
-            }
-
-            return entry.Subscribers.Count;
+            entry.Missed.Clear();
+            return told;
         }
     }
 
-    /// <summary>The transport stopped listening: every live channel may now miss messages until it is ready again.</summary>
+    /// <summary>The transport stopped listening: every live subscriber may now miss messages until its channel is ready again.</summary>
     public void MarkAllUnready()
     {
         lock (_gate)
@@ -131,7 +147,7 @@ internal sealed class SubscriberRegistry
                 if (entry.Ready.Task.IsCompletedSuccessfully)
                 {
                     entry.Ready = NewReady();
-                    entry.Missed = true;
+                    entry.Missed.AddRange(entry.Subscribers);
                 }
             }
         }
@@ -173,6 +189,7 @@ internal sealed class SubscriberRegistry
             }
 
             _channels.Clear();
+            _closed = true;
             return count;
         }
     }
@@ -185,6 +202,7 @@ internal sealed class SubscriberRegistry
 
         public TaskCompletionSource Ready { get; set; } = NewReady();
 
-        public bool Missed { get; set; }
+        /// <summary>Subscribers that were live when the transport was lost.</summary>
+        public List<SubscriberQueue> Missed { get; } = [];
     }
 }

@@ -1,0 +1,20 @@
+using Outpost.Provisioner.Parameters;
+using Outpost.Provisioner.Templates;
+
+namespace Outpost.Provisioner.Local;
+
+internal sealed record LocalPlanRequest
+{
+    public required TemplateDefinition Template { get; init; }
+
+    /// <summary>The output of <see cref="ParameterResolver.Resolve"/> for this build.</summary>
+    public required IReadOnlyList<ResolvedParameter> Parameters { get; init; }
+
+    public required WorkspaceTransition Transition { get; init; }
+
+    /// <summary>Absolute; see <see cref="LocalPlan.WorkspaceDirectoryFor"/>.</summary>
+    public required string WorkspaceDirectory { get; init; }
+
+    /// <summary>Where the agents will run; agents that name no <c>os</c> take this one.</summary>
+    public HostPlatform Host { get; init; } = HostPlatform.Current;
+}

@@ -1,0 +1,3 @@
+namespace Outpost.Provisioner.Local;
+
+internal sealed record PlannedApp(string Slug, string DisplayName, string Url);
