@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Outpost.Sdk.Deployment;
+using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Users;
 
 namespace Outpost.Sdk;
@@ -25,4 +26,10 @@ namespace Outpost.Sdk;
 [JsonSerializable(typeof(ApiToken))]
 [JsonSerializable(typeof(List<ApiToken>))]
 [JsonSerializable(typeof(ApiProblem))]
+[JsonSerializable(typeof(AcquireJobRequest))]
+[JsonSerializable(typeof(AcquiredJob))]
+[JsonSerializable(typeof(UpdateJobRequest))]
+[JsonSerializable(typeof(UpdateJobResponse))]
+[JsonSerializable(typeof(CompleteJobRequest))]
+[JsonSerializable(typeof(FailJobRequest))]
 public sealed partial class OutpostJsonContext : JsonSerializerContext;

@@ -1,0 +1,314 @@
+namespace Outpost.Sdk.Provisioning;
+
+/// <summary>
+/// The provisioner daemon API (all under <c>/api/v2/provisionerd</c>, authenticated with the header
+/// <see cref="KeyHeader"/> carrying a provisioner key):
+/// <list type="bullet">
+/// <item><c>POST acquire</c> (<see cref="AcquireJobRequest"/>): long-polls up to <c>wait_seconds</c>; 200 with
+/// <see cref="AcquiredJob"/>, or 204 when nothing arrived in time.</item>
+/// <item><c>POST jobs/{id}/update</c> (<see cref="UpdateJobRequest"/>): appends logs and is the job's heartbeat;
+/// answers <see cref="UpdateJobResponse"/> saying whether the job was canceled.</item>
+/// <item><c>POST jobs/{id}/complete</c> (<see cref="CompleteJobRequest"/>): success, with what was built.</item>
+/// <item><c>POST jobs/{id}/fail</c> (<see cref="FailJobRequest"/>): failure, with the reason a user will read.</item>
+/// </list>
+/// Only the daemon that acquired a job may update, complete or fail it (409 otherwise).
+/// </summary>
+public static class ProvisionerDaemonApi
+{
+    /// <summary>The header that carries the provisioner key.</summary>
+    public const string KeyHeader = "Outpost-Provisioner-Key";
+
+    /// <summary>The route prefix.</summary>
+    public const string Prefix = "/api/v2/provisionerd";
+
+    /// <summary>The environment variable that tells a launched agent where the server is.</summary>
+    public const string AgentUrlVariable = "OUTPOST_AGENT_URL";
+
+    /// <summary>The environment variable that carries a launched agent's token.</summary>
+    public const string AgentTokenVariable = "OUTPOST_AGENT_TOKEN";
+}
+
+/// <summary>A daemon asking for work.</summary>
+public sealed record AcquireJobRequest
+{
+    /// <summary>A stable name for this daemon (host name plus an index, say); shown in logs and job details.</summary>
+    public required string DaemonName { get; init; }
+
+    /// <summary>The provisioners this daemon runs: <c>local</c>, <c>terraform</c>.</summary>
+    public required IReadOnlyList<string> Provisioners { get; init; }
+
+    /// <summary>How long the server may hold the request waiting for a job (1–60 s, default 10).</summary>
+    public int WaitSeconds { get; init; } = 10;
+}
+
+/// <summary>A job the server handed to a daemon.</summary>
+public sealed record AcquiredJob
+{
+    /// <summary>The job id.</summary>
+    public required Guid JobId { get; init; }
+
+    /// <summary>What the job does.</summary>
+    public required ProvisionerJobType Type { get; init; }
+
+    /// <summary>Which provisioner must run it: <c>local</c> or <c>terraform</c>.</summary>
+    public required string Provisioner { get; init; }
+
+    /// <summary>When the job was queued.</summary>
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>The template source: a tar archive.</summary>
+    public required byte[] TemplateArchive { get; init; }
+
+    /// <summary>Set for <see cref="ProvisionerJobType.TemplateVersionImport"/>.</summary>
+    public TemplateImportJob? TemplateImport { get; init; }
+
+    /// <summary>Set for <see cref="ProvisionerJobType.WorkspaceBuild"/>.</summary>
+    public WorkspaceBuildJob? WorkspaceBuild { get; init; }
+}
+
+/// <summary>The details of a template version import.</summary>
+public sealed record TemplateImportJob
+{
+    /// <summary>The version being imported.</summary>
+    public required Guid TemplateVersionId { get; init; }
+}
+
+/// <summary>The details of a workspace build.</summary>
+public sealed record WorkspaceBuildJob
+{
+    /// <summary>The build.</summary>
+    public required Guid BuildId { get; init; }
+
+    /// <summary>The workspace.</summary>
+    public required Guid WorkspaceId { get; init; }
+
+    /// <summary>The workspace's name.</summary>
+    public required string WorkspaceName { get; init; }
+
+    /// <summary>The owner's id.</summary>
+    public required Guid OwnerId { get; init; }
+
+    /// <summary>The owner's username.</summary>
+    public required string OwnerName { get; init; }
+
+    /// <summary>The template's name.</summary>
+    public required string TemplateName { get; init; }
+
+    /// <summary>The template version being built.</summary>
+    public required Guid TemplateVersionId { get; init; }
+
+    /// <summary>The build number (1 for the first build of the workspace).</summary>
+    public required int BuildNumber { get; init; }
+
+    /// <summary>start, stop or delete.</summary>
+    public required WorkspaceTransition Transition { get; init; }
+
+    /// <summary>The resolved parameter values of this build.</summary>
+    public required IReadOnlyList<ParameterValue> Parameters { get; init; }
+
+    /// <summary>The provisioner's private state from the previous build (empty for the first).</summary>
+    public required byte[] PreviousState { get; init; }
+
+    /// <summary>The URL agents must use to reach the server (the server's access URL).</summary>
+    public required string AccessUrl { get; init; }
+}
+
+/// <summary>One parameter's name and value.</summary>
+public sealed record ParameterValue
+{
+    /// <summary>The parameter's name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Its value, as a string.</summary>
+    public required string Value { get; init; }
+}
+
+/// <summary>One line of job output.</summary>
+public sealed record ProvisionerLogLine
+{
+    /// <summary>When it was written.</summary>
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>Severity.</summary>
+    public ProvisionerLogLevel Level { get; init; } = ProvisionerLogLevel.Info;
+
+    /// <summary>The build stage, e.g. "Planning", "Starting agents".</summary>
+    public string Stage { get; init; } = string.Empty;
+
+    /// <summary>The text, without a trailing newline.</summary>
+    public required string Output { get; init; }
+
+    /// <summary>Who wrote it.</summary>
+    public ProvisionerLogSource Source { get; init; } = ProvisionerLogSource.Provisioner;
+}
+
+/// <summary>The daemon's heartbeat, with any new log lines (at most 1,000 per request).</summary>
+public sealed record UpdateJobRequest
+{
+    /// <summary>New log lines, oldest first; may be empty.</summary>
+    public IReadOnlyList<ProvisionerLogLine> Logs { get; init; } = [];
+}
+
+/// <summary>The server's answer to a heartbeat.</summary>
+public sealed record UpdateJobResponse
+{
+    /// <summary>True when a user canceled the job: stop, clean up, and fail it with a cancel message.</summary>
+    public required bool Canceled { get; init; }
+}
+
+/// <summary>A successful job's results.</summary>
+public sealed record CompleteJobRequest
+{
+    /// <summary>Set for an import: what the template declares.</summary>
+    public TemplateImportResult? TemplateImport { get; init; }
+
+    /// <summary>Set for a build: what now exists.</summary>
+    public WorkspaceBuildResult? WorkspaceBuild { get; init; }
+}
+
+/// <summary>What an imported template declares.</summary>
+public sealed record TemplateImportResult
+{
+    /// <summary>The template's parameters.</summary>
+    public required IReadOnlyList<TemplateVersionParameter> Parameters { get; init; }
+
+    /// <summary>The resources a start build would create, with their agents (no tokens).</summary>
+    public required IReadOnlyList<ProvisionedResource> Resources { get; init; }
+
+    /// <summary>The template's README or description, if any.</summary>
+    public string? Readme { get; init; }
+}
+
+/// <summary>A parameter a template version declares.</summary>
+public sealed record TemplateVersionParameter
+{
+    /// <summary>The name ([a-z][a-z0-9_]*).</summary>
+    public required string Name { get; init; }
+
+    /// <summary><c>string</c>, <c>number</c> or <c>bool</c>.</summary>
+    public required string Type { get; init; }
+
+    /// <summary>What it is for.</summary>
+    public string Description { get; init; } = string.Empty;
+
+    /// <summary>The default; null means the parameter is required.</summary>
+    public string? DefaultValue { get; init; }
+
+    /// <summary>Allowed values; empty means any.</summary>
+    public IReadOnlyList<string> Options { get; init; } = [];
+
+    /// <summary>Whether later builds may change it.</summary>
+    public bool Mutable { get; init; } = true;
+}
+
+/// <summary>What a successful build leaves behind.</summary>
+public sealed record WorkspaceBuildResult
+{
+    /// <summary>The resources that exist now (for stop/delete, usually none with agents).</summary>
+    public required IReadOnlyList<ProvisionedResource> Resources { get; init; }
+
+    /// <summary>The provisioner's new private state, handed back on the next build.</summary>
+    public required byte[] State { get; init; }
+}
+
+/// <summary>A resource a provisioner created or plans to.</summary>
+public sealed record ProvisionedResource
+{
+    /// <summary>Its name within the template.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Its type, e.g. <c>local_workspace_directory</c>, <c>docker_container</c>.</summary>
+    public required string Type { get; init; }
+
+    /// <summary>The agents that run in it.</summary>
+    public IReadOnlyList<ProvisionedAgent> Agents { get; init; } = [];
+}
+
+/// <summary>An agent a build declared; the server merges its env and stores only a hash of its token.</summary>
+public sealed record ProvisionedAgent
+{
+    /// <summary>Its name, unique in the workspace.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The working directory.</summary>
+    public string Directory { get; init; } = string.Empty;
+
+    /// <summary><c>linux</c> or <c>darwin</c>.</summary>
+    public string OperatingSystem { get; init; } = "linux";
+
+    /// <summary><c>amd64</c> or <c>arm64</c>.</summary>
+    public string Architecture { get; init; } = "amd64";
+
+    /// <summary>The agent's own environment; wins over <see cref="ExtraEnvs"/>.</summary>
+    public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Extra environment entries, in declaration order, merged by strategy.</summary>
+    public IReadOnlyList<ExtraEnvEntry> ExtraEnvs { get; init; } = [];
+
+    /// <summary>Startup and shutdown scripts.</summary>
+    public IReadOnlyList<AgentScript> Scripts { get; init; } = [];
+
+    /// <summary>Apps the agent serves.</summary>
+    public IReadOnlyList<AgentApp> Apps { get; init; } = [];
+
+    /// <summary>Seconds after which a never-connected agent is reported <c>timeout</c> (0 = never).</summary>
+    public int ConnectionTimeoutSeconds { get; init; } = 120;
+
+    /// <summary>The token the launched agent authenticates with; set by build results, never by imports.</summary>
+    public string? AuthToken { get; init; }
+}
+
+/// <summary>An extra environment entry (like Coder's <c>coder_env</c>).</summary>
+public sealed record ExtraEnvEntry
+{
+    /// <summary>The variable's name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The value.</summary>
+    public required string Value { get; init; }
+
+    /// <summary>How it combines with an earlier entry of the same name.</summary>
+    public EnvMergeStrategy MergeStrategy { get; init; } = EnvMergeStrategy.Replace;
+}
+
+/// <summary>A script an agent runs.</summary>
+public sealed record AgentScript
+{
+    /// <summary>A name for logs, e.g. "startup".</summary>
+    public required string DisplayName { get; init; }
+
+    /// <summary>The shell script.</summary>
+    public required string Script { get; init; }
+
+    /// <summary>Runs when the agent starts.</summary>
+    public bool RunOnStart { get; init; }
+
+    /// <summary>Runs when the agent shuts down.</summary>
+    public bool RunOnStop { get; init; }
+
+    /// <summary>Seconds before the script is considered hung (0 = no limit).</summary>
+    public int TimeoutSeconds { get; init; }
+}
+
+/// <summary>An app an agent serves.</summary>
+public sealed record AgentApp
+{
+    /// <summary>Unique per agent.</summary>
+    public required string Slug { get; init; }
+
+    /// <summary>What people see.</summary>
+    public required string DisplayName { get; init; }
+
+    /// <summary>Where it listens, from inside the workspace.</summary>
+    public string? Url { get; init; }
+}
+
+/// <summary>A failed job.</summary>
+public sealed record FailJobRequest
+{
+    /// <summary>What went wrong, in words a user can act on (shown with the build).</summary>
+    public required string Error { get; init; }
+
+    /// <summary>A machine-readable code, e.g. <c>canceled</c>, <c>env_merge</c>, <c>template_invalid</c>.</summary>
+    public string? ErrorCode { get; init; }
+}
