@@ -1,48 +1,63 @@
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 
 namespace Outpost.Telemetry;
 
 /// <summary>
-/// Random ids as lowercase hex (spec §2.1, §11.2): event ids are 8 bytes (an OTel span id),
-/// trace and session ids 16 bytes. Bytes come from the cryptographic RNG in 256-byte blocks per
-/// thread, because one RNG call per span would dominate the cost of a span.
+/// Ids as lowercase hex (spec §2.1): event ids are 8 bytes (an OTel span id), trace and session
+/// ids 16 bytes. Trace and event ids are kept as numbers on the hot path and formatted only when
+/// read, usually by the background writer. They need to be unique, not secret, so they come from
+/// the shared generator (seeded by the operating system's cryptographic source) as OpenTelemetry's
+/// own ids do; a cryptographic call per span cost more than the rest of the span. Session ids,
+/// made once per process, use the cryptographic generator directly (spec §11.2).
 /// </summary>
 internal static class TelemetryIds
 {
-    private const int PoolSize = 256;
-
-    [ThreadStatic]
-    private static byte[]? _pool;
-
-    [ThreadStatic]
-    private static int _offset;
-
-    public static string NewEventId() => Next(8);
-
-    public static string NewTraceId() => Next(16);
-
-    public static string NewSessionId() => Next(16);
-
-    private static string Next(int count)
+    public static ulong NewEventIdValue()
     {
-        var pool = _pool;
-        if (pool is null)
+        Span<byte> bytes = stackalloc byte[8];
+        ulong value;
+        do
         {
-            pool = _pool = new byte[PoolSize];
-            _offset = PoolSize;
+            Random.Shared.NextBytes(bytes);
+            value = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
         }
+        while (value == 0); // all-zero ids are invalid in OpenTelemetry
 
-        if (_offset + count > PoolSize)
+        return value;
+    }
+
+    public static UInt128 NewTraceIdValue()
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        UInt128 value;
+        do
         {
-            RandomNumberGenerator.Fill(pool);
-            _offset = 0;
+            Random.Shared.NextBytes(bytes);
+            value = BinaryPrimitives.ReadUInt128LittleEndian(bytes);
         }
+        while (value == UInt128.Zero);
 
-        var bytes = pool.AsSpan(_offset, count);
-        _offset += count;
-        var id = Convert.ToHexStringLower(bytes);
-        // Each byte is handed out once; clearing keeps used randomness from lingering in memory.
-        bytes.Clear();
-        return id;
+        return value;
+    }
+
+    public static string NewEventId() => Format(NewEventIdValue());
+
+    public static string NewTraceId() => Format(NewTraceIdValue());
+
+    public static string NewSessionId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    public static string Format(ulong value)
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(bytes, value);
+        return Convert.ToHexStringLower(bytes);
+    }
+
+    public static string Format(UInt128 value)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        BinaryPrimitives.WriteUInt128BigEndian(bytes, value);
+        return Convert.ToHexStringLower(bytes);
     }
 }

@@ -11,7 +11,7 @@ namespace Outpost.Telemetry;
 /// </summary>
 internal sealed class TelemetryProperties : IEnumerable<KeyValuePair<string, string>>
 {
-    private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
+    private readonly TelemetryMap<string> _values = new();
 
     public int Count => _values.Count;
 
@@ -24,34 +24,28 @@ internal sealed class TelemetryProperties : IEnumerable<KeyValuePair<string, str
     public void Add(string key, string value)
     {
         ArgumentNullException.ThrowIfNull(key);
-        _values[key] = TelemetryRedactor.RedactProperty(key, value ?? "");
+        _values.Set(key, TelemetryRedactor.RedactProperty(key, value ?? ""));
     }
 
     public void Add(string key, bool value)
     {
         ArgumentNullException.ThrowIfNull(key);
-        _values[key] = TelemetryValues.ToPropertyString(value);
+        _values.Set(key, TelemetryValues.ToPropertyString(value));
     }
 
     public void Add(string key, long value)
     {
         ArgumentNullException.ThrowIfNull(key);
-        _values[key] = TelemetryValues.ToPropertyString(value);
+        _values.Set(key, TelemetryValues.ToPropertyString(value));
     }
 
     public void Add(string key, double value)
     {
         ArgumentNullException.ThrowIfNull(key);
-        _values[key] = TelemetryValues.ToPropertyString(value);
+        _values.Set(key, TelemetryValues.ToPropertyString(value));
     }
 
-    internal void CopyTo(Dictionary<string, string> target)
-    {
-        foreach (var (key, value) in _values)
-        {
-            target[key] = value;
-        }
-    }
+    internal void CopyTo(TelemetryMap<string> target) => _values.CopyTo(target);
 
     public IEnumerator<KeyValuePair<string, string>> GetEnumerator() => _values.GetEnumerator();
 
@@ -61,7 +55,7 @@ internal sealed class TelemetryProperties : IEnumerable<KeyValuePair<string, str
 /// <summary>Caller-supplied numeric measurements, copied at span start like properties.</summary>
 internal sealed class TelemetryMeasurements : IEnumerable<KeyValuePair<string, double>>
 {
-    private readonly Dictionary<string, double> _values = new(StringComparer.Ordinal);
+    private readonly TelemetryMap<double> _values = new();
 
     public int Count => _values.Count;
 
@@ -74,16 +68,10 @@ internal sealed class TelemetryMeasurements : IEnumerable<KeyValuePair<string, d
     public void Add(string key, double value)
     {
         ArgumentNullException.ThrowIfNull(key);
-        _values[key] = value;
+        _values.Set(key, value);
     }
 
-    internal void CopyTo(Dictionary<string, double> target)
-    {
-        foreach (var (key, value) in _values)
-        {
-            target[key] = value;
-        }
-    }
+    internal void CopyTo(TelemetryMap<double> target) => _values.CopyTo(target);
 
     public IEnumerator<KeyValuePair<string, double>> GetEnumerator() => _values.GetEnumerator();
 

@@ -75,7 +75,7 @@ internal sealed partial class TelemetryService : ITelemetryReporter, IAsyncDispo
             return;
         }
 
-        EmitCopy(eventName, properties, measurements, traceId: null, parentEventId: null, error: null);
+        EmitCopy(eventName, properties, measurements, traceId: default, parentEventId: 0, error: null);
     }
 
     public void LogError(string eventName, object? error, TelemetryProperties? properties = null, TelemetryMeasurements? measurements = null)
@@ -85,7 +85,7 @@ internal sealed partial class TelemetryService : ITelemetryReporter, IAsyncDispo
             return;
         }
 
-        EmitCopy(eventName, properties, measurements, traceId: null, parentEventId: null, error: error ?? TelemetryError.From(null));
+        EmitCopy(eventName, properties, measurements, traceId: default, parentEventId: 0, error: error ?? TelemetryError.From(null));
     }
 
     public T Trace<T>(string eventName, Func<ITelemetrySpan, T> body, TelemetryProperties? properties = null, TelemetryMeasurements? measurements = null)
@@ -179,7 +179,7 @@ internal sealed partial class TelemetryService : ITelemetryReporter, IAsyncDispo
     {
         try
         {
-            return new TelemetrySpan(this, eventName, TelemetryIds.NewTraceId(), parentEventId: null, properties, measurements);
+            return new TelemetrySpan(this, eventName, TelemetryIds.NewTraceIdValue(), parentEventId: 0, properties, measurements);
         }
         catch (Exception exception)
         {
@@ -188,25 +188,25 @@ internal sealed partial class TelemetryService : ITelemetryReporter, IAsyncDispo
         }
     }
 
-    internal void EmitCopy(string eventName, TelemetryProperties? properties, TelemetryMeasurements? measurements, string? traceId, string? parentEventId, object? error)
+    internal void EmitCopy(string eventName, TelemetryProperties? properties, TelemetryMeasurements? measurements, UInt128 traceId, ulong parentEventId, object? error)
     {
         try
         {
-            Dictionary<string, string>? props = null;
+            TelemetryMap<string>? props = null;
             if (properties is { Count: > 0 })
             {
-                props = new Dictionary<string, string>(properties.Count, StringComparer.Ordinal);
+                props = new TelemetryMap<string>(properties.Count);
                 properties.CopyTo(props);
             }
 
-            Dictionary<string, double>? meas = null;
+            TelemetryMap<double>? meas = null;
             if (measurements is { Count: > 0 })
             {
-                meas = new Dictionary<string, double>(measurements.Count, StringComparer.Ordinal);
+                meas = new TelemetryMap<double>(measurements.Count);
                 measurements.CopyTo(meas);
             }
 
-            Emit(eventName, props, meas, traceId, parentEventId, error is null ? null : TelemetryError.From(error), eventId: null);
+            Emit(eventName, props, meas, traceId, parentEventId, error is null ? null : TelemetryError.From(error), eventId: 0);
         }
         catch (Exception exception)
         {
@@ -215,31 +215,32 @@ internal sealed partial class TelemetryService : ITelemetryReporter, IAsyncDispo
     }
 
     /// <summary>
-    /// Builds the event and hands it to every sink. Does not consult the level: callers check it,
+    /// Builds the event and hands it to every sink. Ids are numbers here (zero for "none") and
+    /// become text only when something reads them. Does not consult the level: callers check it,
     /// and spans have frozen it at their start (spec §2.5.4).
     /// </summary>
     internal void Emit(
         string eventName,
-        Dictionary<string, string>? properties,
-        Dictionary<string, double>? measurements,
-        string? traceId,
-        string? parentEventId,
+        TelemetryMap<string>? properties,
+        TelemetryMap<double>? measurements,
+        UInt128 traceId,
+        ulong parentEventId,
         TelemetryError? error,
-        string? eventId)
+        ulong eventId)
     {
         try
         {
             var telemetryEvent = new TelemetryEvent
             {
-                EventId = eventId ?? TelemetryIds.NewEventId(),
+                EventIdValue = eventId != 0 ? eventId : TelemetryIds.NewEventIdValue(),
                 EventName = eventName,
                 Timestamp = TruncateToMilliseconds(Time.GetUtcNow()),
                 EventSequence = Interlocked.Increment(ref _sequence),
                 Context = _context,
                 Properties = properties ?? NoProperties,
                 Measurements = measurements ?? NoMeasurements,
-                TraceId = traceId,
-                ParentEventId = parentEventId,
+                TraceIdValue = traceId,
+                ParentEventIdValue = parentEventId,
                 Error = error,
             };
             Telemetry.Log.EventEmitted(Logger, eventName);

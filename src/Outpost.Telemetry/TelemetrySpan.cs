@@ -13,11 +13,15 @@ internal sealed class TelemetrySpan : ITelemetrySpan
     private const string CallIgnored = "call ignored";
 
     private readonly TelemetryService _service;
-    private readonly string? _parentEventId;
+    private readonly UInt128 _traceId;
+    private readonly ulong _eventId;
+    private readonly ulong _parentEventId;
+    private string? _traceIdText;
+    private string? _eventIdText;
     private readonly long _startTimestamp;
-    private readonly Lock _gate = new();
-    private Dictionary<string, string>? _properties;
-    private Dictionary<string, double>? _measurements;
+    private int _busy;
+    private TelemetryMap<string>? _properties;
+    private TelemetryMap<double>? _measurements;
     private bool _aborted;
     private bool _failed;
     private bool _completed;
@@ -25,34 +29,34 @@ internal sealed class TelemetrySpan : ITelemetrySpan
     public TelemetrySpan(
         TelemetryService service,
         string eventName,
-        string traceId,
-        string? parentEventId,
+        UInt128 traceId,
+        ulong parentEventId,
         TelemetryProperties? properties,
         TelemetryMeasurements? measurements)
     {
         _service = service;
         EventName = eventName;
-        TraceId = traceId;
+        _traceId = traceId;
         _parentEventId = parentEventId;
-        EventId = TelemetryIds.NewEventId();
+        _eventId = TelemetryIds.NewEventIdValue();
         if (properties is { Count: > 0 })
         {
-            _properties = new Dictionary<string, string>(properties.Count + 1, StringComparer.Ordinal);
+            _properties = new TelemetryMap<string>(properties.Count + 1);
             properties.CopyTo(_properties);
         }
 
         if (measurements is { Count: > 0 })
         {
-            _measurements = new Dictionary<string, double>(measurements.Count + 1, StringComparer.Ordinal);
+            _measurements = new TelemetryMap<double>(measurements.Count + 1);
             measurements.CopyTo(_measurements);
         }
 
         _startTimestamp = service.Time.GetTimestamp();
     }
 
-    public string TraceId { get; }
+    public string TraceId => _traceIdText ??= TelemetryIds.Format(_traceId);
 
-    public string EventId { get; }
+    public string EventId => _eventIdText ??= TelemetryIds.Format(_eventId);
 
     public string EventName { get; }
 
@@ -87,7 +91,7 @@ internal sealed class TelemetrySpan : ITelemetrySpan
             return;
         }
 
-        _service.EmitCopy(ChildName("log", name), properties, measurements, TraceId, EventId, error: null);
+        _service.EmitCopy(ChildName("log", name), properties, measurements, _traceId, _eventId, error: null);
     }
 
     public void LogError(string name, object? error, TelemetryProperties? properties = null, TelemetryMeasurements? measurements = null)
@@ -97,7 +101,7 @@ internal sealed class TelemetrySpan : ITelemetrySpan
             return;
         }
 
-        _service.EmitCopy(ChildName("log", name), properties, measurements, TraceId, EventId, error ?? TelemetryError.From(null));
+        _service.EmitCopy(ChildName("log", name), properties, measurements, _traceId, _eventId, error ?? TelemetryError.From(null));
     }
 
     public void SetProperty(string key, string value) => SetConvertedProperty(key, value is null ? "" : TelemetryRedactor.RedactProperty(key, value));
@@ -110,71 +114,102 @@ internal sealed class TelemetrySpan : ITelemetrySpan
 
     public void SetMeasurement(string key, double value)
     {
-        lock (_gate)
+        if (key is null)
         {
-            if (!_completed)
-            {
-                (_measurements ??= new Dictionary<string, double>(2, StringComparer.Ordinal))[key] = value;
-                return;
-            }
+            return;
         }
 
-        WarnAfterEmit("SetMeasurement", key, MutationDropped);
+        Enter();
+        var open = !_completed;
+        if (open)
+        {
+            (_measurements ??= new TelemetryMap<double>(2)).Set(key, value);
+        }
+
+        Exit();
+        if (!open)
+        {
+            WarnAfterEmit("SetMeasurement", key, MutationDropped);
+        }
     }
 
     public void MarkAborted()
     {
-        lock (_gate)
+        Enter();
+        var open = !_completed;
+        if (open)
         {
-            if (!_completed)
-            {
-                _aborted = true;
-                return;
-            }
+            _aborted = true;
         }
 
-        WarnAfterEmit("MarkAborted", null, MutationDropped);
+        Exit();
+        if (!open)
+        {
+            WarnAfterEmit("MarkAborted", null, MutationDropped);
+        }
     }
 
     public void MarkFailure()
     {
-        lock (_gate)
+        Enter();
+        var open = !_completed;
+        if (open)
         {
-            if (!_completed)
-            {
-                _failed = true;
-                return;
-            }
+            _failed = true;
         }
 
-        WarnAfterEmit("MarkFailure", null, MutationDropped);
+        Exit();
+        if (!open)
+        {
+            WarnAfterEmit("MarkFailure", null, MutationDropped);
+        }
     }
+
+    // The guarded sections are a few instructions long, so a spin flag costs less than a lock
+    // object per span; contention only happens when a body shares its span across threads.
+    private void Enter()
+    {
+        if (Interlocked.Exchange(ref _busy, 1) != 0)
+        {
+            EnterContended();
+        }
+    }
+
+    private void EnterContended()
+    {
+        var spinner = default(SpinWait);
+        while (Interlocked.Exchange(ref _busy, 1) != 0)
+        {
+            spinner.SpinOnce();
+        }
+    }
+
+    private void Exit() => Volatile.Write(ref _busy, 0);
 
     /// <summary>Emits this span's event once; a thrown exception beats the marks, failure beats aborted.</summary>
     internal void Complete(Exception? thrown)
     {
         try
         {
-            Dictionary<string, string> properties;
-            Dictionary<string, double> measurements;
+            TelemetryMap<string> properties;
+            TelemetryMap<double> measurements;
             string result;
-            lock (_gate)
+            Enter();
+            var alreadyCompleted = _completed;
+            _completed = true;
+            result = thrown is not null || _failed ? "error" : _aborted ? "aborted" : "success";
+            properties = _properties ?? new TelemetryMap<string>(1);
+            measurements = _measurements ?? new TelemetryMap<double>(1);
+            Exit();
+            if (alreadyCompleted)
             {
-                if (_completed)
-                {
-                    return;
-                }
-
-                _completed = true;
-                result = thrown is not null || _failed ? "error" : _aborted ? "aborted" : "success";
-                properties = _properties ?? new Dictionary<string, string>(1, StringComparer.Ordinal);
-                measurements = _measurements ?? new Dictionary<string, double>(1, StringComparer.Ordinal);
+                return;
             }
 
-            properties[TelemetryEvent.ResultProperty] = result;
-            measurements[TelemetryEvent.DurationMeasurement] = _service.Time.GetElapsedTime(_startTimestamp).TotalMilliseconds;
+            properties.Set(TelemetryEvent.ResultProperty, result);
+            measurements.Set(TelemetryEvent.DurationMeasurement, _service.Time.GetElapsedTime(_startTimestamp).TotalMilliseconds);
             var error = thrown is null ? null : TelemetryError.From(thrown);
-            _service.Emit(EventName, properties, measurements, TraceId, _parentEventId, error, EventId);
+            _service.Emit(EventName, properties, measurements, _traceId, _parentEventId, error, _eventId);
         }
         catch (Exception exception)
         {
@@ -184,16 +219,23 @@ internal sealed class TelemetrySpan : ITelemetrySpan
 
     private void SetConvertedProperty(string key, string value)
     {
-        lock (_gate)
+        if (key is null)
         {
-            if (!_completed)
-            {
-                (_properties ??= new Dictionary<string, string>(3, StringComparer.Ordinal))[key] = value;
-                return;
-            }
+            return;
         }
 
-        WarnAfterEmit("SetProperty", key, MutationDropped);
+        Enter();
+        var open = !_completed;
+        if (open)
+        {
+            (_properties ??= new TelemetryMap<string>(3)).Set(key, value);
+        }
+
+        Exit();
+        if (!open)
+        {
+            WarnAfterEmit("SetProperty", key, MutationDropped);
+        }
     }
 
     private TelemetrySpan? StartPhase(string name, TelemetryProperties? properties, TelemetryMeasurements? measurements)
@@ -205,7 +247,7 @@ internal sealed class TelemetrySpan : ITelemetrySpan
 
         try
         {
-            return new TelemetrySpan(_service, ChildName("phase", name), TraceId, EventId, properties, measurements);
+            return new TelemetrySpan(_service, ChildName("phase", name), _traceId, _eventId, properties, measurements);
         }
         catch (Exception exception)
         {
@@ -216,16 +258,15 @@ internal sealed class TelemetrySpan : ITelemetrySpan
 
     private bool IsCompleted(string method, string argument, string outcome)
     {
-        lock (_gate)
+        Enter();
+        var completed = _completed;
+        Exit();
+        if (completed)
         {
-            if (!_completed)
-            {
-                return false;
-            }
+            WarnAfterEmit(method, argument, outcome);
         }
 
-        WarnAfterEmit(method, argument, outcome);
-        return true;
+        return completed;
     }
 
     private void WarnAfterEmit(string method, string? argument, string outcome)

@@ -90,7 +90,7 @@ internal sealed partial class LocalJsonlSink
 
     private void FlushOnce()
     {
-        List<TelemetryEvent> batch;
+        Queue<TelemetryEvent> batch;
         lock (_bufferGate)
         {
             if (_buffer.Count == 0)
@@ -99,7 +99,7 @@ internal sealed partial class LocalJsonlSink
             }
 
             batch = _buffer;
-            _buffer = new List<TelemetryEvent>(Math.Min(batch.Count, _settings.BufferLimit));
+            _buffer = new Queue<TelemetryEvent>(Math.Min(batch.Count, _settings.BufferLimit));
             _overflowWarned = false;
         }
 

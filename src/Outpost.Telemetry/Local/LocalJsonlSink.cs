@@ -20,7 +20,8 @@ internal sealed partial class LocalJsonlSink : ITelemetrySink
     private readonly Lock _bufferGate = new();
     private readonly ITimer _timer;
     private volatile LocalTelemetrySettings _settings;
-    private List<TelemetryEvent> _buffer = [];
+    // A queue, because overflow drops from the front and must stay O(1) when the disk falls behind.
+    private Queue<TelemetryEvent> _buffer = new();
     private bool _overflowWarned;
     private bool _disposed;
 
@@ -109,11 +110,15 @@ internal sealed partial class LocalJsonlSink : ITelemetrySink
                 return;
             }
 
-            _buffer.Add(telemetryEvent);
+            _buffer.Enqueue(telemetryEvent);
             if (_buffer.Count > settings.BufferLimit)
             {
                 var excess = _buffer.Count - settings.BufferLimit;
-                _buffer.RemoveRange(0, excess);
+                for (var i = 0; i < excess; i++)
+                {
+                    _buffer.Dequeue();
+                }
+
                 if (!_overflowWarned)
                 {
                     _overflowWarned = true;

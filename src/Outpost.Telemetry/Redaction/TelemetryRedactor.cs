@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 
 namespace Outpost.Telemetry.Redaction;
@@ -18,6 +19,18 @@ internal static partial class TelemetryRedactor
 
     private const int ShortValueLength = 20;
 
+    private const int KeyCacheSize = 128;
+
+    private static readonly KeyVerdict?[] KeyCache = new KeyVerdict?[KeyCacheSize];
+
+    // Runs on every property key, so a vectorised substring search rather than a regex.
+    private static readonly SearchValues<string> SensitiveKeyParts = SearchValues.Create(
+        [
+            "token", "password", "passwd", "pwd", "secret", "authorization", "cookie", "credential",
+            "apikey", "api_key", "api-key", "api.key", "privatekey", "private_key", "private-key", "private.key",
+        ],
+        StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Redacts a property value; a key that names a secret hides the whole value.</summary>
     public static string RedactProperty(string key, string value)
     {
@@ -29,7 +42,23 @@ internal static partial class TelemetryRedactor
         return RedactText(value);
     }
 
-    public static bool IsSensitiveKey(string key) => SensitiveKey().IsMatch(key);
+    /// <summary>
+    /// Keys are nearly always string literals, so the verdict is remembered per string instance
+    /// in a small direct-mapped table; a miss (or a collision) just scans again.
+    /// </summary>
+    public static bool IsSensitiveKey(string key)
+    {
+        var slot = RuntimeHelpers.GetHashCode(key) & (KeyCacheSize - 1);
+        var cached = KeyCache[slot];
+        if (cached is not null && ReferenceEquals(cached.Key, key))
+        {
+            return cached.Sensitive;
+        }
+
+        var sensitive = key.AsSpan().ContainsAny(SensitiveKeyParts);
+        KeyCache[slot] = new KeyVerdict(key, sensitive);
+        return sensitive;
+    }
 
     /// <summary>Replaces every credential-shaped part of free text and leaves the rest readable.</summary>
     public static string RedactText(string text)
@@ -62,8 +91,7 @@ internal static partial class TelemetryRedactor
         return upper && lower && digit;
     }
 
-    [GeneratedRegex(@"(?i)(token|password|passwd|pwd|secret|api[_\-.]?key|authorization|cookie|credential|private[_\-.]?key)")]
-    private static partial Regex SensitiveKey();
+    private sealed record KeyVerdict(string Key, bool Sensitive);
 
     [GeneratedRegex(@"([a-zA-Z][a-zA-Z0-9+.\-]*://)[^/\s@]+@")]
     private static partial Regex UrlUserInfo();
