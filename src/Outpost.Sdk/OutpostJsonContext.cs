@@ -1,7 +1,10 @@
 using System.Text.Json.Serialization;
 using Outpost.Sdk.Deployment;
+using Outpost.Sdk.Files;
 using Outpost.Sdk.Provisioning;
+using Outpost.Sdk.Templates;
 using Outpost.Sdk.Users;
+using Outpost.Sdk.Workspaces;
 
 namespace Outpost.Sdk;
 
@@ -32,4 +35,34 @@ namespace Outpost.Sdk;
 [JsonSerializable(typeof(UpdateJobResponse))]
 [JsonSerializable(typeof(CompleteJobRequest))]
 [JsonSerializable(typeof(FailJobRequest))]
+[JsonSerializable(typeof(UploadResponse))]
+[JsonSerializable(typeof(Template))]
+[JsonSerializable(typeof(List<Template>))]
+[JsonSerializable(typeof(CreateTemplateRequest))]
+[JsonSerializable(typeof(UpdateTemplateRequest))]
+[JsonSerializable(typeof(TemplateVersion))]
+[JsonSerializable(typeof(List<TemplateVersion>))]
+[JsonSerializable(typeof(CreateTemplateVersionRequest))]
+[JsonSerializable(typeof(ProvisionerJob))]
+[JsonSerializable(typeof(ProvisionerJobLog))]
+[JsonSerializable(typeof(List<ProvisionerJobLog>))]
+[JsonSerializable(typeof(List<TemplateVersionParameter>))]
+[JsonSerializable(typeof(List<ProvisionedResource>))]
+[JsonSerializable(typeof(List<ParameterValue>))]
+[JsonSerializable(typeof(List<AgentScript>))]
+[JsonSerializable(typeof(List<AgentApp>))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
+[JsonSerializable(typeof(Workspace))]
+[JsonSerializable(typeof(WorkspacesResponse))]
+[JsonSerializable(typeof(CreateWorkspaceRequest))]
+[JsonSerializable(typeof(WorkspaceBuild))]
+[JsonSerializable(typeof(List<WorkspaceBuild>))]
+[JsonSerializable(typeof(CreateWorkspaceBuildRequest))]
+[JsonSerializable(typeof(WorkspaceBuildUpdate))]
+[JsonSerializable(typeof(WorkspaceAgent))]
+[JsonSerializable(typeof(List<WorkspaceAgent>))]
+[JsonSerializable(typeof(ProvisionerKey))]
+[JsonSerializable(typeof(List<ProvisionerKey>))]
+[JsonSerializable(typeof(CreateProvisionerKeyRequest))]
+[JsonSerializable(typeof(CreateProvisionerKeyResponse))]
 public sealed partial class OutpostJsonContext : JsonSerializerContext;
