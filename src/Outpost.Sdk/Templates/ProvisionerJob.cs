@@ -29,7 +29,7 @@ public sealed record ProvisionerJob
     /// <summary>Why it failed, in words a user can act on.</summary>
     public string? Error { get; init; }
 
-    /// <summary>A machine-readable failure code (<c>canceled</c>, <c>env_merge</c>, <c>template_invalid</c>, <c>reaped</c>…).</summary>
+    /// <summary>A machine-readable failure code (<c>canceled</c>, <c>env_merge</c>, <c>template_invalid</c>…; none for reaped jobs, as upstream).</summary>
     public string? ErrorCode { get; init; }
 
     /// <summary>The daemon that ran it.</summary>
