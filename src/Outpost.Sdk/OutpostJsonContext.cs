@@ -54,6 +54,7 @@ namespace Outpost.Sdk;
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(Workspace))]
 [JsonSerializable(typeof(WorkspacesResponse))]
+[JsonSerializable(typeof(List<Workspace>))]
 [JsonSerializable(typeof(CreateWorkspaceRequest))]
 [JsonSerializable(typeof(WorkspaceBuild))]
 [JsonSerializable(typeof(List<WorkspaceBuild>))]

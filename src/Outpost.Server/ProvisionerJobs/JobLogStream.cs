@@ -36,6 +36,8 @@ internal static class JobLogStream
     {
         await using (subscription.ConfigureAwait(false))
         {
+            // A job may log nothing for a while; a first ping sends the response headers now.
+            yield return new SseItem<ProvisionerJobLog>(null!, ServerSentEventStream.PingEventType);
             var cursor = after;
             while (true)
             {

@@ -58,21 +58,22 @@ internal static class ProvisionerdEndpoints
             // tests drive the server's clock by hand.
             using var poll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             poll.CancelAfter(TimeSpan.FromSeconds(request.WaitSeconds));
+            var first = await TryAcquireAsync(queue, identity, request, accessUrl, loggers, cancellationToken).ConfigureAwait(false);
+            if (first is not null)
+            {
+                return TypedResults.Ok(first);
+            }
+
             try
             {
-                // Subscribe first: a job queued between the claim attempt and the wait wakes us.
+                // Claim again after subscribing: a job queued in between is either claimed now or wakes us.
+                // While the pubsub is reconnecting, subscribing waits; the daemon then gets its 204 and polls again.
                 await using var wake = await pubsub.SubscribeAsync(JobEvents.WakeChannel, poll.Token).ConfigureAwait(false);
                 while (true)
                 {
-                    var (job, waitSeconds, labels) = await queue.TryAcquireAsync(identity, request, accessUrl, cancellationToken).ConfigureAwait(false);
+                    var job = await TryAcquireAsync(queue, identity, request, accessUrl, loggers, cancellationToken).ConfigureAwait(false);
                     if (job is not null)
                     {
-                        QueueMetrics.QueueWait.Record(waitSeconds,
-                            new KeyValuePair<string, object?>("provisioner_type", labels[0]),
-                            new KeyValuePair<string, object?>("job_type", labels[1]),
-                            new KeyValuePair<string, object?>("transition", labels[2]),
-                            new KeyValuePair<string, object?>("build_reason", labels[3]));
-                        ProvisionerJobsLog.JobAcquired(loggers.CreateLogger(ProvisionerJobsLog.Category), job.JobId, labels[1], request.DaemonName, identity.KeyName, waitSeconds);
                         return TypedResults.Ok(job);
                     }
 
@@ -149,6 +150,23 @@ internal static class ProvisionerdEndpoints
         }).WithName("FailJob").WithSummary("Fails a job with a reason users will read.");
 
         return routes;
+    }
+
+    private static async Task<AcquiredJob?> TryAcquireAsync(
+        JobQueue queue, DaemonIdentity identity, AcquireJobRequest request, string accessUrl, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var (job, waitSeconds, labels) = await queue.TryAcquireAsync(identity, request, accessUrl, cancellationToken).ConfigureAwait(false);
+        if (job is not null)
+        {
+            QueueMetrics.QueueWait.Record(waitSeconds,
+                new KeyValuePair<string, object?>("provisioner_type", labels[0]),
+                new KeyValuePair<string, object?>("job_type", labels[1]),
+                new KeyValuePair<string, object?>("transition", labels[2]),
+                new KeyValuePair<string, object?>("build_reason", labels[3]));
+            ProvisionerJobsLog.JobAcquired(loggers.CreateLogger(ProvisionerJobsLog.Category), job.JobId, labels[1], request.DaemonName, identity.KeyName, waitSeconds);
+        }
+
+        return job;
     }
 
     private static ProblemHttpResult Refuse(DaemonJobOutcome outcome, ILoggerFactory loggers)

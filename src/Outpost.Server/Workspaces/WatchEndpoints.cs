@@ -81,6 +81,8 @@ internal static class WatchEndpoints
     {
         await using (subscription.ConfigureAwait(false))
         {
+            // Nothing may happen for a while; a first ping sends the response headers now.
+            yield return new SseItem<WorkspaceBuildUpdate>(null!, ServerSentEventStream.PingEventType);
             await foreach (var item in ServerSentEventStream.FromSubscription(subscription, (payload, _) =>
             {
                 var update = JsonSerializer.Deserialize(payload, OutpostJsonContext.Default.WorkspaceBuildUpdate);
