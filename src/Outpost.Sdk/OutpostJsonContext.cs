@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Outpost.Sdk.Agents;
 using Outpost.Sdk.Deployment;
 using Outpost.Sdk.Files;
 using Outpost.Sdk.Provisioning;
@@ -66,4 +67,7 @@ namespace Outpost.Sdk;
 [JsonSerializable(typeof(List<ProvisionerKey>))]
 [JsonSerializable(typeof(CreateProvisionerKeyRequest))]
 [JsonSerializable(typeof(CreateProvisionerKeyResponse))]
+[JsonSerializable(typeof(AgentManifest))]
+[JsonSerializable(typeof(AgentLogsRequest))]
+[JsonSerializable(typeof(AgentControlMessage))]
 public sealed partial class OutpostJsonContext : JsonSerializerContext;

@@ -1,7 +1,6 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using Outpost.Sdk.Files;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Templates;
@@ -97,38 +96,14 @@ public sealed partial class OutpostApiClient
     public Task DeleteProvisionerKeyAsync(string idOrName, CancellationToken cancellationToken) =>
         DeleteAsync($"api/v2/provisionerkeys/{Uri.EscapeDataString(idOrName)}", cancellationToken);
 
-    /// <summary>Reads an SSE log stream: each <c>message</c> event is a line; <c>end</c> stops it.</summary>
+    /// <summary>Reads an SSE log stream: each <c>message</c> event is a line; the server ends the stream after its <c>end</c> event.</summary>
     private async IAsyncEnumerable<ProvisionerJobLog> FollowLogsAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative));
-        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
-        var type = "message";
-        var data = string.Empty;
-        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        await foreach (var item in ServerSentEventsClient.ReadAsync(_http, path, OutpostJsonContext.Default.ProvisionerJobLog, cancellationToken).ConfigureAwait(false))
         {
-            if (line.StartsWith("event:", StringComparison.Ordinal))
+            if (item.Value is { } log)
             {
-                type = line["event:".Length..].Trim();
-            }
-            else if (line.StartsWith("data:", StringComparison.Ordinal))
-            {
-                data = line["data:".Length..].TrimStart();
-            }
-            else if (line.Length == 0)
-            {
-                if (type == "end")
-                {
-                    yield break;
-                }
-
-                if (type == "message" && data.Length > 0 && JsonSerializer.Deserialize(data, OutpostJsonContext.Default.ProvisionerJobLog) is { } log)
-                {
-                    yield return log;
-                }
-
-                (type, data) = ("message", string.Empty);
+                yield return log;
             }
         }
     }
