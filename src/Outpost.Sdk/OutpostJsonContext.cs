@@ -15,7 +15,7 @@ namespace Outpost.Sdk;
 /// </summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
-    UseStringEnumConverter = true,
+    Converters = [typeof(SnakeCaseEnumConverter)],
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(BuildInfoResponse))]
 [JsonSerializable(typeof(User))]

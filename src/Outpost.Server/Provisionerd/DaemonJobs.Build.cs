@@ -84,7 +84,7 @@ internal sealed partial class DaemonJobs
         }
 
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        return (new BuildCompletion(transition, buildNumber, canceled, templateName), null);
+        return (new BuildCompletion(workspaceId, transition, buildNumber, canceled, templateName), null);
     }
 
     private static NpgsqlBatchCommand Command(string sql, params object?[] values)

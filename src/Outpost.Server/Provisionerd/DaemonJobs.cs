@@ -174,7 +174,7 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
 }
 
 /// <summary>What a completed build means for metrics.</summary>
-internal sealed record BuildCompletion(WorkspaceTransition Transition, int BuildNumber, bool Canceled, string TemplateName)
+internal sealed record BuildCompletion(Guid WorkspaceId, WorkspaceTransition Transition, int BuildNumber, bool Canceled, string TemplateName)
 {
     public DateTimeOffset StartedAt { get; init; }
 

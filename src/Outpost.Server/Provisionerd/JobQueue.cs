@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
@@ -8,8 +9,10 @@ using Outpost.Server.ProvisionerJobs;
 namespace Outpost.Server.Provisionerd;
 
 /// <summary>Claims jobs for daemons and builds what they need to run them.</summary>
-internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time)
+internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, ILoggerFactory loggers)
 {
+    private const string Invalidated = "Outpost: the job was invalidated: its template version or build no longer exists";
+
     /// <summary>
     /// Claims the next job in one statement: human jobs before prebuild jobs, then oldest first;
     /// rows another daemon is claiming are skipped, never waited for or handed out twice.
@@ -118,9 +121,10 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time)
             // Upstream's "request job was invalidated": fail it so the user can retry, never hand out half a job.
             await using var invalidate = new NpgsqlCommand(
                 "UPDATE provisioner_jobs SET completed_at = $2, error = $3, error_code = 'invalid_job' WHERE id = $1", connection, transaction);
-            await invalidate.With(jobId).With(now).With("Outpost: the job was invalidated: its template version or build no longer exists").ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await invalidate.With(jobId).With(now).With(Invalidated).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             await JobEvents.JobChangedAsync(transaction, jobId, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            ProvisionerJobsLog.JobInvalidated(loggers.CreateLogger(ProvisionerJobsLog.Category), jobId, Invalidated);
             return (null, 0, []);
         }
 

@@ -9,6 +9,7 @@ using Outpost.Server.Http;
 using Outpost.Server.Identity.Authorization;
 using Outpost.Server.ProvisionerJobs;
 using Outpost.Server.Pubsub;
+using Outpost.Server.Workspaces;
 
 namespace Outpost.Server.Provisionerd;
 
@@ -130,6 +131,11 @@ internal static class ProvisionerdEndpoints
                     new KeyValuePair<string, object?>("template_name", build.TemplateName),
                     new KeyValuePair<string, object?>("preset_name", string.Empty),
                     new KeyValuePair<string, object?>("type", "regular"));
+            }
+
+            if (build is { Transition: WorkspaceTransition.Delete, Canceled: false })
+            {
+                WorkspacesLog.WorkspaceDeleted(loggers.CreateLogger(WorkspacesLog.Category), build.WorkspaceId);
             }
 
             ProvisionerJobsLog.JobCompleted(logger, id);

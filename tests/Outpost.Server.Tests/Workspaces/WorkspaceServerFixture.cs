@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Outpost.Server.Hosting;
-using Outpost.Server.Provisionerd;
 using Outpost.Testing;
 
 namespace Outpost.Server.Tests.Workspaces;
@@ -19,8 +18,6 @@ public class WorkspaceServerFixture : ClockedServerFixture
     {
         Provisioning = new ProvisioningOptions { MaxFileBytes = MaxFileBytes, ReaperInterval = ReaperInterval },
     };
-
-    internal string DaemonKey => Server.Services.GetRequiredService<InternalProvisionerKey>().Value;
 
     internal T Service<T>() where T : notnull => Server.Services.GetRequiredService<T>();
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Outpost.Testing;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Workspaces;
 

@@ -3,9 +3,8 @@ using System.Net.Http.Json;
 using Outpost.Provisioner.Templates;
 using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
-using Outpost.Testing;
 
-namespace Outpost.Server.Tests.Workspaces;
+namespace Outpost.Testing;
 
 /// <summary>
 /// Plays a provisioner daemon through the real daemon endpoints (acquire, update, complete, fail):
