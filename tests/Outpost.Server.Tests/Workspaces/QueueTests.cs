@@ -2,6 +2,8 @@ using System.Net;
 using Npgsql;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Workspaces;
+using Outpost.Server.ProvisionerJobs;
+using Outpost.Server.Pubsub;
 using Outpost.Testing;
 
 namespace Outpost.Server.Tests.Workspaces;
@@ -22,6 +24,38 @@ public sealed class QueueTests(WorkspaceServerFixture fixture) : IClassFixture<W
 
         var winner = Assert.Single(results, job => job is not null);
         Assert.Equal(workspace.LatestBuild.Job.Id, winner!.JobId);
+    }
+
+    [Fact]
+    public async Task A_waiting_daemon_is_woken_by_a_job_queued_during_its_long_poll()
+    {
+        var api = await WorkspaceApi.LoginAsync(fixture.Client);
+        await api.ReadyTemplateAsync(Daemon, "woken");
+        await Daemon.DrainAsync();
+
+        // Without the wake-up this poll would end empty after 60 s; the job arrives long before.
+        var waiting = Daemon.TryAcquireAsync(60);
+        var pubsub = fixture.Service<PostgresPubsub>();
+        using var deadline = new CancellationTokenSource(TestTimeouts.Default);
+        while (!(await pubsub.ListeningChannelsAsync(deadline.Token).WithTimeout()).Contains(JobEvents.WakeChannel))
+        {
+            // The poll has not subscribed yet (it first tries to claim); ask the listener again.
+        }
+
+        var workspace = await api.CreateWorkspaceAsync("woken-ws", "woken");
+        var job = await waiting.WithTimeout(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(workspace.LatestBuild.Job.Id, job?.JobId);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(61)]
+    public async Task Acquire_refuses_waits_outside_one_to_sixty_seconds(int waitSeconds)
+    {
+        using var response = await Daemon.PostAsync("/acquire", new AcquireJobRequest { DaemonName = "impatient", Provisioners = ["local"], WaitSeconds = waitSeconds });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
 
     [Fact]
