@@ -61,6 +61,20 @@ public sealed class ReaperTests(WorkspaceServerFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task Passes_racing_like_replicas_reap_a_job_once()
+    {
+        var api = await WorkspaceApi.LoginAsync(fixture.Client);
+        var template = await api.CreateTemplateAsync("raced-reap");
+        var version = await api.CreateVersionAsync(template.Id, await api.UploadAsync("name: raced\n"));
+
+        fixture.Clock.Advance(TimeSpan.FromMinutes(31));
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Reaper.RunOnceAsync(TestTimeouts.Token()))).WithTimeout();
+        var logs = await api.ReadAsync<List<ProvisionerJobLog>>(HttpMethod.Get, $"/api/v2/templateversions/{version.Id}/logs");
+
+        Assert.Equal(5, logs.Count);
+    }
+
+    [Fact]
     public async Task Jobs_that_keep_heartbeating_are_left_alone()
     {
         var api = await WorkspaceApi.LoginAsync(fixture.Client);

@@ -105,7 +105,11 @@ public sealed class WorkspaceTests(WorkspaceServerFixture fixture) : IClassFixtu
         var stopped = await api.GetWorkspaceAsync(workspace.Id);
         var start = await api.BuildAsync(workspace.Id, WorkspaceTransition.Start);
         var startJob = await Daemon.AcquireAsync(start.Job.Id);
+        var builds = await api.ReadAsync<List<WorkspaceBuild>>(HttpMethod.Get, $"/api/v2/workspaces/{workspace.Id}/builds");
+        var one = await api.ReadAsync<WorkspaceBuild>(HttpMethod.Get, $"/api/v2/workspacebuilds/{stop.Id}");
 
+        Assert.Equal([3, 2, 1], builds.Select(b => b.BuildNumber));
+        Assert.Equal((WorkspaceTransition.Stop, WorkspaceStatus.Stopped), (one.Transition, one.Status));
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
         Assert.Contains("build #1 (start) is still pending", (await WorkspaceApi.ProblemAsync(refused)).Detail, StringComparison.Ordinal);
         Assert.Equal(2, stop.BuildNumber);
