@@ -1,3 +1,4 @@
+using Outpost.Sdk.Agents;
 using Outpost.Sdk.Provisioning;
 
 namespace Outpost.Sdk.Workspaces;
@@ -42,7 +43,7 @@ public sealed record WorkspaceAgent
     public required int ConnectionTimeoutSeconds { get; init; }
 
     /// <summary>The last lifecycle state the agent reported (<c>created</c> until it reports one).</summary>
-    public required string LifecycleState { get; init; }
+    public required AgentLifecycleState LifecycleState { get; init; }
 
     /// <summary>When it first connected.</summary>
     public DateTimeOffset? FirstConnectedAt { get; init; }

@@ -31,7 +31,7 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
                 ORDER BY prebuild, created_at
                 FOR UPDATE SKIP LOCKED
                 LIMIT 1)
-            RETURNING id, type, provisioner, created_at, file_hash
+            RETURNING id, type, provisioner, created_at, file_hash, prebuild
             """, connection, transaction);
         claim.With(now).With(request.DaemonName).With(daemon.KeyId).With(request.Provisioners.ToArray());
         Guid jobId;
@@ -39,6 +39,7 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
         string provisioner;
         DateTimeOffset createdAt;
         string fileHash;
+        bool prebuild;
         await using (var reader = await claim.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -51,6 +52,7 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
             provisioner = reader.GetString(2);
             createdAt = reader.GetFieldValue<DateTimeOffset>(3);
             fileHash = reader.GetString(4);
+            prebuild = reader.GetBoolean(5);
         }
 
         var job = new AcquiredJob { JobId = jobId, Type = type, Provisioner = provisioner, CreatedAt = createdAt, TemplateArchive = [] };
@@ -93,7 +95,8 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
             if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 transition = reader.GetString(8);
-                reason = reader.GetString(10);
+                // The metrics label prebuilds "prebuild" whatever reason their build records (coder-spec §7).
+                reason = prebuild ? "prebuild" : reader.GetString(10);
                 job = job with
                 {
                     TemplateArchive = reader.GetFieldValue<byte[]>(11),

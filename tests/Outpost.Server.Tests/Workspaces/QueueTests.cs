@@ -149,7 +149,7 @@ public sealed class QueueTests(WorkspaceServerFixture fixture) : IClassFixture<W
 
         Assert.Equal("/z:/a:/b", agent.Environment["SEARCH"]);
         Assert.Equal("/agent", agent.Environment["PATH"]);
-        Assert.Equal("created", agent.LifecycleState);
+        Assert.Equal(Outpost.Sdk.Agents.AgentLifecycleState.Created, agent.LifecycleState);
         Assert.Equal("workspace", agent.ResourceName);
         Assert.Equal("startup", Assert.Single(agent.Scripts).DisplayName);
         Assert.Equal(System.Security.Cryptography.SHA256.HashData("secret-agent-token"u8), stored);
