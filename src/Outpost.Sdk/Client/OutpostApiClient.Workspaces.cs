@@ -80,6 +80,25 @@ public sealed partial class OutpostApiClient
     public IAsyncEnumerable<ProvisionerJobLog> FollowBuildLogsAsync(Guid buildId, CancellationToken cancellationToken) =>
         FollowLogsAsync($"api/v2/workspacebuilds/{buildId}/logs?follow=true", cancellationToken);
 
+    /// <summary>A workspace by id (a deleted one answers with <c>deleted: true</c>).</summary>
+    public Task<Workspace> GetWorkspaceAsync(Guid workspaceId, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Get, $"api/v2/workspaces/{workspaceId}", null, OutpostJsonContext.Default.Workspace, cancellationToken);
+
+    /// <summary>The workspace's builds, newest first.</summary>
+    public Task<List<WorkspaceBuild>> ListWorkspaceBuildsAsync(Guid workspaceId, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Get, $"api/v2/workspaces/{workspaceId}/builds", null, OutpostJsonContext.Default.ListWorkspaceBuild, cancellationToken);
+
+    /// <summary>A build's logs so far.</summary>
+    public Task<List<ProvisionerJobLog>> ListBuildLogsAsync(Guid buildId, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Get, $"api/v2/workspacebuilds/{buildId}/logs", null, OutpostJsonContext.Default.ListProvisionerJobLog, cancellationToken);
+
+    /// <summary>
+    /// Watches a workspace: its state now, then again after every change; a <c>resync</c> event asks
+    /// the caller to re-read it. A broken connection surfaces as an exception, for the caller to reconnect.
+    /// </summary>
+    public IAsyncEnumerable<WatchEvent<Workspace>> WatchWorkspaceAsync(Guid workspaceId, CancellationToken cancellationToken) =>
+        ServerSentEventsClient.ReadAsync(_http, $"api/v2/workspaces/{workspaceId}/watch", OutpostJsonContext.Default.Workspace, cancellationToken);
+
     /// <summary>The agents of the workspace's latest build.</summary>
     public Task<List<WorkspaceAgent>> ListWorkspaceAgentsAsync(Guid workspaceId, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Get, $"api/v2/workspaces/{workspaceId}/agents", null, OutpostJsonContext.Default.ListWorkspaceAgent, cancellationToken);

@@ -7,46 +7,29 @@ namespace Outpost.Cli.Tests.Workspaces;
 
 public sealed class WorkspaceCommandsTests(ClockedServerFixture server) : IClassFixture<ClockedServerFixture>, IDisposable
 {
-    private readonly string _url = server.BaseAddress.ToString();
-    private readonly string _directory = Directory.CreateTempSubdirectory("outpost-cli-template-").FullName;
+    private readonly WorkspaceTestBed _bed = new(server);
 
-    private TestDaemon Daemon => new(server.Client, server.DaemonKey);
+    private TestDaemon Daemon => _bed.Daemon;
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    public void Dispose() => _bed.Dispose();
 
-    private async Task<TestCli> SignedInAsync()
-    {
-        var cli = new TestCli();
-        var login = await cli.RunAsync("login", _url, "--email", ClockedServerFixture.OwnerEmail, "--password", ClockedServerFixture.OwnerPassword);
-        Assert.Equal(0, login.ExitCode);
-        return cli;
-    }
+    private Task<TestCli> SignedInAsync() => _bed.SignedInAsync();
 
-    /// <summary>Runs <c>templates push</c> while this test plays the daemon that imports it.</summary>
-    private async Task<CliRun> PushAsync(TestCli cli, string name)
-    {
-        await Daemon.DrainAsync();
-        var push = cli.RunAsync("templates", "push", name, "--directory", _directory, "--yes");
-        var job = await Daemon.TryAcquireAsync(30);
-        Assert.NotNull(job);
-        Assert.Equal(ProvisionerJobType.TemplateVersionImport, job.Type);
-        await Daemon.CompleteImportAsync(job);
-        return await push.WithTimeout();
-    }
+    private Task<CliRun> PushAsync(TestCli cli, string name) => _bed.PushAsync(cli, name);
 
     [Fact]
     public async Task Init_then_push_imports_and_activates_the_starter_template()
     {
         using var cli = await SignedInAsync();
 
-        var init = await cli.RunAsync("templates", "init", _directory);
-        var again = await cli.RunAsync("templates", "init", _directory);
+        var init = await cli.RunAsync("templates", "init", _bed.Directory);
+        var again = await cli.RunAsync("templates", "init", _bed.Directory);
         var push = await PushAsync(cli, "cli-starter");
         var list = await cli.RunAsync("templates", "list", "--output", "json");
         var versions = await cli.RunAsync("templates", "versions", "cli-starter");
 
         Assert.Equal(0, init.ExitCode);
-        Assert.True(File.Exists(Path.Combine(_directory, "outpost.yaml")));
+        Assert.True(File.Exists(Path.Combine(_bed.Directory, "outpost.yaml")));
         Assert.NotEqual(0, again.ExitCode);
         Assert.True(push.ExitCode == 0, push.Stderr);
         Assert.Equal("v1", push.Stdout.Trim());
@@ -61,7 +44,7 @@ public sealed class WorkspaceCommandsTests(ClockedServerFixture server) : IClass
     public async Task A_failed_import_prints_its_errors_and_exits_with_the_import_code()
     {
         using var cli = await SignedInAsync();
-        await File.WriteAllTextAsync(Path.Combine(_directory, "outpost.yaml"), "name: broken\nagents:\n  - nme: main\n").WithTimeout();
+        await File.WriteAllTextAsync(Path.Combine(_bed.Directory, "outpost.yaml"), "name: broken\nagents:\n  - nme: main\n").WithTimeout();
 
         var push = await PushAsync(cli, "cli-broken");
 
@@ -74,7 +57,7 @@ public sealed class WorkspaceCommandsTests(ClockedServerFixture server) : IClass
     public async Task Create_show_stop_and_delete_a_workspace()
     {
         using var cli = await SignedInAsync();
-        await cli.RunAsync("templates", "init", _directory);
+        await cli.RunAsync("templates", "init", _bed.Directory);
         Assert.Equal(0, (await PushAsync(cli, "cli-lifecycle")).ExitCode);
 
         var create = await cli.RunAsync("create", "cli-dev", "--template", "cli-lifecycle", "--parameter", "greeting=hey");
@@ -107,7 +90,7 @@ public sealed class WorkspaceCommandsTests(ClockedServerFixture server) : IClass
     public async Task Unknown_names_are_reported_with_the_closest_ones()
     {
         using var cli = await SignedInAsync();
-        await cli.RunAsync("templates", "init", _directory);
+        await cli.RunAsync("templates", "init", _bed.Directory);
         Assert.Equal(0, (await PushAsync(cli, "cli-names")).ExitCode);
         await cli.RunAsync("create", "backend", "--template", "cli-names");
 
@@ -124,7 +107,7 @@ public sealed class WorkspaceCommandsTests(ClockedServerFixture server) : IClass
     public async Task Create_with_wait_follows_the_logs_and_reports_a_failed_build()
     {
         using var cli = await SignedInAsync();
-        await cli.RunAsync("templates", "init", _directory);
+        await cli.RunAsync("templates", "init", _bed.Directory);
         Assert.Equal(0, (await PushAsync(cli, "cli-wait")).ExitCode);
 
         var create = cli.RunAsync("create", "waited", "--template", "cli-wait", "--wait");

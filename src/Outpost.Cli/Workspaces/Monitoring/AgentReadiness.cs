@@ -1,0 +1,44 @@
+using Outpost.Sdk.Agents;
+using Outpost.Sdk.Workspaces;
+
+namespace Outpost.Cli.Workspaces.Monitoring;
+
+/// <summary>When an agent counts as ready, or as never going to be, for the commands that wait for it.</summary>
+internal static class AgentReadiness
+{
+    /// <summary>
+    /// The agent's connection status from its connection times (coder-spec §6), the way the server
+    /// derives it; the server's inactivity rule needs its own clock, so a silent agent stays
+    /// <c>connected</c> here until the server says otherwise.
+    /// </summary>
+    public static AgentConnectionStatus StatusOf(WorkspaceAgent agent, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        if (agent.FirstConnectedAt is null)
+        {
+            return agent.ConnectionTimeoutSeconds > 0 && now - agent.CreatedAt > TimeSpan.FromSeconds(agent.ConnectionTimeoutSeconds)
+                ? AgentConnectionStatus.Timeout
+                : AgentConnectionStatus.Connecting;
+        }
+
+        return agent.DisconnectedAt is { } disconnected && (agent.LastConnectedAt is null || disconnected >= agent.LastConnectedAt)
+            ? AgentConnectionStatus.Disconnected
+            : AgentConnectionStatus.Connected;
+    }
+
+    public static bool IsReady(WorkspaceAgent agent, DateTimeOffset now) =>
+        StatusOf(agent, now) == AgentConnectionStatus.Connected && agent.LifecycleState == AgentLifecycleState.Ready;
+
+    /// <summary>Why waiting for this agent is pointless, or null while it may still become ready.</summary>
+    public static string? WhyNotComing(WorkspaceAgent agent, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        return (StatusOf(agent, now), agent.LifecycleState) switch
+        {
+            (AgentConnectionStatus.Timeout, _) => $"agent \"{agent.Name}\" did not connect within {agent.ConnectionTimeoutSeconds} s",
+            (_, AgentLifecycleState.StartError) => $"agent \"{agent.Name}\" started, but a startup script failed",
+            (_, AgentLifecycleState.StartTimeout) => $"agent \"{agent.Name}\" started, but a startup script ran past its timeout",
+            _ => null,
+        };
+    }
+}

@@ -1,0 +1,109 @@
+namespace Outpost.Cli.Tests.Workspaces;
+
+/// <summary>
+/// Passes requests through, but lets a test cut the open watch streams: a read of a cut stream fails
+/// with <see cref="IOException"/>, the way a dropped connection does.
+/// </summary>
+internal sealed class DroppingWatchTransport(HttpMessageHandler inner) : DelegatingHandler(inner)
+{
+    private readonly List<CuttableStream> _open = [];
+
+    public int WatchRequests { get; private set; }
+
+    /// <summary>Cuts every watch stream opened so far.</summary>
+    public void Drop()
+    {
+        lock (_open)
+        {
+            foreach (var stream in _open)
+            {
+                stream.Cut();
+            }
+
+            _open.Clear();
+        }
+    }
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var response = await base.SendAsync(request, cancellationToken);
+        if (request.RequestUri?.AbsolutePath.EndsWith("/watch", StringComparison.Ordinal) != true || !response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+
+        WatchRequests++;
+        var cuttable = new CuttableStream(await response.Content.ReadAsStreamAsync(cancellationToken));
+        lock (_open)
+        {
+            _open.Add(cuttable);
+        }
+
+        var content = new StreamContent(cuttable);
+        foreach (var header in response.Content.Headers)
+        {
+            content.Headers.TryAddWithoutValidation(header.Key, header.Value);
+        }
+
+        response.Content = content;
+        return response;
+    }
+
+    private sealed class CuttableStream(Stream inner) : Stream
+    {
+        private readonly TaskCompletionSource _cut = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public void Cut() => _cut.TrySetResult();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_cut.Task.IsCompleted)
+            {
+                throw new IOException("the connection was reset (test)");
+            }
+
+            var read = inner.ReadAsync(buffer, cancellationToken).AsTask();
+            if (await Task.WhenAny(read, _cut.Task) == read)
+            {
+                return await read;
+            }
+
+            throw new IOException("the connection was reset (test)");
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+}
