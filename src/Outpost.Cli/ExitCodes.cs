@@ -35,6 +35,15 @@ internal static class ExitCodes
     /// <summary>A destructive verb needs confirmation: pass <c>--yes</c> when not on a terminal.</summary>
     public const int NotConfirmed = 32;
 
+    /// <summary>The build finished, but an agent never became ready (it timed out connecting).</summary>
+    public const int AgentsNotReady = 33;
+
+    /// <summary>Another build of the workspace is still active: pass <c>--wait</c> to wait for it first.</summary>
+    public const int WorkspaceBusy = 34;
+
+    /// <summary>Ctrl-C while waiting: the waiting stopped (the build goes on unless <c>--cancel-on-interrupt</c>).</summary>
+    public const int Interrupted = 130;
+
     /// <summary>A bug: an exception nobody expected.</summary>
     public const int InternalError = 70;
 }

@@ -40,6 +40,9 @@ internal sealed class TestCli : IDisposable
 
     public IPrompter? Prompter { get; set; }
 
+    /// <summary>Canceling it is pressing Ctrl-C in every run that is in progress.</summary>
+    public CancellationToken Interrupt { get; set; }
+
     /// <summary>Wraps the real transport (for example to delay or fail one request).</summary>
     public Func<HttpMessageHandler, HttpMessageHandler>? WrapTransport { get; set; }
 
@@ -55,6 +58,7 @@ internal sealed class TestCli : IDisposable
             Logger = NullLogger.Instance,
         }),
         Prompter = Prompter,
+        Interrupt = Interrupt,
         Loggers = NullLoggerFactory.Instance,
         CreateTransport = () => WrapTransport is null ? new SocketsHttpHandler() : WrapTransport(new SocketsHttpHandler()),
     };

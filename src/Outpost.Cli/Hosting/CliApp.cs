@@ -38,6 +38,10 @@ internal static class CliApp
         root.Subcommands.Add(TransitionCommand.Create(context, WorkspaceTransition.Start));
         root.Subcommands.Add(TransitionCommand.Create(context, WorkspaceTransition.Stop));
         root.Subcommands.Add(TransitionCommand.Create(context, WorkspaceTransition.Delete));
+        root.Subcommands.Add(RestartCommand.Create(context));
+        root.Subcommands.Add(UpdateCommand.Create(context));
+        root.Subcommands.Add(LogsCommand.Create(context));
+        root.Subcommands.Add(WatchCommand.Create(context));
         root.Subcommands.Add(ProvisionerCommand.Create(context));
         return root;
     }

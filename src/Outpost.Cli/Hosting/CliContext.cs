@@ -27,6 +27,15 @@ internal sealed class CliContext : IAsyncDisposable
 
     public required ILoggerFactory Loggers { get; init; }
 
+    /// <summary>True when stderr is a terminal: live progress is redrawn in place there.</summary>
+    public bool ErrorIsTerminal { get; init; }
+
+    /// <summary>Colour only on a terminal, and never with <c>NO_COLOR</c> set (no-color.org).</summary>
+    public bool Colour => ErrorIsTerminal && string.IsNullOrEmpty(Environment("NO_COLOR"));
+
+    /// <summary>Canceled on an interrupt besides the one the command line delivers (tests press Ctrl-C through it).</summary>
+    public CancellationToken Interrupt { get; init; }
+
     /// <summary>The handler under every API client; tests may wrap it.</summary>
     public Func<HttpMessageHandler> CreateTransport { get; init; } = static () => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
 
@@ -53,6 +62,7 @@ internal sealed class CliContext : IAsyncDisposable
             Telemetry = LocalTelemetry.Create(new LocalTelemetryOptions { Logger = loggers.CreateLogger("Outpost.Telemetry") }),
             Prompter = interactive ? TerminalPrompter.Console() : null,
             Loggers = loggers,
+            ErrorIsTerminal = !Console.IsErrorRedirected && string.IsNullOrEmpty(environment("CI")),
         };
     }
 

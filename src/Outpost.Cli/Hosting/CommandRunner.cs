@@ -7,8 +7,10 @@ namespace Outpost.Cli.Hosting;
 /// <summary>Turns the failures every verb shares into one clear line on stderr and a named exit code.</summary>
 internal static class CommandRunner
 {
-    public static async Task<int> RunAsync(CliContext context, Func<CancellationToken, Task<int>> body, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(CliContext context, Func<CancellationToken, Task<int>> body, CancellationToken commandLineToken)
     {
+        using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(commandLineToken, context.Interrupt);
+        var cancellationToken = interrupt.Token;
         try
         {
             return await body(cancellationToken).ConfigureAwait(false);
@@ -32,6 +34,11 @@ internal static class CommandRunner
         {
             await context.Error.WriteLineAsync("error: the server did not answer in time").ConfigureAwait(false);
             return ExitCodes.Unreachable;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await context.Error.WriteLineAsync("Interrupted.").ConfigureAwait(false);
+            return ExitCodes.Interrupted;
         }
     }
 

@@ -15,8 +15,9 @@ internal static class CreateCommand
         var template = new Option<string>("--template", "-t") { Description = "The template to build it from.", Required = true };
         var parameters = new Option<string[]>("--parameter", "-p") { Description = "A parameter value, name=value (repeatable).", AllowMultipleArgumentsPerToken = false };
         var yes = new Option<bool>("--yes", "-y") { Description = "Do not ask anything." };
-        var wait = BuildReporter.CreateWaitOption();
-        var command = new Command("create", "Create a workspace from a template and queue its first build.") { name, template, parameters, yes, wait };
+        var build = new BuildOptions();
+        var command = new Command("create", "Create a workspace from a template, follow its first build and wait for its agents.") { name, template, parameters, yes };
+        build.AddTo(command);
         command.SetAction((result, cancellationToken) => CommandRunner.RunSignedInAsync(context, async (client, ct) =>
         {
             var (assignments, errors) = ParameterResolver.ParseAssignments(result.GetValue(parameters) ?? []);
@@ -33,7 +34,7 @@ internal static class CreateCommand
                 Parameters = [.. assignments.Select(a => new ParameterValue { Name = a.Name, Value = a.Value })],
                 Reason = BuildReason.Cli,
             }, ct).ConfigureAwait(false);
-            return await BuildReporter.ReportAsync(context, client, workspace.Name, workspace.LatestBuild, result.GetValue(wait), ct).ConfigureAwait(false);
+            return await new WorkspaceBuildRunner(context, client, workspace).FollowAsync(workspace.LatestBuild, build.Read(result), ct).ConfigureAwait(false);
         }, cancellationToken));
         return command;
     }

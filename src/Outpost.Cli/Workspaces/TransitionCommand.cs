@@ -5,7 +5,7 @@ using Outpost.Sdk.Workspaces;
 
 namespace Outpost.Cli.Workspaces;
 
-/// <summary><c>outpost start|stop|delete NAME</c>: queue a build of that transition.</summary>
+/// <summary><c>outpost start|stop|delete NAME</c>: queue a build of that transition and follow it.</summary>
 internal static class TransitionCommand
 {
     public static Command Create(CliContext context, WorkspaceTransition transition)
@@ -13,14 +13,15 @@ internal static class TransitionCommand
         var verb = BuildReporter.Name(transition);
         var name = new Argument<string>("name") { Description = "The workspace's name." };
         var yes = new Option<bool>("--yes", "-y") { Description = "Do not ask for confirmation." };
-        var wait = BuildReporter.CreateWaitOption();
+        var build = new BuildOptions();
         var description = transition switch
         {
-            WorkspaceTransition.Start => "Start a workspace.",
+            WorkspaceTransition.Start => "Start a workspace and wait for its agents.",
             WorkspaceTransition.Stop => "Stop a workspace, keeping its data.",
             _ => "Delete a workspace and everything in it.",
         };
-        var command = new Command(verb, description) { name, yes, wait };
+        var command = new Command(verb, description) { name, yes };
+        build.AddTo(command);
         command.SetAction((result, cancellationToken) => CommandRunner.RunSignedInAsync(context, async (client, ct) =>
         {
             var workspace = await client.Api.GetWorkspaceByNameAsync("me", result.GetValue(name)!, ct).ConfigureAwait(false);
@@ -39,8 +40,10 @@ internal static class TransitionCommand
                 }
             }
 
-            var build = await client.Api.CreateWorkspaceBuildAsync(workspace.Id, new CreateWorkspaceBuildRequest { Transition = transition, Reason = BuildReason.Cli }, ct).ConfigureAwait(false);
-            return await BuildReporter.ReportAsync(context, client, workspace.Name, build, result.GetValue(wait), ct).ConfigureAwait(false);
+            var runner = new WorkspaceBuildRunner(context, client, workspace);
+            var request = new CreateWorkspaceBuildRequest { Transition = transition, Reason = BuildReason.Cli };
+            var operation = transition == WorkspaceTransition.Start ? BuildOperation.Start : BuildOperation.Plain;
+            return await runner.RunAsync(verb, request, operation, build.Read(result), ct).ConfigureAwait(false);
         }, cancellationToken));
         return command;
     }

@@ -60,17 +60,17 @@ public sealed class WorkspaceCommandsTests(ClockedServerFixture server) : IClass
         await cli.RunAsync("templates", "init", _bed.Directory);
         Assert.Equal(0, (await PushAsync(cli, "cli-lifecycle")).ExitCode);
 
-        var create = await cli.RunAsync("create", "cli-dev", "--template", "cli-lifecycle", "--parameter", "greeting=hey");
+        var create = await cli.RunAsync("create", "cli-dev", "--template", "cli-lifecycle", "--parameter", "greeting=hey", "--no-wait");
         var firstJob = await Daemon.TryAcquireAsync(30);
         await Daemon.CompleteBuildAsync(firstJob!, []);
         var show = await cli.RunAsync("show", "cli-dev");
         var showJson = await cli.RunAsync("show", "cli-dev", "--output", "json");
         var list = await cli.RunAsync("list");
-        var stop = await cli.RunAsync("stop", "cli-dev");
+        var stop = await cli.RunAsync("stop", "cli-dev", "--no-wait");
         var busy = await cli.RunAsync("start", "cli-dev");
         await Daemon.CompleteBuildAsync((await Daemon.TryAcquireAsync(30))!, []);
         var unconfirmed = await cli.RunAsync("delete", "cli-dev");
-        var delete = await cli.RunAsync("delete", "cli-dev", "--yes");
+        var delete = await cli.RunAsync("delete", "cli-dev", "--yes", "--no-wait");
 
         Assert.Equal(0, create.ExitCode);
         Assert.Equal("cli-dev #1 start pending", create.Stdout.Trim());
@@ -92,11 +92,11 @@ public sealed class WorkspaceCommandsTests(ClockedServerFixture server) : IClass
         using var cli = await SignedInAsync();
         await cli.RunAsync("templates", "init", _bed.Directory);
         Assert.Equal(0, (await PushAsync(cli, "cli-names")).ExitCode);
-        await cli.RunAsync("create", "backend", "--template", "cli-names");
+        await cli.RunAsync("create", "backend", "--template", "cli-names", "--no-wait");
 
-        var template = await cli.RunAsync("create", "other", "--template", "cli-nmes");
+        var template = await cli.RunAsync("create", "other", "--template", "cli-nmes", "--no-wait");
         var workspace = await cli.RunAsync("show", "bakend");
-        var parameter = await cli.RunAsync("create", "third", "--template", "cli-names", "--parameter", "greting=hi");
+        var parameter = await cli.RunAsync("create", "third", "--template", "cli-names", "--parameter", "greting=hi", "--no-wait");
 
         Assert.Contains("did you mean \"cli-names\"", template.Stderr, StringComparison.Ordinal);
         Assert.Contains("did you mean \"backend\"", workspace.Stderr, StringComparison.Ordinal);
