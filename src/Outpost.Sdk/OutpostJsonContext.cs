@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Outpost.Sdk.Agents;
 using Outpost.Sdk.Deployment;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Users;
@@ -32,4 +33,7 @@ namespace Outpost.Sdk;
 [JsonSerializable(typeof(UpdateJobResponse))]
 [JsonSerializable(typeof(CompleteJobRequest))]
 [JsonSerializable(typeof(FailJobRequest))]
+[JsonSerializable(typeof(AgentManifest))]
+[JsonSerializable(typeof(AgentLogsRequest))]
+[JsonSerializable(typeof(AgentControlMessage))]
 public sealed partial class OutpostJsonContext : JsonSerializerContext;
