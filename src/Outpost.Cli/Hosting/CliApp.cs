@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Outpost.Cli.Auth;
 using Outpost.Cli.Invocations;
+using Outpost.Cli.Provisioner;
 using Outpost.Cli.Server;
 using Outpost.Cli.Telemetry;
 using Outpost.Cli.Tokens;
@@ -13,6 +14,13 @@ internal static class CliApp
 {
     public const string NoTelemetryOption = "--no-telemetry";
 
+    /// <summary>
+    /// How long a command may take to wind down after SIGINT/SIGTERM before the process exits anyway.
+    /// System.CommandLine's default is 2 s; long-running verbs (a provisioner daemon finishing its
+    /// build, the server draining) need their own grace periods to be honoured.
+    /// </summary>
+    public static readonly TimeSpan TerminationTimeout = TimeSpan.FromMinutes(3);
+
     public static RootCommand Build(CliContext context)
     {
         var root = new RootCommand("Outpost: self-hosted remote development workspaces that explain their failures.");
@@ -22,6 +30,7 @@ internal static class CliApp
             Recursive = true,
         });
         root.Subcommands.Add(ServerCommand.Create());
+        root.Subcommands.Add(ProvisionerdCommand.Create(context));
         root.Subcommands.Add(LoginCommand.Create(context));
         root.Subcommands.Add(LogoutCommand.Create(context));
         root.Subcommands.Add(WhoamiCommand.Create(context));
@@ -53,6 +62,7 @@ internal static class CliApp
                 Output = context.Out,
                 Error = context.Error,
                 EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = TerminationTimeout,
             }).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // The last line of defence: one clear line instead of a stack trace.
