@@ -23,6 +23,7 @@ internal sealed partial class ProvisionerDaemon : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _gate = new();
     private Task<ProvisionerDaemonExit>? _run;
+    private bool _disposed;
 
     public ProvisionerDaemon(
         IProvisionerDaemonClient client,
@@ -54,6 +55,7 @@ internal sealed partial class ProvisionerDaemon : IAsyncDisposable
     {
         lock (_gate)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             if (_run is not null)
             {
                 throw new InvalidOperationException("the daemon is already running");
@@ -67,12 +69,19 @@ internal sealed partial class ProvisionerDaemon : IAsyncDisposable
     /// <summary>Stops the daemon gracefully and waits for it (and its current job) to end.</summary>
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
         Task? run;
         lock (_gate)
         {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
             run = _run;
         }
+
+        await _stop.CancelAsync().ConfigureAwait(false);
 
         if (run is not null)
         {

@@ -155,6 +155,12 @@ internal sealed partial class LocalProvisioner : IProvisioner
         log.Info(DirectoryStage, $"Unpacked the template's {extracted.Files.Count} file(s) into {templateDirectory}");
 
         var accessUrl = _options.AccessUrl ?? job.AccessUrl;
+        if (!Uri.TryCreate(accessUrl, UriKind.Absolute, out _))
+        {
+            // Agents started without a way back to the server would sit in "connecting" until they time out.
+            return StartResult.Failed($"the build has no usable access URL for its agents (\"{accessUrl}\"); set the server's --access-url");
+        }
+
         var launched = new List<AgentProcessRecord>();
         var tokens = new Dictionary<string, string>(StringComparer.Ordinal);
         try

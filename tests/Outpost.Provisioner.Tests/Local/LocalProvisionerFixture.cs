@@ -44,11 +44,12 @@ internal sealed class LocalProvisionerFixture : IDisposable
     public LocalProvisionerFixture(string agentScript = StandInAgent, TimeSpan? stopGrace = null)
     {
         var script = _temp.Write("agent.sh", agentScript);
+        AgentCommand = ["/bin/sh", script];
         Provisioner = new LocalProvisioner(
             new LocalProvisionerOptions
             {
                 WorkspacesDirectory = _temp.Combine("workspaces"),
-                AgentCommand = ["/bin/sh", script],
+                AgentCommand = AgentCommand,
                 StopGrace = stopGrace ?? TimeSpan.FromSeconds(5),
             },
             NullLogger.Instance,
@@ -56,6 +57,9 @@ internal sealed class LocalProvisionerFixture : IDisposable
     }
 
     public LocalProvisioner Provisioner { get; }
+
+    /// <summary>Runs the stand-in agent script.</summary>
+    public IReadOnlyList<string> AgentCommand { get; }
 
     public Guid WorkspaceId { get; } = Guid.NewGuid();
 
@@ -124,13 +128,20 @@ internal sealed class LocalProvisionerFixture : IDisposable
 
     public void Dispose()
     {
+        List<Task> exits;
         lock (_pids)
         {
-            foreach (var pid in _pids.Where(pid => ProcessIdentity.StartTime(pid) is not null))
+            var alive = _pids.Where(pid => ProcessIdentity.StartTime(pid) is not null).ToList();
+            exits = [.. alive.Select(pid => NativeProcess.WaitForExitAsync(pid, Testing.TestTimeouts.Token(Testing.TestTimeouts.Short)))];
+            foreach (var pid in alive)
             {
-                NativeProcess.Signal(pid, NativeProcess.SigKill);
+                // The whole group: the stand-in's own sleep children too.
+                NativeProcess.Signal(ProcessIdentity.ProcessGroup(pid) == pid ? -pid : pid, NativeProcess.SigKill);
             }
         }
+
+        // Until they are gone they may still write into the directory being deleted.
+        Task.WaitAll([.. exits], Testing.TestTimeouts.Short);
 
         _temp.Dispose();
     }

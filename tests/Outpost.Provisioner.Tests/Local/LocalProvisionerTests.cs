@@ -186,6 +186,19 @@ public sealed class LocalProvisionerTests : IDisposable
         Assert.False(Directory.Exists(_fixture.Workspace));
     }
 
+    [Fact]
+    public async Task A_start_without_a_usable_access_url_fails_before_launching_anything()
+    {
+        var template = _fixture.Template(OneAgent);
+        var log = new RecordingJobLog();
+
+        var result = await _fixture.Provisioner.BuildAsync(_fixture.Job(WorkspaceTransition.Start, []) with { AccessUrl = "" }, template, log, TestTimeouts.Token()).WithTimeout();
+
+        Assert.Equal(ProvisionerErrorCodes.ApplyFailed, result.Failure!.ErrorCode);
+        Assert.Contains("--access-url", result.Failure.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(LocalLayout.ProcessesFile(_fixture.Workspace)));
+    }
+
     private static byte[] LocalStateBytes(LocalState state) => state.ToBytes();
 
     private static int SessionOf(int pid)
