@@ -79,4 +79,8 @@ internal static partial class DaemonLog
     [LoggerMessage(EventId = Base + 17, Level = LogLevel.Information,
         Message = "Stopping {Count} provisioner daemons")]
     public static partial void HostStopping(ILogger logger, int count);
+
+    [LoggerMessage(EventId = Base + 18, Level = LogLevel.Error,
+        Message = "The provisioner running job {JobId} did not stop within {Seconds} s of being canceled; failing the job without it")]
+    public static partial void ProvisionerUnresponsive(ILogger logger, Guid jobId, double seconds);
 }

@@ -106,10 +106,28 @@ internal sealed partial class ProvisionerDaemon
             }, null, _options.ShutdownGracePeriod, Timeout.InfiniteTimeSpan);
         });
 
+        // A provisioner that ignores cancellation must not hold the job (or the daemon's shutdown) forever.
+        var gaveUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        ITimer? giveUp = null;
+        var onStop = stop.Token.Register(() =>
+            giveUp = _time.CreateTimer(_ => gaveUp.TrySetResult(), null, _options.CancelGracePeriod, Timeout.InfiniteTimeSpan));
+
         JobOutcome outcome;
         try
         {
-            outcome = await ExecuteAsync(job, updater.Log, stop.Token).ConfigureAwait(false);
+            var execution = ExecuteAsync(job, updater.Log, stop.Token);
+            if (await Task.WhenAny(execution, gaveUp.Task).ConfigureAwait(false) == execution)
+            {
+                outcome = await execution.ConfigureAwait(false);
+            }
+            else
+            {
+                DaemonLog.ProvisionerUnresponsive(_logger, job.JobId, _options.CancelGracePeriod.TotalSeconds);
+                updater.Log.WriteDaemon(ProvisionerLogLevel.Error,
+                    $"The provisioner did not stop within {_options.CancelGracePeriod.TotalSeconds:0} s of being canceled; the job ends without it");
+                _ = execution.ContinueWith(static task => task.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                outcome = JobOutcome.Failed("the provisioner did not stop when canceled", ProvisionerErrorCodes.ProvisionerError);
+            }
         }
         catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
         {
@@ -124,11 +142,17 @@ internal sealed partial class ProvisionerDaemon
         }
         finally
         {
-            // Waits for a shutdown callback already running, so the timer it creates is seen below.
+            // Waits for callbacks already running, so the timers they create are seen below.
             await registration.DisposeAsync().ConfigureAwait(false);
+            await onStop.DisposeAsync().ConfigureAwait(false);
             if (grace is not null)
             {
                 await grace.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (giveUp is not null)
+            {
+                await giveUp.DisposeAsync().ConfigureAwait(false);
             }
         }
 

@@ -27,6 +27,9 @@ internal sealed record ProvisionerDaemonOptions
     /// <summary>How long a stopping daemon lets the current job run before canceling and failing it.</summary>
     public TimeSpan ShutdownGracePeriod { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>How long a canceled provisioner may take to stop before the job is failed without waiting for it.</summary>
+    public TimeSpan CancelGracePeriod { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The acquire long-poll (1–60 s).</summary>
     public int WaitSeconds { get; init; } = 10;
 
@@ -69,9 +72,9 @@ internal sealed record ProvisionerDaemonOptions
             errors.Add($"the acquire wait must be 1–60 seconds, not {WaitSeconds}");
         }
 
-        if (HeartbeatInterval <= TimeSpan.Zero || LogFlushDelay <= TimeSpan.Zero || ShutdownGracePeriod < TimeSpan.Zero)
+        if (HeartbeatInterval <= TimeSpan.Zero || LogFlushDelay <= TimeSpan.Zero || ShutdownGracePeriod < TimeSpan.Zero || CancelGracePeriod < TimeSpan.Zero)
         {
-            errors.Add("the heartbeat interval and log flush delay must be positive and the shutdown grace period not negative");
+            errors.Add("the heartbeat interval and log flush delay must be positive and the grace periods not negative");
         }
 
         if (LogBatchSize < 1 || MaxLinesPerUpdate is < 1 or > 1000 || MaxBufferedLines < LogBatchSize)

@@ -221,6 +221,25 @@ public sealed class ProvisionerDaemonTests
     }
 
     [Fact]
+    public async Task A_provisioner_that_ignores_cancellation_does_not_hold_the_job_or_the_shutdown()
+    {
+        await using var harness = new DaemonHarness();
+        harness.Provisioner.Run = (_, _) => new TaskCompletionSource().Task;
+        harness.Client.Enqueue(DaemonHarness.BuildJob());
+        var run = harness.Start();
+        await harness.Provisioner.Started.WithTimeout(TestTimeouts.Short);
+
+        harness.Stop();
+        harness.Clock.Advance(harness.Options.ShutdownGracePeriod);
+        harness.Clock.Advance(harness.Options.CancelGracePeriod);
+
+        var failure = (await harness.NextResultAsync()).Fail!;
+        Assert.Equal(ProvisionerDaemon.ShutdownMessage, failure.Error);
+        Assert.Contains(harness.Client.LogLines, line => line.Output.Contains("did not stop within 30 s", StringComparison.Ordinal));
+        await run.WithTimeout(TestTimeouts.Short);
+    }
+
+    [Fact]
     public async Task Transient_errors_on_acquire_heartbeat_and_result_are_retried_without_losing_lines()
     {
         await using var harness = new DaemonHarness();
