@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Outpost.Cli.Auth;
 using Outpost.Cli.Invocations;
-using Outpost.Cli.Provisioner;
+using Outpost.Cli.Provisioners;
 using Outpost.Cli.Server;
 using Outpost.Cli.Telemetry;
 using Outpost.Cli.Tokens;

@@ -73,7 +73,7 @@ internal static partial class DaemonLog
     public static partial void LinesDropped(ILogger logger, Guid jobId, long dropped);
 
     [LoggerMessage(EventId = Base + 16, Level = LogLevel.Warning,
-        Message = "The server refused the result of job {JobId}; failing the job instead: {Reason}")]
+        Message = "The server refused the result of job {JobId}: {Reason}")]
     public static partial void ResultRefused(ILogger logger, Guid jobId, string reason);
 
     [LoggerMessage(EventId = Base + 17, Level = LogLevel.Information,

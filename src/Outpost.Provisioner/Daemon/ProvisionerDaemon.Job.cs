@@ -215,7 +215,13 @@ internal sealed partial class ProvisionerDaemon
                 DaemonLog.JobLost(_logger, jobId, ex.Message);
                 return (false, outcome);
             }
-            catch (OutpostApiException ex) when (outcome.Complete is not null && ex.StatusCode is 400 or 422)
+            catch (OutpostApiException ex) when (outcome.Complete is not null && ex.StatusCode == 422)
+            {
+                // The server judged the result and failed the job itself (an env merge error, say): nothing more to send.
+                DaemonLog.ResultRefused(_logger, jobId, ex.Message);
+                return (true, JobOutcome.Failed(ex.Message, ResultRefusedCode));
+            }
+            catch (OutpostApiException ex) when (outcome.Complete is not null && ex.StatusCode == 400)
             {
                 DaemonLog.ResultRefused(_logger, jobId, ex.Message);
                 outcome = JobOutcome.Failed($"the server refused the build's result: {ex.Message}", ResultRefusedCode);

@@ -97,8 +97,9 @@ internal sealed partial class ProvisionerDaemon : IAsyncDisposable
     private static bool IsRefusal(Exception exception, out int statusCode)
     {
         statusCode = exception is OutpostApiException api ? api.StatusCode : 0;
-        // 404 on acquire means the URL is not an Outpost server with this API, which retrying will not change.
-        return statusCode is 401 or 403 or 404;
+        // Retrying cannot change these: a bad key, a URL that is not an Outpost server with this API
+        // (404), or a request the server will never accept (400).
+        return statusCode is 400 or 401 or 403 or 404;
     }
 
     private async Task<ProvisionerDaemonExit> RunCoreAsync(CancellationToken cancellationToken)

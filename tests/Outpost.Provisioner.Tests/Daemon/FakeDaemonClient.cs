@@ -130,6 +130,15 @@ internal sealed class FakeDaemonClient : IProvisionerDaemonClient
     {
         if (ResultFailure(Interlocked.Increment(ref _resultCalls)) is { } failure)
         {
+            // A 422 on complete is the server failing the job itself: it is finished all the same.
+            if (failure is Sdk.Client.OutpostApiException { StatusCode: 422 })
+            {
+                lock (_gate)
+                {
+                    _active--;
+                }
+            }
+
             return Task.FromException(failure);
         }
 

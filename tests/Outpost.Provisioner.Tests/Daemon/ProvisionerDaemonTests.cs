@@ -298,6 +298,33 @@ public sealed class ProvisionerDaemonTests
     }
 
     [Fact]
+    public async Task A_result_the_server_rejects_as_malformed_becomes_a_failure_with_its_reason()
+    {
+        await using var harness = new DaemonHarness();
+        harness.Client.ResultFailure = call => call == 1 ? new OutpostApiException(400, "resources[0].name is empty") : null;
+        harness.Client.Enqueue(DaemonHarness.BuildJob());
+        _ = harness.Start();
+
+        var failure = (await harness.NextResultAsync()).Fail!;
+        Assert.Equal("the server refused the build's result: resources[0].name is empty", failure.Error);
+        Assert.Equal("result_refused", failure.ErrorCode);
+    }
+
+    [Fact]
+    public async Task A_result_the_server_failed_itself_is_not_reported_again()
+    {
+        await using var harness = new DaemonHarness();
+        harness.Client.ResultFailure = call => call == 1 ? new OutpostApiException(422, "the build was failed instead of completed: duplicate env var") : null;
+        harness.Client.Enqueue(DaemonHarness.BuildJob());
+        var next = DaemonHarness.ImportJob();
+        harness.Client.Enqueue(next);
+        _ = harness.Start();
+
+        // The first job's only report was the refused one; the next result is the next job's.
+        Assert.Equal(next.JobId, (await harness.NextResultAsync()).JobId);
+    }
+
+    [Fact]
     public async Task A_job_for_a_provisioner_the_daemon_does_not_run_fails_with_a_clear_reason()
     {
         await using var harness = new DaemonHarness();

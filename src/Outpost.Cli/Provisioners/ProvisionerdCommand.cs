@@ -3,7 +3,7 @@ using Outpost.Cli.Hosting;
 using Outpost.Provisioner.Daemon;
 using Outpost.Sdk.Client;
 
-namespace Outpost.Cli.Provisioner;
+namespace Outpost.Cli.Provisioners;
 
 /// <summary>
 /// <c>outpost provisionerd start</c>: one provisioner daemon on this machine, working for a server

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using Outpost.Sdk.Provisioning;
 
-namespace Outpost.Cli.Tests.Provisioner;
+namespace Outpost.Cli.Tests.Provisioners;
 
 public sealed class ProvisionerdCommandTests : IDisposable
 {
