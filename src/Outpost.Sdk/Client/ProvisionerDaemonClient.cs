@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json.Serialization.Metadata;
 using Outpost.Sdk.Provisioning;
 
 namespace Outpost.Sdk.Client;
@@ -68,13 +69,13 @@ public sealed class ProvisionerDaemonClient : IDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         var timeout = TimeSpan.FromSeconds(Math.Max(request.WaitSeconds, 0)) + AcquireSlack;
-        using var response = await SendAsync("acquire", JsonContent.Create(request, OutpostJsonContext.Default.AcquireJobRequest), timeout, cancellationToken).ConfigureAwait(false);
+        using var response = await SendAsync("acquire", JsonContent.Create(request, Wire<AcquireJobRequest>()), timeout, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NoContent)
         {
             return null;
         }
 
-        return await response.Content.ReadFromJsonAsync(OutpostJsonContext.Default.AcquiredJob, cancellationToken).ConfigureAwait(false)
+        return await response.Content.ReadFromJsonAsync(Wire<AcquiredJob>(), cancellationToken).ConfigureAwait(false)
             ?? throw new OutpostApiException((int)response.StatusCode, "the server sent an empty job");
     }
 
@@ -82,8 +83,8 @@ public sealed class ProvisionerDaemonClient : IDisposable
     public async Task<UpdateJobResponse> UpdateJobAsync(Guid jobId, UpdateJobRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        using var response = await SendAsync(JobPath(jobId, "update"), JsonContent.Create(request, OutpostJsonContext.Default.UpdateJobRequest), RequestTimeout, cancellationToken).ConfigureAwait(false);
-        return await response.Content.ReadFromJsonAsync(OutpostJsonContext.Default.UpdateJobResponse, cancellationToken).ConfigureAwait(false)
+        using var response = await SendAsync(JobPath(jobId, "update"), JsonContent.Create(request, Wire<UpdateJobRequest>()), RequestTimeout, cancellationToken).ConfigureAwait(false);
+        return await response.Content.ReadFromJsonAsync(Wire<UpdateJobResponse>(), cancellationToken).ConfigureAwait(false)
             ?? throw new OutpostApiException((int)response.StatusCode, "the server sent an empty answer");
     }
 
@@ -91,14 +92,14 @@ public sealed class ProvisionerDaemonClient : IDisposable
     public async Task CompleteJobAsync(Guid jobId, CompleteJobRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        using var response = await SendAsync(JobPath(jobId, "complete"), JsonContent.Create(request, OutpostJsonContext.Default.CompleteJobRequest), RequestTimeout, cancellationToken).ConfigureAwait(false);
+        using var response = await SendAsync(JobPath(jobId, "complete"), JsonContent.Create(request, Wire<CompleteJobRequest>()), RequestTimeout, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Fails a job with the reason a user will read.</summary>
     public async Task FailJobAsync(Guid jobId, FailJobRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        using var response = await SendAsync(JobPath(jobId, "fail"), JsonContent.Create(request, OutpostJsonContext.Default.FailJobRequest), RequestTimeout, cancellationToken).ConfigureAwait(false);
+        using var response = await SendAsync(JobPath(jobId, "fail"), JsonContent.Create(request, Wire<FailJobRequest>()), RequestTimeout, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -109,6 +110,13 @@ public sealed class ProvisionerDaemonClient : IDisposable
             _http.Dispose();
         }
     }
+
+    /// <summary>
+    /// Metadata from <see cref="OutpostJson.Options"/>, not straight from the context: only those
+    /// options carry the snake_case enum converter, so <c>workspace_build</c> and
+    /// <c>provisioner_daemon</c> read and write as the server sends and expects them.
+    /// </summary>
+    private static JsonTypeInfo<T> Wire<T>() => (JsonTypeInfo<T>)OutpostJson.Options.GetTypeInfo(typeof(T));
 
     private static string JobPath(Guid jobId, string action) => $"jobs/{jobId:D}/{action}";
 

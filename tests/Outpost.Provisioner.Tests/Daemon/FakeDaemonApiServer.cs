@@ -79,7 +79,7 @@ internal sealed class FakeDaemonApiServer : IAsyncDisposable
                 // A channel read hands each job to exactly one reader, as SKIP LOCKED does.
                 var job = await _jobs.Reader.ReadAsync(wait.Token);
                 Acquisitions.Enqueue((request.DaemonName, job.JobId));
-                return Results.Json(job, OutpostJsonContext.Default.AcquiredJob);
+                return Results.Json(job, OutpostJson.Options);
             }
             catch (OperationCanceledException)
             {
@@ -94,7 +94,7 @@ internal sealed class FakeDaemonApiServer : IAsyncDisposable
             }
 
             return Authorized(context)
-                ? Results.Json(new UpdateJobResponse { Canceled = false }, OutpostJsonContext.Default.UpdateJobResponse)
+                ? Results.Json(new UpdateJobResponse { Canceled = false }, OutpostJson.Options)
                 : Results.Problem(statusCode: 401);
         });
         api.MapPost("jobs/{id:guid}/complete", (Guid id, CompleteJobRequest request) =>

@@ -21,7 +21,9 @@ public sealed class ProvisionerDaemonClientTests
             CreatedAt = DateTimeOffset.UnixEpoch,
             TemplateArchive = [1, 2, 3],
         };
-        var server = new ScriptedServer(_ => Json(HttpStatusCode.OK, JsonSerializer.Serialize(job, OutpostJsonContext.Default.AcquiredJob)));
+        var wire = JsonSerializer.Serialize(job, OutpostJson.Options);
+        Assert.Contains("\"type\":\"template_version_import\"", wire, StringComparison.Ordinal);
+        var server = new ScriptedServer(_ => Json(HttpStatusCode.OK, wire));
         using var client = ProvisionerDaemonClient.Create(new Uri("http://outpost.test/base/"), "secret-key", server);
 
         var acquired = await client.AcquireAsync(new AcquireJobRequest { DaemonName = "d1", Provisioners = ["local"], WaitSeconds = 5 }, CancellationToken.None).WaitAsync(Timeout);
@@ -53,13 +55,17 @@ public sealed class ProvisionerDaemonClientTests
         using var client = ProvisionerDaemonClient.Create(new Uri("http://outpost.test/"), "k", server);
         var id = Guid.NewGuid();
 
-        var update = await client.UpdateJobAsync(id, new UpdateJobRequest(), CancellationToken.None).WaitAsync(Timeout);
+        var update = await client.UpdateJobAsync(id, new UpdateJobRequest
+        {
+            Logs = [new ProvisionerLogLine { CreatedAt = DateTimeOffset.UnixEpoch, Output = "hi", Source = ProvisionerLogSource.ProvisionerDaemon }],
+        }, CancellationToken.None).WaitAsync(Timeout);
         await client.CompleteJobAsync(id, new CompleteJobRequest(), CancellationToken.None).WaitAsync(Timeout);
         await client.FailJobAsync(id, new FailJobRequest { Error = "canceled by user", ErrorCode = "canceled" }, CancellationToken.None).WaitAsync(Timeout);
 
         Assert.True(update.Canceled);
         Assert.Equal(new[] { "update", "complete", "fail" }.Select(action => $"/api/v2/provisionerd/jobs/{id:D}/{action}"), server.Requests.Select(request => request.Path));
         Assert.Contains("\"error_code\":\"canceled\"", server.Requests[2].Body, StringComparison.Ordinal);
+        Assert.Contains("\"source\":\"provisioner_daemon\"", server.Requests[0].Body, StringComparison.Ordinal);
     }
 
     [Fact]
