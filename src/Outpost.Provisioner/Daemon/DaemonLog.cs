@@ -83,4 +83,8 @@ internal static partial class DaemonLog
     [LoggerMessage(EventId = Base + 18, Level = LogLevel.Error,
         Message = "The provisioner running job {JobId} did not stop within {Seconds} s of being canceled; failing the job without it")]
     public static partial void ProvisionerUnresponsive(ILogger logger, Guid jobId, double seconds);
+
+    [LoggerMessage(EventId = Base + 19, Level = LogLevel.Error,
+        Message = "The daemon failed while handling job {JobId}; the job is left to the server's reaper and the daemon carries on")]
+    public static partial void JobCrashed(ILogger logger, Exception exception, Guid jobId);
 }

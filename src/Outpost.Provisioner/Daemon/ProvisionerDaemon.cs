@@ -146,9 +146,20 @@ internal sealed partial class ProvisionerDaemon : IAsyncDisposable
                     continue;
                 }
 
-                if (job is not null)
+                if (job is null)
+                {
+                    continue;
+                }
+
+                try
                 {
                     await RunJobAsync(job, shutdown.Token).ConfigureAwait(false);
+                }
+#pragma warning disable CA1031 // The loop outlives any one job: log it, count it, take the next.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    DaemonLog.JobCrashed(_logger, ex, job.JobId);
                 }
             }
         }
