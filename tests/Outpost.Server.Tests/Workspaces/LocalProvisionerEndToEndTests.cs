@@ -7,6 +7,7 @@ using Outpost.Provisioner.Local;
 using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Templates;
+using Outpost.Sdk.Workspaces;
 using Outpost.Testing;
 
 namespace Outpost.Server.Tests.Workspaces;
@@ -80,6 +81,43 @@ public sealed partial class LocalProvisionerEndToEndTests(WorkspaceServerFixture
         workspace = await api.GetWorkspaceAsync(workspace.Id);
         Assert.True(workspace.Status == WorkspaceStatus.Deleted, $"{workspace.Status}: {workspace.LatestBuild.Job.Error}");
         Assert.False(Directory.Exists(directory));
+    }
+
+    [Fact]
+    public async Task Canceling_a_stop_that_waits_on_its_agent_fails_the_build_as_canceled_by_user()
+    {
+        // This agent ignores SIGTERM, so the stop build waits out its 60 s shutdown timeout: time to cancel it.
+        var script = Path.Join(_root, "stubborn.sh");
+        await File.WriteAllTextAsync(script, StandInAgent.Replace("trap 'echo stopping; exit 0' TERM", "trap '' TERM", StringComparison.Ordinal));
+        await using var host = ProvisionerDaemonHost.Start(1, fixture.BaseAddress, fixture.DaemonKey, Path.Join(_root, "workspaces"), NullLoggerFactory.Instance, TimeProvider.System,
+            options => options with { AgentCommand = ["/bin/sh", script], WaitSeconds = 1, HeartbeatInterval = TimeSpan.FromMilliseconds(200) });
+        var api = await WorkspaceApi.LoginAsync(fixture.Client);
+        var template = await api.CreateTemplateAsync("e2e-cancel");
+        var version = await api.CreateVersionAsync(template.Id, await api.UploadAsync("agents:\n  - name: main\n    shutdown_script_timeout: 60s\n"));
+        await FollowAsync($"/api/v2/templateversions/{version.Id}/logs?follow=true", api.Token);
+        await api.ReadAsync<Template>(HttpMethod.Patch, $"/api/v2/templates/{template.Id}", new UpdateTemplateRequest { ActiveVersionId = version.Id });
+        var workspace = await api.CreateWorkspaceAsync("e2e-cancel", "e2e-cancel");
+        _agentPid = AgentPid(await FollowAsync($"/api/v2/workspacebuilds/{workspace.LatestBuild.Id}/logs?follow=true", api.Token));
+
+        var stop = await api.BuildAsync(workspace.Id, WorkspaceTransition.Stop);
+        await using (var stream = await SseReader.OpenAsync(fixture.Client, $"/api/v2/workspacebuilds/{stop.Id}/logs?follow=true", api.Token))
+        {
+            while (await stream.NextAsync() is { Type: "message" } next && !next.Data.Contains(": SIGTERM", StringComparison.Ordinal))
+            {
+            }
+
+            await api.ReadAsync<WorkspaceBuild>(HttpMethod.Patch, $"/api/v2/workspacebuilds/{stop.Id}/cancel");
+            while (await stream.NextAsync() is { Type: "message" })
+            {
+            }
+        }
+
+        // The status that follows (failed, as coder-spec §6 derives it from a non-empty error) is the server's rule.
+        workspace = await api.GetWorkspaceAsync(workspace.Id);
+        Assert.NotNull(workspace.LatestBuild.Job.CanceledAt);
+        Assert.NotNull(workspace.LatestBuild.Job.CompletedAt);
+        Assert.Equal(ProvisionerDaemon.CanceledMessage, workspace.LatestBuild.Job.Error);
+        Assert.Equal(ProvisionerErrorCodes.Canceled, workspace.LatestBuild.Job.ErrorCode);
     }
 
     private static int AgentPid(IEnumerable<ProvisionerJobLog> log)
