@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Outpost.Sdk.Provisioning;
+using Outpost.Testing;
 
 namespace Outpost.Cli.Tests.Provisioners;
 
@@ -71,5 +72,21 @@ public sealed class ProvisionerdCommandTests : IDisposable
 
         private static HttpResponseMessage Json(HttpStatusCode status, string mediaType, string body) =>
             new(status) { Content = new StringContent(body, Encoding.UTF8, mediaType) };
+    }
+}
+
+public sealed class ProvisionerdAgainstTheServerTests(ClockedServerFixture server) : IClassFixture<ClockedServerFixture>, IDisposable
+{
+    private readonly TestCli _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    [Fact]
+    public async Task Start_with_a_key_the_real_server_does_not_know_exits_with_its_explanation()
+    {
+        var run = await _cli.RunAsync("provisionerd", "start", "--url", server.BaseAddress.ToString(), "--key", "not-a-key", "--workspaces-dir", Path.Join(Path.GetTempPath(), "unused"));
+
+        Assert.Equal(ExitCodes.ProvisionerKeyRefused, run.ExitCode);
+        Assert.Contains("refused this provisioner daemon (401): a valid provisioner key is required", run.Stderr, StringComparison.Ordinal);
     }
 }
