@@ -10,6 +10,12 @@ internal sealed class DroppingWatchTransport(HttpMessageHandler inner) : Delegat
 
     public int WatchRequests { get; private set; }
 
+    /// <summary>Released once per watch whose response headers arrived: the server has subscribed by then.</summary>
+    public SemaphoreSlim WatchesOpened { get; } = new(0);
+
+    /// <summary>When true, clients that dispose this handler leave it (and its inner handler) usable: one instance serves every client of several runs.</summary>
+    public bool Shared { get; init; }
+
     /// <summary>Cuts every watch stream opened so far.</summary>
     public void Drop()
     {
@@ -46,7 +52,16 @@ internal sealed class DroppingWatchTransport(HttpMessageHandler inner) : Delegat
         }
 
         response.Content = content;
+        WatchesOpened.Release();
         return response;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (!Shared)
+        {
+            base.Dispose(disposing);
+        }
     }
 
     private sealed class CuttableStream(Stream inner) : Stream
