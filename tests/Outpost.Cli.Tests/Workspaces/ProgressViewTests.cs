@@ -1,6 +1,9 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Outpost.Cli.Hosting;
 using Outpost.Cli.Workspaces.Progress;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Templates;
+using Outpost.Telemetry;
 using Outpost.Testing;
 
 namespace Outpost.Cli.Tests.Workspaces;
@@ -63,5 +66,25 @@ public sealed class ProgressViewTests
         Assert.Equal("\u001b[32mrunning\u001b[0m", view.Paint(WorkspaceStatus.Running));
         Assert.Equal("\u001b[31mfailed\u001b[0m", view.Paint(WorkspaceStatus.Failed));
         Assert.Equal("\u001b[33mstarting\u001b[0m", view.Paint(WorkspaceStatus.Starting));
+    }
+
+    [Theory]
+    [InlineData(true, null, true)]
+    [InlineData(true, "1", false)]
+    [InlineData(false, null, false)]
+    public void Colour_only_on_a_terminal_and_never_with_NO_COLOR(bool terminal, string? noColor, bool expected)
+    {
+        var context = new CliContext
+        {
+            Out = TextWriter.Null,
+            Error = TextWriter.Null,
+            Environment = name => name == "NO_COLOR" ? noColor : null,
+            Time = _clock,
+            Telemetry = NoopTelemetryReporter.Instance,
+            Loggers = NullLoggerFactory.Instance,
+            ErrorIsTerminal = terminal,
+        };
+
+        Assert.Equal(expected, context.Colour);
     }
 }
