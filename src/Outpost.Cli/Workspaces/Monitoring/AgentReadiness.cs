@@ -7,13 +7,18 @@ namespace Outpost.Cli.Workspaces.Monitoring;
 internal static class AgentReadiness
 {
     /// <summary>
-    /// The agent's connection status from its connection times (coder-spec §6), the way the server
-    /// derives it; the server's inactivity rule needs its own clock, so a silent agent stays
-    /// <c>connected</c> here until the server says otherwise.
+    /// The agent's connection status: the server's, or (from a server that does not send it) derived
+    /// from its connection times the way the server does (coder-spec §6), without the inactivity rule,
+    /// which needs the server's clock.
     /// </summary>
     public static AgentConnectionStatus StatusOf(WorkspaceAgent agent, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(agent);
+        if (agent.Status is { } status)
+        {
+            return status;
+        }
+
         if (agent.FirstConnectedAt is null)
         {
             return agent.ConnectionTimeoutSeconds > 0 && now - agent.CreatedAt > TimeSpan.FromSeconds(agent.ConnectionTimeoutSeconds)
