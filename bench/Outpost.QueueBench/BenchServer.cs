@@ -111,7 +111,7 @@ internal sealed class BenchServer : IAsyncDisposable
         await clear.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task<long> ScalarAsync(string sql, CancellationToken cancellationToken, params object[] values)
+    public async Task<long> ScalarAsync(string sql, object[] values, CancellationToken cancellationToken)
     {
         await using var command = DataSource.CreateCommand(sql);
         foreach (var value in values)

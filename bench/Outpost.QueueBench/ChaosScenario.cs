@@ -114,7 +114,7 @@ internal static class ChaosScenario
             while (await tick.WaitForNextTickAsync(cancellationToken))
             {
                 await server.Reaper.RunOnceAsync(cancellationToken);
-                var open = await server.ScalarAsync("SELECT count(*) FROM provisioner_jobs WHERE id = ANY($1) AND completed_at IS NULL", cancellationToken, idArray);
+                var open = await server.ScalarAsync("SELECT count(*) FROM provisioner_jobs WHERE id = ANY($1) AND completed_at IS NULL", [idArray], cancellationToken);
                 if (open == 0 || DateTimeOffset.UtcNow > deadline)
                 {
                     break;
@@ -127,17 +127,17 @@ internal static class ChaosScenario
         await Task.WhenAll(workers);
         return new ChaosResult(
             Jobs: idArray.Length,
-            Claims: await server.ScalarAsync("SELECT count(*) FROM bench_claims WHERE job_id = ANY($1)", cancellationToken, idArray),
+            Claims: await server.ScalarAsync("SELECT count(*) FROM bench_claims WHERE job_id = ANY($1)", [idArray], cancellationToken),
             DoubleClaims: await server.ScalarAsync(
-                "SELECT count(*) FROM (SELECT job_id FROM bench_claims WHERE job_id = ANY($1) GROUP BY job_id HAVING count(*) > 1) d", cancellationToken, idArray),
+                "SELECT count(*) FROM (SELECT job_id FROM bench_claims WHERE job_id = ANY($1) GROUP BY job_id HAVING count(*) > 1) d", [idArray], cancellationToken),
             HandedOutTwice: handedOut.Count(pair => pair.Value > 1),
             Lost: await server.ScalarAsync(
-                "SELECT count(*) FROM unnest($1::uuid[]) AS j(id) WHERE NOT EXISTS (SELECT 1 FROM bench_completions c WHERE c.job_id = j.id)", cancellationToken, idArray),
+                "SELECT count(*) FROM unnest($1::uuid[]) AS j(id) WHERE NOT EXISTS (SELECT 1 FROM bench_completions c WHERE c.job_id = j.id)", [idArray], cancellationToken),
             CompletedTwice: await server.ScalarAsync(
-                "SELECT count(*) FROM (SELECT job_id FROM bench_completions WHERE job_id = ANY($1) GROUP BY job_id HAVING count(*) > 1) d", cancellationToken, idArray),
-            Succeeded: await server.ScalarAsync("SELECT count(*) FROM provisioner_jobs WHERE id = ANY($1) AND job_status = 'succeeded'", cancellationToken, idArray),
-            FailedByDaemon: await server.ScalarAsync("SELECT count(*) FROM provisioner_jobs WHERE id = ANY($1) AND error = $2", cancellationToken, idArray, DaemonFailure),
-            Reaped: await server.ScalarAsync("SELECT count(*) FROM provisioner_jobs WHERE id = ANY($1) AND error LIKE 'Outpost: Build has been detected%'", cancellationToken, idArray),
+                "SELECT count(*) FROM (SELECT job_id FROM bench_completions WHERE job_id = ANY($1) GROUP BY job_id HAVING count(*) > 1) d", [idArray], cancellationToken),
+            Succeeded: await server.ScalarAsync("SELECT count(*) FROM provisioner_jobs WHERE id = ANY($1) AND job_status = 'succeeded'", [idArray], cancellationToken),
+            FailedByDaemon: await server.ScalarAsync("SELECT count(*) FROM provisioner_jobs WHERE id = ANY($1) AND error = $2", [idArray, DaemonFailure], cancellationToken),
+            Reaped: await server.ScalarAsync("SELECT count(*) FROM provisioner_jobs WHERE id = ANY($1) AND error LIKE 'Outpost: Build has been detected%'", [idArray], cancellationToken),
             Kills: kills,
             Refused: refused,
             Elapsed: elapsed);

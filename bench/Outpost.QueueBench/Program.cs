@@ -18,7 +18,7 @@ for (var i = 0; i < args.Length; i++)
     if (!settings.ContainsKey(args[i]) || i + 1 >= args.Length || !int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var value))
     {
         await Console.Error.WriteLineAsync($"unknown flag or missing number at \"{args[i]}\"; flags: {string.Join(", ", settings.Keys)}");
-        return 2;
+        return ExitCodes.Usage;
     }
 
     settings[args[i]] = value;
@@ -67,7 +67,7 @@ if (settings["--burn-jobs"] > 0)
 
 if (settings["--chaos-jobs"] == 0)
 {
-    return 0;
+    return ExitCodes.Ok;
 }
 
 var chaos = await ChaosScenario.RunAsync(server, settings["--chaos-jobs"], settings["--chaos-daemons"], ct);
@@ -92,4 +92,4 @@ Console.WriteLine(string.Create(invariant, $"""
 var ok = chaos.DoubleClaims == 0 && chaos.HandedOutTwice == 0 && chaos.Lost == 0 && chaos.CompletedTwice == 0
     && chaos.Succeeded + chaos.FailedByDaemon + chaos.Reaped == chaos.Jobs;
 await Console.Error.WriteLineAsync(ok ? "queue bench: every job ended exactly once" : "queue bench: INVARIANT BROKEN, see the chaos table");
-return ok ? 0 : 1;
+return ok ? ExitCodes.Ok : ExitCodes.InvariantBroken;
