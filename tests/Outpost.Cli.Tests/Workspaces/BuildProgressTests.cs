@@ -140,6 +140,25 @@ public sealed class BuildProgressTests(ClockedServerFixture server) : IClassFixt
     }
 
     [Fact]
+    public async Task Logs_follow_prints_an_active_builds_lines_on_stdout_until_it_ends()
+    {
+        using var cli = await StoppedAsync("progress-logs", "logged");
+        Assert.Equal(0, (await cli.RunAsync("start", "logged", "--no-wait")).ExitCode);
+
+        var follow = cli.RunAsync("logs", "logged", "--follow");
+        var job = await _bed.Daemon.TryAcquireAsync(30);
+        await _bed.Daemon.UpdateAsync(job!.JobId, "first", "second");
+        await _bed.Daemon.CompleteBuildAsync(job, []);
+        var run = await follow.WithTimeout();
+        var unknown = await cli.RunAsync("logs", "logged", "--build", "9");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Matches(@"^\d\d:\d\d:\d\d \[Testing\] first\n\d\d:\d\d:\d\d \[Testing\] second$", run.Stdout.Replace("\r\n", "\n", StringComparison.Ordinal).Trim());
+        Assert.Equal(ExitCodes.Usage, unknown.ExitCode);
+        Assert.Contains("has no build #9; its builds are #1 to #3", unknown.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Update_on_the_active_version_changes_nothing()
     {
         using var cli = await StoppedAsync("progress-current", "current");
