@@ -26,6 +26,12 @@ internal static class ExitCodes
     /// <summary><c>outpost telemetry export</c> could not read the files or write its output.</summary>
     public const int TelemetryExportFailed = 20;
 
+    /// <summary><c>outpost agent</c> stopped with its shutdown scripts failed or timed out (the lifecycle says which).</summary>
+    public const int AgentShutdownFailed = 30;
+
+    /// <summary><c>outpost agent</c> was stopped before it ever received its manifest (a wrong token or an unreachable server; its log says which).</summary>
+    public const int AgentNeverStarted = 31;
+
     /// <summary>A bug: an exception nobody expected.</summary>
     public const int InternalError = 70;
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Outpost.Cli.Agent;
 using Outpost.Cli.Auth;
 using Outpost.Cli.Server;
 using Outpost.Cli.Telemetry;
@@ -18,6 +19,7 @@ internal static class CliApp
         root.Subcommands.Add(WhoamiCommand.Create(context));
         root.Subcommands.Add(TokensCommand.Create(context));
         root.Subcommands.Add(TelemetryCommand.Create());
+        root.Subcommands.Add(AgentCommand.Create(context));
         return root;
     }
 
@@ -25,6 +27,13 @@ internal static class CliApp
     {
         ArgumentNullException.ThrowIfNull(context);
         var root = Build(context);
-        return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = context.Out, Error = context.Error }).ConfigureAwait(false);
+        var parsed = root.Parse(args);
+        var configuration = new InvocationConfiguration { Output = context.Out, Error = context.Error };
+        if (AgentCommand.HandlesOwnSignals(parsed))
+        {
+            configuration.ProcessTerminationTimeout = null;
+        }
+
+        return await parsed.InvokeAsync(configuration).ConfigureAwait(false);
     }
 }
