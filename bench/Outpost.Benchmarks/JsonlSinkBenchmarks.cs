@@ -1,5 +1,6 @@
 using System.Text;
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Engines;
 using Microsoft.Extensions.Logging.Abstractions;
 using Outpost.Telemetry;
 using Outpost.Telemetry.Local;
@@ -8,33 +9,30 @@ namespace Outpost.Benchmarks;
 
 /// <summary>
 /// Goal: the JSONL sink writes at least 200,000 events per second to disk on one core. One
-/// operation is one event: a batch is buffered, then serialized and appended by one flush. The
-/// baseline appends the same number of already-formatted lines, the floor set by the disk.
+/// operation is one event: a batch is buffered, then serialized and appended by one flush into a
+/// fresh directory (so every iteration pays for the header and file creation, and disk use stays
+/// bounded). The baseline appends the same rows already formatted: the floor set by the disk.
 /// </summary>
 [MemoryDiagnoser]
-[ShortJob]
+[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 3, iterationCount: 20, invocationCount: 1)]
 public class JsonlSinkBenchmarks
 {
-    private const int Batch = 10_000;
+    private const int Batch = 50_000;
 
     private readonly List<TelemetryEvent> _events = [];
+    private TelemetryContext _context = null!;
+    private string _root = null!;
     private string _directory = null!;
     private LocalJsonlSink _sink = null!;
-    private TelemetryService _service = null!;
     private byte[] _preformatted = null!;
-    private string _baselineFile = null!;
 
     [GlobalSetup]
     public void Setup()
     {
-        _directory = Path.Combine(Path.GetTempPath(), "outpost-bench-" + Guid.NewGuid().ToString("N"));
-        var context = TelemetrySessionContext.Create("bench");
-        var settings = new LocalTelemetrySettings { BufferLimit = Batch * 2, FlushBatchSize = Batch * 2, FlushIntervalMs = int.MaxValue, MaxFileBytes = 64L * 1024 * 1024 };
-        _sink = LocalJsonlSink.Start(_directory, context, settings, TimeProvider.System, NullLogger.Instance);
-        _service = new TelemetryService(context, [_sink], TelemetryLevel.Local, TimeProvider.System, NullLogger.Instance);
-
+        _root = Path.Combine(Path.GetTempPath(), "outpost-bench-" + Guid.NewGuid().ToString("N"));
+        _context = TelemetrySessionContext.Create("bench");
         var recorder = new CapturingSink();
-        var source = new TelemetryService(context, [recorder], TelemetryLevel.Local, TimeProvider.System, NullLogger.Instance);
+        var source = new TelemetryService(_context, [recorder], TelemetryLevel.Local, TimeProvider.System, NullLogger.Instance);
         for (var i = 0; i < Batch / 2; i++)
         {
             source.Trace("workspace.state_transitioned", span =>
@@ -55,24 +53,38 @@ public class JsonlSinkBenchmarks
         }
 
         _preformatted = Encoding.UTF8.GetBytes(lines.ToString());
-        _baselineFile = Path.Combine(_directory, "baseline.jsonl");
+    }
+
+    [IterationSetup]
+    public void StartIteration()
+    {
+        _directory = Path.Combine(_root, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_directory);
+        var settings = new LocalTelemetrySettings { BufferLimit = Batch * 2, FlushBatchSize = Batch * 2, FlushIntervalMs = int.MaxValue };
+        _sink = LocalJsonlSink.Start(_directory, _context, settings, TimeProvider.System, NullLogger.Instance);
+        _sink.Retention.GetAwaiter().GetResult();
+    }
+
+    [IterationCleanup]
+    public void EndIteration()
+    {
+        _sink.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        Directory.Delete(_directory, recursive: true);
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
-        _service.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        if (Directory.Exists(_directory))
+        if (Directory.Exists(_root))
         {
-            Directory.Delete(_directory, recursive: true);
+            Directory.Delete(_root, recursive: true);
         }
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Batch)]
-    public void Append_preformatted_lines()
+    public void Append_preformatted_rows()
     {
-        TelemetryFileSystem.Instance.Append(_baselineFile, _preformatted);
+        TelemetryFileSystem.Instance.Append(Path.Combine(_directory, "baseline.jsonl"), _preformatted);
     }
 
     [Benchmark(OperationsPerInvoke = Batch)]

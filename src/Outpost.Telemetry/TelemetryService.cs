@@ -230,6 +230,8 @@ internal sealed partial class TelemetryService : ITelemetryReporter, IAsyncDispo
     {
         try
         {
+            // A row without a name would make the reader stop at it and lose the rest of the file.
+            ArgumentException.ThrowIfNullOrWhiteSpace(eventName);
             var telemetryEvent = new TelemetryEvent
             {
                 EventIdValue = eventId != 0 ? eventId : TelemetryIds.NewEventIdValue(),

@@ -175,6 +175,18 @@ public sealed class ReporterTests
     }
 
     [Fact]
+    public void Rule_2_7_an_event_without_a_name_is_dropped_and_logged_instead_of_throwing()
+    {
+        var service = TestTelemetry.Service(out var sink, out _, out var logger);
+
+        service.Log(null!);
+        Assert.Equal(3, service.Trace(" ", _ => 3));
+
+        Assert.Empty(sink.Events);
+        Assert.Equal(2, logger.Warnings.Count(w => w.EventId.Id == 2004));
+    }
+
+    [Fact]
     public void Rule_2_7_trace_returns_the_value_even_when_every_sink_throws()
     {
         var service = new TelemetryService(TestTelemetry.Context(), [new ThrowingSink()], TelemetryLevel.Local, new FakeTimeProvider(), new CapturingLogger());

@@ -5,6 +5,36 @@ namespace Outpost.Telemetry.Tests;
 public sealed class SpanTests
 {
     [Fact]
+    public void Rule_2_3_the_span_handle_exposes_the_ids_and_name_its_event_carries()
+    {
+        var service = TestTelemetry.Service(out var sink, out _, out _);
+        (string TraceId, string EventId, string Name) seen = default;
+        service.Trace("op", span => seen = (span.TraceId, span.EventId, span.EventName));
+
+        var op = sink.Single("op");
+        Assert.Equal((op.TraceId!, op.EventId, "op"), seen);
+    }
+
+    [Fact]
+    public void Rule_2_3_set_property_replaces_a_value_and_keys_keep_their_first_position()
+    {
+        var service = TestTelemetry.Service(out var sink, out _, out _);
+        service.Trace(
+            "auth.unauthorized_intercepted",
+            span =>
+            {
+                span.SetProperty("recovery", "refresh_success");
+                span.SetProperty("refreshAttempted", true);
+            },
+            new TelemetryProperties { { "recovery", "none" }, { "refreshAttempted", false } });
+
+        var properties = sink.Single("auth.unauthorized_intercepted").Properties;
+        Assert.Equal(["recovery", "refreshAttempted", "result"], properties.Keys);
+        Assert.Equal("refresh_success", properties["recovery"]);
+        Assert.Equal("true", properties["refreshAttempted"]);
+    }
+
+    [Fact]
     public void Rule_2_5_1_with_level_off_the_body_runs_with_the_noop_span_and_nothing_is_emitted()
     {
         var service = TestTelemetry.Service(out var sink, out _, out _, TelemetryLevel.Off);

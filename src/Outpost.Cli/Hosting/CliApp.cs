@@ -1,18 +1,27 @@
 using System.CommandLine;
 using Outpost.Cli.Agent;
 using Outpost.Cli.Auth;
+using Outpost.Cli.Invocations;
 using Outpost.Cli.Server;
 using Outpost.Cli.Telemetry;
 using Outpost.Cli.Tokens;
+using Outpost.Telemetry;
 
 namespace Outpost.Cli.Hosting;
 
 /// <summary>The <c>outpost</c> command tree, bound to one invocation's context.</summary>
 internal static class CliApp
 {
+    public const string NoTelemetryOption = "--no-telemetry";
+
     public static RootCommand Build(CliContext context)
     {
         var root = new RootCommand("Outpost: self-hosted remote development workspaces that explain their failures.");
+        root.Options.Add(new Option<bool>(NoTelemetryOption)
+        {
+            Description = "Record no local telemetry for this command (OUTPOST_TELEMETRY=off turns it off everywhere).",
+            Recursive = true,
+        });
         root.Subcommands.Add(ServerCommand.Create());
         root.Subcommands.Add(LoginCommand.Create(context));
         root.Subcommands.Add(LogoutCommand.Create(context));
@@ -23,17 +32,49 @@ internal static class CliApp
         return root;
     }
 
+    /// <summary>Parses and runs one command line, recording its <c>cli_invocation</c> entry.</summary>
     public static async Task<int> RunAsync(CliContext context, string[] args)
     {
         ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(args);
         var root = Build(context);
-        var parsed = root.Parse(args);
-        var configuration = new InvocationConfiguration { Output = context.Out, Error = context.Error };
-        if (AgentCommand.HandlesOwnSignals(parsed))
+        var telemetryOff = args.Contains(NoTelemetryOption, StringComparer.Ordinal);
+        if (telemetryOff && context.Telemetry is TelemetryService service)
         {
-            configuration.ProcessTerminationTimeout = null;
+            service.SetLevel(TelemetryLevel.Off);
         }
 
-        return await parsed.InvokeAsync(configuration).ConfigureAwait(false);
+        var recorder = new InvocationRecorder(context.Telemetry, context.Time, context.Environment, context.Prompter is not null);
+        context.InvocationId = recorder.InvocationId;
+        var info = CommandInfoExtractor.FromTree(root).Extract(args);
+        int exitCode;
+        try
+        {
+            var parsed = root.Parse(args);
+            var configuration = new InvocationConfiguration
+            {
+                Output = context.Out,
+                Error = context.Error,
+                EnableDefaultExceptionHandler = false,
+            };
+            if (AgentCommand.HandlesOwnSignals(parsed))
+            {
+                configuration.ProcessTerminationTimeout = null;
+            }
+
+            exitCode = await parsed.InvokeAsync(configuration).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // The last line of defence: one clear line instead of a stack trace.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            await context.Error.WriteLineAsync($"error: internal error ({e.GetType().Name}): {e.Message}").ConfigureAwait(false);
+            await context.Error.WriteLineAsync("This is a bug in outpost; please report it with the command you ran.").ConfigureAwait(false);
+            recorder.Record(info, ExitCodes.InternalError, e);
+            return ExitCodes.InternalError;
+        }
+
+        recorder.Record(info, exitCode);
+        return exitCode;
     }
 }

@@ -32,6 +32,9 @@ internal sealed class CliContext : IAsyncDisposable
 
     public SessionFile SessionFile => SessionFile.Default(Environment);
 
+    /// <summary>The id of this run's <c>cli_invocation</c> entry; child entries name it as their parent.</summary>
+    public string? InvocationId { get; set; }
+
     public static CliContext FromProcess()
     {
         Func<string, string?> environment = System.Environment.GetEnvironmentVariable;

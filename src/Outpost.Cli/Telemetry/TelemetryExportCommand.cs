@@ -77,19 +77,9 @@ internal static class TelemetryExportCommand
                 await Console.Error.WriteLineAsync($"warning: {reason}").ConfigureAwait(false);
             }
 
-            await Console.Error.WriteLineAsync(Summary(outcome, range, path)).ConfigureAwait(false);
+            await Console.Error.WriteLineAsync(outcome.Describe(range, path ?? "stdout")).ConfigureAwait(false);
             return ExitCodes.Success;
         });
         return command;
-    }
-
-    internal static string Summary(TelemetryExportResult outcome, ExportRange range, string? path)
-    {
-        var summary = outcome.EventCount == 0
-            ? $"No telemetry events found for {range.Label}."
-            : $"Exported {outcome.EventCount} telemetry {(outcome.EventCount == 1 ? "event" : "events")} to {path ?? "stdout"}.";
-        return outcome.SkippedFileCount > 0
-            ? $"{summary} {outcome.SkippedFileCount} file(s) could not be read."
-            : summary;
     }
 }

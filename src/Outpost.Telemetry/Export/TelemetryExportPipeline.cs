@@ -28,7 +28,18 @@ internal sealed record TelemetryExportRequest
     public ITelemetryFileSystem? FileSystem { get; init; }
 }
 
-internal sealed record TelemetryExportResult(int EventCount, int SkippedFileCount, int SourceFiles, bool FlushIncomplete, IReadOnlyList<string> Skipped);
+internal sealed record TelemetryExportResult(int EventCount, int SkippedFileCount, int SourceFiles, bool FlushIncomplete, IReadOnlyList<string> Skipped)
+{
+    /// <summary>The one-line outcome shown to the user (spec §10.4).</summary>
+    public string Describe(ExportRange range, string destination)
+    {
+        ArgumentNullException.ThrowIfNull(range);
+        var summary = EventCount == 0
+            ? $"No telemetry events found for {range.Label}."
+            : $"Exported {EventCount} telemetry {(EventCount == 1 ? "event" : "events")} to {destination}.";
+        return SkippedFileCount > 0 ? $"{summary} {SkippedFileCount} file(s) could not be read." : summary;
+    }
+}
 
 /// <summary>
 /// Reads the local files back and hands them, merged and filtered, to a writer (spec §10.3).

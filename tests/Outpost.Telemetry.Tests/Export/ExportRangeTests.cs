@@ -90,4 +90,16 @@ public sealed class ExportRangeTests
         Assert.Null(ExportRangeParser.TryParse(since, until, Now, out var error));
         Assert.Equal(message, error);
     }
+
+    [Theory]
+    [InlineData(0, 0, "No telemetry events found for All time.")]
+    [InlineData(1, 0, "Exported 1 telemetry event to out.json.")]
+    [InlineData(3, 0, "Exported 3 telemetry events to out.json.")]
+    [InlineData(3, 2, "Exported 3 telemetry events to out.json. 2 file(s) could not be read.")]
+    public void Rule_10_4_the_outcome_line_counts_events_and_unreadable_files(int events, int skipped, string expected)
+    {
+        var result = new TelemetryExportResult(events, skipped, 4, false, []);
+
+        Assert.Equal(expected, result.Describe(ExportRange.AllTime(Now), "out.json"));
+    }
 }

@@ -188,4 +188,29 @@ public sealed class OtlpExportTests
         Assert.False(point.TryGetProperty("startTimeUnixNano", out _));
         Assert.Equal("ssh.network.sampled", Attributes(point)["outpost.event_name"]);
     }
+
+    [Fact]
+    public async Task Rule_10_6_request_gauges_start_at_their_window_and_cumulative_state_resets_at_a_new_block()
+    {
+        static string Requests(string time, double count) =>
+            Row("http.requests", time).Replace(
+                "\"measurements\":{}",
+                $"\"measurements\":{{\"window_seconds\":60,\"count.2xx\":{count.ToString(System.Globalization.CultureInfo.InvariantCulture)},\"duration.p95_ms\":12}}",
+                StringComparison.Ordinal);
+
+        var requests = await ExportAsync(
+            Requests("2026-05-01T23:59:00.000Z", 4),
+            Requests("2026-05-02T00:01:00.000Z", 1));
+
+        Assert.Equal(2, requests["resourceMetrics"].GetArrayLength());
+        var firstDay = Records(requests, "resourceMetrics", "scopeMetrics", "metrics", 0);
+        var secondDay = Records(requests, "resourceMetrics", "scopeMetrics", "metrics", 1);
+        var counter = secondDay.EnumerateArray().Single(m => m.GetProperty("name").GetString() == "http.requests.count.2xx");
+        Assert.Equal("1", counter.GetProperty("sum").GetProperty("dataPoints")[0].GetProperty("asInt").GetString());
+        var gauge = firstDay.EnumerateArray().Single(m => m.GetProperty("name").GetString() == "http.requests.duration.p95");
+        var point = gauge.GetProperty("gauge").GetProperty("dataPoints")[0];
+        Assert.Equal("1777679880000000000", point.GetProperty("startTimeUnixNano").GetString());
+        Assert.Equal("1777679940000000000", point.GetProperty("timeUnixNano").GetString());
+        Assert.DoesNotContain(firstDay.EnumerateArray(), m => m.GetProperty("name").GetString()!.Contains("window", StringComparison.Ordinal));
+    }
 }

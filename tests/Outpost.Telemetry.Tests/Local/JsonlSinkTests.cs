@@ -160,6 +160,29 @@ public sealed class JsonlSinkTests
     }
 
     [Fact]
+    public async Task Rule_3_the_unreachable_batch_trigger_is_checked_again_on_each_settings_change()
+    {
+        await using var harness = new SinkHarness();
+        Assert.DoesNotContain(harness.Logger.Warnings, w => w.Message.Contains("can never fire", StringComparison.Ordinal));
+
+        harness.Sink.ApplySettings(new LocalTelemetrySettings { BufferLimit = 10, FlushBatchSize = 20 });
+
+        Assert.Single(harness.Logger.Warnings, w => w.Message == "Local telemetry bufferLimit 10 is below flushBatchSize 20; the batch trigger can never fire");
+    }
+
+    [Fact]
+    public async Task Rule_4_4_2_writes_only_buffer_until_a_flush()
+    {
+        await using var harness = new SinkHarness();
+        harness.Service.Log("buffered");
+
+        Assert.Empty(harness.Directory.TelemetryFiles());
+        Assert.Equal(0, harness.Files.AppendEntered.CurrentCount);
+        await harness.FlushAsync();
+        Assert.Single(harness.ReadAll());
+    }
+
+    [Fact]
     public async Task Rule_4_4_concurrent_flushes_coalesce_and_write_every_event_once()
     {
         using var gate = new ManualResetEventSlim(false);

@@ -1,0 +1,68 @@
+using System.Text.Json;
+using Outpost.Cli.Invocations;
+using Outpost.Testing;
+
+namespace Outpost.Cli.Tests.Invocations;
+
+public sealed class InvocationRecordingTests(ClockedServerFixture server) : IClassFixture<ClockedServerFixture>
+{
+    [Fact]
+    public async Task Every_command_records_one_cli_invocation_with_its_outcome()
+    {
+        using var cli = new TestCli();
+
+        var login = await cli.RunAsync("login", server.BaseAddress.ToString(), "--email", ClockedServerFixture.OwnerEmail, "--password", ClockedServerFixture.OwnerPassword);
+        var whoami = await cli.RunAsync("whoami", "--output", "json");
+        var bad = await cli.RunAsync("tokens", "create", "--name", "x", "--lifetime", "soon");
+
+        var entries = cli.Events(InvocationRecorder.EventName);
+        Assert.Equal(3, entries.Count);
+        Assert.Equal(["login", "whoami", "tokens"], entries.Select(e => e.Properties["command"]));
+        Assert.Equal([0, 0, ExitCodes.Usage], [login.ExitCode, whoami.ExitCode, bad.ExitCode]);
+        Assert.Equal(["success", "success", "user_error"], entries.Select(e => e.Properties["status"]));
+        Assert.Equal(["0", "0", "2"], entries.Select(e => e.Properties["exitCode"]));
+        Assert.Equal("create", entries[2].Properties["subcommand"]);
+        Assert.False(entries[0].Properties.ContainsKey("subcommand"));
+        Assert.Equal(["<REDACTED>"], JsonSerializer.Deserialize<string[]>(entries[0].Properties["args"])!);
+        Assert.Equal(["--email", "--password"], JsonSerializer.Deserialize<string[]>(entries[0].Properties["optionKeys"])!);
+        Assert.All(entries, e => Assert.True(e.Measurements["durationMs"] >= 0));
+        Assert.All(entries, e => Assert.True(Guid.TryParse(e.Properties["invocationId"], out _)));
+        Assert.Equal(3, entries.Select(e => e.Properties["invocationId"]).Distinct().Count());
+        var text = string.Concat(Directory.GetFiles(cli.TelemetryDirectory).Select(File.ReadAllText));
+        Assert.DoesNotContain(ClockedServerFixture.OwnerPassword, text, StringComparison.Ordinal);
+        Assert.DoesNotContain(ClockedServerFixture.OwnerEmail, text, StringComparison.Ordinal);
+        Assert.DoesNotContain($"127.0.0.1:{server.BaseAddress.Port}", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task No_telemetry_records_nothing_and_changes_nothing_else()
+    {
+        using var cli = new TestCli();
+
+        var run = await cli.RunAsync("whoami", "--no-telemetry");
+
+        Assert.Equal(ExitCodes.NotLoggedIn, run.ExitCode);
+        Assert.Empty(cli.Events());
+    }
+
+    [Fact]
+    public async Task An_unwritable_telemetry_directory_does_not_change_the_exit_code_or_output()
+    {
+        using var cli = new TestCli();
+        var blocker = Path.Combine(Path.GetTempPath(), $"outpost-blocker-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(blocker, "not a directory");
+        cli.Environment["OUTPOST_TELEMETRY_DIR"] = Path.Combine(blocker, "telemetry");
+        try
+        {
+            var run = await cli.RunAsync("whoami");
+
+            Assert.Equal(ExitCodes.NotLoggedIn, run.ExitCode);
+            Assert.Empty(run.Stdout);
+            Assert.Contains("not logged in", run.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(blocker);
+        }
+    }
+}
