@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Outpost.Sdk.Agents;
+using Outpost.Sdk.Provisioning;
 
 namespace Outpost.Agent;
 
@@ -7,4 +8,6 @@ namespace Outpost.Agent;
 internal static class AgentWire
 {
     public static string Name(AgentLifecycleState state) => JsonNamingPolicy.SnakeCaseLower.ConvertName(state.ToString());
+
+    public static string Name(WorkspaceTransition? transition) => transition is { } value ? JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString()) : "none";
 }

@@ -225,7 +225,7 @@ internal sealed partial class ControlPlaneLoop
                 case null:
                     return frame;
                 case ShutdownMessage shutdown:
-                    AgentLog.ShutdownRequested(_logger, shutdown.Reason, shutdown.BuildId, shutdown.Transition?.ToString() ?? "none");
+                    AgentLog.ShutdownRequested(_logger, shutdown.Reason, shutdown.BuildId, AgentWire.Name(shutdown.Transition));
                     ShutdownRequested(shutdown);
                     break;
                 default:

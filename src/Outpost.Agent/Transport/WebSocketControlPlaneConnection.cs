@@ -37,6 +37,7 @@ internal sealed class WebSocketControlPlaneConnection(WebSocket socket) : IContr
             var result = await socket.ReceiveAsync(_receiveBuffer.GetMemory(4096), cancellationToken).ConfigureAwait(false);
             if (result.MessageType == WebSocketMessageType.Close)
             {
+                await AnswerCloseAsync(cancellationToken).ConfigureAwait(false);
                 return ControlPlaneFrame.Closed((int)(socket.CloseStatus ?? WebSocketCloseStatus.Empty), socket.CloseStatusDescription);
             }
 
@@ -77,6 +78,24 @@ internal sealed class WebSocketControlPlaneConnection(WebSocket socket) : IContr
         if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
             await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, description, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Completes the closing handshake the server started, so it sees a clean end rather than a dropped socket.</summary>
+    private async Task AnswerCloseAsync(CancellationToken cancellationToken)
+    {
+        if (socket.State != WebSocketState.CloseReceived)
+        {
+            return;
+        }
+
+        try
+        {
+            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (WebSocketException)
+        {
+            // The server already went away; its close frame is what counts.
         }
     }
 

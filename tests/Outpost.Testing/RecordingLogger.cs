@@ -1,15 +1,15 @@
 using Microsoft.Extensions.Logging;
 
-namespace Outpost.Agent.Tests;
+namespace Outpost.Testing;
 
 /// <summary>One structured log entry: its id, level, rendered message and named values.</summary>
-internal sealed record LogEntry(int EventId, LogLevel Level, string Message, IReadOnlyDictionary<string, object?> Fields)
+public sealed record LogEntry(int EventId, LogLevel Level, string Message, IReadOnlyDictionary<string, object?> Fields)
 {
     public string Field(string name) => Convert.ToString(Fields[name], System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty;
 }
 
 /// <summary>Keeps every entry and lets a test wait for one instead of sleeping.</summary>
-internal sealed class RecordingLogger : ILogger
+public sealed class RecordingLogger : ILogger
 {
     private readonly Lock _gate = new();
     private readonly List<LogEntry> _entries = [];
@@ -39,7 +39,7 @@ internal sealed class RecordingLogger : ILogger
 
             var seen = new TaskCompletionSource<LogEntry>(TaskCreationOptions.RunContinuationsAsynchronously);
             _waiters.Add((match, seen));
-            return seen.Task.WaitAsync(Outpost.Testing.TestTimeouts.Default);
+            return seen.Task.WaitAsync(TestTimeouts.Default);
         }
     }
 
