@@ -26,11 +26,20 @@ internal static class ExitCodes
     /// <summary><c>outpost telemetry export</c> could not read the files or write its output.</summary>
     public const int TelemetryExportFailed = 20;
 
+    /// <summary><c>outpost templates push</c>: the new version's import failed (its errors are printed).</summary>
+    public const int TemplateImportFailed = 30;
+
+    /// <summary>A build that <c>--wait</c> followed failed or was canceled.</summary>
+    public const int BuildFailed = 31;
+
+    /// <summary>A destructive verb needs confirmation: pass <c>--yes</c> when not on a terminal.</summary>
+    public const int NotConfirmed = 32;
+
     /// <summary><c>outpost agent</c> stopped with its shutdown scripts failed or timed out (the lifecycle says which).</summary>
-    public const int AgentShutdownFailed = 30;
+    public const int AgentShutdownFailed = 40;
 
     /// <summary><c>outpost agent</c> was stopped before it ever received its manifest (a wrong token or an unreachable server; its log says which).</summary>
-    public const int AgentNeverStarted = 31;
+    public const int AgentNeverStarted = 41;
 
     /// <summary>A bug: an exception nobody expected.</summary>
     public const int InternalError = 70;

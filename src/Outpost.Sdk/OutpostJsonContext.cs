@@ -1,8 +1,11 @@
 using System.Text.Json.Serialization;
 using Outpost.Sdk.Agents;
 using Outpost.Sdk.Deployment;
+using Outpost.Sdk.Files;
 using Outpost.Sdk.Provisioning;
+using Outpost.Sdk.Templates;
 using Outpost.Sdk.Users;
+using Outpost.Sdk.Workspaces;
 
 namespace Outpost.Sdk;
 
@@ -12,7 +15,7 @@ namespace Outpost.Sdk;
 /// </summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
-    UseStringEnumConverter = true,
+    Converters = [typeof(SnakeCaseEnumConverter)],
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(BuildInfoResponse))]
 [JsonSerializable(typeof(User))]
@@ -33,6 +36,37 @@ namespace Outpost.Sdk;
 [JsonSerializable(typeof(UpdateJobResponse))]
 [JsonSerializable(typeof(CompleteJobRequest))]
 [JsonSerializable(typeof(FailJobRequest))]
+[JsonSerializable(typeof(UploadResponse))]
+[JsonSerializable(typeof(Template))]
+[JsonSerializable(typeof(List<Template>))]
+[JsonSerializable(typeof(CreateTemplateRequest))]
+[JsonSerializable(typeof(UpdateTemplateRequest))]
+[JsonSerializable(typeof(TemplateVersion))]
+[JsonSerializable(typeof(List<TemplateVersion>))]
+[JsonSerializable(typeof(CreateTemplateVersionRequest))]
+[JsonSerializable(typeof(ProvisionerJob))]
+[JsonSerializable(typeof(ProvisionerJobLog))]
+[JsonSerializable(typeof(List<ProvisionerJobLog>))]
+[JsonSerializable(typeof(List<TemplateVersionParameter>))]
+[JsonSerializable(typeof(List<ProvisionedResource>))]
+[JsonSerializable(typeof(List<ParameterValue>))]
+[JsonSerializable(typeof(List<AgentScript>))]
+[JsonSerializable(typeof(List<AgentApp>))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
+[JsonSerializable(typeof(Workspace))]
+[JsonSerializable(typeof(WorkspacesResponse))]
+[JsonSerializable(typeof(List<Workspace>))]
+[JsonSerializable(typeof(CreateWorkspaceRequest))]
+[JsonSerializable(typeof(WorkspaceBuild))]
+[JsonSerializable(typeof(List<WorkspaceBuild>))]
+[JsonSerializable(typeof(CreateWorkspaceBuildRequest))]
+[JsonSerializable(typeof(WorkspaceBuildUpdate))]
+[JsonSerializable(typeof(WorkspaceAgent))]
+[JsonSerializable(typeof(List<WorkspaceAgent>))]
+[JsonSerializable(typeof(ProvisionerKey))]
+[JsonSerializable(typeof(List<ProvisionerKey>))]
+[JsonSerializable(typeof(CreateProvisionerKeyRequest))]
+[JsonSerializable(typeof(CreateProvisionerKeyResponse))]
 [JsonSerializable(typeof(AgentManifest))]
 [JsonSerializable(typeof(AgentLogsRequest))]
 [JsonSerializable(typeof(AgentControlMessage))]

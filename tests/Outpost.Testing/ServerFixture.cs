@@ -1,4 +1,6 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Outpost.Server.Provisionerd;
 using Outpost.Server.Hosting;
 
 namespace Outpost.Testing;
@@ -16,6 +18,9 @@ public class ServerFixture : IAsyncLifetime
     public Uri BaseAddress => Server.BaseAddress;
 
     public string ConnectionString { get; private set; } = string.Empty;
+
+    /// <summary>The server process's internal provisioner key, for tests that play a daemon (<see cref="TestDaemon"/>).</summary>
+    internal string DaemonKey => Server.Services.GetRequiredService<InternalProvisionerKey>().Value;
 
     public virtual async Task InitializeAsync()
     {

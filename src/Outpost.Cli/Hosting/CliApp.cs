@@ -2,9 +2,13 @@ using System.CommandLine;
 using Outpost.Cli.Agent;
 using Outpost.Cli.Auth;
 using Outpost.Cli.Invocations;
+using Outpost.Cli.Provisioners;
 using Outpost.Cli.Server;
 using Outpost.Cli.Telemetry;
+using Outpost.Cli.Templates;
 using Outpost.Cli.Tokens;
+using Outpost.Cli.Workspaces;
+using Outpost.Sdk.Provisioning;
 using Outpost.Telemetry;
 
 namespace Outpost.Cli.Hosting;
@@ -28,6 +32,14 @@ internal static class CliApp
         root.Subcommands.Add(WhoamiCommand.Create(context));
         root.Subcommands.Add(TokensCommand.Create(context));
         root.Subcommands.Add(TelemetryCommand.Create());
+        root.Subcommands.Add(TemplatesCommand.Create(context));
+        root.Subcommands.Add(CreateCommand.Create(context));
+        root.Subcommands.Add(ListCommand.Create(context));
+        root.Subcommands.Add(ShowCommand.Create(context));
+        root.Subcommands.Add(TransitionCommand.Create(context, WorkspaceTransition.Start));
+        root.Subcommands.Add(TransitionCommand.Create(context, WorkspaceTransition.Stop));
+        root.Subcommands.Add(TransitionCommand.Create(context, WorkspaceTransition.Delete));
+        root.Subcommands.Add(ProvisionerCommand.Create(context));
         root.Subcommands.Add(AgentCommand.Create(context));
         return root;
     }

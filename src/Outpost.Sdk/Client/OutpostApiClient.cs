@@ -12,7 +12,7 @@ namespace Outpost.Sdk.Client;
 /// <see cref="HttpClient"/> whose handlers add the bearer token (see <see cref="BearerTokenHandler"/>).
 /// Error answers become <see cref="OutpostApiException"/> with the server's explanation.
 /// </summary>
-public sealed class OutpostApiClient
+public sealed partial class OutpostApiClient
 {
     private readonly HttpClient _http;
 
@@ -109,9 +109,12 @@ public sealed class OutpostApiClient
         SendAsync(HttpMethod.Get, "api/v2/users/me/keys/tokens", null, OutpostJsonContext.Default.ListApiToken, cancellationToken);
 
     /// <summary>Revokes one of the caller's API tokens by id or name.</summary>
-    public async Task RevokeTokenAsync(string idOrName, CancellationToken cancellationToken)
+    public Task RevokeTokenAsync(string idOrName, CancellationToken cancellationToken) =>
+        DeleteAsync($"api/v2/users/me/keys/tokens/{Uri.EscapeDataString(idOrName)}", cancellationToken);
+
+    private async Task DeleteAsync(string path, CancellationToken cancellationToken)
     {
-        using var response = await _http.DeleteAsync(new Uri($"api/v2/users/me/keys/tokens/{Uri.EscapeDataString(idOrName)}", UriKind.Relative), cancellationToken).ConfigureAwait(false);
+        using var response = await _http.DeleteAsync(new Uri(path, UriKind.Relative), cancellationToken).ConfigureAwait(false);
         await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
     }
 

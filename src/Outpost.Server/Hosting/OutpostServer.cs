@@ -16,6 +16,7 @@ using Outpost.Server.Diagnostics;
 using Outpost.Server.Health;
 using Outpost.Server.Identity;
 using Outpost.Server.Pubsub;
+using Outpost.Server.Workspaces;
 
 namespace Outpost.Server.Hosting;
 
@@ -132,6 +133,7 @@ internal static partial class OutpostServer
         builder.Services.AddPubsub();
         builder.Services.AddProblemDetails();
         builder.Services.AddOutpostIdentity(options.Identity);
+        builder.Services.AddWorkspaces();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(json => OutpostJson.Apply(json.SerializerOptions));
 
@@ -166,6 +168,7 @@ internal static partial class OutpostServer
         app.MapDeploymentEndpoints();
         app.MapMetricsEndpoint();
         app.MapIdentityEndpoints();
+        app.MapWorkspaces();
         options.ConfigureApplication?.Invoke(app);
         return app;
     }

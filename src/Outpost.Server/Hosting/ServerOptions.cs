@@ -23,6 +23,8 @@ internal sealed record ServerOptions
 
     public Identity.IdentityOptions Identity { get; init; } = new();
 
+    public ProvisioningOptions Provisioning { get; init; } = new();
+
     /// <summary>The clock for token expiry, timeouts and reapers; tests substitute a fake one.</summary>
     internal TimeProvider Time { get; init; } = TimeProvider.System;
 

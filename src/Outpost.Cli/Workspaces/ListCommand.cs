@@ -1,0 +1,47 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Outpost.Cli.Hosting;
+using Outpost.Sdk;
+using Outpost.Sdk.Workspaces;
+
+namespace Outpost.Cli.Workspaces;
+
+/// <summary><c>outpost list</c>: your workspaces (every page).</summary>
+internal static class ListCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var output = OutputFormat.CreateOption();
+        var all = new Option<bool>("--all", "-a") { Description = "Everyone's workspaces you may see, not just yours." };
+        var command = new Command("list", "List workspaces.") { output, all };
+        command.SetAction((result, cancellationToken) => CommandRunner.RunSignedInAsync(context, async (client, ct) =>
+        {
+            var workspaces = new List<Workspace>();
+            Guid? after = null;
+            do
+            {
+                var query = (result.GetValue(all) ? "limit=200" : "owner=me&limit=200") + (after is { } cursor ? $"&after={cursor}" : string.Empty);
+                var page = await client.Api.ListWorkspacesAsync(query, ct).ConfigureAwait(false);
+                workspaces.AddRange(page.Workspaces);
+                after = page.NextAfter;
+            }
+            while (after is not null);
+
+            if (result.GetValue(output) == OutputFormat.Json)
+            {
+                await context.Out.WriteLineAsync(JsonSerializer.Serialize(workspaces, OutpostJsonContext.Default.ListWorkspace)).ConfigureAwait(false);
+                return ExitCodes.Success;
+            }
+
+            await OutputFormat.WriteTableAsync(context.Out, ["NAME", "OWNER", "TEMPLATE", "STATUS", "LAST BUILD", "UPDATED"], workspaces.Select(w => (IReadOnlyList<string>)
+            [
+                w.Name, w.OwnerName, w.TemplateName, BuildReporter.Name(w.Status),
+                $"#{w.LatestBuild.BuildNumber} {BuildReporter.Name(w.LatestBuild.Transition)}",
+                w.UpdatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm'Z'", CultureInfo.InvariantCulture),
+            ])).ConfigureAwait(false);
+            return ExitCodes.Success;
+        }, cancellationToken));
+        return command;
+    }
+}

@@ -1,0 +1,50 @@
+using System.CommandLine;
+using System.Text.Json;
+using Outpost.Cli.Hosting;
+using Outpost.Sdk;
+
+namespace Outpost.Cli.Workspaces;
+
+/// <summary><c>outpost show NAME</c>: a workspace, its latest build and its agents.</summary>
+internal static class ShowCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var name = new Argument<string>("name") { Description = "The workspace's name." };
+        var output = OutputFormat.CreateOption();
+        var command = new Command("show", "Show a workspace, its latest build and its agents.") { name, output };
+        command.SetAction((result, cancellationToken) => CommandRunner.RunSignedInAsync(context, async (client, ct) =>
+        {
+            var workspace = await client.Api.GetWorkspaceByNameAsync("me", result.GetValue(name)!, ct).ConfigureAwait(false);
+            if (result.GetValue(output) == OutputFormat.Json)
+            {
+                await context.Out.WriteLineAsync(JsonSerializer.Serialize(workspace, OutpostJsonContext.Default.Workspace)).ConfigureAwait(false);
+                return ExitCodes.Success;
+            }
+
+            var build = workspace.LatestBuild;
+            var agents = await client.Api.ListWorkspaceAgentsAsync(workspace.Id, ct).ConfigureAwait(false);
+            await context.Out.WriteLineAsync($"Workspace:  {workspace.Name} ({workspace.OwnerName})").ConfigureAwait(false);
+            await context.Out.WriteLineAsync($"Template:   {workspace.TemplateName}").ConfigureAwait(false);
+            await context.Out.WriteLineAsync($"Status:     {BuildReporter.Name(workspace.Status)}").ConfigureAwait(false);
+            await context.Out.WriteLineAsync($"Last build: #{build.BuildNumber} {BuildReporter.Name(build.Transition)} ({BuildReporter.Name(build.Reason)}), job {BuildReporter.Name(build.Job.Status)}").ConfigureAwait(false);
+            if (build.Job.Error is { } error)
+            {
+                await context.Out.WriteLineAsync($"Error:      {error}").ConfigureAwait(false);
+            }
+
+            foreach (var parameter in build.Parameters)
+            {
+                await context.Out.WriteLineAsync($"Parameter:  {parameter.Name}={parameter.Value}").ConfigureAwait(false);
+            }
+
+            foreach (var agent in agents)
+            {
+                await context.Out.WriteLineAsync($"Agent:      {agent.Name} in {agent.ResourceName} ({agent.OperatingSystem}/{agent.Architecture}), {BuildReporter.Name(agent.LifecycleState)}").ConfigureAwait(false);
+            }
+
+            return ExitCodes.Success;
+        }, cancellationToken));
+        return command;
+    }
+}

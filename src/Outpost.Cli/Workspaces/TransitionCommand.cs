@@ -1,0 +1,47 @@
+using System.CommandLine;
+using Outpost.Cli.Hosting;
+using Outpost.Sdk.Provisioning;
+using Outpost.Sdk.Workspaces;
+
+namespace Outpost.Cli.Workspaces;
+
+/// <summary><c>outpost start|stop|delete NAME</c>: queue a build of that transition.</summary>
+internal static class TransitionCommand
+{
+    public static Command Create(CliContext context, WorkspaceTransition transition)
+    {
+        var verb = BuildReporter.Name(transition);
+        var name = new Argument<string>("name") { Description = "The workspace's name." };
+        var yes = new Option<bool>("--yes", "-y") { Description = "Do not ask for confirmation." };
+        var wait = BuildReporter.CreateWaitOption();
+        var description = transition switch
+        {
+            WorkspaceTransition.Start => "Start a workspace.",
+            WorkspaceTransition.Stop => "Stop a workspace, keeping its data.",
+            _ => "Delete a workspace and everything in it.",
+        };
+        var command = new Command(verb, description) { name, yes, wait };
+        command.SetAction((result, cancellationToken) => CommandRunner.RunSignedInAsync(context, async (client, ct) =>
+        {
+            var workspace = await client.Api.GetWorkspaceByNameAsync("me", result.GetValue(name)!, ct).ConfigureAwait(false);
+            if (transition == WorkspaceTransition.Delete && !result.GetValue(yes))
+            {
+                if (context.Prompter is null)
+                {
+                    await context.Error.WriteLineAsync($"error: deleting \"{workspace.Name}\" destroys its data; pass --yes to confirm").ConfigureAwait(false);
+                    return ExitCodes.NotConfirmed;
+                }
+
+                if (!await context.Prompter.ConfirmAsync($"Delete workspace \"{workspace.Name}\" and everything in it?", ct).ConfigureAwait(false))
+                {
+                    await context.Error.WriteLineAsync("Nothing deleted.").ConfigureAwait(false);
+                    return ExitCodes.NotConfirmed;
+                }
+            }
+
+            var build = await client.Api.CreateWorkspaceBuildAsync(workspace.Id, new CreateWorkspaceBuildRequest { Transition = transition, Reason = BuildReason.Cli }, ct).ConfigureAwait(false);
+            return await BuildReporter.ReportAsync(context, client, workspace.Name, build, result.GetValue(wait), ct).ConfigureAwait(false);
+        }, cancellationToken));
+        return command;
+    }
+}

@@ -1,0 +1,91 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Npgsql;
+using Outpost.Provisioner.Templates;
+using Outpost.Sdk.Files;
+using Outpost.Server.Database;
+using Outpost.Server.Hosting;
+using Outpost.Server.Http;
+using Outpost.Server.Identity.Authentication;
+using Outpost.Server.Identity.Authorization;
+
+namespace Outpost.Server.Files;
+
+/// <summary><c>POST /api/v2/files</c>: template archives, stored once per SHA-256.</summary>
+internal static class FileEndpoints
+{
+    public static IEndpointRouteBuilder MapFileEndpoints(this IEndpointRouteBuilder routes)
+    {
+        routes.MapPost("/api/v2/files", static async Task<Results<Created<UploadResponse>, Ok<UploadResponse>, ProblemHttpResult>> (
+            HttpContext http, NpgsqlDataSource dataSource, ServerOptions options, CancellationToken cancellationToken) =>
+        {
+            var limit = options.Provisioning.MaxFileBytes;
+            var tooLarge = $"the archive is larger than the limit of {limit:N0} bytes; remove build outputs and large files from the template directory";
+            if (http.Request.ContentLength > limit)
+            {
+                return Problems.TooLarge(tooLarge);
+            }
+
+            if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
+            {
+                bodyLimit.MaxRequestBodySize = limit + 1;
+            }
+
+            var data = await ReadUpToAsync(http.Request.Body, limit, cancellationToken).ConfigureAwait(false);
+            if (data is null)
+            {
+                return Problems.TooLarge(tooLarge);
+            }
+
+            // Refuse what no import could use, before anything is stored.
+            using (var stream = new MemoryStream(data, writable: false))
+            {
+                var contents = TemplateArchive.Read(stream, ArchiveLimits.Default with { MaxTotalBytes = limit });
+                if (!contents.Succeeded)
+                {
+                    return Problems.BadRequest($"the upload is not a usable template archive: {contents.Error}");
+                }
+            }
+
+            var hash = Convert.ToHexStringLower(SHA256.HashData(data));
+            await using var insert = dataSource.CreateCommand("""
+                INSERT INTO files (hash, data, created_by, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (hash) DO NOTHING
+                """);
+            insert.With(hash).With(data).With(http.User.GetUserId()).With(options.Time.GetUtcNow());
+            var inserted = await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+            var response = new UploadResponse { Hash = hash };
+            return inserted ? TypedResults.Created($"/api/v2/files/{hash}", response) : TypedResults.Ok(response);
+        }).WithTags("Files").WithName("UploadFile")
+          .WithSummary("Stores a tar archive (Content-Type application/x-tar) by its SHA-256; uploading the same bytes again is a no-op.")
+          .RequirePermission(ResourceType.File, PermissionAction.Create);
+        return routes;
+    }
+
+    private static async Task<byte[]?> ReadUpToAsync(Stream body, long limit, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        try
+        {
+            while ((read = await body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                buffer.Write(chunk, 0, read);
+                if (buffer.Length > limit)
+                {
+                    return null;
+                }
+            }
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return null;
+        }
+
+        return buffer.ToArray();
+    }
+}

@@ -1,0 +1,87 @@
+using Npgsql;
+using Outpost.Sdk.Provisioning;
+using Outpost.Sdk.Templates;
+using Outpost.Server.Database;
+
+namespace Outpost.Server.ProvisionerJobs;
+
+/// <summary>SQL shared by everything that queues jobs or reads and writes their logs.</summary>
+internal static class JobStore
+{
+    public static async Task InsertJobAsync(
+        NpgsqlTransaction transaction, Guid jobId, ProvisionerJobType type, string provisioner, string fileHash,
+        Guid? initiatorId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("""
+            INSERT INTO provisioner_jobs (id, type, provisioner, file_hash, initiator_id, created_at, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $6)
+            """, transaction.Connection, transaction);
+        command.With(jobId).With(WireEnum<ProvisionerJobType>.Name(type)).With(provisioner).With(fileHash).With(initiatorId).With(now);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await JobEvents.WakeDaemonsAsync(transaction, provisioner, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Appends lines in one statement (arrays unnested server-side), oldest first.</summary>
+    public static async Task<long?> AppendLogsAsync(NpgsqlTransaction transaction, Guid jobId, IReadOnlyList<ProvisionerLogLine> lines, CancellationToken cancellationToken)
+    {
+        if (lines.Count == 0)
+        {
+            return null;
+        }
+
+        await using var command = new NpgsqlCommand("""
+            INSERT INTO provisioner_job_logs (job_id, created_at, level, source, stage, output)
+            SELECT $1, l.created_at, l.level, l.source, l.stage, l.output
+            FROM unnest($2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY
+                 AS l(created_at, level, source, stage, output, n)
+            ORDER BY l.n
+            RETURNING id
+            """, transaction.Connection, transaction);
+        command.With(jobId)
+            .With(lines.Select(l => l.CreatedAt).ToArray())
+            .With(lines.Select(l => WireEnum<ProvisionerLogLevel>.Name(l.Level)).ToArray())
+            .With(lines.Select(l => WireEnum<ProvisionerLogSource>.Name(l.Source)).ToArray())
+            .With(lines.Select(l => l.Stage).ToArray())
+            // PostgreSQL text cannot hold NUL; a provisioner may print one.
+            .With(lines.Select(l => l.Output.Replace("\0", string.Empty, StringComparison.Ordinal)).ToArray());
+        long lowest = long.MaxValue;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                lowest = Math.Min(lowest, reader.GetInt64(0));
+            }
+        }
+
+        await JobEvents.LogsAddedAsync(transaction, jobId, cancellationToken).ConfigureAwait(false);
+        return lowest;
+    }
+
+    /// <summary>The job's lines after <paramref name="after"/>, and whether the job has completed (read in the same statement).</summary>
+    public static async Task<(List<ProvisionerJobLog> Logs, bool Completed)> ReadLogsAsync(
+        NpgsqlDataSource dataSource, Guid jobId, long after, CancellationToken cancellationToken)
+    {
+        // The completion flag is read before the lines in one snapshot, so lines written before
+        // completion are never missed by a follower that stops at "completed".
+        await using var command = dataSource.CreateCommand("""
+            SELECT (SELECT completed_at IS NOT NULL FROM provisioner_jobs WHERE id = $1), l.id, l.created_at, l.level, l.source, l.stage, l.output
+            FROM (SELECT 1) AS one
+            LEFT JOIN provisioner_job_logs l ON l.job_id = $1 AND l.id > $2
+            ORDER BY l.id
+            """);
+        command.With(jobId).With(after);
+        var logs = new List<ProvisionerJobLog>();
+        var completed = false;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            completed = !reader.IsDBNull(0) && reader.GetBoolean(0);
+            if (!reader.IsDBNull(1))
+            {
+                logs.Add(JobRows.ReadLog(reader, 1));
+            }
+        }
+
+        return (logs, completed);
+    }
+}

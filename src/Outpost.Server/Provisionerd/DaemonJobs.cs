@@ -1,0 +1,182 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Npgsql;
+using Outpost.Sdk;
+using Outpost.Sdk.Provisioning;
+using Outpost.Server.Database;
+using Outpost.Server.ProvisionerJobs;
+
+namespace Outpost.Server.Provisionerd;
+
+/// <summary>Why a daemon's update, completion or failure was not accepted.</summary>
+internal enum DaemonJobRefusal
+{
+    None,
+    NotFound,
+    NotOwner,
+    NotStarted,
+    AlreadyCompleted,
+    Invalid,
+}
+
+/// <summary>The outcome of one daemon call on a job.</summary>
+internal sealed record DaemonJobOutcome(DaemonJobRefusal Refusal, string? Detail = null, bool Canceled = false, string? FailedBy = null);
+
+/// <summary>Heartbeats, completions and failures, each in one transaction that holds the job's row lock.</summary>
+internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvider time)
+{
+    public async Task<DaemonJobOutcome> UpdateAsync(DaemonIdentity daemon, Guid jobId, UpdateJobRequest request, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var (refusal, row) = await LockAsync(transaction, daemon, jobId, cancellationToken).ConfigureAwait(false);
+        if (refusal.Refusal != DaemonJobRefusal.None)
+        {
+            return refusal;
+        }
+
+        await JobStore.AppendLogsAsync(transaction, jobId, request.Logs, cancellationToken).ConfigureAwait(false);
+        await using (var touch = new NpgsqlCommand("UPDATE provisioner_jobs SET updated_at = $2 WHERE id = $1", connection, transaction))
+        {
+            await touch.With(jobId).With(now).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return new DaemonJobOutcome(DaemonJobRefusal.None, Canceled: row.Canceled);
+    }
+
+    public async Task<DaemonJobOutcome> FailAsync(DaemonIdentity daemon, Guid jobId, FailJobRequest request, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var (refusal, _) = await LockAsync(transaction, daemon, jobId, cancellationToken).ConfigureAwait(false);
+        if (refusal.Refusal != DaemonJobRefusal.None)
+        {
+            return refusal;
+        }
+
+        var error = string.IsNullOrWhiteSpace(request.Error) ? "the provisioner failed without saying why" : request.Error;
+        await MarkFailedAsync(transaction, jobId, error, request.ErrorCode, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return new DaemonJobOutcome(DaemonJobRefusal.None, FailedBy: error);
+    }
+
+    public async Task<(DaemonJobOutcome Outcome, BuildCompletion? Build)> CompleteAsync(
+        DaemonIdentity daemon, Guid jobId, CompleteJobRequest request, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var (refusal, row) = await LockAsync(transaction, daemon, jobId, cancellationToken).ConfigureAwait(false);
+        if (refusal.Refusal != DaemonJobRefusal.None)
+        {
+            return (refusal, null);
+        }
+
+        BuildCompletion? build = null;
+        if (row.Type == ProvisionerJobType.TemplateVersionImport)
+        {
+            if (request.TemplateImport is not { } import)
+            {
+                return (new DaemonJobOutcome(DaemonJobRefusal.Invalid, "an import job completes with template_import set"), null);
+            }
+
+            await using var record = new NpgsqlCommand("""
+                UPDATE template_versions SET parameters = $2, resources = $3, readme = $4 WHERE job_id = $1
+                """, connection, transaction);
+            // Imports describe what a build would create; they never carry agent tokens, and none is kept.
+            var resources = import.Resources.Select(r => r with { Agents = [.. r.Agents.Select(a => a with { AuthToken = null })] }).ToList();
+            await record.With(jobId)
+                .WithJson(JsonSerializer.Serialize(import.Parameters.ToList(), OutpostJsonContext.Default.ListTemplateVersionParameter))
+                .WithJson(JsonSerializer.Serialize(resources, OutpostJsonContext.Default.ListProvisionedResource))
+                .With(import.Readme ?? string.Empty)
+                .ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            if (request.WorkspaceBuild is not { } result)
+            {
+                return (new DaemonJobOutcome(DaemonJobRefusal.Invalid, "a build job completes with workspace_build set"), null);
+            }
+
+            var (completion, mergeError) = await RecordBuildAsync(transaction, jobId, row.Canceled, result, now, cancellationToken).ConfigureAwait(false);
+            if (mergeError is not null)
+            {
+                await MarkFailedAsync(transaction, jobId, mergeError.Message, "env_merge", cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return (new DaemonJobOutcome(DaemonJobRefusal.None, FailedBy: mergeError.Message, Detail: mergeError.VariableName), null);
+            }
+
+            build = completion;
+        }
+
+        await using (var complete = new NpgsqlCommand("UPDATE provisioner_jobs SET completed_at = $2, updated_at = $2 WHERE id = $1", connection, transaction))
+        {
+            await complete.With(jobId).With(now).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await JobEvents.JobChangedAsync(transaction, jobId, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return (new DaemonJobOutcome(DaemonJobRefusal.None, Canceled: row.Canceled), build is null ? null : build with { CompletedAt = now, StartedAt = row.StartedAt!.Value });
+    }
+
+    /// <summary>SHA-256 of an agent token, as stored; the agent API hashes what it is presented with the same function.</summary>
+    public static byte[] HashAgentToken(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
+
+    private async Task MarkFailedAsync(NpgsqlTransaction transaction, Guid jobId, string error, string? errorCode, CancellationToken cancellationToken)
+    {
+        await using var fail = new NpgsqlCommand("""
+            UPDATE provisioner_jobs SET completed_at = $2, updated_at = $2, error = $3, error_code = $4 WHERE id = $1
+            """, transaction.Connection, transaction);
+        await fail.With(jobId).With(time.GetUtcNow()).With(error).With(errorCode).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await JobEvents.JobChangedAsync(transaction, jobId, cancellationToken).ConfigureAwait(false);
+    }
+
+    private sealed record JobRow(ProvisionerJobType Type, bool Canceled, DateTimeOffset? StartedAt);
+
+    /// <summary>Locks the job's row and checks that this daemon may act on it.</summary>
+    private static async Task<(DaemonJobOutcome Refusal, JobRow Row)> LockAsync(
+        NpgsqlTransaction transaction, DaemonIdentity daemon, Guid jobId, CancellationToken cancellationToken)
+    {
+        await using var select = new NpgsqlCommand("""
+            SELECT type, worker_key, started_at, completed_at, canceled_at, error FROM provisioner_jobs WHERE id = $1 FOR UPDATE
+            """, transaction.Connection, transaction);
+        select.With(jobId);
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var none = new JobRow(ProvisionerJobType.WorkspaceBuild, false, null);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return (new DaemonJobOutcome(DaemonJobRefusal.NotFound, $"there is no job {jobId}"), none);
+        }
+
+        var row = new JobRow(WireEnum<ProvisionerJobType>.Parse(reader.GetString(0)), !reader.IsDBNull(4), reader.GetNullable<DateTimeOffset>(2));
+        if (row.StartedAt is null)
+        {
+            return (new DaemonJobOutcome(DaemonJobRefusal.NotStarted, "the job isn't running yet: acquire it first"), row);
+        }
+
+        if (reader.GetNullableString(1) != daemon.KeyId)
+        {
+            return (new DaemonJobOutcome(DaemonJobRefusal.NotOwner, "you don't own this job: another daemon acquired it"), row);
+        }
+
+        if (!reader.IsDBNull(3))
+        {
+            var error = reader.GetNullableString(5);
+            return (new DaemonJobOutcome(DaemonJobRefusal.AlreadyCompleted,
+                "the job has already completed" + (string.IsNullOrEmpty(error) ? string.Empty : $": {error}") + "; stop working on it"), row);
+        }
+
+        return (new DaemonJobOutcome(DaemonJobRefusal.None), row);
+    }
+}
+
+/// <summary>What a completed build means for metrics.</summary>
+internal sealed record BuildCompletion(Guid WorkspaceId, WorkspaceTransition Transition, int BuildNumber, bool Canceled, string TemplateName)
+{
+    public DateTimeOffset StartedAt { get; init; }
+
+    public DateTimeOffset CompletedAt { get; init; }
+}

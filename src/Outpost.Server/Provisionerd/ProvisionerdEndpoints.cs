@@ -1,0 +1,188 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+using Outpost.Sdk.Provisioning;
+using Outpost.Server.Hosting;
+using Outpost.Server.Http;
+using Outpost.Server.Identity.Authorization;
+using Outpost.Server.ProvisionerJobs;
+using Outpost.Server.Pubsub;
+using Outpost.Server.Workspaces;
+
+namespace Outpost.Server.Provisionerd;
+
+/// <summary>
+/// The provisioner daemon API, exactly as <see cref="ProvisionerDaemonApi"/> describes it. Requests
+/// carry a provisioner key and act as <see cref="SystemActors.Provisionerd"/>.
+/// </summary>
+internal static class ProvisionerdEndpoints
+{
+    public const int MaxLogsPerUpdate = 1000;
+    private const string DaemonItem = "outpost.provisioner_daemon";
+
+    public static IEndpointRouteBuilder MapProvisionerdEndpoints(this IEndpointRouteBuilder routes)
+    {
+        var daemon = routes.MapGroup(ProvisionerDaemonApi.Prefix).WithTags("Provisioner daemons").AllowAnonymous()
+            .AddEndpointFilter(static async (context, next) =>
+            {
+                var http = context.HttpContext;
+                var keys = http.RequestServices.GetService(typeof(ProvisionerKeyStore)) as ProvisionerKeyStore;
+                var identity = await keys!.AuthenticateAsync(http.Request.Headers[ProvisionerDaemonApi.KeyHeader].ToString(), http.RequestAborted).ConfigureAwait(false);
+                if (identity is null || !SystemActors.Provisionerd.Can(ResourceType.ProvisionerJob, PermissionAction.Update))
+                {
+                    return Problems.Problem(StatusCodes.Status401Unauthorized, "Unauthorized",
+                        $"a valid provisioner key is required in the {ProvisionerDaemonApi.KeyHeader} header; create one with `outpost provisioner keys create <name>`");
+                }
+
+                http.Items[DaemonItem] = identity;
+                return await next(context).ConfigureAwait(false);
+            });
+
+        daemon.MapPost("/acquire", static async Task<Results<Ok<AcquiredJob>, NoContent, ProblemHttpResult>> (
+            AcquireJobRequest request, HttpContext http, JobQueue queue, IPubsub pubsub, ServerOptions options, ILoggerFactory loggers, CancellationToken cancellationToken) =>
+        {
+            if (request.WaitSeconds is < 1 or > 60)
+            {
+                return Problems.BadRequest("wait_seconds must be between 1 and 60");
+            }
+
+            if (request.Provisioners.Count == 0 || string.IsNullOrWhiteSpace(request.DaemonName))
+            {
+                return Problems.BadRequest("name the daemon (daemon_name) and the provisioners it runs (provisioners)");
+            }
+
+            var identity = (DaemonIdentity)http.Items[DaemonItem]!;
+            var accessUrl = (options.AccessUrl ?? new Uri($"{http.Request.Scheme}://{http.Request.Host}")).ToString().TrimEnd('/');
+            // The long poll is network time, not logic time: it is bounded by the real clock even when
+            // tests drive the server's clock by hand.
+            using var poll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            poll.CancelAfter(TimeSpan.FromSeconds(request.WaitSeconds));
+            var first = await TryAcquireAsync(queue, identity, request, accessUrl, loggers, cancellationToken).ConfigureAwait(false);
+            if (first is not null)
+            {
+                return TypedResults.Ok(first);
+            }
+
+            try
+            {
+                // Claim again after subscribing: a job queued in between is either claimed now or wakes us.
+                // While the pubsub is reconnecting, subscribing waits; the daemon then gets its 204 and polls again.
+                await using var wake = await pubsub.SubscribeAsync(JobEvents.WakeChannel, poll.Token).ConfigureAwait(false);
+                while (true)
+                {
+                    var job = await TryAcquireAsync(queue, identity, request, accessUrl, loggers, cancellationToken).ConfigureAwait(false);
+                    if (job is not null)
+                    {
+                        return TypedResults.Ok(job);
+                    }
+
+                    if (!await wake.Reader.WaitToReadAsync(poll.Token).ConfigureAwait(false))
+                    {
+                        return TypedResults.NoContent();
+                    }
+
+                    while (wake.Reader.TryRead(out _))
+                    {
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (poll.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                return TypedResults.NoContent();
+            }
+        }).WithName("AcquireJob").WithSummary("Long-polls for the next job: 200 with the job, or 204 when none arrived in time.");
+
+        daemon.MapPost("/jobs/{id:guid}/update", static async Task<Results<Ok<UpdateJobResponse>, ProblemHttpResult>> (
+            Guid id, UpdateJobRequest request, HttpContext http, DaemonJobs jobs, ILoggerFactory loggers, CancellationToken cancellationToken) =>
+        {
+            if (request.Logs.Count > MaxLogsPerUpdate)
+            {
+                return Problems.BadRequest($"at most {MaxLogsPerUpdate} log lines per update; send the rest in the next one");
+            }
+
+            var outcome = await jobs.UpdateAsync((DaemonIdentity)http.Items[DaemonItem]!, id, request, cancellationToken).ConfigureAwait(false);
+            return outcome.Refusal == DaemonJobRefusal.None
+                ? TypedResults.Ok(new UpdateJobResponse { Canceled = outcome.Canceled })
+                : Refuse(outcome, loggers);
+        }).WithName("UpdateJob").WithSummary("Appends logs and heartbeats; answers whether the job was canceled.");
+
+        daemon.MapPost("/jobs/{id:guid}/complete", static async Task<Results<NoContent, ProblemHttpResult>> (
+            Guid id, CompleteJobRequest request, HttpContext http, DaemonJobs jobs, ILoggerFactory loggers, CancellationToken cancellationToken) =>
+        {
+            var logger = loggers.CreateLogger(ProvisionerJobsLog.Category);
+            var (outcome, build) = await jobs.CompleteAsync((DaemonIdentity)http.Items[DaemonItem]!, id, request, cancellationToken).ConfigureAwait(false);
+            if (outcome.Refusal != DaemonJobRefusal.None)
+            {
+                return Refuse(outcome, loggers);
+            }
+
+            if (outcome.FailedBy is not null)
+            {
+                ProvisionerJobsLog.EnvMergeFailed(logger, id, outcome.Detail!);
+                return Problems.Unprocessable($"the build was failed instead of completed: {outcome.FailedBy}");
+            }
+
+            if (build is { Transition: WorkspaceTransition.Start, BuildNumber: 1, Canceled: false })
+            {
+                QueueMetrics.CreationDuration.Record((build.CompletedAt - build.StartedAt).TotalSeconds,
+                    new KeyValuePair<string, object?>("organization_name", string.Empty),
+                    new KeyValuePair<string, object?>("template_name", build.TemplateName),
+                    new KeyValuePair<string, object?>("preset_name", string.Empty),
+                    new KeyValuePair<string, object?>("type", "regular"));
+            }
+
+            if (build is { Transition: WorkspaceTransition.Delete, Canceled: false })
+            {
+                WorkspacesLog.WorkspaceDeleted(loggers.CreateLogger(WorkspacesLog.Category), build.WorkspaceId);
+            }
+
+            ProvisionerJobsLog.JobCompleted(logger, id);
+            return TypedResults.NoContent();
+        }).WithName("CompleteJob").WithSummary("Completes a job with what it built; 422 when the server fails it instead (an environment merge error).");
+
+        daemon.MapPost("/jobs/{id:guid}/fail", static async Task<Results<NoContent, ProblemHttpResult>> (
+            Guid id, FailJobRequest request, HttpContext http, DaemonJobs jobs, ILoggerFactory loggers, CancellationToken cancellationToken) =>
+        {
+            var outcome = await jobs.FailAsync((DaemonIdentity)http.Items[DaemonItem]!, id, request, cancellationToken).ConfigureAwait(false);
+            if (outcome.Refusal != DaemonJobRefusal.None)
+            {
+                return Refuse(outcome, loggers);
+            }
+
+            ProvisionerJobsLog.JobFailed(loggers.CreateLogger(ProvisionerJobsLog.Category), id, request.ErrorCode ?? "none", outcome.FailedBy!);
+            return TypedResults.NoContent();
+        }).WithName("FailJob").WithSummary("Fails a job with a reason users will read.");
+
+        return routes;
+    }
+
+    private static async Task<AcquiredJob?> TryAcquireAsync(
+        JobQueue queue, DaemonIdentity identity, AcquireJobRequest request, string accessUrl, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var (job, waitSeconds, labels) = await queue.TryAcquireAsync(identity, request, accessUrl, cancellationToken).ConfigureAwait(false);
+        if (job is not null)
+        {
+            QueueMetrics.QueueWait.Record(waitSeconds,
+                new KeyValuePair<string, object?>("provisioner_type", labels[0]),
+                new KeyValuePair<string, object?>("job_type", labels[1]),
+                new KeyValuePair<string, object?>("transition", labels[2]),
+                new KeyValuePair<string, object?>("build_reason", labels[3]));
+            ProvisionerJobsLog.JobAcquired(loggers.CreateLogger(ProvisionerJobsLog.Category), job.JobId, labels[1], request.DaemonName, identity.KeyName, waitSeconds);
+        }
+
+        return job;
+    }
+
+    private static ProblemHttpResult Refuse(DaemonJobOutcome outcome, ILoggerFactory loggers)
+    {
+        ProvisionerJobsLog.DaemonRefused(loggers.CreateLogger(ProvisionerJobsLog.Category), outcome.Detail!);
+        return outcome.Refusal switch
+        {
+            DaemonJobRefusal.NotFound => Problems.NotFound(outcome.Detail!),
+            DaemonJobRefusal.Invalid => Problems.BadRequest(outcome.Detail!),
+            _ => Problems.Conflict(outcome.Detail!),
+        };
+    }
+}

@@ -1,0 +1,99 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Outpost.Sdk;
+using Outpost.Sdk.Workspaces;
+using Outpost.Server.Http;
+using Outpost.Server.Identity.Authentication;
+using Outpost.Server.Identity.Authorization;
+using Outpost.Server.ProvisionerJobs;
+using Outpost.Server.Pubsub;
+using Outpost.Server.Streaming;
+
+namespace Outpost.Server.Workspaces;
+
+/// <summary>Server-Sent Event watches of one workspace and of every visible workspace's builds.</summary>
+internal static class WatchEndpoints
+{
+    public static IEndpointRouteBuilder MapWatchEndpoints(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/api/v2/workspaces/{id:guid}/watch", static async Task<IResult> (
+            Guid id, HttpContext http, WorkspaceStore store, IPubsub pubsub, TimeProvider time, CancellationToken cancellationToken) =>
+        {
+            var workspace = await store.GetAsync(id, cancellationToken).ConfigureAwait(false);
+            if (workspace is null || !http.GetSubject().Can(ResourceType.Workspace, PermissionAction.Read, workspace.OwnerId))
+            {
+                return Problems.NotFound($"there is no workspace {id}");
+            }
+
+            var subscription = await pubsub.SubscribeAsync(JobEvents.WorkspaceChannel(id), cancellationToken).ConfigureAwait(false);
+            return ServerSentEventStream.Create(WatchOneAsync(subscription, id, store, CancellationToken.None), OutpostJsonContext.Default.Workspace, time);
+        }).WithTags("Workspaces").WithName("WatchWorkspace")
+          .WithSummary("SSE: the workspace now, then again after every change (a lost notification also sends the current state).")
+          .RequirePermission(ResourceType.Workspace, PermissionAction.Read);
+
+        routes.MapGet("/api/v2/workspaces/watch-all", static async Task<IResult> (
+            HttpContext http, IPubsub pubsub, TimeProvider time, CancellationToken cancellationToken) =>
+        {
+            var subject = http.GetSubject();
+            var subscription = await pubsub.SubscribeAsync(JobEvents.AllWorkspacesChannel, cancellationToken).ConfigureAwait(false);
+            return ServerSentEventStream.Create(WatchAllAsync(subscription, subject, CancellationToken.None), OutpostJsonContext.Default.WorkspaceBuildUpdate, time);
+        }).WithTags("Workspaces").WithName("WatchAllWorkspaces")
+          .WithSummary("SSE: every build change of the workspaces the caller may see; a resync event means updates may have been lost.")
+          .RequirePermission(ResourceType.Workspace, PermissionAction.Read);
+
+        return routes;
+    }
+
+    private static async IAsyncEnumerable<SseItem<Workspace>> WatchOneAsync(
+        PubsubSubscription subscription, Guid id, WorkspaceStore store, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using (subscription.ConfigureAwait(false))
+        {
+            while (true)
+            {
+                // Subscribed before this read: a change committed after it is announced, or its loss is.
+                var workspace = await store.GetAsync(id, cancellationToken).ConfigureAwait(false);
+                if (workspace is null)
+                {
+                    yield break;
+                }
+
+                yield return new SseItem<Workspace>(workspace);
+                if (!await subscription.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    yield break;
+                }
+
+                // Several notifications (or a dropped marker) all mean the same thing: read the current state.
+                while (subscription.Reader.TryRead(out _))
+                {
+                }
+            }
+        }
+    }
+
+    private static async IAsyncEnumerable<SseItem<WorkspaceBuildUpdate>> WatchAllAsync(
+        PubsubSubscription subscription, Subject subject, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using (subscription.ConfigureAwait(false))
+        {
+            // Nothing may happen for a while; a first ping sends the response headers now.
+            yield return new SseItem<WorkspaceBuildUpdate>(null!, ServerSentEventStream.PingEventType);
+            await foreach (var item in ServerSentEventStream.FromSubscription(subscription, (payload, _) =>
+            {
+                var update = JsonSerializer.Deserialize(payload, OutpostJsonContext.Default.WorkspaceBuildUpdate);
+                return ValueTask.FromResult<SseItem<WorkspaceBuildUpdate>?>(
+                    update is not null && subject.Can(ResourceType.Workspace, PermissionAction.Read, update.OwnerId)
+                        ? new SseItem<WorkspaceBuildUpdate>(update)
+                        : null);
+            }, cancellationToken).ConfigureAwait(false))
+            {
+                yield return item;
+            }
+        }
+    }
+}

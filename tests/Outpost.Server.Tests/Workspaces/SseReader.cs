@@ -1,0 +1,75 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Outpost.Testing;
+
+namespace Outpost.Server.Tests.Workspaces;
+
+/// <summary>Reads a Server-Sent Events response event by event, skipping pings.</summary>
+internal sealed class SseReader : IAsyncDisposable
+{
+    private readonly HttpResponseMessage _response;
+    private readonly StreamReader _reader;
+
+    private SseReader(HttpResponseMessage response, Stream stream)
+    {
+        _response = response;
+        _reader = new StreamReader(stream);
+    }
+
+    public static async Task<SseReader> OpenAsync(HttpClient client, string path, string token)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        return new SseReader(response, await response.Content.ReadAsStreamAsync().WithTimeout());
+    }
+
+    /// <summary>The next event (type, data), or null when the stream ended.</summary>
+    public async Task<(string Type, string Data)?> NextAsync()
+    {
+        string type = "message", data = string.Empty;
+        var any = false;
+        while (await _reader.ReadLineAsync().WithTimeout() is { } line)
+        {
+            if (line.Length == 0)
+            {
+                if (any && type != "ping")
+                {
+                    return (type, data);
+                }
+
+                (type, data, any) = ("message", string.Empty, false);
+                continue;
+            }
+
+            any = true;
+            if (line.StartsWith("event: ", StringComparison.Ordinal))
+            {
+                type = line["event: ".Length..];
+            }
+            else if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                data = line["data: ".Length..];
+            }
+        }
+
+        return null;
+    }
+
+    public async Task<T> NextAsync<T>(JsonTypeInfo<T> type)
+    {
+        var next = await NextAsync();
+        Assert.NotNull(next);
+        Assert.Equal("message", next.Value.Type);
+        return JsonSerializer.Deserialize(next.Value.Data, type)!;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _reader.Dispose();
+        _response.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
