@@ -56,4 +56,7 @@ public sealed record WorkspaceAgent
 
     /// <summary>When the build recorded it.</summary>
     public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>The control-plane status derived from the times above (coder-spec §6); null from servers that do not derive it.</summary>
+    public Outpost.Sdk.Agents.AgentConnectionStatus? Status { get; init; }
 }

@@ -25,6 +25,8 @@ internal sealed record ServerOptions
 
     public ProvisioningOptions Provisioning { get; init; } = new();
 
+    public Agents.AgentApiOptions AgentApi { get; init; } = new();
+
     /// <summary>The clock for token expiry, timeouts and reapers; tests substitute a fake one.</summary>
     internal TimeProvider Time { get; init; } = TimeProvider.System;
 
