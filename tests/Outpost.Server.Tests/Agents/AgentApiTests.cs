@@ -185,68 +185,49 @@ public sealed class AgentApiTests(AgentApiFixture server) : IClassFixture<AgentA
     private async Task<WorkspaceAgent> ReadAgentAsync(Guid agentId, Func<WorkspaceAgent, bool> until)
     {
         var login = await IdentityApi.LoginAsync(server.Client);
-        for (var attempt = 0; ; attempt++)
+        return await EventuallyAsync(async () =>
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v2/workspaceagents/{agentId}");
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", login.AccessToken);
             using var response = await server.Client.SendAsync(request).WithTimeout();
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            var agent = (await response.Content.ReadFromJsonAsync<WorkspaceAgent>(OutpostJson.Options).WithTimeout())!;
-            if (until(agent) || attempt == 200)
-            {
-                return agent;
-            }
-
-            // The agent writes over its own connection; its rows follow a moment later.
-            await Task.Delay(50);
-        }
+            return (await response.Content.ReadFromJsonAsync<WorkspaceAgent>(OutpostJson.Options).WithTimeout())!;
+        }, until);
     }
 
-    private async Task<(string Reason, string Initiator, string Detail)> EndedSessionAsync(Guid agentId)
+    private async Task<(string Reason, string Initiator, string Detail)> EndedSessionAsync(Guid agentId) =>
+        Assert.Single(await EventuallyAsync(
+            () => AgentSeed.QueryAsync(server.ConnectionString,
+                "SELECT disconnect_reason, disconnect_initiator, disconnect_detail FROM control_plane_sessions WHERE agent_id = $1 AND ended_at IS NOT NULL",
+                r => (r.GetString(0), r.GetString(1), r.GetString(2)), agentId),
+            rows => rows.Count > 0));
+
+    private Task SessionsAsync(Guid agentId, int count) => EventuallyAsync(
+        () => AgentSeed.QueryAsync(server.ConnectionString, "SELECT id FROM control_plane_sessions WHERE agent_id = $1", r => r.GetGuid(0), agentId),
+        rows => rows.Count >= count);
+
+    private Task WaitForLogsAsync(Guid agentId, string output) => EventuallyAsync(
+        () => AgentSeed.QueryAsync(server.ConnectionString, "SELECT output FROM agent_logs WHERE agent_id = $1", r => r.GetString(0), agentId),
+        rows => rows.Contains(output));
+
+    /// <summary>
+    /// Re-reads until <paramref name="done"/> holds, failing the test after 10 s. The server writes what the agent
+    /// sent after the agent sent it, and nothing outside the server is told when the row lands.
+    /// </summary>
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done)
     {
-        for (var attempt = 0; ; attempt++)
+        var deadline = DateTimeOffset.UtcNow + TestTimeouts.Short;
+        while (true)
         {
-            var rows = await AgentSeed.QueryAsync(server.ConnectionString,
-                "SELECT disconnect_reason, disconnect_initiator, disconnect_detail FROM control_plane_sessions WHERE agent_id = $1 AND ended_at IS NOT NULL ORDER BY connected_at",
-                r => (r.GetString(0), r.GetString(1), r.GetString(2)), agentId);
-            if (rows.Count > 0 || attempt == 200)
+            var value = await read();
+            if (done(value))
             {
-                return Assert.Single(rows);
+                return value;
             }
 
-            await Task.Delay(50);
+            Assert.True(DateTimeOffset.UtcNow < deadline, $"not reached within {TestTimeouts.Short.TotalSeconds} s; last read: {value}");
+
+            await Task.Delay(25);
         }
-    }
-
-    private async Task SessionsAsync(Guid agentId, int count)
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            var rows = await AgentSeed.QueryAsync(server.ConnectionString, "SELECT id FROM control_plane_sessions WHERE agent_id = $1", r => r.GetGuid(0), agentId);
-            if (rows.Count >= count)
-            {
-                return;
-            }
-
-            await Task.Delay(50);
-        }
-
-        Assert.Fail($"expected {count} sessions");
-    }
-
-    private async Task WaitForLogsAsync(Guid agentId, string output)
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            var rows = await AgentSeed.QueryAsync(server.ConnectionString, "SELECT output FROM agent_logs WHERE agent_id = $1", r => r.GetString(0), agentId);
-            if (rows.Contains(output))
-            {
-                return;
-            }
-
-            await Task.Delay(50);
-        }
-
-        Assert.Fail($"the log line \"{output}\" never arrived");
     }
 }
