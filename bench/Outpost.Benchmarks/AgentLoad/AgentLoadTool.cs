@@ -80,7 +80,8 @@ internal static class AgentLoadTool
         Console.WriteLine($"all {count} agents connected in {connectedIn.TotalSeconds:0.0} s; measuring for {duration.TotalSeconds:0} s");
 
         // While every agent holds its connection and heartbeats, agents take turns calling the HTTP
-        // side of the agent API: each second a slice of them fetches the manifest and posts a log line.
+        // side of the agent API: each second a tenth of them fetches the manifest and posts a log
+        // line, spread evenly over the second as independent agents would be (not in one burst).
         var latencies = new List<double>();
         var failures = 0;
         var measure = Stopwatch.StartNew();
@@ -89,8 +90,9 @@ internal static class AgentLoadTool
         while (measure.Elapsed < duration)
         {
             var tick = Task.Delay(1000);
-            var calls = Enumerable.Range(0, perSecond).Select(async _ =>
+            var calls = Enumerable.Range(0, perSecond).Select(async slot =>
             {
+                await Task.Delay(TimeSpan.FromMilliseconds(slot * 1000.0 / perSecond));
                 var transport = transports[Interlocked.Increment(ref next) % count];
                 var watch = Stopwatch.StartNew();
                 var manifest = await transport.GetManifestAsync(CancellationToken.None);

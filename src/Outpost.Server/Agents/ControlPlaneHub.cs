@@ -29,10 +29,14 @@ internal sealed class ControlPlaneHub : IDisposable
         _options = options;
         _time = time;
         _logger = loggers.CreateLogger(AgentApiLog.Category);
-        _stopping = lifetime.ApplicationStopping.Register(() => CloseAllAsync().GetAwaiter().GetResult());
+        // The closes go out while the host waits for open requests (these sockets) to end.
+        _stopping = lifetime.ApplicationStopping.Register(() => Closing = CloseAllAsync());
     }
 
     public int Count => _connections.Count;
+
+    /// <summary>The closes started when the server began stopping; completed until then.</summary>
+    public Task Closing { get; private set; } = Task.CompletedTask;
 
     public bool TryGet(Guid agentId, out AgentControlConnection? connection) => _connections.TryGetValue(agentId, out connection);
 
