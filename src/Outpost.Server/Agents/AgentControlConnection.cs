@@ -134,7 +134,9 @@ internal sealed class AgentControlConnection
 
     private async Task<(DisconnectReason, DisconnectInitiator, string, string)> ReceiveAsync(CancellationToken aborted)
     {
-        var buffer = new byte[MaxMessageBytes];
+        // Control messages are a few hundred bytes: start small (memory per connected agent matters at
+        // thousands of agents) and grow only for a rare large one, up to the limit.
+        var buffer = new byte[1024];
         using var silence = new CancellationTokenSource(_options.InactivityTimeout, _time);
         using var receive = CancellationTokenSource.CreateLinkedTokenSource(aborted, silence.Token);
         try
@@ -147,7 +149,12 @@ internal sealed class AgentControlConnection
                 {
                     if (count == buffer.Length)
                     {
-                        return await ProtocolErrorAsync($"a control message was larger than {MaxMessageBytes} bytes").ConfigureAwait(false);
+                        if (buffer.Length >= MaxMessageBytes)
+                        {
+                            return await ProtocolErrorAsync($"a control message was larger than {MaxMessageBytes} bytes").ConfigureAwait(false);
+                        }
+
+                        Array.Resize(ref buffer, buffer.Length * 2);
                     }
 
                     result = await _socket.ReceiveAsync(buffer.AsMemory(count), receive.Token).ConfigureAwait(false);
