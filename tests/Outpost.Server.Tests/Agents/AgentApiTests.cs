@@ -164,6 +164,26 @@ public sealed class AgentApiTests(AgentApiFixture server) : IClassFixture<AgentA
     }
 
     [Fact]
+    public async Task A_frame_that_is_not_a_control_message_is_a_protocol_error_and_the_server_closes()
+    {
+        var seeded = await AgentSeed.CreateAsync(server.ConnectionString);
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", "Bearer " + seeded.Token);
+        var rpc = new UriBuilder(new Uri(server.BaseAddress, AgentApi.Prefix + "/rpc")) { Scheme = "ws" }.Uri;
+        await socket.ConnectAsync(rpc, CancellationToken.None).WithTimeout();
+
+        await socket.SendAsync("<html>not json</html>"u8.ToArray(), System.Net.WebSockets.WebSocketMessageType.Text, true, CancellationToken.None).WithTimeout();
+        var answer = await socket.ReceiveAsync(new byte[256], CancellationToken.None).WithTimeout();
+
+        Assert.Equal(System.Net.WebSockets.WebSocketMessageType.Close, answer.MessageType);
+        Assert.Equal(System.Net.WebSockets.WebSocketCloseStatus.ProtocolError, socket.CloseStatus);
+        Assert.Equal("protocol_error", socket.CloseStatusDescription);
+        var ended = await EndedSessionAsync(seeded.AgentId);
+        Assert.Equal(("protocol_error", "server"), (ended.Reason, ended.Initiator));
+        Assert.Contains("unreadable control message", ended.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_agent_that_never_connects_is_connecting_then_timeout()
     {
         var seeded = await AgentSeed.CreateAsync(server.ConnectionString, connectionTimeoutSeconds: 120, createdAt: server.Clock.GetUtcNow());
