@@ -11,10 +11,12 @@ internal static class AgentsServiceCollectionExtensions
     {
         services.TryAddSingleton(options ?? new AgentApiOptions());
         services.AddSingleton<AgentStore>();
+        services.AddSingleton<AgentHistoryStore>();
         services.AddSingleton<ControlPlaneHub>();
         AgentApiMetrics.EnsureInstruments();
         return services;
     }
 
-    public static IEndpointRouteBuilder MapAgentApi(this IEndpointRouteBuilder routes) => routes.MapAgentApiEndpoints();
+    public static IEndpointRouteBuilder MapAgentApi(this IEndpointRouteBuilder routes) =>
+        routes.MapAgentApiEndpoints().MapAgentHistoryEndpoints();
 }

@@ -97,6 +97,14 @@ public sealed class AgentApiTests(AgentApiFixture server) : IClassFixture<AgentA
         var disconnect = Assert.Single(agent.Log.WithId(5007));
         Assert.Equal("server_shutdown", disconnect.Field("disconnect_reason"));
         Assert.Equal("agent", disconnect.Field("disconnect_initiator"));
+
+        var sessions = await GetAsync<List<ControlPlaneSession>>($"/api/v2/workspaceagents/{seeded.AgentId}/sessions");
+        var lifecycle = await GetAsync<List<AgentLifecycleEvent>>($"/api/v2/workspaceagents/{seeded.AgentId}/lifecycle");
+        var logs = await GetAsync<List<AgentLogEntry>>($"/api/v2/workspaceagents/{seeded.AgentId}/logs");
+        var only = Assert.Single(sessions);
+        Assert.Equal(("graceful", "agent", true), (only.DisconnectReason, only.DisconnectInitiator, only.DisconnectExpected));
+        Assert.Equal([AgentLifecycleState.Starting, AgentLifecycleState.Ready, AgentLifecycleState.ShuttingDown, AgentLifecycleState.Off], lifecycle.Select(e => e.State));
+        Assert.Equal("bye", Assert.Single(logs).Output);
     }
 
     [Fact]
@@ -202,17 +210,19 @@ public sealed class AgentApiTests(AgentApiFixture server) : IClassFixture<AgentA
     private static List<AgentLogLine> Lines(int from, int count) =>
         [.. Enumerable.Range(from, count).Select(i => new AgentLogLine { CreatedAt = DateTimeOffset.UtcNow, Source = "test", Output = $"line {i:D4} {new string('x', 20)}" })];
 
-    private async Task<WorkspaceAgent> ReadAgentAsync(Guid agentId, Func<WorkspaceAgent, bool> until)
+    private async Task<T> GetAsync<T>(string path)
     {
         var login = await IdentityApi.LoginAsync(server.Client);
-        return await EventuallyAsync(async () =>
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v2/workspaceagents/{agentId}");
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", login.AccessToken);
-            using var response = await server.Client.SendAsync(request).WithTimeout();
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            return (await response.Content.ReadFromJsonAsync<WorkspaceAgent>(OutpostJson.Options).WithTimeout())!;
-        }, until);
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", login.AccessToken);
+        using var response = await server.Client.SendAsync(request).WithTimeout();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<T>(OutpostJson.Options).WithTimeout())!;
+    }
+
+    private async Task<WorkspaceAgent> ReadAgentAsync(Guid agentId, Func<WorkspaceAgent, bool> until)
+    {
+        return await EventuallyAsync(() => GetAsync<WorkspaceAgent>($"/api/v2/workspaceagents/{agentId}"), until);
     }
 
     private async Task<(string Reason, string Initiator, string Detail)> EndedSessionAsync(Guid agentId) =>
