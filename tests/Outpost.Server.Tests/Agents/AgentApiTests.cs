@@ -67,7 +67,7 @@ public sealed class AgentApiTests(AgentApiFixture server) : IClassFixture<AgentA
         await agent.ConnectedAsync();
         await agent.LifecycleAsync(AgentLifecycleState.Ready);
         await agent.Agent.Lifecycle.WhenSentAsync(CancellationToken.None).WithTimeout();
-        var read = await ReadAgentAsync(seeded.AgentId, state => state.LifecycleState == "ready");
+        var read = await ReadAgentAsync(seeded.AgentId, state => state.LifecycleState == AgentLifecycleState.Ready);
 
         Assert.Equal(AgentConnectionStatus.Connected, read.Status);
         Assert.NotNull(read.FirstConnectedAt);
@@ -92,7 +92,7 @@ public sealed class AgentApiTests(AgentApiFixture server) : IClassFixture<AgentA
         var session = await EndedSessionAsync(seeded.AgentId);
         Assert.Equal(("graceful", "agent"), (session.Reason, session.Initiator));
         Assert.Contains("agent shutting down", session.Detail, StringComparison.Ordinal);
-        var read = await ReadAgentAsync(seeded.AgentId, a => a.LifecycleState == "off" && a.Status == AgentConnectionStatus.Disconnected);
+        var read = await ReadAgentAsync(seeded.AgentId, a => a.LifecycleState == AgentLifecycleState.Off && a.Status == AgentConnectionStatus.Disconnected);
         Assert.NotNull(read.DisconnectedAt);
         var disconnect = Assert.Single(agent.Log.WithId(5007));
         Assert.Equal("server_shutdown", disconnect.Field("disconnect_reason"));
@@ -119,7 +119,7 @@ public sealed class AgentApiTests(AgentApiFixture server) : IClassFixture<AgentA
         Assert.Equal(AgentLifecycleState.Off, await agent.Running.WithTimeout());
         var request = await agent.Log.WaitForIdAsync(5009);
         Assert.Equal(stopBuild.ToString(), request.Field("BuildId"));
-        await ReadAgentAsync(seeded.AgentId, a => a.LifecycleState == "off");
+        await ReadAgentAsync(seeded.AgentId, a => a.LifecycleState == AgentLifecycleState.Off);
         await WaitForLogsAsync(seeded.AgentId, "stopping for the build");
     }
 
