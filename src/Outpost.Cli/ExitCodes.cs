@@ -23,6 +23,9 @@ internal static class ExitCodes
     /// <summary>The server could not be reached.</summary>
     public const int Unreachable = 6;
 
+    /// <summary>The server refused the provisioner key (<c>outpost provisionerd start</c>).</summary>
+    public const int ProvisionerKeyRefused = 7;
+
     /// <summary><c>outpost telemetry export</c> could not read the files or write its output.</summary>
     public const int TelemetryExportFailed = 20;
 

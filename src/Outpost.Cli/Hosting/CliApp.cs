@@ -18,6 +18,13 @@ internal static class CliApp
 {
     public const string NoTelemetryOption = "--no-telemetry";
 
+    /// <summary>
+    /// How long a command may take to wind down after SIGINT/SIGTERM before the process exits anyway.
+    /// System.CommandLine's default is 2 s; long-running verbs (a provisioner daemon finishing its
+    /// build, the server draining) need their own grace periods to be honoured.
+    /// </summary>
+    public static readonly TimeSpan TerminationTimeout = TimeSpan.FromMinutes(3);
+
     public static RootCommand Build(CliContext context)
     {
         var root = new RootCommand("Outpost: self-hosted remote development workspaces that explain their failures.");
@@ -27,6 +34,7 @@ internal static class CliApp
             Recursive = true,
         });
         root.Subcommands.Add(ServerCommand.Create());
+        root.Subcommands.Add(ProvisionerdCommand.Create(context));
         root.Subcommands.Add(LoginCommand.Create(context));
         root.Subcommands.Add(LogoutCommand.Create(context));
         root.Subcommands.Add(WhoamiCommand.Create(context));
@@ -68,6 +76,7 @@ internal static class CliApp
                 Output = context.Out,
                 Error = context.Error,
                 EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = TerminationTimeout,
             };
             if (AgentCommand.HandlesOwnSignals(parsed))
             {

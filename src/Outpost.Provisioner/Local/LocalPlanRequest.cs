@@ -1,5 +1,6 @@
 using Outpost.Provisioner.Parameters;
 using Outpost.Provisioner.Templates;
+using Outpost.Sdk.Provisioning;
 
 namespace Outpost.Provisioner.Local;
 

@@ -1,4 +1,5 @@
 using Outpost.Provisioner.Parameters;
+using Outpost.Sdk.Provisioning;
 
 namespace Outpost.Provisioner.Local;
 

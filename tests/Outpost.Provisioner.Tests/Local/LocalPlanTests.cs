@@ -3,6 +3,7 @@ using Outpost.Provisioner.Local;
 using Outpost.Provisioner.Parameters;
 using Outpost.Provisioner.Templates;
 using Outpost.Provisioner.Tests.Templates;
+using Outpost.Sdk.Provisioning;
 
 namespace Outpost.Provisioner.Tests.Local;
 

@@ -1,6 +1,7 @@
 using Outpost.Provisioner.Local;
 using Outpost.Provisioner.Parameters;
 using Outpost.Provisioner.Templates;
+using Outpost.Sdk.Provisioning;
 
 namespace Outpost.Provisioner.Tests.Templates;
 

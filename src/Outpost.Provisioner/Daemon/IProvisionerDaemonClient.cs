@@ -1,0 +1,19 @@
+using Outpost.Sdk.Provisioning;
+
+namespace Outpost.Provisioner.Daemon;
+
+/// <summary>
+/// The daemon's view of the provisioner daemon API, so the daemon loop can run against an
+/// in-memory fake in tests. <see cref="HttpProvisionerDaemonClient"/> is the real one.
+/// </summary>
+internal interface IProvisionerDaemonClient
+{
+    /// <summary>A job, or null when none arrived within the long-poll.</summary>
+    public Task<AcquiredJob?> AcquireAsync(AcquireJobRequest request, CancellationToken cancellationToken);
+
+    public Task<UpdateJobResponse> UpdateJobAsync(Guid jobId, UpdateJobRequest request, CancellationToken cancellationToken);
+
+    public Task CompleteJobAsync(Guid jobId, CompleteJobRequest request, CancellationToken cancellationToken);
+
+    public Task FailJobAsync(Guid jobId, FailJobRequest request, CancellationToken cancellationToken);
+}

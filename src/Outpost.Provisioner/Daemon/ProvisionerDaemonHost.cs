@@ -1,0 +1,119 @@
+using Microsoft.Extensions.Logging;
+using Outpost.Provisioner.Local;
+using Outpost.Sdk.Client;
+
+namespace Outpost.Provisioner.Daemon;
+
+/// <summary>
+/// Runs provisioner daemons inside another process (<c>outpost server</c>'s built-in ones), each
+/// talking to the server over HTTP like a remote daemon would. Disposing stops them gracefully:
+/// each current job gets its grace period to finish and is otherwise failed, never abandoned.
+/// </summary>
+internal sealed class ProvisionerDaemonHost : IAsyncDisposable
+{
+    public const string LoggerCategory = "Outpost.Provisioner.Daemon";
+
+    private readonly List<ProvisionerDaemon> _daemons;
+    private readonly List<Task<ProvisionerDaemonExit>> _runs;
+    private readonly ProvisionerDaemonClient? _http;
+    private readonly CancellationTokenSource _stop;
+    private readonly ILogger _logger;
+
+    private ProvisionerDaemonHost(List<ProvisionerDaemon> daemons, List<Task<ProvisionerDaemonExit>> runs, ProvisionerDaemonClient? http, CancellationTokenSource stop, ILogger logger)
+    {
+        _daemons = daemons;
+        _runs = runs;
+        _http = http;
+        _stop = stop;
+        _logger = logger;
+    }
+
+    public int Count => _daemons.Count;
+
+    /// <summary>Each daemon's run; a run ends early only when the server refuses the daemon.</summary>
+    public IReadOnlyList<Task<ProvisionerDaemonExit>> Runs => _runs;
+
+    /// <summary>
+    /// Starts <paramref name="count"/> daemons (0 for none) named <c>&lt;host&gt;-builtin-&lt;n&gt;</c>, running
+    /// the local provisioner with workspaces under <paramref name="workspacesDirectory"/>.
+    /// <paramref name="configure"/> may adjust each daemon's options (tests shorten intervals; the
+    /// agent command may be replaced).
+    /// </summary>
+    public static ProvisionerDaemonHost Start(
+        int count,
+        Uri serverUrl,
+        string key,
+        string workspacesDirectory,
+        ILoggerFactory loggers,
+        TimeProvider time,
+        Func<ProvisionerDaemonOptions, ProvisionerDaemonOptions>? configure = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentNullException.ThrowIfNull(serverUrl);
+        ArgumentNullException.ThrowIfNull(loggers);
+        ArgumentNullException.ThrowIfNull(time);
+        var logger = loggers.CreateLogger(LoggerCategory);
+        var stop = new CancellationTokenSource();
+        if (count == 0)
+        {
+            return new ProvisionerDaemonHost([], [], null, stop, logger);
+        }
+
+        // One connection pool for all of them: they share a server.
+        var http = ProvisionerDaemonClient.Create(serverUrl, key);
+        var client = new HttpProvisionerDaemonClient(http);
+        var daemons = new List<ProvisionerDaemon>(count);
+        var runs = new List<Task<ProvisionerDaemonExit>>(count);
+        for (var index = 1; index <= count; index++)
+        {
+            var options = new ProvisionerDaemonOptions
+            {
+                Name = $"{System.Environment.MachineName}-builtin-{index}",
+                WorkspacesDirectory = Path.GetFullPath(workspacesDirectory),
+            };
+            options = configure?.Invoke(options) ?? options;
+            var daemon = new ProvisionerDaemon(client, CreateProvisioners(options, loggers, time), options, logger, time);
+            daemons.Add(daemon);
+            runs.Add(daemon.RunAsync(stop.Token));
+        }
+
+        return new ProvisionerDaemonHost(daemons, runs, http, stop, logger);
+    }
+
+    /// <summary>The provisioners <paramref name="options"/> names; only <c>local</c> exists so far.</summary>
+    public static IReadOnlyList<IProvisioner> CreateProvisioners(ProvisionerDaemonOptions options, ILoggerFactory loggers, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var unknown = options.Provisioners.Where(name => name != LocalProvisioner.ProvisionerName).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new ArgumentException($"unknown provisioner(s): {string.Join(", ", unknown)}; this build runs only \"{LocalProvisioner.ProvisionerName}\"", nameof(options));
+        }
+
+        return
+        [
+            new LocalProvisioner(
+                new LocalProvisionerOptions
+                {
+                    WorkspacesDirectory = options.WorkspacesDirectory,
+                    AgentCommand = options.AgentCommand ?? AgentCommand.Default(),
+                    AccessUrl = options.AccessUrl,
+                },
+                loggers.CreateLogger("Outpost.Provisioner.Local"),
+                time),
+        ];
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_daemons.Count > 0)
+        {
+            DaemonLog.HostStopping(_logger, _daemons.Count);
+        }
+
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(_daemons.Select(daemon => daemon.DisposeAsync().AsTask())).ConfigureAwait(false);
+        _http?.Dispose();
+        _stop.Dispose();
+    }
+}

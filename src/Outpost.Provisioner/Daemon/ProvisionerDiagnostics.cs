@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Outpost.Sdk.Provisioning;
+
+namespace Outpost.Provisioner.Daemon;
+
+/// <summary>The provisioner's one <see cref="ActivitySource"/> and one <see cref="Meter"/>; names follow coder-spec §7 with the <c>outpost_</c> prefix.</summary>
+internal static class ProvisionerDiagnostics
+{
+    public const string Name = "Outpost.Provisioner";
+
+    public const string Success = "success";
+    public const string Failed = "failed";
+
+    private static readonly double[] Buckets = [1, 10, 30, 60, 300, 600, 1800, 3600];
+
+    public static ActivitySource ActivitySource { get; } = new(Name, Sdk.BuildVersion.Version);
+
+    public static Meter Meter { get; } = new(Name, Sdk.BuildVersion.Version);
+
+    private static readonly Histogram<double> JobTimings = Meter.CreateHistogram(
+        "outpost_provisionerd_job_timings",
+        unit: "s",
+        description: "How long provisioner jobs took, by provisioner and outcome.",
+        tags: null,
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = Buckets });
+
+    private static readonly Histogram<double> BuildTimings = Meter.CreateHistogram(
+        "outpost_provisionerd_workspace_build_timings",
+        unit: "s",
+        description: "How long workspace builds took, by template, transition and outcome.",
+        tags: null,
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = Buckets });
+
+    private static readonly Counter<long> Builds = Meter.CreateCounter<long>(
+        "outpost_workspace_builds",
+        unit: "{build}",
+        description: "Workspace builds run by this daemon, by workspace, template, transition and outcome.");
+
+    public static void RecordJob(string provisioner, string status, TimeSpan elapsed) =>
+        JobTimings.Record(elapsed.TotalSeconds,
+            new KeyValuePair<string, object?>("provisioner", provisioner),
+            new KeyValuePair<string, object?>("status", status));
+
+    public static void RecordBuild(WorkspaceBuildJob build, string status, TimeSpan elapsed)
+    {
+        var transition = Transition(build.Transition);
+        var version = build.TemplateVersionId.ToString("D");
+        BuildTimings.Record(elapsed.TotalSeconds,
+            new KeyValuePair<string, object?>("template_name", build.TemplateName),
+            new KeyValuePair<string, object?>("template_version", version),
+            new KeyValuePair<string, object?>("workspace_transition", transition),
+            new KeyValuePair<string, object?>("status", status));
+        var tags = new TagList
+        {
+            { "workspace_owner", build.OwnerName },
+            { "workspace_name", build.WorkspaceName },
+            { "template_name", build.TemplateName },
+            { "template_version", version },
+            { "workspace_transition", transition },
+            { "status", status },
+        };
+        Builds.Add(1, tags);
+    }
+
+    /// <summary>The wire string, which is also the label value.</summary>
+    public static string Transition(WorkspaceTransition transition) => transition switch
+    {
+        WorkspaceTransition.Start => "start",
+        WorkspaceTransition.Stop => "stop",
+        WorkspaceTransition.Delete => "delete",
+        _ => transition.ToString().ToLowerInvariant(),
+    };
+}

@@ -1,0 +1,44 @@
+namespace Outpost.Provisioner.Daemon;
+
+/// <summary>A provisioner's answer: a value, or the failure a user reads (never both).</summary>
+internal sealed record ProvisionerResult<T>
+    where T : class
+{
+    public T? Value { get; private init; }
+
+    public ProvisionerFailure? Failure { get; private init; }
+
+    public bool Succeeded => Value is not null;
+
+    public static ProvisionerResult<T> Ok(T value) => new() { Value = value ?? throw new ArgumentNullException(nameof(value)) };
+
+    public static ProvisionerResult<T> Fail(string error, string errorCode) => new() { Failure = new ProvisionerFailure(error, errorCode) };
+}
+
+/// <summary>Why a job failed, in words a user can act on, with a machine-readable code from <see cref="ProvisionerErrorCodes"/>.</summary>
+internal sealed record ProvisionerFailure(string Error, string ErrorCode);
+
+/// <summary>The <c>error_code</c> values daemons and provisioners send with a failed job.</summary>
+internal static class ProvisionerErrorCodes
+{
+    /// <summary>A user canceled the job.</summary>
+    public const string Canceled = "canceled";
+
+    /// <summary>The daemon was stopped and the job did not finish within the grace period.</summary>
+    public const string DaemonShutdown = "daemon_shutdown";
+
+    /// <summary>The provisioner threw; the message is the exception's.</summary>
+    public const string ProvisionerError = "provisioner_error";
+
+    /// <summary>The job names a provisioner this daemon does not run, or lacks its details.</summary>
+    public const string InvalidJob = "invalid_job";
+
+    /// <summary>The template archive or its <c>outpost.yaml</c> is invalid.</summary>
+    public const string TemplateInvalid = "template_invalid";
+
+    /// <summary>An agent's environment could not be merged (coder-spec §2).</summary>
+    public const string EnvMerge = "env_merge";
+
+    /// <summary>Making the workspace so failed (a directory could not be created, a process would not start).</summary>
+    public const string ApplyFailed = "apply_failed";
+}

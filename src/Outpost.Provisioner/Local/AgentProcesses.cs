@@ -1,0 +1,198 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Outpost.Provisioner.Daemon;
+
+namespace Outpost.Provisioner.Local;
+
+/// <summary>
+/// Starts agent processes detached from the daemon (they are the workspace: they outlive the
+/// daemon and the server) and stops them by pid, never signalling a pid that has been reused.
+/// </summary>
+internal sealed class AgentProcesses(LocalProvisionerOptions options, TimeProvider time, ILogger logger)
+{
+    public const string StoppingStage = "Stopping agents";
+
+    /// <summary>Our own children, kept so the runtime reaps them and their exit is an event; keyed by pid.</summary>
+    private static readonly ConcurrentDictionary<int, Process> Children = new();
+
+    private static readonly string? Setsid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
+
+    /// <summary>Starts one agent; its output is appended to <paramref name="logFile"/>.</summary>
+    public AgentLaunchResult Launch(string agent, string workingDirectory, IReadOnlyDictionary<string, string> environment, string logFile)
+    {
+        RotateIfLarge(logFile);
+        var start = new ProcessStartInfo
+        {
+            FileName = Setsid ?? "/bin/sh",
+            WorkingDirectory = workingDirectory,
+            UseShellExecute = false,
+        };
+
+        // setsid gives the agent a session of its own, so a Ctrl-C aimed at the server never reaches
+        // the workspace; the shell points stdout/stderr at the log file and stdin at /dev/null, so
+        // nothing ties the agent to the daemon's pipes or terminal. exec keeps the pid the agent's.
+        if (Setsid is not null)
+        {
+            start.ArgumentList.Add("/bin/sh");
+        }
+
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("log=\"$1\"; shift; exec \"$@\" >>\"$log\" 2>&1 </dev/null");
+        start.ArgumentList.Add("outpost-agent-launcher");
+        start.ArgumentList.Add(logFile);
+        foreach (var part in options.AgentCommand)
+        {
+            start.ArgumentList.Add(part);
+        }
+
+        // The daemon's own OUTPOST_* settings (its provisioner key among them) must not leak into workspaces.
+        foreach (var inherited in start.Environment.Keys.Where(key => key.StartsWith("OUTPOST_", StringComparison.Ordinal)).ToList())
+        {
+            start.Environment.Remove(inherited);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"the agent process for {agent} did not start");
+        process.EnableRaisingEvents = true;
+        var pid = process.Id;
+        Children[pid] = process;
+        process.Exited += (_, _) =>
+        {
+            if (Children.TryRemove(new KeyValuePair<int, Process>(pid, process)))
+            {
+                process.Dispose();
+            }
+        };
+
+        var startTime = ProcessIdentity.StartTime(pid);
+        if (startTime is null)
+        {
+            return new AgentLaunchResult { Error = $"the agent process for {agent} exited at once; its output is in {logFile}{LastLine(logFile)}" };
+        }
+
+        LocalLog.AgentStarted(logger, agent, pid, workingDirectory);
+        return new AgentLaunchResult { Pid = pid, StartTime = startTime.Value };
+    }
+
+    /// <summary>
+    /// SIGTERM (the agent runs its shutdown script), then up to the shutdown timeout plus
+    /// <see cref="LocalProvisionerOptions.StopGrace"/> for it to exit, then SIGKILL to its process group.
+    /// </summary>
+    public async Task StopAsync(AgentProcessRecord record, IJobLog log, CancellationToken cancellationToken)
+    {
+        var name = $"agent {record.Agent} (pid {record.Pid})";
+        var current = ProcessIdentity.StartTime(record.Pid);
+        if (current is null)
+        {
+            log.Info(StoppingStage, $"Stopping {name}: not running");
+            return;
+        }
+
+        if (current != record.StartTime)
+        {
+            LocalLog.PidReused(logger, record.Agent, record.Pid);
+            log.Warn(StoppingStage, $"Stopping {name}: the pid now belongs to another process; leaving it alone");
+            return;
+        }
+
+        using var waitCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var exited = WaitForExitAsync(record.Pid, waitCancel.Token);
+        log.Info(StoppingStage, $"Stopping {name}: SIGTERM");
+        LocalLog.AgentSignalled(logger, record.Agent, record.Pid, "SIGTERM");
+        NativeProcess.Signal(record.Pid, NativeProcess.SigTerm);
+
+        var timeout = record.ShutdownTimeoutSeconds > 0
+            ? TimeSpan.FromSeconds(record.ShutdownTimeoutSeconds) + options.StopGrace
+            : Timeout.InfiniteTimeSpan;
+        try
+        {
+            await exited.WaitAsync(timeout, time, cancellationToken).ConfigureAwait(false);
+            log.Info(StoppingStage, $"Agent {record.Agent} exited");
+            return;
+        }
+        catch (TimeoutException)
+        {
+            // Fall through to SIGKILL.
+        }
+        catch (OperationCanceledException)
+        {
+            await waitCancel.CancelAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        // Checked again: the pid may have been freed and reused while we waited.
+        if (ProcessIdentity.StartTime(record.Pid) != record.StartTime)
+        {
+            log.Info(StoppingStage, $"Agent {record.Agent} exited");
+            return;
+        }
+
+        log.Warn(StoppingStage, $"Agent {record.Agent} did not exit within {timeout.TotalSeconds:0} s: SIGKILL");
+        LocalLog.AgentSignalled(logger, record.Agent, record.Pid, "SIGKILL");
+        // The agent leads its own process group (setsid), so its scripts die with it.
+        var target = ProcessIdentity.ProcessGroup(record.Pid) == record.Pid ? -record.Pid : record.Pid;
+        NativeProcess.Signal(target, NativeProcess.SigKill);
+        try
+        {
+            await exited.WaitAsync(options.StopGrace, time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            log.Error(StoppingStage, $"Agent {record.Agent} (pid {record.Pid}) survived SIGKILL for {options.StopGrace.TotalSeconds:0} s");
+            await waitCancel.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static Task WaitForExitAsync(int pid, CancellationToken cancellationToken) =>
+        Children.TryGetValue(pid, out var child)
+            ? WaitForChildAsync(child, cancellationToken)
+            : NativeProcess.WaitForExitAsync(pid, cancellationToken);
+
+    private static async Task WaitForChildAsync(Process child, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await child.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException)
+        {
+            // Disposed by the Exited handler: it has exited.
+        }
+    }
+
+    private void RotateIfLarge(string logFile)
+    {
+        var info = new FileInfo(logFile);
+        if (info.Exists && info.Length > options.MaxAgentLogBytes)
+        {
+            File.Move(logFile, logFile + ".1", overwrite: true);
+        }
+    }
+
+    private static string LastLine(string logFile)
+    {
+        try
+        {
+            var last = File.Exists(logFile) ? File.ReadLines(logFile).LastOrDefault(line => line.Length > 0) : null;
+            return last is null ? "" : $": {last}";
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+}
+
+internal sealed record AgentLaunchResult
+{
+    public int Pid { get; init; }
+
+    public long StartTime { get; init; }
+
+    public string? Error { get; init; }
+}

@@ -1,0 +1,250 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Outpost.Provisioner.Daemon;
+using Outpost.Provisioner.Templates;
+using Outpost.Sdk.Provisioning;
+
+namespace Outpost.Provisioner.Local;
+
+/// <summary>
+/// The <c>local</c> provisioner: a workspace is a directory under <see cref="LocalProvisionerOptions.WorkspacesDirectory"/>
+/// and one <c>outpost agent</c> process per agent. Plan is <see cref="LocalPlan"/>; this class applies it.
+/// </summary>
+internal sealed partial class LocalProvisioner : IProvisioner
+{
+    public const string ProvisionerName = "local";
+
+    public const string ParsingStage = "Parsing template";
+    public const string PlanningStage = "Planning";
+    public const string DirectoryStage = "Creating workspace directory";
+    public const string StartingStage = "Starting agents";
+    public const string RemovingStage = "Removing workspace directory";
+
+    /// <summary>The agent's name, for its logs and its first contact with the server.</summary>
+    public const string AgentNameVariable = "OUTPOST_AGENT_NAME";
+
+    private const string TokenAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    private const int TokenLength = 40;
+
+    private readonly LocalProvisionerOptions _options;
+    private readonly ILogger _logger;
+    private readonly AgentProcesses _processes;
+
+    public LocalProvisioner(LocalProvisionerOptions options, ILogger logger, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!Path.IsPathFullyQualified(options.WorkspacesDirectory))
+        {
+            throw new ArgumentException("the workspaces directory must be absolute", nameof(options));
+        }
+
+        if (options.AgentCommand.Count == 0)
+        {
+            throw new ArgumentException("the agent command is empty", nameof(options));
+        }
+
+        _options = options;
+        _logger = logger;
+        _processes = new AgentProcesses(options, time, logger);
+    }
+
+    public string Name => ProvisionerName;
+
+    public string WorkspaceDirectory(Guid workspaceId) => Path.Join(Path.GetFullPath(_options.WorkspacesDirectory), workspaceId.ToString("D"));
+
+    public Task<ProvisionerResult<TemplateImportResult>> ImportAsync(byte[] archive, IJobLog log, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(archive);
+        ArgumentNullException.ThrowIfNull(log);
+        var (template, failure) = Parse(archive, log);
+        if (template is null)
+        {
+            return Task.FromResult(ProvisionerResult<TemplateImportResult>.Fail(failure!, ProvisionerErrorCodes.TemplateInvalid));
+        }
+
+        var result = ToImportResult(template, ReadReadme(archive));
+        log.Info(ParsingStage, $"The template declares {template.Parameters.Count} parameter(s) and {template.Agents.Count} agent(s): {string.Join(", ", template.Agents.Select(agent => agent.Name))}");
+        return Task.FromResult(ProvisionerResult<TemplateImportResult>.Ok(result));
+    }
+
+    public async Task<ProvisionerResult<WorkspaceBuildResult>> BuildAsync(WorkspaceBuildJob job, byte[] archive, IJobLog log, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(archive);
+        ArgumentNullException.ThrowIfNull(log);
+        var (template, failure) = Parse(archive, log);
+        if (template is null)
+        {
+            return ProvisionerResult<WorkspaceBuildResult>.Fail(failure!, ProvisionerErrorCodes.TemplateInvalid);
+        }
+
+        var workspace = WorkspaceDirectory(job.WorkspaceId);
+        var planned = LocalPlan.Plan(new LocalPlanRequest
+        {
+            Template = template,
+            Parameters = Resolve(template, job.Parameters),
+            Transition = job.Transition,
+            WorkspaceDirectory = workspace,
+        });
+        if (!planned.Succeeded)
+        {
+            log.Error(PlanningStage, planned.Error!);
+            return ProvisionerResult<WorkspaceBuildResult>.Fail(planned.Error!, ProvisionerErrorCodes.EnvMerge);
+        }
+
+        var plan = planned.Plan!;
+        foreach (var resource in plan.Resources)
+        {
+            log.Info(PlanningStage, $"{resource.Change.ToString().ToLowerInvariant()} {resource.Type}.{resource.Name}");
+        }
+
+        var previous = PreviousProcesses(job, workspace);
+        cancellationToken.ThrowIfCancellationRequested();
+        await StopAllAsync(previous, log, cancellationToken).ConfigureAwait(false);
+
+        IReadOnlyList<ProvisionedResource> resources;
+        LocalState state;
+        switch (job.Transition)
+        {
+            case WorkspaceTransition.Start:
+                var started = await StartAsync(job, plan, archive, log, cancellationToken).ConfigureAwait(false);
+                if (started.Failure is not null)
+                {
+                    return ProvisionerResult<WorkspaceBuildResult>.Fail(started.Failure, ProvisionerErrorCodes.ApplyFailed);
+                }
+
+                state = started.State!;
+                resources = ToResources(plan, started.Tokens);
+                break;
+            case WorkspaceTransition.Delete:
+                RemoveWorkspace(workspace, log);
+                state = LocalState.Empty;
+                resources = [];
+                break;
+            default:
+                WriteProcessesFile(workspace, LocalState.Empty);
+                state = LocalState.Empty;
+                resources = ToResources(plan, tokens: null);
+                break;
+        }
+
+        return ProvisionerResult<WorkspaceBuildResult>.Ok(new WorkspaceBuildResult { Resources = resources, State = state.ToBytes() });
+    }
+
+    private async Task<StartResult> StartAsync(WorkspaceBuildJob job, LocalWorkspacePlan plan, byte[] archive, IJobLog log, CancellationToken cancellationToken)
+    {
+        var workspace = plan.WorkspaceDirectory;
+        log.Info(DirectoryStage, Directory.Exists(workspace) ? $"Using the existing workspace directory {workspace}" : $"Creating workspace directory {workspace}");
+        foreach (var directory in plan.DirectoriesToCreate.Append(LocalLayout.LogsDirectory(workspace)))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        var templateDirectory = LocalLayout.TemplateDirectory(workspace);
+        if (Directory.Exists(templateDirectory))
+        {
+            Directory.Delete(templateDirectory, recursive: true);
+        }
+
+        var extracted = TemplateArchive.Extract(new MemoryStream(archive, writable: false), templateDirectory, _options.ArchiveLimits);
+        if (!extracted.Succeeded)
+        {
+            return StartResult.Failed($"could not unpack the template into {templateDirectory}: {extracted.Error}");
+        }
+
+        log.Info(DirectoryStage, $"Unpacked the template's {extracted.Files.Count} file(s) into {templateDirectory}");
+
+        var accessUrl = _options.AccessUrl ?? job.AccessUrl;
+        if (!Uri.TryCreate(accessUrl, UriKind.Absolute, out _))
+        {
+            // Agents started without a way back to the server would sit in "connecting" until they time out.
+            return StartResult.Failed($"the build has no usable access URL for its agents (\"{accessUrl}\"); set the server's --access-url");
+        }
+
+        var launched = new List<AgentProcessRecord>();
+        var tokens = new Dictionary<string, string>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var process in plan.Processes)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var token = RandomNumberGenerator.GetString(TokenAlphabet, TokenLength);
+                var environment = new Dictionary<string, string>(process.Environment, StringComparer.Ordinal)
+                {
+                    [ProvisionerDaemonApi.AgentUrlVariable] = accessUrl,
+                    [ProvisionerDaemonApi.AgentTokenVariable] = token,
+                    [AgentNameVariable] = process.AgentName,
+                };
+                var logFile = LocalLayout.AgentLogFile(workspace, process.AgentName);
+                var result = _processes.Launch(process.AgentName, process.WorkingDirectory, environment, logFile);
+                if (result.Error is not null)
+                {
+                    log.Error(StartingStage, result.Error);
+                    await RollBackAsync(job.WorkspaceId, workspace, launched, log).ConfigureAwait(false);
+                    return StartResult.Failed(result.Error);
+                }
+
+                launched.Add(new AgentProcessRecord
+                {
+                    Agent = process.AgentName,
+                    Pid = result.Pid,
+                    StartTime = result.StartTime,
+                    ShutdownTimeoutSeconds = (int)Math.Ceiling(process.ShutdownTimeout.TotalSeconds),
+                });
+                WriteProcessesFile(workspace, new LocalState { Processes = launched });
+                tokens[process.AgentName] = token;
+                log.Info(StartingStage, $"Starting agent {process.AgentName} (pid {result.Pid}); output in {logFile}");
+            }
+        }
+        catch (Exception) when (launched.Count > 0)
+        {
+            // A failed or canceled start reports no state, so nothing would ever stop what it launched.
+            await RollBackAsync(job.WorkspaceId, workspace, launched, log).ConfigureAwait(false);
+            throw;
+        }
+
+        return new StartResult { State = new LocalState { Processes = launched }, Tokens = tokens };
+    }
+
+    private async Task RollBackAsync(Guid workspaceId, string workspace, List<AgentProcessRecord> launched, IJobLog log)
+    {
+        if (launched.Count == 0)
+        {
+            return;
+        }
+
+        LocalLog.RollingBack(_logger, workspaceId, launched.Count);
+        log.Warn(StartingStage, $"The start did not finish; stopping the {launched.Count} agent(s) it launched");
+        await StopAllAsync(launched, log, CancellationToken.None).ConfigureAwait(false);
+        WriteProcessesFile(workspace, LocalState.Empty);
+    }
+
+    private Task StopAllAsync(IReadOnlyList<AgentProcessRecord> processes, IJobLog log, CancellationToken cancellationToken) =>
+        processes.Count == 0
+            ? Task.CompletedTask
+            : Task.WhenAll(processes.Select(process => _processes.StopAsync(process, log, cancellationToken)));
+
+    private void RemoveWorkspace(string workspace, IJobLog log)
+    {
+        if (!Directory.Exists(workspace))
+        {
+            log.Info(RemovingStage, $"The workspace directory {workspace} does not exist; nothing to remove");
+            return;
+        }
+
+        log.Info(RemovingStage, $"Removing workspace directory {workspace}");
+        Directory.Delete(workspace, recursive: true);
+        LocalLog.DirectoryRemoved(_logger, workspace);
+    }
+
+    private sealed record StartResult
+    {
+        public LocalState? State { get; init; }
+
+        public IReadOnlyDictionary<string, string>? Tokens { get; init; }
+
+        public string? Failure { get; init; }
+
+        public static StartResult Failed(string failure) => new() { Failure = failure };
+    }
+}

@@ -1,0 +1,153 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Outpost.Provisioner.Daemon;
+using Outpost.Sdk.Provisioning;
+
+namespace Outpost.Provisioner.Tests.Daemon;
+
+/// <summary>What a job ended with: exactly one of the two.</summary>
+internal sealed record JobResult(Guid JobId, CompleteJobRequest? Complete, FailJobRequest? Fail);
+
+/// <summary>
+/// The daemon API in memory: a queue of jobs for acquire, a record of every update, and the
+/// results. It checks the daemon's contract as it goes: no acquire while a job is unfinished.
+/// </summary>
+internal sealed class FakeDaemonClient : IProvisionerDaemonClient
+{
+    private readonly Channel<AcquiredJob> _jobs = Channel.CreateUnbounded<AcquiredJob>();
+    private readonly Lock _gate = new();
+    private readonly List<UpdateJobRequest> _updates = [];
+    private readonly List<(int Count, TaskCompletionSource Done)> _updateWaiters = [];
+    private int _active;
+    private int _acquireCalls;
+    private int _resultCalls;
+    private int _updateCalls;
+
+    public Channel<JobResult> Results { get; } = Channel.CreateUnbounded<JobResult>();
+
+    public ConcurrentQueue<string> Violations { get; } = new();
+
+    /// <summary>Answers every later update with canceled = true.</summary>
+    public bool CancelRequested { get; set; }
+
+    /// <summary>Thrown by acquire call n (1-based) when it returns non-null.</summary>
+    public Func<int, Exception?> AcquireFailure { get; set; } = _ => null;
+
+    /// <summary>Thrown by update call n (1-based) when it returns non-null.</summary>
+    public Func<int, Exception?> UpdateFailure { get; set; } = _ => null;
+
+    /// <summary>Thrown by complete/fail call n (1-based) when it returns non-null.</summary>
+    public Func<int, Exception?> ResultFailure { get; set; } = _ => null;
+
+    /// <summary>Awaited by every update before it answers (lets a test hold the sender back).</summary>
+    public Task UpdateGate { get; set; } = Task.CompletedTask;
+
+    public int MaxActive { get; private set; }
+
+    public IReadOnlyList<UpdateJobRequest> Updates
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _updates];
+            }
+        }
+    }
+
+    public IEnumerable<ProvisionerLogLine> LogLines => Updates.SelectMany(update => update.Logs);
+
+    public void Enqueue(AcquiredJob job) => _jobs.Writer.TryWrite(job);
+
+    public Task WaitForUpdatesAsync(int count)
+    {
+        lock (_gate)
+        {
+            if (_updates.Count >= count)
+            {
+                return Task.CompletedTask;
+            }
+
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _updateWaiters.Add((count, done));
+            return done.Task;
+        }
+    }
+
+    public async Task<AcquiredJob?> AcquireAsync(AcquireJobRequest request, CancellationToken cancellationToken)
+    {
+        if (AcquireFailure(Interlocked.Increment(ref _acquireCalls)) is { } failure)
+        {
+            throw failure;
+        }
+
+        var job = await _jobs.Reader.ReadAsync(cancellationToken);
+        lock (_gate)
+        {
+            if (_active != 0)
+            {
+                Violations.Enqueue($"acquired {job.JobId} while another job was unfinished");
+            }
+
+            _active++;
+            MaxActive = Math.Max(MaxActive, _active);
+        }
+
+        return job;
+    }
+
+    public async Task<UpdateJobResponse> UpdateJobAsync(Guid jobId, UpdateJobRequest request, CancellationToken cancellationToken)
+    {
+        await UpdateGate.WaitAsync(cancellationToken);
+        lock (_gate)
+        {
+            if (UpdateFailure(++_updateCalls) is { } failure)
+            {
+                // A 409 is the server saying the job was taken away (the reaper failed it).
+                _active -= failure is Sdk.Client.OutpostApiException { StatusCode: 409 } ? 1 : 0;
+                throw failure;
+            }
+
+            _updates.Add(request);
+            var calls = _updates.Count;
+            foreach (var waiter in _updateWaiters.Where(waiter => waiter.Count <= calls).ToList())
+            {
+                _updateWaiters.Remove(waiter);
+                waiter.Done.TrySetResult();
+            }
+        }
+
+        return new UpdateJobResponse { Canceled = CancelRequested };
+    }
+
+    public Task CompleteJobAsync(Guid jobId, CompleteJobRequest request, CancellationToken cancellationToken) =>
+        Finish(new JobResult(jobId, request, null));
+
+    public Task FailJobAsync(Guid jobId, FailJobRequest request, CancellationToken cancellationToken) =>
+        Finish(new JobResult(jobId, null, request));
+
+    private Task Finish(JobResult result)
+    {
+        if (ResultFailure(Interlocked.Increment(ref _resultCalls)) is { } failure)
+        {
+            // A 422 on complete is the server failing the job itself: it is finished all the same.
+            if (failure is Sdk.Client.OutpostApiException { StatusCode: 422 })
+            {
+                lock (_gate)
+                {
+                    _active--;
+                }
+            }
+
+            return Task.FromException(failure);
+        }
+
+        lock (_gate)
+        {
+            _active--;
+        }
+
+        Results.Writer.TryWrite(result);
+        return Task.CompletedTask;
+    }
+}
