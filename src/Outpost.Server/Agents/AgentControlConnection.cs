@@ -188,7 +188,9 @@ internal sealed class AgentControlConnection
                 return (request.Reason, request.Initiator, request.Summary, request.Detail + " (the agent did not complete the close)");
             }
 
-            return silence.IsCancellationRequested && !aborted.IsCancellationRequested
+            // Canceling the receive for silence aborts the connection, which also fires RequestAborted:
+            // the silence decides.
+            return silence.IsCancellationRequested
                 ? (DisconnectReason.NetworkError, DisconnectInitiator.Network, "the agent went silent; the server closed the connection",
                     $"no message for {_options.InactivityTimeout.TotalSeconds:0} s")
                 : (DisconnectReason.NetworkError, DisconnectInitiator.Network, "the control-plane connection broke", $"{ex.GetType().Name}: {ex.Message}");

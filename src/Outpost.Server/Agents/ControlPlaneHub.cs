@@ -21,6 +21,7 @@ internal sealed class ControlPlaneHub : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly CancellationTokenRegistration _stopping;
+    private readonly CancellationToken _applicationStopping;
 
     public ControlPlaneHub(AgentStore store, IPubsub pubsub, AgentApiOptions options, TimeProvider time, ILoggerFactory loggers, IHostApplicationLifetime lifetime)
     {
@@ -30,8 +31,13 @@ internal sealed class ControlPlaneHub : IDisposable
         _time = time;
         _logger = loggers.CreateLogger(AgentApiLog.Category);
         // The closes go out while the host waits for open requests (these sockets) to end.
+        _applicationStopping = lifetime.ApplicationStopping;
         _stopping = lifetime.ApplicationStopping.Register(() => Closing = CloseAllAsync());
     }
+
+    private static CloseRequest ServerShutdown { get; } = new(
+        DisconnectReason.ServerShutdown, DisconnectInitiator.Server, WebSocketCloseStatus.EndpointUnavailable, AgentApi.ServerShutdownCloseReason,
+        "the server is shutting down and closed the control plane", "close status 1001 (server_shutdown)");
 
     public int Count => _connections.Count;
 
@@ -54,6 +60,12 @@ internal sealed class ControlPlaneHub : IDisposable
                 replaced = older;
                 return connection;
             });
+            // A connection recorded after the stop began was missed by the close-all: close it too.
+            if (_applicationStopping.IsCancellationRequested)
+            {
+                _ = connection.CloseAsync(ServerShutdown);
+            }
+
             if (replaced is not null)
             {
                 AgentApiLog.Replaced(_logger, agent.Id, connection.SessionId, replaced.SessionId);
@@ -84,8 +96,6 @@ internal sealed class ControlPlaneHub : IDisposable
         }
 
         AgentApiLog.ClosingAll(_logger, connections.Count);
-        await Task.WhenAll(connections.Select(c => c.CloseAsync(new CloseRequest(
-            DisconnectReason.ServerShutdown, DisconnectInitiator.Server, WebSocketCloseStatus.EndpointUnavailable, AgentApi.ServerShutdownCloseReason,
-            "the server is shutting down and closed the control plane", "close status 1001 (server_shutdown)")))).ConfigureAwait(false);
+        await Task.WhenAll(connections.Select(c => c.CloseAsync(ServerShutdown))).ConfigureAwait(false);
     }
 }

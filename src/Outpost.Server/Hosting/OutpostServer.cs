@@ -163,10 +163,7 @@ internal static partial class OutpostServer
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseWebSockets();
-
-        // Agent tokens are not user credentials: the agent API authenticates them itself, and running
-        // the user scheme on them would cost an api_keys lookup and a "not authenticated" log line per request.
-        app.UseWhen(static http => !http.Request.Path.StartsWithSegments(Sdk.Agents.AgentApi.Prefix, StringComparison.OrdinalIgnoreCase), static branch => branch.UseAuthentication());
+        app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
         app.MapOpenApi().AllowAnonymous();
