@@ -221,42 +221,21 @@ public sealed class AgentApiTests(AgentApiFixture server) : IClassFixture<AgentA
 
     private async Task<WorkspaceAgent> ReadAgentAsync(Guid agentId, Func<WorkspaceAgent, bool> until)
     {
-        return await EventuallyAsync(() => GetAsync<WorkspaceAgent>($"/api/v2/workspaceagents/{agentId}"), until);
+        return await Eventually.ReadAsync(() => GetAsync<WorkspaceAgent>($"/api/v2/workspaceagents/{agentId}"), until);
     }
 
     private async Task<(string Reason, string Initiator, string Detail)> EndedSessionAsync(Guid agentId) =>
-        Assert.Single(await EventuallyAsync(
+        Assert.Single(await Eventually.ReadAsync(
             () => AgentSeed.QueryAsync(server.ConnectionString,
                 "SELECT disconnect_reason, disconnect_initiator, disconnect_detail FROM control_plane_sessions WHERE agent_id = $1 AND ended_at IS NOT NULL",
                 r => (r.GetString(0), r.GetString(1), r.GetString(2)), agentId),
             rows => rows.Count > 0));
 
-    private Task SessionsAsync(Guid agentId, int count) => EventuallyAsync(
+    private Task SessionsAsync(Guid agentId, int count) => Eventually.ReadAsync(
         () => AgentSeed.QueryAsync(server.ConnectionString, "SELECT id FROM control_plane_sessions WHERE agent_id = $1", r => r.GetGuid(0), agentId),
         rows => rows.Count >= count);
 
-    private Task WaitForLogsAsync(Guid agentId, string output) => EventuallyAsync(
+    private Task WaitForLogsAsync(Guid agentId, string output) => Eventually.ReadAsync(
         () => AgentSeed.QueryAsync(server.ConnectionString, "SELECT output FROM agent_logs WHERE agent_id = $1", r => r.GetString(0), agentId),
         rows => rows.Contains(output));
-
-    /// <summary>
-    /// Re-reads until <paramref name="done"/> holds, failing the test after 10 s. The server writes what the agent
-    /// sent after the agent sent it, and nothing outside the server is told when the row lands.
-    /// </summary>
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done)
-    {
-        var deadline = DateTimeOffset.UtcNow + TestTimeouts.Short;
-        while (true)
-        {
-            var value = await read();
-            if (done(value))
-            {
-                return value;
-            }
-
-            Assert.True(DateTimeOffset.UtcNow < deadline, $"not reached within {TestTimeouts.Short.TotalSeconds} s; last read: {value}");
-
-            await Task.Delay(25);
-        }
-    }
 }
