@@ -40,6 +40,8 @@ public class ServerFixture : IAsyncLifetime
         // The production count (600,000) costs ~0.5 s per hash on a small machine; the hashing
         // itself is tested with it in PasswordHasherTests, everything else only needs a hash.
         Identity = new() { PasswordHashIterations = 1_000 },
+        // Tests drive builds through TestDaemon unless a fixture opts into built-in daemons.
+        ProvisionerDaemons = 0,
     };
 
     /// <summary>Adjusts the options of this fixture's server (a fake clock, tighter limits).</summary>

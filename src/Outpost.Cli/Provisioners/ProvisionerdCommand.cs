@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Outpost.Cli.Hosting;
 using Outpost.Provisioner.Daemon;
 using Outpost.Sdk.Client;
@@ -32,7 +34,8 @@ internal static class ProvisionerdCommand
             Description = $"Where local workspaces live (env {WorkspacesVariable}). Default: $XDG_STATE_HOME/outpost/workspaces.",
         };
 
-        var start = new Command("start", "Run a provisioner daemon until interrupted.") { url, key, name, provisioners, workspaces };
+        var verbose = new Option<bool>("--verbose") { Description = "Log every job (acquired, succeeded, failed) to stderr, not only warnings." };
+        var start = new Command("start", "Run a provisioner daemon until interrupted.") { url, key, name, provisioners, workspaces, verbose };
         start.SetAction(async (result, cancellationToken) =>
         {
             var flags = new Flags(
@@ -41,13 +44,25 @@ internal static class ProvisionerdCommand
                 result.GetValue(name) ?? System.Environment.MachineName,
                 [.. (result.GetValue(provisioners) ?? []).SelectMany(value => value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))],
                 result.GetValue(workspaces) ?? context.Environment(WorkspacesVariable) ?? DefaultWorkspacesDirectory(context.Environment));
-            return await RunAsync(context, flags, cancellationToken).ConfigureAwait(false);
+            if (!result.GetValue(verbose))
+            {
+                return await RunAsync(context, context.Loggers, flags, cancellationToken).ConfigureAwait(false);
+            }
+
+            // Logs are for people: stderr, like the rest of the CLI's diagnostics.
+            using var loggers = LoggerFactory.Create(logging =>
+            {
+                logging.AddSimpleConsole(options => (options.SingleLine, options.TimestampFormat) = (true, "HH:mm:ss "))
+                    .AddFilter(level => level >= LogLevel.Information);
+                logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
+            });
+            return await RunAsync(context, loggers, flags, cancellationToken).ConfigureAwait(false);
         });
 
         return new Command("provisionerd", "Run provisioner daemons that build workspaces for a server.") { start };
     }
 
-    private static async Task<int> RunAsync(CliContext context, Flags flags, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, ILoggerFactory loggers, Flags flags, CancellationToken cancellationToken)
     {
         var errors = new List<string>();
         Uri? server = null;
@@ -75,7 +90,7 @@ internal static class ProvisionerdCommand
         IReadOnlyList<IProvisioner> provisioners = [];
         try
         {
-            provisioners = ProvisionerDaemonHost.CreateProvisioners(options, context.Loggers, context.Time);
+            provisioners = ProvisionerDaemonHost.CreateProvisioners(options, loggers, context.Time);
         }
         catch (ArgumentException ex)
         {
@@ -100,7 +115,7 @@ internal static class ProvisionerdCommand
         }
 
         using var http = ProvisionerDaemonClient.Create(server!, flags.Key!, context.CreateTransport());
-        var daemon = new ProvisionerDaemon(new HttpProvisionerDaemonClient(http), provisioners, options, context.Loggers.CreateLogger(ProvisionerDaemonHost.LoggerCategory), context.Time);
+        var daemon = new ProvisionerDaemon(new HttpProvisionerDaemonClient(http), provisioners, options, loggers.CreateLogger(ProvisionerDaemonHost.LoggerCategory), context.Time);
         await using (daemon.ConfigureAwait(false))
         {
             await context.Error.WriteLineAsync(

@@ -25,9 +25,13 @@ internal static class ServerCommand
             Description = "Directory for server state and the embedded PostgreSQL (env OUTPOST_DATA_DIR). Default: $XDG_STATE_HOME/outpost.",
         };
 
+        var provisionerDaemons = new Option<string?>("--provisioner-daemons")
+        {
+            Description = "Provisioner daemons to run inside the server, 0 for none (env OUTPOST_PROVISIONER_DAEMONS). Default 3.",
+        };
         var command = new Command("server", "Run the Outpost control plane.")
         {
-            httpAddress, accessUrl, postgresUrl, dataDir,
+            httpAddress, accessUrl, postgresUrl, dataDir, provisionerDaemons,
         };
 
         command.SetAction(async (result, cancellationToken) =>
@@ -39,6 +43,7 @@ internal static class ServerCommand
                 AccessUrl = result.GetValue(accessUrl) ?? env.Get("OUTPOST_ACCESS_URL"),
                 PostgresUrl = result.GetValue(postgresUrl) ?? env.Get("OUTPOST_PG_CONNECTION_URL"),
                 DataDir = result.GetValue(dataDir) ?? env.Get("OUTPOST_DATA_DIR"),
+                ProvisionerDaemons = result.GetValue(provisionerDaemons) ?? env.Get("OUTPOST_PROVISIONER_DAEMONS"),
             };
 
             var validation = ServerOptions.TryCreate(raw, env);

@@ -12,9 +12,10 @@ internal static class ServerDiagnostics
 
     public static Meter Meter { get; } = new(Name, Sdk.BuildVersion.Version);
 
-    /// <summary>Meters from the framework and drivers that <c>/metrics</c> and OTLP also export.</summary>
+    /// <summary>Meters from the built-in provisioner daemons, the framework and drivers that <c>/metrics</c> and OTLP also export.</summary>
     public static IReadOnlyList<string> FrameworkMeters { get; } =
     [
+        Provisioner.Daemon.ProvisionerDiagnostics.Name,
         "Microsoft.AspNetCore.Hosting",
         "Microsoft.AspNetCore.Server.Kestrel",
         "Npgsql",

@@ -16,6 +16,8 @@ using Outpost.Server.Deployment;
 using Outpost.Server.Diagnostics;
 using Outpost.Server.Health;
 using Outpost.Server.Identity;
+using Outpost.Provisioner.Daemon;
+using Outpost.Server.Provisionerd;
 using Outpost.Server.Pubsub;
 using Outpost.Server.Workspaces;
 
@@ -108,7 +110,23 @@ internal static partial class OutpostServer
             var baseAddress = new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "[::1]", StringComparison.Ordinal));
             var accessUrl = options.AccessUrl ?? baseAddress;
             Log.Listening(logger, baseAddress.ToString(), accessUrl.ToString(), BuildVersion.Version);
-            return new ServerStart(new RunningServer(app, baseAddress, accessUrl, resources), null);
+
+            // The built-in daemons talk to this server over loopback HTTP, like remote ones, with a
+            // key that exists only in this process. They stop before the web host (RunningServer).
+            var daemons = ProvisionerDaemonHost.Start(
+                options.ProvisionerDaemons,
+                baseAddress,
+                app.Services.GetRequiredService<InternalProvisionerKey>().Value,
+                Path.Combine(options.DataDirectory, "workspaces"),
+                app.Services.GetRequiredService<ILoggerFactory>(),
+                options.Time,
+                options.ConfigureDaemon);
+            if (daemons.Count > 0)
+            {
+                Log.DaemonsStarted(logger, daemons.Count);
+            }
+
+            return new ServerStart(new RunningServer(app, baseAddress, accessUrl, resources, daemons), null);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -152,7 +170,7 @@ internal static partial class OutpostServer
         {
             meters.AddOtlpExporter();
             resources.Add(new DisposableFactory(OpenTelemetry.Sdk.CreateTracerProviderBuilder()
-                .AddSource(ServerDiagnostics.Name, "Microsoft.AspNetCore", "Npgsql")
+                .AddSource(ServerDiagnostics.Name, ProvisionerDiagnostics.Name, "Microsoft.AspNetCore", "Npgsql")
                 .AddOtlpExporter()
                 .Build()));
         }

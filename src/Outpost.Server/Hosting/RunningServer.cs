@@ -8,12 +8,14 @@ internal sealed class RunningServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly List<IAsyncDisposable> _resources;
+    private readonly IAsyncDisposable? _daemons;
     private int _disposed;
 
-    public RunningServer(WebApplication app, Uri baseAddress, Uri accessUrl, List<IAsyncDisposable> resources)
+    public RunningServer(WebApplication app, Uri baseAddress, Uri accessUrl, List<IAsyncDisposable> resources, IAsyncDisposable? daemons = null)
     {
         _app = app;
         _resources = resources;
+        _daemons = daemons;
         BaseAddress = baseAddress;
         AccessUrl = accessUrl;
     }
@@ -43,6 +45,12 @@ internal sealed class RunningServer : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
             return;
+        }
+
+        // Daemons first: they finish or fail their current job through this server's API.
+        if (_daemons is not null)
+        {
+            await _daemons.DisposeAsync().ConfigureAwait(false);
         }
 
         using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)))

@@ -10,4 +10,6 @@ internal sealed record ServerFlags
     public string? PostgresUrl { get; init; }
 
     public string? DataDir { get; init; }
+
+    public string? ProvisionerDaemons { get; init; }
 }

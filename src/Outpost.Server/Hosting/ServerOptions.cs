@@ -27,6 +27,14 @@ internal sealed record ServerOptions
 
     public Agents.AgentApiOptions AgentApi { get; init; } = new();
 
+    /// <summary>How many provisioner daemons run inside the server process (0 for none).</summary>
+    public int ProvisionerDaemons { get; init; } = 3;
+
+    public const int MaxProvisionerDaemons = 64;
+
+    /// <summary>Adjusts each built-in daemon's options; tests shorten intervals and point the agent command at outpost.dll.</summary>
+    internal Func<Provisioner.Daemon.ProvisionerDaemonOptions, Provisioner.Daemon.ProvisionerDaemonOptions>? ConfigureDaemon { get; init; }
+
     /// <summary>The clock for token expiry, timeouts and reapers; tests substitute a fake one.</summary>
     internal TimeProvider Time { get; init; } = TimeProvider.System;
 
@@ -66,6 +74,13 @@ internal sealed record ServerOptions
             connectionString = converted.ConnectionString;
         }
 
+        var daemons = 3;
+        if (flags.ProvisionerDaemons is not null
+            && (!int.TryParse(flags.ProvisionerDaemons, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out daemons) || daemons > MaxProvisionerDaemons))
+        {
+            errors.Add($"--provisioner-daemons \"{flags.ProvisionerDaemons}\" must be a whole number from 0 to {MaxProvisionerDaemons}");
+        }
+
         var dataDir = flags.DataDir ?? DefaultDataDirectory(env);
         if (dataDir is null)
         {
@@ -83,6 +98,7 @@ internal sealed record ServerOptions
             AccessUrl = accessUrl,
             PostgresConnectionString = connectionString,
             DataDirectory = Path.GetFullPath(dataDir),
+            ProvisionerDaemons = daemons,
         }, errors);
     }
 

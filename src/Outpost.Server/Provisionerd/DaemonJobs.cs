@@ -51,10 +51,25 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var (refusal, _) = await LockAsync(transaction, daemon, jobId, cancellationToken).ConfigureAwait(false);
+        var (refusal, row) = await LockAsync(transaction, daemon, jobId, cancellationToken).ConfigureAwait(false);
         if (refusal.Refusal != DaemonJobRefusal.None)
         {
             return refusal;
+        }
+
+        if (row.Canceled && request.ErrorCode == CanceledErrorCode)
+        {
+            // The daemon stopped because a user canceled: completed with canceled_at set and no
+            // error is "canceled" in the spec's status order, which is what happened.
+            await using (var cancel = new NpgsqlCommand(
+                "UPDATE provisioner_jobs SET completed_at = $2, updated_at = $2, error_code = $3 WHERE id = $1", connection, transaction))
+            {
+                await cancel.With(jobId).With(time.GetUtcNow()).With(CanceledErrorCode).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await JobEvents.JobChangedAsync(transaction, jobId, cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return new DaemonJobOutcome(DaemonJobRefusal.None, Canceled: true);
         }
 
         var error = string.IsNullOrWhiteSpace(request.Error) ? "the provisioner failed without saying why" : request.Error;
@@ -121,6 +136,9 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return (new DaemonJobOutcome(DaemonJobRefusal.None, Canceled: row.Canceled), build is null ? null : build with { CompletedAt = now, StartedAt = row.StartedAt!.Value });
     }
+
+    /// <summary>The error code a daemon fails a job with when it stopped because of a cancel.</summary>
+    public const string CanceledErrorCode = "canceled";
 
     /// <summary>SHA-256 of an agent token, as stored; the agent API hashes what it is presented with the same function.</summary>
     public static byte[] HashAgentToken(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));

@@ -56,6 +56,30 @@ public sealed class ServerOptionsTests
         Assert.Contains(errors, e => e.StartsWith("--postgres-url", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(null, 3)]
+    [InlineData("0", 0)]
+    [InlineData("8", 8)]
+    public void Built_in_provisioner_daemons_default_to_three(string? value, int expected)
+    {
+        var (options, errors) = ServerOptions.TryCreate(new ServerFlags { ProvisionerDaemons = value }, Home);
+
+        Assert.Empty(errors);
+        Assert.Equal(expected, options!.ProvisionerDaemons);
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("many")]
+    [InlineData("65")]
+    public void A_bad_daemon_count_is_refused(string value)
+    {
+        var (options, errors) = ServerOptions.TryCreate(new ServerFlags { ProvisionerDaemons = value }, Home);
+
+        Assert.Null(options);
+        Assert.Contains("--provisioner-daemons", Assert.Single(errors), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_postgres_url_becomes_a_connection_string()
     {

@@ -160,7 +160,7 @@ public sealed class WorkspaceTests(WorkspaceServerFixture fixture) : IClassFixtu
         Assert.Equal(WorkspaceStatus.Canceling, canceling.Status);
         Assert.True(heartbeat.Canceled);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
-        Assert.Equal(WorkspaceStatus.Failed, after.Status);
+        Assert.Equal(WorkspaceStatus.Canceled, after.Status);
         Assert.Equal("canceled", after.LatestBuild.Job.ErrorCode);
     }
 

@@ -1,0 +1,162 @@
+using System.Net;
+using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Outpost.Sdk.Templates;
+using Outpost.Server.Database;
+using Outpost.Server.Hosting;
+using Outpost.Server.Identity.Users;
+using Outpost.Server.Provisionerd;
+using Outpost.Server.ProvisionerJobs;
+using Outpost.Server.Templates;
+
+namespace Outpost.QueueBench;
+
+/// <summary>
+/// The embedded PostgreSQL and the real server on 127.0.0.1:0 with no built-in daemons, plus the
+/// one template every benchmark job imports a version of.
+/// </summary>
+internal sealed class BenchServer : IAsyncDisposable
+{
+    public const string Provisioner = "local";
+
+    /// <summary>A running job without an update for this long is reaped (production: 5 min).</summary>
+    public static readonly TimeSpan HungJobTimeout = TimeSpan.FromSeconds(2);
+
+    private readonly string _root;
+    private readonly EmbeddedPostgres _postgres;
+    private readonly RunningServer _server;
+    private readonly Template _template;
+    private readonly Guid _userId;
+    private readonly string _fileHash;
+    private int _versions;
+
+    private BenchServer(string root, EmbeddedPostgres postgres, RunningServer server, Template template, Guid userId, string fileHash)
+    {
+        _root = root;
+        _postgres = postgres;
+        _server = server;
+        _template = template;
+        _userId = userId;
+        _fileHash = fileHash;
+        DataSource = server.Services.GetRequiredService<NpgsqlDataSource>();
+    }
+
+    public Uri BaseAddress => _server.BaseAddress;
+
+    public string DaemonKey => _server.Services.GetRequiredService<InternalProvisionerKey>().Value;
+
+    public NpgsqlDataSource DataSource { get; }
+
+    public JobQueue Queue => _server.Services.GetRequiredService<JobQueue>();
+
+    public JobReaper Reaper => _server.Services.GetRequiredService<JobReaper>();
+
+    public static async Task<BenchServer> StartAsync(CancellationToken cancellationToken)
+    {
+        var root = Directory.CreateTempSubdirectory("outpost-queuebench-").FullName;
+        var start = await EmbeddedPostgres.StartAsync(Path.Combine(root, "pg"), NullLogger.Instance, cancellationToken);
+        var postgres = start.Instance ?? throw new InvalidOperationException($"PostgreSQL did not start: {start.Error}");
+        var options = new ServerOptions
+        {
+            HttpEndpoint = new IPEndPoint(IPAddress.Loopback, 0),
+            PostgresConnectionString = postgres.ConnectionString,
+            DataDirectory = Path.Combine(root, "server"),
+            DatabaseConnectTimeout = TimeSpan.FromSeconds(10),
+            ProvisionerDaemons = 0,
+            // The chaos run drives the reaper itself (JobReaper.RunOnceAsync) so the latency and
+            // burn-down runs are not disturbed by its passes; it reaps after seconds, not minutes.
+            Provisioning = new ProvisioningOptions { HungJobTimeout = HungJobTimeout, ReaperInterval = TimeSpan.FromDays(1), MaxJobsPerReap = 200 },
+        };
+        var started = await OutpostServer.StartAsync(options, cancellationToken);
+        var server = started.Server ?? throw new InvalidOperationException($"The server did not start: {started.Error}");
+        var services = server.Services;
+        var (user, error) = await services.GetRequiredService<UserStore>().CreateAsync(
+            "bench@example.com", "bench", "Bench", "owner", "not-a-usable-hash", onlyIfFirst: true, cancellationToken);
+        var userId = user?.Id ?? throw new InvalidOperationException($"Could not create the bench user: {error}");
+        var dataSource = services.GetRequiredService<NpgsqlDataSource>();
+
+        // The file row is what POST /api/v2/files stores; imports only carry it, the daemon never parses it.
+        var archive = "name: bench\n"u8.ToArray();
+        var hash = Convert.ToHexStringLower(SHA256.HashData(archive));
+        await using (var file = dataSource.CreateCommand("INSERT INTO files (hash, data, created_by, created_at) VALUES ($1, $2, $3, now())"))
+        {
+            await file.With(hash).With(archive).With(userId).ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var template = await services.GetRequiredService<TemplateStore>().CreateAsync("bench", string.Empty, Provisioner, userId, cancellationToken)
+            ?? throw new InvalidOperationException("Could not create the bench template.");
+        var bench = new BenchServer(root, postgres, server, template, userId, hash);
+        await bench.InstallCountersAsync(cancellationToken);
+        return bench;
+    }
+
+    /// <summary>Queues one import job through the server's own path (TemplateStore → JobStore, with its NOTIFY).</summary>
+    public async Task<Guid> EnqueueAsync(CancellationToken cancellationToken)
+    {
+        var name = $"v{Interlocked.Increment(ref _versions)}";
+        var version = await _server.Services.GetRequiredService<TemplateStore>().CreateVersionAsync(_template, _fileHash, name, _userId, cancellationToken)
+            ?? throw new InvalidOperationException($"The version name {name} was taken.");
+        return version.Job.Id;
+    }
+
+    /// <summary>Completes every unfinished job, so one scenario starts from an empty queue.</summary>
+    public async Task ClearQueueAsync(CancellationToken cancellationToken)
+    {
+        await using var clear = DataSource.CreateCommand("""
+            UPDATE provisioner_jobs SET completed_at = now(), updated_at = now(), started_at = COALESCE(started_at, now()), error = 'cleared by the queue benchmark'
+            WHERE completed_at IS NULL
+            """);
+        await clear.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<long> ScalarAsync(string sql, object[] values, CancellationToken cancellationToken)
+    {
+        await using var command = DataSource.CreateCommand(sql);
+        foreach (var value in values)
+        {
+            command.With(value);
+        }
+
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// Triggers that record, from the database's side, every change of a job's start and completion
+    /// time: a second claim or a second completion of one job shows up as a second row.
+    /// </summary>
+    private async Task InstallCountersAsync(CancellationToken cancellationToken)
+    {
+        await using var install = DataSource.CreateCommand("""
+            CREATE TABLE bench_claims (job_id uuid NOT NULL, worker_name text, at timestamptz NOT NULL);
+            CREATE TABLE bench_completions (job_id uuid NOT NULL, error text, at timestamptz NOT NULL);
+            CREATE FUNCTION bench_count() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.started_at IS DISTINCT FROM OLD.started_at AND NEW.worker_name IS NOT NULL THEN
+                    INSERT INTO bench_claims VALUES (NEW.id, NEW.worker_name, clock_timestamp());
+                END IF;
+                IF NEW.completed_at IS DISTINCT FROM OLD.completed_at THEN
+                    INSERT INTO bench_completions VALUES (NEW.id, NEW.error, clock_timestamp());
+                END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER bench_count AFTER UPDATE ON provisioner_jobs FOR EACH ROW EXECUTE FUNCTION bench_count();
+            """);
+        await install.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        await _postgres.DisposeAsync();
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A leftover temp directory is harmless.
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using System.Text.Json;
+using Outpost.Sdk;
+using Outpost.Sdk.Provisioning;
+using Outpost.Testing;
+
+namespace Outpost.Cli.Tests.Workspaces;
+
+/// <summary>
+/// Issue 5's "done" from the README's point of view: push local-starter, create a workspace, see it
+/// reach running with its agents created, stop and delete it, and find the builds in /metrics.
+/// </summary>
+public sealed class LocalWorkspaceEndToEndTests(LocalWorkspacesFixture server) : IClassFixture<LocalWorkspacesFixture>
+{
+    [Fact]
+    public async Task Push_create_run_stop_and_delete_a_local_starter_workspace()
+    {
+        using var cli = new TestCli();
+        var login = await cli.RunAsync("login", server.BaseAddress.ToString(), "--email", ClockedServerFixture.OwnerEmail, "--password", ClockedServerFixture.OwnerPassword);
+        Assert.True(login.ExitCode == 0, login.Stderr);
+
+        var push = await cli.RunAsync("templates", "push", "local-starter", "--directory", LocalWorkspacesFixture.LocalStarterDirectory, "--yes");
+        Assert.True(push.ExitCode == 0, push.Stderr);
+
+        var create = await cli.RunAsync("create", "dev", "--template", "local-starter", "--yes", "--wait");
+        Assert.True(create.ExitCode == 0, create.Stderr);
+
+        var shown = await cli.RunAsync("show", "dev", "--output", "json");
+        Assert.True(shown.ExitCode == 0, shown.Stderr);
+        using (var json = JsonDocument.Parse(shown.Stdout))
+        {
+            Assert.Equal("running", json.RootElement.GetProperty("status").GetString());
+        }
+
+        var shownText = await cli.RunAsync("show", "dev");
+        Assert.Contains("Agent:      main in ", shownText.Stdout, StringComparison.Ordinal);
+
+        var stop = await cli.RunAsync("stop", "dev", "--yes", "--wait");
+        Assert.True(stop.ExitCode == 0, stop.Stderr);
+        var afterStop = await cli.RunAsync("show", "dev", "--output", "json");
+        Assert.Contains("\"status\":\"stopped\"", afterStop.Stdout.Replace(" ", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+
+        var delete = await cli.RunAsync("delete", "dev", "--yes", "--wait");
+        Assert.True(delete.ExitCode == 0, delete.Stderr);
+        var list = await cli.RunAsync("list", "--output", "json");
+        Assert.DoesNotContain("\"dev\"", list.Stdout, StringComparison.Ordinal);
+
+        var metrics = await server.Client.GetStringAsync(new Uri("/metrics", UriKind.Relative)).WithTimeout();
+        foreach (var transition in new[] { WorkspaceTransition.Start, WorkspaceTransition.Stop, WorkspaceTransition.Delete })
+        {
+            var name = JsonNamingPolicyName(transition);
+            Assert.Contains($"transition=\"{name}\"", metrics, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("outpost_workspace_builds_enqueued_total", metrics, StringComparison.Ordinal);
+        Assert.Contains("outpost_provisioner_job_queue_wait_seconds_bucket", metrics, StringComparison.Ordinal);
+        Assert.Contains("outpost_provisionerd_workspace_build_timings_seconds_bucket", metrics, StringComparison.Ordinal);
+    }
+
+    private static string JsonNamingPolicyName(WorkspaceTransition transition) =>
+        JsonSerializer.Serialize(transition, OutpostJson.Options).Trim('"');
+}
