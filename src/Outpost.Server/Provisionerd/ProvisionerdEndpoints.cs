@@ -8,7 +8,6 @@ using Outpost.Server.Hosting;
 using Outpost.Server.Http;
 using Outpost.Server.Identity.Authorization;
 using Outpost.Server.ProvisionerJobs;
-using Outpost.Server.Pubsub;
 using Outpost.Server.Workspaces;
 
 namespace Outpost.Server.Provisionerd;
@@ -41,7 +40,7 @@ internal static class ProvisionerdEndpoints
             });
 
         daemon.MapPost("/acquire", static async Task<Results<Ok<AcquiredJob>, NoContent, ProblemHttpResult>> (
-            AcquireJobRequest request, HttpContext http, JobQueue queue, IPubsub pubsub, ServerOptions options, ILoggerFactory loggers, CancellationToken cancellationToken) =>
+            AcquireJobRequest request, HttpContext http, JobQueue queue, AcquireWaiters waiters, ServerOptions options, ILoggerFactory loggers, CancellationToken cancellationToken) =>
         {
             if (request.WaitSeconds is < 1 or > 60)
             {
@@ -67,25 +66,17 @@ internal static class ProvisionerdEndpoints
 
             try
             {
-                // Claim again after subscribing: a job queued in between is either claimed now or wakes us.
-                // While the pubsub is reconnecting, subscribing waits; the daemon then gets its 204 and polls again.
-                await using var wake = await pubsub.SubscribeAsync(JobEvents.WakeChannel, poll.Token).ConfigureAwait(false);
                 while (true)
                 {
+                    // Register, then claim: a job queued in between is either claimed now or wakes us.
+                    using var waiter = await waiters.RegisterAsync(poll.Token).ConfigureAwait(false);
                     var job = await TryAcquireAsync(queue, identity, request, accessUrl, loggers, cancellationToken).ConfigureAwait(false);
                     if (job is not null)
                     {
                         return TypedResults.Ok(job);
                     }
 
-                    if (!await wake.Reader.WaitToReadAsync(poll.Token).ConfigureAwait(false))
-                    {
-                        return TypedResults.NoContent();
-                    }
-
-                    while (wake.Reader.TryRead(out _))
-                    {
-                    }
+                    await waiter.Woken.WaitAsync(poll.Token).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) when (poll.IsCancellationRequested && !cancellationToken.IsCancellationRequested)

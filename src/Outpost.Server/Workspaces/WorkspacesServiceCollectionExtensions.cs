@@ -16,6 +16,7 @@ internal static class WorkspacesServiceCollectionExtensions
         services.AddSingleton<WorkspaceStore>();
         services.AddSingleton<WorkspaceBuilder>();
         services.AddSingleton<JobQueue>();
+        services.AddSingleton<AcquireWaiters>();
         services.AddSingleton<DaemonJobs>();
         services.AddSingleton<InternalProvisionerKey>();
         services.AddSingleton<ProvisionerKeyStore>();
