@@ -44,9 +44,15 @@ internal static class ExitCodes
     /// <summary>Another build of the workspace is still active: pass <c>--wait</c> to wait for it first.</summary>
     public const int WorkspaceBusy = 34;
 
-    /// <summary>Ctrl-C while waiting: the waiting stopped (the build goes on unless <c>--cancel-on-interrupt</c>).</summary>
-    public const int Interrupted = 130;
+    /// <summary><c>outpost agent</c> stopped with its shutdown scripts failed or timed out (the lifecycle says which).</summary>
+    public const int AgentShutdownFailed = 40;
+
+    /// <summary><c>outpost agent</c> was stopped before it ever received its manifest (a wrong token or an unreachable server; its log says which).</summary>
+    public const int AgentNeverStarted = 41;
 
     /// <summary>A bug: an exception nobody expected.</summary>
     public const int InternalError = 70;
+
+    /// <summary>Ctrl-C while waiting: the waiting stopped (the build goes on unless <c>--cancel-on-interrupt</c>).</summary>
+    public const int Interrupted = 130;
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Outpost.Cli.Agent;
 using Outpost.Cli.Auth;
 using Outpost.Cli.Invocations;
 using Outpost.Cli.Provisioners;
@@ -51,6 +52,7 @@ internal static class CliApp
         root.Subcommands.Add(LogsCommand.Create(context));
         root.Subcommands.Add(WatchCommand.Create(context));
         root.Subcommands.Add(ProvisionerCommand.Create(context));
+        root.Subcommands.Add(AgentCommand.Create(context));
         return root;
     }
 
@@ -72,13 +74,20 @@ internal static class CliApp
         int exitCode;
         try
         {
-            exitCode = await root.Parse(args).InvokeAsync(new InvocationConfiguration
+            var parsed = root.Parse(args);
+            var configuration = new InvocationConfiguration
             {
                 Output = context.Out,
                 Error = context.Error,
                 EnableDefaultExceptionHandler = false,
                 ProcessTerminationTimeout = TerminationTimeout,
-            }).ConfigureAwait(false);
+            };
+            if (AgentCommand.HandlesOwnSignals(parsed))
+            {
+                configuration.ProcessTerminationTimeout = null;
+            }
+
+            exitCode = await parsed.InvokeAsync(configuration).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // The last line of defence: one clear line instead of a stack trace.
         catch (Exception e)

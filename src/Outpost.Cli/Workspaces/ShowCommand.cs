@@ -40,7 +40,7 @@ internal static class ShowCommand
 
             foreach (var agent in agents)
             {
-                await context.Out.WriteLineAsync($"Agent:      {agent.Name} in {agent.ResourceName} ({agent.OperatingSystem}/{agent.Architecture}), {BuildReporter.Name(agent.LifecycleState)}").ConfigureAwait(false);
+                await context.Out.WriteLineAsync($"Agent:      {agent.Name} in {agent.ResourceName} ({agent.OperatingSystem}/{agent.Architecture}), {BuildReporter.Name(agent.LifecycleState)}" + (agent.Status is { } status ? $", {BuildReporter.Name(status)}" : string.Empty)).ConfigureAwait(false);
             }
 
             return ExitCodes.Success;

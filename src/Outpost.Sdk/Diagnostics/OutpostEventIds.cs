@@ -43,6 +43,7 @@ public static class OutpostEventIds
     public const int Pubsub = 4200;
 
     /// <summary>First id of the workspace agent block.</summary>
+    /// <remarks>5001–5099: the agent process (<c>outpost agent</c>); 5100–5199: the server's agent API.</remarks>
     public const int Agent = 5000;
 
     /// <summary>First id of the command-line client block.</summary>

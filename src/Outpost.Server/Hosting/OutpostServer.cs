@@ -10,6 +10,7 @@ using Npgsql;
 using OpenTelemetry.Trace;
 using OpenTelemetry.Metrics;
 using Outpost.Sdk;
+using Outpost.Server.Agents;
 using Outpost.Server.Database;
 using Outpost.Server.Deployment;
 using Outpost.Server.Diagnostics;
@@ -152,6 +153,7 @@ internal static partial class OutpostServer
         builder.Services.AddProblemDetails();
         builder.Services.AddOutpostIdentity(options.Identity);
         builder.Services.AddWorkspaces();
+        builder.Services.AddAgentApi(options.AgentApi);
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(json => OutpostJson.Apply(json.SerializerOptions));
 
@@ -178,6 +180,7 @@ internal static partial class OutpostServer
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseWebSockets();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
@@ -187,6 +190,7 @@ internal static partial class OutpostServer
         app.MapMetricsEndpoint();
         app.MapIdentityEndpoints();
         app.MapWorkspaces();
+        app.MapAgentApi();
         options.ConfigureApplication?.Invoke(app);
         return app;
     }

@@ -25,6 +25,8 @@ internal sealed record ServerOptions
 
     public ProvisioningOptions Provisioning { get; init; } = new();
 
+    public Agents.AgentApiOptions AgentApi { get; init; } = new();
+
     /// <summary>How many provisioner daemons run inside the server process (0 for none).</summary>
     public int ProvisionerDaemons { get; init; } = 3;
 

@@ -7,6 +7,7 @@ using Npgsql;
 using Outpost.Sdk;
 using Outpost.Sdk.Agents;
 using Outpost.Sdk.Workspaces;
+using Outpost.Server.Agents;
 using Outpost.Server.Database;
 using Outpost.Server.Http;
 using Outpost.Server.Identity.Authentication;
@@ -31,16 +32,16 @@ internal static class AgentEndpoints
     public static IEndpointRouteBuilder MapAgentEndpoints(this IEndpointRouteBuilder routes)
     {
         routes.MapGet("/api/v2/workspaceagents/{id:guid}", static async Task<Results<Ok<WorkspaceAgent>, ProblemHttpResult>> (
-            Guid id, HttpContext http, NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
+            Guid id, HttpContext http, NpgsqlDataSource dataSource, TimeProvider time, AgentApiOptions agentApi, CancellationToken cancellationToken) =>
         {
             var agents = await QueryAsync(dataSource, $"{AgentSelect} WHERE a.id = $1", id, cancellationToken).ConfigureAwait(false);
             return agents.Count == 0 || !http.GetSubject().Can(ResourceType.WorkspaceAgent, PermissionAction.Read, agents[0].OwnerId)
                 ? Problems.NotFound($"there is no workspace agent {id}")
-                : TypedResults.Ok(agents[0].Agent);
+                : TypedResults.Ok(AgentStatusRules.WithStatus(agents[0].Agent, time.GetUtcNow(), agentApi.InactivityTimeout));
         }).WithTags("Workspaces").WithName("GetWorkspaceAgent").RequirePermission(ResourceType.WorkspaceAgent, PermissionAction.Read);
 
         routes.MapGet("/api/v2/workspaces/{id:guid}/agents", static async Task<Results<Ok<List<WorkspaceAgent>>, ProblemHttpResult>> (
-            Guid id, HttpContext http, WorkspaceStore store, NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
+            Guid id, HttpContext http, WorkspaceStore store, NpgsqlDataSource dataSource, TimeProvider time, AgentApiOptions agentApi, CancellationToken cancellationToken) =>
         {
             var workspace = await store.GetAsync(id, cancellationToken).ConfigureAwait(false);
             if (workspace is null || !http.GetSubject().Can(ResourceType.WorkspaceAgent, PermissionAction.Read, workspace.OwnerId))
@@ -49,7 +50,8 @@ internal static class AgentEndpoints
             }
 
             var agents = await QueryAsync(dataSource, $"{AgentSelect} WHERE a.build_id = $1 ORDER BY r.name, a.name", workspace.LatestBuild.Id, cancellationToken).ConfigureAwait(false);
-            return TypedResults.Ok(agents.ConvertAll(a => a.Agent));
+            var now = time.GetUtcNow();
+            return TypedResults.Ok(agents.ConvertAll(a => AgentStatusRules.WithStatus(a.Agent, now, agentApi.InactivityTimeout)));
         }).WithTags("Workspaces").WithName("ListWorkspaceAgents").WithSummary("The agents of the workspace's latest build.")
           .RequirePermission(ResourceType.WorkspaceAgent, PermissionAction.Read);
 

@@ -21,12 +21,8 @@ public sealed class LocalWorkspaceEndToEndTests(LocalWorkspacesFixture server) :
         var push = await cli.RunAsync("templates", "push", "local-starter", "--directory", LocalWorkspacesFixture.LocalStarterDirectory, "--yes");
         Assert.True(push.ExitCode == 0, push.Stderr);
 
-        // create waits for the agent to be ready unless --no-wait; until the agent and the server's
-        // agent API are on main the agent never connects, so the build is followed through its logs.
-        var create = await cli.RunAsync("create", "dev", "--template", "local-starter", "--yes", "--no-wait");
+        var create = await cli.RunAsync("create", "dev", "--template", "local-starter", "--yes", "--wait");
         Assert.True(create.ExitCode == 0, create.Stderr);
-        var followed = await cli.RunAsync("logs", "dev", "--follow");
-        Assert.True(followed.ExitCode == 0, followed.Stderr);
 
         var shown = await cli.RunAsync("show", "dev", "--output", "json");
         Assert.True(shown.ExitCode == 0, shown.Stderr);

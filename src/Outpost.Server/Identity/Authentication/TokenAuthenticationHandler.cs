@@ -25,7 +25,9 @@ internal sealed class TokenAuthenticationHandler(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        var presented = ReadToken(Request);
+        // Agent tokens are not user credentials: the agent API checks them itself. Trying them here
+        // would cost an api_keys lookup and a "not authenticated" log line per agent request.
+        var presented = Request.Path.StartsWithSegments(Sdk.Agents.AgentApi.Prefix, StringComparison.OrdinalIgnoreCase) ? null : ReadToken(Request);
         if (presented is null)
         {
             return AuthenticateResult.NoResult();

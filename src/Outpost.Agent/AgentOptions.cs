@@ -1,0 +1,25 @@
+using Outpost.Agent.ControlPlane;
+
+namespace Outpost.Agent;
+
+/// <summary>How one agent runs; <c>outpost agent</c> fills it from the environment, tests shorten the timings.</summary>
+internal sealed record AgentOptions
+{
+    public required Uri ServerUrl { get; init; }
+
+    /// <summary>The name the provisioner gave the agent (<c>OUTPOST_AGENT_NAME</c>), for logs until the manifest says.</summary>
+    public string AgentName { get; init; } = "agent";
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    public ControlPlaneOptions ControlPlane { get; init; } = new();
+
+    /// <summary>Retries of the first manifest fetch (a wrong token retries here, never at full speed).</summary>
+    public Backoff ManifestBackoff { get; init; } = Backoff.Default();
+
+    /// <summary>At exit, how long the agent may wait for its last lifecycle changes and log lines to reach the server.</summary>
+    public TimeSpan DeliveryTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Set in scripts' environments on top of the manifest's (null removes an inherited variable).</summary>
+    public IReadOnlyDictionary<string, string?> ExtraScriptEnvironment { get; init; } = new Dictionary<string, string?>();
+}

@@ -1,0 +1,145 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.WebSockets;
+using System.Text.Json;
+using Outpost.Sdk;
+using Outpost.Sdk.Agents;
+
+namespace Outpost.Agent.Transport;
+
+/// <summary>The agent API over HTTP and one <see cref="ClientWebSocket"/> per control-plane connection.</summary>
+internal sealed class HttpAgentTransport : IAgentTransport, IDisposable
+{
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly HttpClient _http;
+    private readonly Uri _rpcUri;
+    private readonly string _token;
+
+    public HttpAgentTransport(Uri serverUrl, string token, HttpMessageHandler? handler = null)
+    {
+        ArgumentNullException.ThrowIfNull(serverUrl);
+        ArgumentException.ThrowIfNullOrEmpty(token);
+        _token = token;
+        var prefix = new Uri(serverUrl, AgentApi.Prefix + "/");
+        _http = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+        {
+            BaseAddress = prefix,
+            Timeout = RequestTimeout,
+        };
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var rpc = new UriBuilder(new Uri(prefix, "rpc"));
+        rpc.Scheme = rpc.Scheme == Uri.UriSchemeHttps ? "wss" : "ws";
+        _rpcUri = rpc.Uri;
+    }
+
+    public async Task<AgentApiResult<AgentManifest>> GetManifestAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await _http.GetAsync(new Uri("manifest", UriKind.Relative), cancellationToken).ConfigureAwait(false);
+            if (await FailureOfAsync(response, cancellationToken).ConfigureAwait(false) is { } failure)
+            {
+                return AgentApiResult<AgentManifest>.Fail(failure);
+            }
+
+            var manifest = await response.Content.ReadFromJsonAsync<AgentManifest>(OutpostJson.Options, cancellationToken).ConfigureAwait(false);
+            return manifest is null
+                ? AgentApiResult<AgentManifest>.Fail(new AgentApiFailure(AgentApiFailureKind.Rejected, "the server sent an empty manifest", (int)response.StatusCode))
+                : AgentApiResult<AgentManifest>.Ok(manifest);
+        }
+        catch (Exception ex) when (Unreachable(ex, cancellationToken) is { } failure)
+        {
+            return AgentApiResult<AgentManifest>.Fail(failure);
+        }
+    }
+
+    public async Task<AgentApiFailure?> SendLogsAsync(IReadOnlyList<AgentLogLine> lines, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var content = JsonContent.Create(new AgentLogsRequest { Logs = lines }, OutpostJsonContext.Default.AgentLogsRequest);
+            using var response = await _http.PostAsync(new Uri("logs", UriKind.Relative), content, cancellationToken).ConfigureAwait(false);
+            return await FailureOfAsync(response, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (Unreachable(ex, cancellationToken) is { } failure)
+        {
+            return failure;
+        }
+    }
+
+    public async Task<AgentApiResult<IControlPlaneConnection>> ConnectAsync(CancellationToken cancellationToken)
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", "Bearer " + _token);
+        socket.Options.CollectHttpResponseDetails = true;
+        socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(15);
+        try
+        {
+            using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            connectTimeout.CancelAfter(RequestTimeout);
+            await socket.ConnectAsync(_rpcUri, connectTimeout.Token).ConfigureAwait(false);
+            return AgentApiResult<IControlPlaneConnection>.Ok(new WebSocketControlPlaneConnection(socket));
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is WebSocketException or HttpRequestException or IOException or OperationCanceledException)
+        {
+            var status = socket.HttpStatusCode;
+            socket.Dispose();
+            return AgentApiResult<IControlPlaneConnection>.Fail(status switch
+            {
+                HttpStatusCode.Unauthorized => AgentApiFailure.Unauthorized(null),
+                0 => new AgentApiFailure(AgentApiFailureKind.Unreachable, $"could not open the control plane at {_rpcUri}: {Describe(ex)}"),
+                _ => new AgentApiFailure(AgentApiFailureKind.Rejected, $"the server refused the control plane with {(int)status} {status}", (int)status),
+            });
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    private static async Task<AgentApiFailure?> FailureOfAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (response.IsSuccessStatusCode)
+        {
+            return null;
+        }
+
+        ApiProblem? problem = null;
+        if (response.Content.Headers.ContentType?.MediaType is "application/problem+json" or "application/json")
+        {
+            try
+            {
+                problem = await response.Content.ReadFromJsonAsync(OutpostJsonContext.Default.ApiProblem, cancellationToken).ConfigureAwait(false);
+            }
+            catch (JsonException)
+            {
+                // Not problem details (a proxy page, say): the status line below says enough.
+            }
+        }
+
+        var detail = problem?.Detail ?? problem?.Title;
+        return response.StatusCode == HttpStatusCode.Unauthorized
+            ? AgentApiFailure.Unauthorized(detail)
+            : new AgentApiFailure(
+                AgentApiFailureKind.Rejected,
+                $"the server answered {(int)response.StatusCode} {response.ReasonPhrase}" + (detail is null ? string.Empty : $": {detail}"),
+                (int)response.StatusCode);
+    }
+
+    private static AgentApiFailure? Unreachable(Exception ex, CancellationToken cancellationToken) =>
+        cancellationToken.IsCancellationRequested || ex is not (HttpRequestException or IOException or OperationCanceledException or JsonException)
+            ? null
+            : new AgentApiFailure(ex is JsonException ? AgentApiFailureKind.Rejected : AgentApiFailureKind.Unreachable, Describe(ex));
+
+    private static string Describe(Exception ex) => ex switch
+    {
+        OperationCanceledException => "timed out",
+        { InnerException: { } inner } when inner.Message.Length > 0 && !ex.Message.Contains(inner.Message, StringComparison.Ordinal) => $"{ex.Message} ({inner.Message})",
+        _ => ex.Message,
+    };
+}

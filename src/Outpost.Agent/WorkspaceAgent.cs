@@ -1,0 +1,252 @@
+using Microsoft.Extensions.Logging;
+using Outpost.Agent.ControlPlane;
+using Outpost.Agent.Logs;
+using Outpost.Agent.Scripts;
+using Outpost.Agent.Transport;
+using Outpost.Sdk.Agents;
+using Outpost.Sdk.Provisioning;
+
+namespace Outpost.Agent;
+
+/// <summary>
+/// The workspace agent: fetch the manifest, keep the control plane up, run the startup scripts
+/// (created → starting → ready, start_timeout or start_error), wait for a shutdown (a signal, or the
+/// server because a build stops the workspace), run the shutdown scripts (shutting_down → off,
+/// shutdown_timeout or shutdown_error), deliver the last state and logs, and stop.
+/// </summary>
+internal sealed class WorkspaceAgent
+{
+    private readonly AgentOptions _options;
+    private readonly IAgentTransport _transport;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly long _startedAt;
+    private readonly CancellationTokenSource _shutdown = new();
+    private AgentManifest? _manifest;
+
+    public WorkspaceAgent(AgentOptions options, IAgentTransport transport, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        _transport = transport;
+        _logger = logger;
+        _time = options.Time;
+        _startedAt = _time.GetTimestamp();
+        Lifecycle = new LifecycleReporter(_time);
+    }
+
+    public LifecycleReporter Lifecycle { get; }
+
+    /// <summary>The latest manifest (re-fetched after every reconnect); null until the first arrives.</summary>
+    public AgentManifest? Manifest => Volatile.Read(ref _manifest);
+
+    /// <summary>Null until the agent has a manifest and runs its control plane.</summary>
+    public ControlPlaneLoop? ControlPlane { get; private set; }
+
+    /// <summary>Starts the shutdown (also what a SIGTERM does); safe to call more than once.</summary>
+    public void RequestShutdown() => _shutdown.Cancel();
+
+    /// <summary>Runs until shut down by <see cref="RequestShutdown"/>, <paramref name="stop"/> or the server; returns the final state.</summary>
+    public async Task<AgentLifecycleState> RunAsync(CancellationToken stop)
+    {
+        AgentLog.Starting(_logger, _options.AgentName, _options.ServerUrl);
+        using var stopRegistration = stop.Register(RequestShutdown);
+        var manifest = await FetchManifestAsync(_shutdown.Token).ConfigureAwait(false);
+        if (manifest is null)
+        {
+            AgentLog.Stopped(_logger, AgentWire.Name(Lifecycle.State));
+            return Lifecycle.State;
+        }
+
+        Volatile.Write(ref _manifest, manifest);
+        await using var sink = new AgentLogSink(_transport, _time, _logger);
+        var runner = new ScriptRunner(sink, _time, _logger);
+        using var loopStop = new CancellationTokenSource();
+        ControlPlane = new ControlPlaneLoop(_transport, Lifecycle, _options.ControlPlane, _time, _logger)
+        {
+            HeartbeatInterval = () => TimeSpan.FromSeconds(Math.Max(1, Manifest!.HeartbeatIntervalSeconds)),
+            CollectStats = CollectStats,
+            Reconnected = RefreshManifestAsync,
+            ShutdownRequested = _ => RequestShutdown(),
+        };
+        var loop = ControlPlane.RunAsync(loopStop.Token);
+
+        SetState(AgentLifecycleState.Starting);
+        var started = await RunScriptsAsync(runner, static s => s.RunOnStart, _shutdown.Token).ConfigureAwait(false);
+        if (!_shutdown.IsCancellationRequested)
+        {
+            SetState(started switch
+            {
+                ScriptOutcomeKind.TimedOut => AgentLifecycleState.StartTimeout,
+                ScriptOutcomeKind.Succeeded => AgentLifecycleState.Ready,
+                _ => AgentLifecycleState.StartError,
+            });
+            await WaitForShutdownAsync().ConfigureAwait(false);
+        }
+
+        SetState(AgentLifecycleState.ShuttingDown);
+        var stopped = await RunScriptsAsync(runner, static s => s.RunOnStop, CancellationToken.None).ConfigureAwait(false);
+        var final = stopped switch
+        {
+            ScriptOutcomeKind.TimedOut => AgentLifecycleState.ShutdownTimeout,
+            ScriptOutcomeKind.Succeeded => AgentLifecycleState.Off,
+            _ => AgentLifecycleState.ShutdownError,
+        };
+        SetState(final);
+
+        await DeliverAsync(sink).ConfigureAwait(false);
+        await loopStop.CancelAsync().ConfigureAwait(false);
+        await loop.ConfigureAwait(false);
+        AgentLog.Stopped(_logger, AgentWire.Name(final));
+        return final;
+    }
+
+    private void SetState(AgentLifecycleState state)
+    {
+        var change = Lifecycle.Set(state);
+        AgentLog.LifecycleChanged(_logger, AgentWire.Name(change.State), change.ChangedAt);
+    }
+
+    private async Task<AgentManifest?> FetchManifestAsync(CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            AgentApiResult<AgentManifest> result;
+            try
+            {
+                result = await _transport.GetManifestAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return null;
+            }
+
+            if (result.Value is { } manifest)
+            {
+                AgentLog.ManifestReceived(_logger, manifest.AgentName, manifest.OwnerName, manifest.WorkspaceName, manifest.Scripts.Count, manifest.Directory);
+                return manifest;
+            }
+
+            var delay = _options.ManifestBackoff.Delay(attempt);
+            if (result.Failure!.Kind == AgentApiFailureKind.Unauthorized)
+            {
+                AgentLog.Unauthorized(_logger, "fetching the manifest", attempt, result.Failure.Message, (long)delay.TotalMilliseconds);
+            }
+            else
+            {
+                AgentLog.ManifestFailed(_logger, attempt, result.Failure.Message, (long)delay.TotalMilliseconds);
+            }
+
+            try
+            {
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return null;
+            }
+        }
+    }
+
+    private async Task RefreshManifestAsync(int connection, CancellationToken cancellationToken)
+    {
+        var result = await _transport.GetManifestAsync(cancellationToken).ConfigureAwait(false);
+        if (result.Value is { } manifest)
+        {
+            Volatile.Write(ref _manifest, manifest);
+            AgentLog.ManifestRefreshed(_logger, connection);
+        }
+        else
+        {
+            AgentLog.ManifestRefreshFailed(_logger, result.Failure!.Message);
+        }
+    }
+
+    private async Task<ScriptOutcomeKind> RunScriptsAsync(ScriptRunner runner, Func<AgentScript, bool> which, CancellationToken cancellationToken)
+    {
+        var manifest = Manifest!;
+        var scripts = manifest.Scripts.Where(which).ToList();
+        if (scripts.Count == 0)
+        {
+            return ScriptOutcomeKind.Succeeded;
+        }
+
+        var context = ScriptContextFor(manifest);
+        var outcomes = await Task.WhenAll(scripts.Select(s => runner.RunAsync(s, context, cancellationToken))).ConfigureAwait(false);
+
+        // A hung script is the more specific finding: it is reported over a failed one.
+        return outcomes.Any(o => o.Kind == ScriptOutcomeKind.TimedOut) ? ScriptOutcomeKind.TimedOut
+            : outcomes.Any(o => o.Kind == ScriptOutcomeKind.Canceled) ? ScriptOutcomeKind.Canceled
+            : outcomes.All(o => o.Kind == ScriptOutcomeKind.Succeeded) ? ScriptOutcomeKind.Succeeded
+            : ScriptOutcomeKind.Failed;
+    }
+
+    private ScriptContext ScriptContextFor(AgentManifest manifest)
+    {
+        var directory = manifest.Directory;
+        if (string.IsNullOrEmpty(directory) || !Directory.Exists(directory))
+        {
+            var fallback = Environment.CurrentDirectory;
+            AgentLog.DirectoryMissing(_logger, directory, fallback);
+            directory = fallback;
+        }
+
+        var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var (name, value) in manifest.Environment)
+        {
+            environment[name] = value;
+        }
+
+        environment["OUTPOST_AGENT_ID"] = manifest.AgentId.ToString();
+        environment["OUTPOST_AGENT_NAME"] = manifest.AgentName;
+        environment["OUTPOST_WORKSPACE_ID"] = manifest.WorkspaceId.ToString();
+        environment["OUTPOST_WORKSPACE_NAME"] = manifest.WorkspaceName;
+        environment["OUTPOST_WORKSPACE_OWNER"] = manifest.OwnerName;
+
+        // Scripts run the user's code: the agent's credential stays with the agent.
+        environment[ProvisionerDaemonApi.AgentTokenVariable] = null;
+        foreach (var (name, value) in _options.ExtraScriptEnvironment)
+        {
+            environment[name] = value;
+        }
+
+        return new ScriptContext { WorkingDirectory = directory, Environment = environment };
+    }
+
+    private async Task WaitForShutdownAsync()
+    {
+        var shutdown = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = _shutdown.Token.Register(() => shutdown.TrySetResult());
+        await shutdown.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>Gives the last lifecycle changes and log lines a bounded chance to reach the server; reports what did not.</summary>
+    private async Task DeliverAsync(AgentLogSink sink)
+    {
+        using var timeout = new CancellationTokenSource(_options.DeliveryTimeout, _time);
+        try
+        {
+            await Task.WhenAll(Lifecycle.WhenSentAsync(timeout.Token), sink.FlushAsync(timeout.Token)).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            if (Lifecycle.PendingCount > 0)
+            {
+                AgentLog.LifecycleUndelivered(_logger, Lifecycle.PendingCount);
+            }
+
+            if (sink.Accepted > sink.Sent)
+            {
+                AgentLog.LogsUndelivered(_logger, sink.Accepted - sink.Sent);
+            }
+        }
+    }
+
+    private StatsMessage CollectStats() => new()
+    {
+        CollectedAt = _time.GetUtcNow(),
+        SessionCount = 0,
+        MemoryBytes = Environment.WorkingSet,
+        UptimeSeconds = _time.GetElapsedTime(_startedAt).TotalSeconds,
+    };
+}

@@ -1,0 +1,118 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Outpost.Agent;
+using Outpost.Agent.Transport;
+using Outpost.Cli.Hosting;
+using Outpost.Sdk.Agents;
+using Outpost.Sdk.Provisioning;
+
+namespace Outpost.Cli.Agent;
+
+/// <summary>
+/// <c>outpost agent</c>: the workspace agent, configured from the environment the provisioner sets
+/// (<c>OUTPOST_AGENT_URL</c>, <c>OUTPOST_AGENT_TOKEN</c>, <c>OUTPOST_AGENT_NAME</c>). Runs until SIGTERM,
+/// SIGINT or a stop build, runs the shutdown scripts, reports the final lifecycle state and exits.
+/// </summary>
+internal static class AgentCommand
+{
+    public const string Name = "agent";
+
+    public const string AgentNameVariable = "OUTPOST_AGENT_NAME";
+
+    public static Command Create(CliContext context)
+    {
+        var command = new Command(Name, "Run the workspace agent (started by a provisioner inside a workspace).");
+        command.SetAction(async (_, _) => await RunAsync(context).ConfigureAwait(false));
+        return command;
+    }
+
+    /// <summary>The agent handles SIGTERM itself: its shutdown scripts may take longer than the parser's termination grace.</summary>
+    public static bool HandlesOwnSignals(ParseResult result) => result.CommandResult.Command.Name == Name;
+
+    internal static (AgentOptions? Options, string? Token, IReadOnlyList<string> Errors) ReadConfiguration(Func<string, string?> environment, TimeProvider time)
+    {
+        List<string> errors = [];
+        var url = environment(ProvisionerDaemonApi.AgentUrlVariable);
+        var token = environment(ProvisionerDaemonApi.AgentTokenVariable);
+        Uri? serverUrl = null;
+        if (string.IsNullOrWhiteSpace(url))
+        {
+            errors.Add($"{ProvisionerDaemonApi.AgentUrlVariable} is not set: it must hold the server's URL, e.g. http://127.0.0.1:3000 (the provisioner sets it when it starts the agent)");
+        }
+        else if (!Uri.TryCreate(url, UriKind.Absolute, out serverUrl) || serverUrl.Scheme is not ("http" or "https"))
+        {
+            errors.Add($"{ProvisionerDaemonApi.AgentUrlVariable}=\"{url}\" is not an http or https URL");
+            serverUrl = null;
+        }
+
+        if (string.IsNullOrWhiteSpace(token))
+        {
+            errors.Add($"{ProvisionerDaemonApi.AgentTokenVariable} is not set: it must hold this agent's token (the provisioner sets it when it starts the agent)");
+        }
+
+        if (errors.Count > 0)
+        {
+            return (null, null, errors);
+        }
+
+        var options = new AgentOptions
+        {
+            ServerUrl = serverUrl!,
+            AgentName = environment(AgentNameVariable) is { Length: > 0 } name ? name : "agent",
+            Time = time,
+        };
+        return (options, token, errors);
+    }
+
+    private static async Task<int> RunAsync(CliContext context)
+    {
+        var (options, token, errors) = ReadConfiguration(context.Environment, context.Time);
+        if (options is null)
+        {
+            foreach (var error in errors)
+            {
+                await context.Error.WriteLineAsync($"error: {error}").ConfigureAwait(false);
+            }
+
+            return ExitCodes.Usage;
+        }
+
+        using var loggers = LoggerFactory.Create(logging =>
+        {
+            logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                o.UseUtcTimestamp = true;
+            });
+            logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+            logging.SetMinimumLevel(LogLevel.Information);
+        });
+        var logger = loggers.CreateLogger("Outpost.Agent");
+        using var transport = new HttpAgentTransport(options.ServerUrl, token!);
+
+        // The token stays in this process: scripts and anything they start never see it.
+        Environment.SetEnvironmentVariable(ProvisionerDaemonApi.AgentTokenVariable, null);
+        var agent = new WorkspaceAgent(options, transport, logger);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+
+        var final = await agent.RunAsync(CancellationToken.None).ConfigureAwait(false);
+        return final switch
+        {
+            AgentLifecycleState.Off => ExitCodes.Success,
+            AgentLifecycleState.Created => ExitCodes.AgentNeverStarted,
+            _ => ExitCodes.AgentShutdownFailed,
+        };
+
+        void OnSignal(PosixSignalContext signal)
+        {
+            // Keep the process alive: the agent exits on its own once its shutdown scripts have run.
+            signal.Cancel = true;
+            AgentLog.SignalReceived(logger, signal.Signal.ToString());
+            agent.RequestShutdown();
+        }
+    }
+}

@@ -1,0 +1,27 @@
+namespace Outpost.Server.Agents;
+
+/// <summary>An agent as its token finds it: who it is and what its manifest holds.</summary>
+internal sealed record AgentRecord
+{
+    public required Guid Id { get; init; }
+
+    public required string Name { get; init; }
+
+    public required Guid BuildId { get; init; }
+
+    public required Guid WorkspaceId { get; init; }
+
+    public required string WorkspaceName { get; init; }
+
+    public required string OwnerName { get; init; }
+
+    public required bool WorkspaceDeleted { get; init; }
+
+    public required string Directory { get; init; }
+
+    public required string? EnvironmentJson { get; init; }
+
+    public required string ScriptsJson { get; init; }
+
+    public required string AppsJson { get; init; }
+}

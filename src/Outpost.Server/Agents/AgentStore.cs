@@ -1,0 +1,204 @@
+using System.Security.Cryptography;
+using System.Text;
+using Npgsql;
+using NpgsqlTypes;
+using Outpost.Sdk.Agents;
+using Outpost.Sdk.Provisioning;
+using Outpost.Server.Database;
+using Outpost.Server.ProvisionerJobs;
+
+namespace Outpost.Server.Agents;
+
+/// <summary>The agent API's SQL: token lookup, connection bookkeeping, lifecycle history and logs.</summary>
+internal sealed class AgentStore(NpgsqlDataSource dataSource)
+{
+    /// <summary>SHA-256 of a token, the form builds store (see <c>DaemonJobs.HashAgentToken</c>).</summary>
+    public static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
+
+    public async Task<AgentRecord?> FindByTokenAsync(string token, CancellationToken cancellationToken)
+    {
+        var hash = Hash(token);
+        await using var command = dataSource.CreateCommand("""
+            SELECT a.id, a.name, a.build_id, b.workspace_id, w.name, u.username, w.deleted, a.directory,
+                   a.environment_variables::text, a.scripts::text, a.apps::text, a.auth_token_hash
+            FROM workspace_agents a
+            JOIN workspace_builds b ON b.id = a.build_id
+            JOIN workspaces w ON w.id = b.workspace_id
+            JOIN users u ON u.id = w.owner_id
+            WHERE a.auth_token_hash = $1
+            """);
+        command.With(hash);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        // The index found the row by hash; comparing in constant time as well costs nothing and keeps
+        // the check honest if the lookup ever changes.
+        if (!CryptographicOperations.FixedTimeEquals(hash, reader.GetFieldValue<byte[]>(11)))
+        {
+            return null;
+        }
+
+        return new AgentRecord
+        {
+            Id = reader.GetGuid(0),
+            Name = reader.GetString(1),
+            BuildId = reader.GetGuid(2),
+            WorkspaceId = reader.GetGuid(3),
+            WorkspaceName = reader.GetString(4),
+            OwnerName = reader.GetString(5),
+            WorkspaceDeleted = reader.GetBoolean(6),
+            Directory = reader.GetString(7),
+            EnvironmentJson = reader.GetNullableString(8),
+            ScriptsJson = reader.GetString(9),
+            AppsJson = reader.GetString(10),
+        };
+    }
+
+    /// <summary>Records a new connection: the session row, and the agent's first and last connection times.</summary>
+    public async Task ConnectedAsync(Guid agentId, Guid sessionId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(Command("""
+            UPDATE workspace_agents SET first_connected_at = COALESCE(first_connected_at, $2), last_connected_at = $2 WHERE id = $1
+            """, agentId, now));
+        batch.BatchCommands.Add(Command("""
+            INSERT INTO control_plane_sessions (id, agent_id, connected_at) VALUES ($1, $2, $3)
+            """, sessionId, agentId, now));
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task HeartbeatAsync(Guid agentId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("UPDATE workspace_agents SET last_connected_at = $2 WHERE id = $1");
+        command.With(agentId).With(now);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Ends a session. The agent counts as disconnected only when no newer session of it is open (on
+    /// this replica or another): a connection replaced by a reconnect must not mark a live agent down.
+    /// </summary>
+    public async Task DisconnectedAsync(Guid agentId, Guid sessionId, DateTimeOffset now, DisconnectReason reason, DisconnectInitiator initiator, string detail, CancellationToken cancellationToken)
+    {
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(Command("""
+            UPDATE control_plane_sessions SET ended_at = $2, disconnect_reason = $3, disconnect_initiator = $4, disconnect_detail = $5 WHERE id = $1
+            """, sessionId, now, reason.LogValue, initiator.LogValue, detail));
+        batch.BatchCommands.Add(Command("""
+            UPDATE workspace_agents SET disconnected_at = $2
+            WHERE id = $1 AND NOT EXISTS (
+                SELECT 1 FROM control_plane_sessions s
+                WHERE s.agent_id = $1 AND s.ended_at IS NULL AND s.id <> $3
+                  AND s.connected_at >= (SELECT connected_at FROM control_plane_sessions WHERE id = $3))
+            """, agentId, now, sessionId));
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Appends to the history; the agent row keeps the state with the latest change time (late arrivals do not overwrite newer ones).</summary>
+    public async Task LifecycleAsync(Guid agentId, AgentLifecycleState state, DateTimeOffset changedAt, DateTimeOffset receivedAt, CancellationToken cancellationToken)
+    {
+        var name = WireEnum<AgentLifecycleState>.Name(state);
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(Command("""
+            INSERT INTO agent_lifecycle_events (agent_id, state, changed_at, received_at) VALUES ($1, $2, $3, $4)
+            """, agentId, name, changedAt, receivedAt));
+        batch.BatchCommands.Add(Command("""
+            UPDATE workspace_agents SET lifecycle_state = $2, lifecycle_changed_at = $3
+            WHERE id = $1 AND (lifecycle_changed_at IS NULL OR lifecycle_changed_at <= $3)
+            """, agentId, name, changedAt));
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stores lines until the agent's budget is spent; past it, one marker line and the overflow flag.</summary>
+    public async Task<(int Stored, int Dropped)> AppendLogsAsync(Guid agentId, IReadOnlyList<AgentLogLine> lines, long maxBytes, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        long length;
+        bool overflowed;
+        await using (var select = new NpgsqlCommand("SELECT logs_length, logs_overflowed FROM workspace_agents WHERE id = $1 FOR UPDATE", connection, transaction))
+        {
+            select.With(agentId);
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return (0, lines.Count);
+            }
+
+            length = reader.GetInt64(0);
+            overflowed = reader.GetBoolean(1);
+        }
+
+        var kept = new List<AgentLogLine>(lines.Count);
+        var stored = 0;
+        foreach (var line in overflowed ? [] : lines)
+        {
+            var size = Encoding.UTF8.GetByteCount(line.Output);
+            if (length + size > maxBytes)
+            {
+                overflowed = true;
+                kept.Add(new AgentLogLine
+                {
+                    CreatedAt = now,
+                    Level = ProvisionerLogLevel.Error,
+                    Source = "outpost",
+                    Output = $"this agent's logs passed the server's limit of {maxBytes} bytes; later lines were not stored",
+                });
+                break;
+            }
+
+            length += size;
+            kept.Add(line);
+            stored++;
+        }
+
+        if (kept.Count > 0)
+        {
+            await using var insert = new NpgsqlCommand("""
+                INSERT INTO agent_logs (agent_id, created_at, level, source, output)
+                SELECT $1, t.created_at, t.level, t.source, t.output
+                FROM unnest($2::timestamptz[], $3::text[], $4::text[], $5::text[]) AS t(created_at, level, source, output)
+                """, connection, transaction);
+            insert.With(agentId);
+            insert.Parameters.Add(new NpgsqlParameter { Value = kept.Select(l => l.CreatedAt).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+            insert.Parameters.Add(new NpgsqlParameter { Value = kept.Select(l => WireEnum<ProvisionerLogLevel>.Name(l.Level)).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter { Value = kept.Select(l => l.Source).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter { Value = kept.Select(l => l.Output.Replace("\0", string.Empty, StringComparison.Ordinal)).ToArray() });
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using (var update = new NpgsqlCommand("UPDATE workspace_agents SET logs_length = $2, logs_overflowed = $3 WHERE id = $1", connection, transaction))
+        {
+            update.With(agentId).With(length).With(overflowed);
+            await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return (stored, lines.Count - stored);
+    }
+
+    /// <summary>The workspace's latest build: its id and transition.</summary>
+    public async Task<(Guid BuildId, WorkspaceTransition Transition)?> LatestBuildAsync(Guid workspaceId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT id, transition FROM workspace_builds WHERE workspace_id = $1 ORDER BY build_number DESC LIMIT 1");
+        command.With(workspaceId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? (reader.GetGuid(0), WireEnum<WorkspaceTransition>.Parse(reader.GetString(1)))
+            : null;
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, params object?[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        }
+
+        return command;
+    }
+}
