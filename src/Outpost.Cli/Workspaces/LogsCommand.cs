@@ -13,11 +13,17 @@ internal static class LogsCommand
     {
         var name = new Argument<string>("name") { Description = "The workspace's name." };
         var number = new Option<int?>("--build", "-b") { Description = "The build number (default: the latest build)." };
-        var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing lines until the build finishes." };
-        var command = new Command("logs", "Print a build's logs.") { name, number, follow };
+        var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing lines: until the build finishes, or for --agents until Ctrl-C." };
+        var agents = new Option<bool>("--agents") { Description = "The agents' script output instead of the build's logs." };
+        var command = new Command("logs", "Print a build's logs, or its agents' script output.") { name, number, follow, agents };
         command.SetAction((result, cancellationToken) => CommandRunner.RunSignedInAsync(context, async (client, ct) =>
         {
             var workspace = await client.Api.GetWorkspaceByNameAsync("me", result.GetValue(name)!, ct).ConfigureAwait(false);
+            if (result.GetValue(agents))
+            {
+                return await AgentLogs.PrintAsync(context, client.Api, workspace, result.GetValue(follow), ct).ConfigureAwait(false);
+            }
+
             var build = workspace.LatestBuild;
             if (result.GetValue(number) is { } wanted && wanted != build.BuildNumber)
             {

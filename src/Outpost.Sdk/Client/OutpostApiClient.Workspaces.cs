@@ -99,6 +99,10 @@ public sealed partial class OutpostApiClient
     public IAsyncEnumerable<WatchEvent<Workspace>> WatchWorkspaceAsync(Guid workspaceId, CancellationToken cancellationToken) =>
         ServerSentEventsClient.ReadAsync(_http, $"api/v2/workspaces/{workspaceId}/watch", OutpostJsonContext.Default.Workspace, cancellationToken);
 
+    /// <summary>An agent's stored script output, oldest first, after line <paramref name="after"/> (at most 1,000 lines).</summary>
+    public Task<List<Agents.AgentLogEntry>> ListAgentLogsAsync(Guid agentId, long after, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Get, $"api/v2/workspaceagents/{agentId}/logs?after={after}", null, OutpostJsonContext.Default.ListAgentLogEntry, cancellationToken);
+
     /// <summary>The agents of the workspace's latest build.</summary>
     public Task<List<WorkspaceAgent>> ListWorkspaceAgentsAsync(Guid workspaceId, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Get, $"api/v2/workspaces/{workspaceId}/agents", null, OutpostJsonContext.Default.ListWorkspaceAgent, cancellationToken);

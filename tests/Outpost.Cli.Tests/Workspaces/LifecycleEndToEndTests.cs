@@ -45,6 +45,7 @@ public sealed class LifecycleEndToEndTests(ClockedServerFixture server) : IClass
         }
 
         var create = await BuildAsync(cli, reconnect: false, "create", "dev", "--template", "e2e-starter", "--parameter", "greeting=hi");
+        var agentLogs = await cli.RunAsync("logs", "dev", "--agents");
         var stop = await BuildAsync(cli, reconnect: false, "stop", "dev");
         var start = await BuildAsync(cli, reconnect: true, "start", "dev");
         await File.AppendAllTextAsync(Path.Join(_bed.Directory, "outpost.yaml"), "# v2\n").WithTimeout();
@@ -61,6 +62,9 @@ public sealed class LifecycleEndToEndTests(ClockedServerFixture server) : IClass
         Assert.Contains("owner/dev is ready", create.Stderr, StringComparison.Ordinal);
         Assert.Contains("owner/dev build #1 (start) succeeded", create.Stderr, StringComparison.Ordinal);
         Assert.Equal("dev #1 start running", create.Stdout.Trim());
+        Assert.True(agentLogs.ExitCode == 0, agentLogs.Stderr);
+        // The agent sends its script output on its own schedule, so how much has arrived at "ready" varies.
+        Assert.All(agentLogs.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries), line => Assert.Matches(@"^\d\d:\d\d:\d\d \[[^\]]+\] ", line));
         Assert.True(stop.ExitCode == 0, stop.Stderr);
         Assert.Equal("dev #2 stop stopped", stop.Stdout.Trim());
         Assert.True(start.ExitCode == 0, start.Stderr);
