@@ -8,7 +8,8 @@ namespace Outpost.Cli.Tests.Workspaces;
 
 /// <summary>
 /// The real CLI verbs against the real server, with the real provisioner daemons (in-process, as
-/// <c>outpost server</c> hosts them) running the starter template on the local provisioner and real
+/// <c>outpost server</c> hosts them, started per step once the command watches, so that it sees every
+/// status) running the local-starter template on the local provisioner and real
 /// <c>outpost agent</c> processes: create → running → ready, stop, start (across a forced watch
 /// reconnect), update and delete, then the exact lifecycle events in the local telemetry files.
 /// </summary>
@@ -38,20 +39,24 @@ public sealed class LifecycleEndToEndTests(ClockedServerFixture server) : IClass
             inner.Dispose();
             return _transport;
         };
-        Assert.Equal(0, (await cli.RunAsync("templates", "init", _bed.Directory)).ExitCode);
-        await using (Daemons())
+        foreach (var file in Directory.GetFiles(LocalWorkspacesFixture.LocalStarterDirectory))
         {
-            Assert.Equal(0, (await cli.RunAsync("templates", "push", "e2e-starter", "--directory", _bed.Directory, "--yes")).ExitCode);
+            File.Copy(file, Path.Join(_bed.Directory, Path.GetFileName(file)));
         }
 
-        var create = await BuildAsync(cli, reconnect: false, "create", "dev", "--template", "e2e-starter", "--parameter", "greeting=hi");
+        await using (Daemons())
+        {
+            Assert.Equal(0, (await cli.RunAsync("templates", "push", "local-starter", "--directory", _bed.Directory, "--yes")).ExitCode);
+        }
+
+        var create = await BuildAsync(cli, reconnect: false, "create", "dev", "--template", "local-starter", "--parameter", "greeting=hi");
         var agentLogs = await cli.RunAsync("logs", "dev", "--agents");
         var stop = await BuildAsync(cli, reconnect: false, "stop", "dev");
         var start = await BuildAsync(cli, reconnect: true, "start", "dev");
         await File.AppendAllTextAsync(Path.Join(_bed.Directory, "outpost.yaml"), "# v2\n").WithTimeout();
         await using (Daemons())
         {
-            Assert.Equal(0, (await cli.RunAsync("templates", "push", "e2e-starter", "--directory", _bed.Directory, "--yes")).ExitCode);
+            Assert.Equal(0, (await cli.RunAsync("templates", "push", "local-starter", "--directory", _bed.Directory, "--yes")).ExitCode);
         }
 
         var update = await BuildAsync(cli, reconnect: false, "update", "dev");
@@ -71,7 +76,7 @@ public sealed class LifecycleEndToEndTests(ClockedServerFixture server) : IClass
         Assert.Contains("Lost the watch of owner/dev", start.Stderr, StringComparison.Ordinal);
         Assert.Contains("Reconnected to the watch of owner/dev", start.Stderr, StringComparison.Ordinal);
         Assert.True(update.ExitCode == 0, update.Stderr);
-        Assert.Contains("Updating dev to e2e-starter v2", update.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Updating dev to local-starter v2", update.Stderr, StringComparison.Ordinal);
         Assert.Contains("already on the active version", current.Stderr, StringComparison.Ordinal);
         Assert.True(delete.ExitCode == 0, delete.Stderr);
         Assert.Equal("dev #5 delete deleted", delete.Stdout.Trim());
