@@ -40,6 +40,12 @@ internal static class TransitionCommand
                 }
             }
 
+            if ((transition, workspace.Status) is (WorkspaceTransition.Start, WorkspaceStatus.Running) or (WorkspaceTransition.Stop, WorkspaceStatus.Stopped))
+            {
+                await context.Error.WriteLineAsync($"{workspace.Name} is already {BuildReporter.Name(workspace.Status)}; nothing to do.").ConfigureAwait(false);
+                return ExitCodes.Success;
+            }
+
             var runner = new WorkspaceBuildRunner(context, client, workspace);
             var request = new CreateWorkspaceBuildRequest { Transition = transition, Reason = BuildReason.Cli };
             var operation = transition == WorkspaceTransition.Start ? BuildOperation.Start : BuildOperation.Plain;

@@ -80,4 +80,18 @@ public sealed class WatchAndRestartTests(ClockedServerFixture server) : IClassFi
         Assert.True(seen.IndexOf("stopped") > seen.IndexOf("stopping"), string.Join(",", seen));
         Assert.All(seen.Zip(seen.Skip(1)), pair => Assert.NotEqual(pair.First, pair.Second));
     }
+
+    [Fact]
+    public async Task Starting_a_running_workspace_queues_nothing()
+    {
+        using var cli = await RunningAsync("already", "already");
+
+        var start = await cli.RunAsync("start", "already");
+        var show = await cli.RunAsync("show", "already");
+
+        Assert.Equal(0, start.ExitCode);
+        Assert.Contains("already is already running; nothing to do.", start.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Last build: #1 start", show.Stdout, StringComparison.Ordinal);
+        Assert.Empty(cli.Events("workspace.start.triggered"));
+    }
 }
