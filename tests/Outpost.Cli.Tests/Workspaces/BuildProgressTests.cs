@@ -126,7 +126,17 @@ public sealed class BuildProgressTests(ClockedServerFixture server) : IClassFixt
         Assert.Equal(0, (await cli.RunAsync("start", "busy", "--no-wait")).ExitCode);
 
         var refused = await cli.RunAsync("stop", "busy");
+        using var socket = new SocketsHttpHandler();
+        var transport = new DroppingWatchTransport(socket) { Shared = true };
+        cli.WrapTransport = inner =>
+        {
+            inner.Dispose();
+            return transport;
+        };
         var waited = cli.RunAsync("stop", "busy", "--wait", "--no-wait");
+
+        // The start is completed only once the stop command watches it, so the stop always finds it active.
+        await transport.WatchesOpened.WaitAsync().WithTimeout();
         await _bed.Daemon.CompleteBuildAsync((await _bed.Daemon.TryAcquireAsync(30))!, []);
         var run = await waited.WithTimeout();
 
