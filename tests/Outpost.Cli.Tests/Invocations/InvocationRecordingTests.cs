@@ -15,7 +15,8 @@ public sealed class InvocationRecordingTests(ClockedServerFixture server) : ICla
         var whoami = await cli.RunAsync("whoami", "--output", "json");
         var bad = await cli.RunAsync("tokens", "create", "--name", "x", "--lifetime", "soon");
 
-        var entries = cli.Events(InvocationRecorder.EventName);
+        // Ordered by when each command started, which the entries record themselves.
+        var entries = cli.Events(InvocationRecorder.EventName).OrderBy(e => e.Properties["startedAt"], StringComparer.Ordinal).ToList();
         Assert.Equal(3, entries.Count);
         Assert.Equal(["login", "whoami", "tokens"], entries.Select(e => e.Properties["command"]));
         Assert.Equal([0, 0, ExitCodes.Usage], [login.ExitCode, whoami.ExitCode, bad.ExitCode]);
