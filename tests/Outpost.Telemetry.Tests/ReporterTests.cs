@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Outpost.Telemetry.Tests.Fakes;
+using Outpost.Testing;
 
 namespace Outpost.Telemetry.Tests;
 
@@ -138,7 +139,7 @@ public sealed class ReporterTests
     public async Task Rule_2_3_flush_is_ok_only_when_every_sink_flushed_and_never_throws()
     {
         var healthy = new RecordingSink();
-        var service = new TelemetryService(TestTelemetry.Context(), [healthy, new ThrowingSink()], TelemetryLevel.Local, new FakeTimeProvider(), new CapturingLogger());
+        var service = new TelemetryService(TestTelemetry.Context(), [healthy, new ThrowingSink()], TelemetryLevel.Local, new FakeTimeProvider(TestClock.Start), new CapturingLogger());
 
         var result = await service.FlushAsync(CancellationToken.None).WaitAsync(TestTelemetry.Timeout);
 
@@ -151,7 +152,7 @@ public sealed class ReporterTests
     {
         var healthy = new RecordingSink();
         var logger = new CapturingLogger();
-        var service = new TelemetryService(TestTelemetry.Context(), [new ThrowingSink(), healthy], TelemetryLevel.Local, new FakeTimeProvider(), logger);
+        var service = new TelemetryService(TestTelemetry.Context(), [new ThrowingSink(), healthy], TelemetryLevel.Local, new FakeTimeProvider(TestClock.Start), logger);
 
         await service.DisposeAsync().AsTask().WaitAsync(TestTelemetry.Timeout);
 
@@ -165,7 +166,7 @@ public sealed class ReporterTests
     {
         var healthy = new RecordingSink();
         var logger = new CapturingLogger();
-        var service = new TelemetryService(TestTelemetry.Context(), [new ThrowingSink(), healthy], TelemetryLevel.Local, new FakeTimeProvider(), logger);
+        var service = new TelemetryService(TestTelemetry.Context(), [new ThrowingSink(), healthy], TelemetryLevel.Local, new FakeTimeProvider(TestClock.Start), logger);
 
         service.Log("a");
         service.LogError("b", new InvalidOperationException("x"));
@@ -189,7 +190,7 @@ public sealed class ReporterTests
     [Fact]
     public void Rule_2_7_trace_returns_the_value_even_when_every_sink_throws()
     {
-        var service = new TelemetryService(TestTelemetry.Context(), [new ThrowingSink()], TelemetryLevel.Local, new FakeTimeProvider(), new CapturingLogger());
+        var service = new TelemetryService(TestTelemetry.Context(), [new ThrowingSink()], TelemetryLevel.Local, new FakeTimeProvider(TestClock.Start), new CapturingLogger());
 
         Assert.Equal("value", service.Trace("op", span =>
         {
@@ -202,7 +203,7 @@ public sealed class ReporterTests
     [Fact]
     public void Rule_2_7_trace_rethrows_the_body_exception_and_never_a_telemetry_exception()
     {
-        var service = new TelemetryService(TestTelemetry.Context(), [new ThrowingSink()], TelemetryLevel.Local, new FakeTimeProvider(), new CapturingLogger());
+        var service = new TelemetryService(TestTelemetry.Context(), [new ThrowingSink()], TelemetryLevel.Local, new FakeTimeProvider(TestClock.Start), new CapturingLogger());
         var thrown = new ArgumentException("body failed");
 
         var caught = Assert.Throws<ArgumentException>(() => service.Trace("op", _ => throw thrown));
@@ -273,7 +274,7 @@ public sealed class ReporterTests
                 "OUTPOST_TELEMETRY_DIR" => target,
                 _ => null,
             },
-            TimeProvider = new FakeTimeProvider(),
+            TimeProvider = new FakeTimeProvider(TestClock.Start),
         });
 
         service.Log("a");

@@ -36,6 +36,18 @@ public sealed class FakeTimeProvider : TimeProvider
         }
     }
 
+    /// <summary>Timers that are still scheduled to fire.</summary>
+    public int ActiveTimers
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _timers.Count(static t => t.DueAt is not null);
+            }
+        }
+    }
+
     /// <summary>Moves the clock forward, firing every timer that falls due on the way.</summary>
     public void Advance(TimeSpan by)
     {

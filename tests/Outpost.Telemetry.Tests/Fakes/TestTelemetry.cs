@@ -1,3 +1,4 @@
+using Outpost.Testing;
 namespace Outpost.Telemetry.Tests.Fakes;
 
 /// <summary>Builds services over fakes so every test starts from the same known context.</summary>
@@ -24,7 +25,7 @@ internal static class TestTelemetry
         TelemetryLevel level = TelemetryLevel.Local)
     {
         sink = new RecordingSink();
-        time = new FakeTimeProvider();
+        time = new FakeTimeProvider(TestClock.Start);
         logger = new CapturingLogger();
         return new TelemetryService(Context(), [sink], level, time, logger);
     }

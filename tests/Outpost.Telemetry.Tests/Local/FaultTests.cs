@@ -1,5 +1,6 @@
 using Outpost.Telemetry.Local;
 using Outpost.Telemetry.Tests.Fakes;
+using Outpost.Testing;
 
 namespace Outpost.Telemetry.Tests.Local;
 
@@ -11,7 +12,7 @@ public sealed class FaultTests
         using var directory = new TempDirectory();
         var blocker = directory.Combine("not-a-directory");
         await File.WriteAllTextAsync(blocker, "a file where the directory should be");
-        var time = new FakeTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         var logger = new CapturingLogger();
         var sink = LocalJsonlSink.Start(Path.Combine(blocker, "telemetry"), TestTelemetry.Context(), LocalTelemetrySettings.Default, time, logger);
         var service = new TelemetryService(TestTelemetry.Context(), [sink], TelemetryLevel.Local, time, logger);
@@ -78,7 +79,7 @@ public sealed class FaultTests
     public async Task Several_processes_writing_at_once_each_keep_to_their_own_file()
     {
         using var directory = new TempDirectory();
-        var time = new FakeTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         await using var first = new SinkHarness(new LocalTelemetrySettings { FlushBatchSize = 7, BufferLimit = 10_000 }, sessionId: "11111111aaaa", directory: directory, time: time);
         await using var second = new SinkHarness(new LocalTelemetrySettings { FlushBatchSize = 7, BufferLimit = 10_000 }, sessionId: "22222222bbbb", directory: directory, time: time);
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Outpost.Telemetry.Local;
 using Outpost.Telemetry.Tests.Fakes;
+using Outpost.Testing;
 
 namespace Outpost.Telemetry.Tests.Local;
 

@@ -1,5 +1,6 @@
 using Outpost.Telemetry.Local;
 using Outpost.Telemetry.Tests.Fakes;
+using Outpost.Testing;
 
 namespace Outpost.Telemetry.Tests.Local;
 

@@ -1,5 +1,6 @@
 using Outpost.Telemetry.Local;
 using Outpost.Telemetry.Tests.Fakes;
+using Outpost.Testing;
 
 namespace Outpost.Telemetry.Tests.Local;
 
@@ -12,7 +13,7 @@ internal sealed class SinkHarness : IAsyncDisposable
     {
         OwnsDirectory = directory is null;
         Directory = directory ?? new TempDirectory();
-        Time = time ?? new FakeTimeProvider();
+        Time = time ?? new FakeTimeProvider(TestClock.Start);
         Logger = new CapturingLogger();
         Files = files ?? new FaultyFileSystem();
         Sink = LocalJsonlSink.Start(Directory.Path, TestTelemetry.Context(sessionId), settings ?? LocalTelemetrySettings.Default, Time, Logger, Files);
