@@ -18,8 +18,16 @@ internal sealed class BenchDaemon(Uri server, string key, string name) : IDispos
     public Task<AcquiredJob?> AcquireAsync(int waitSeconds, CancellationToken cancellationToken) =>
         _client.AcquireAsync(new AcquireJobRequest { DaemonName = name, Provisioners = [BenchServer.Provisioner], WaitSeconds = waitSeconds }, cancellationToken);
 
-    public Task CompleteAsync(Guid jobId, CancellationToken cancellationToken) =>
+    public Task<AcquiredJob?> CompleteAsync(Guid jobId, CancellationToken cancellationToken) =>
         _client.CompleteJobAsync(jobId, new CompleteJobRequest { TemplateImport = NoOpImport }, cancellationToken);
+
+    /// <summary>Completes and takes the next queued job in the same request, as the real daemon does.</summary>
+    public Task<AcquiredJob?> CompleteAndAcquireNextAsync(Guid jobId, CancellationToken cancellationToken) =>
+        _client.CompleteJobAsync(jobId, new CompleteJobRequest
+        {
+            TemplateImport = NoOpImport,
+            AcquireNext = new AcquireJobRequest { DaemonName = name, Provisioners = [BenchServer.Provisioner] },
+        }, cancellationToken);
 
     public Task FailAsync(Guid jobId, CancellationToken cancellationToken) =>
         _client.FailJobAsync(jobId, new FailJobRequest { Error = ChaosScenario.DaemonFailure }, cancellationToken);

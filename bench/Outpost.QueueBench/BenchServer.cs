@@ -41,7 +41,10 @@ internal sealed class BenchServer : IAsyncDisposable
         _userId = userId;
         _fileHash = fileHash;
         DataSource = server.Services.GetRequiredService<NpgsqlDataSource>();
+        Cpu = new CpuMeter(postgres.ClusterDirectory);
     }
+
+    public CpuMeter Cpu { get; }
 
     public Uri BaseAddress => _server.BaseAddress;
 
@@ -50,6 +53,8 @@ internal sealed class BenchServer : IAsyncDisposable
     public NpgsqlDataSource DataSource { get; }
 
     public JobQueue Queue => _server.Services.GetRequiredService<JobQueue>();
+
+    public DaemonJobs Jobs => _server.Services.GetRequiredService<DaemonJobs>();
 
     public JobReaper Reaper => _server.Services.GetRequiredService<JobReaper>();
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Outpost.Sdk.Client;
+using Outpost.Sdk.Provisioning;
 
 namespace Outpost.QueueBench;
 
@@ -56,6 +57,7 @@ internal static class ChaosScenario
                 using var life = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
                 try
                 {
+                    AcquiredJob? next = null;
                     while (true)
                     {
                         var roll = random.NextDouble();
@@ -64,7 +66,9 @@ internal static class ChaosScenario
                             life.CancelAfter(random.Next(0, 30));
                         }
 
-                        var job = await daemon.AcquireAsync(1, life.Token);
+                        // A job handed over with the last completion is this daemon's already.
+                        var job = next ?? await daemon.AcquireAsync(1, life.Token);
+                        next = null;
                         if (job is null)
                         {
                             continue;
@@ -84,7 +88,14 @@ internal static class ChaosScenario
 
                         try
                         {
-                            await (roll < 0.85 ? daemon.CompleteAsync(job.JobId, life.Token) : daemon.FailAsync(job.JobId, life.Token));
+                            if (roll < 0.45)
+                            {
+                                next = await daemon.CompleteAndAcquireNextAsync(job.JobId, life.Token);
+                            }
+                            else
+                            {
+                                await (roll < 0.85 ? daemon.CompleteAsync(job.JobId, life.Token) : daemon.FailAsync(job.JobId, life.Token));
+                            }
                         }
                         catch (OutpostApiException)
                         {

@@ -53,14 +53,16 @@ if (settings["--latency-jobs"] > 0)
 
 if (settings["--burn-jobs"] > 0)
 {
-    var (bare, daemons) = await BurnDownScenario.RunAsync(server, settings["--burn-jobs"], settings["--burn-daemons"], ct);
+    var (bare, inProcess, separate, daemons) = await BurnDownScenario.RunAsync(server, settings["--burn-jobs"], settings["--burn-daemons"], ct);
     Console.WriteLine(string.Create(invariant, $"""
         ## Queue burn-down ({settings["--burn-jobs"]} no-op jobs queued up front)
 
-        | | jobs/s | ratio |
-        | --- | ---: | ---: |
-        | Baseline: the bare claim statement in a loop on one connection | {bare:0} | 1.00 |
-        | {settings["--burn-daemons"]} daemons over HTTP: acquire, then complete at once | {daemons:0} | {daemons / bare:0.00} |
+        | | jobs/s | ratio | CPU ms/job: this process | CPU ms/job: PostgreSQL |
+        | --- | ---: | ---: | ---: | ---: |
+        | Baseline: the bare claim statement in a loop on one connection | {bare.PerSecond:0} | 1.00 | {bare.ProcessCpuMs:0.00} | {bare.PostgresCpuMs:0.00} |
+        | {settings["--burn-daemons"]} workers calling the server's claim and completion in-process (no HTTP) | {inProcess.PerSecond:0} | {inProcess.PerSecond / bare.PerSecond:0.00} | {inProcess.ProcessCpuMs:0.00} | {inProcess.PostgresCpuMs:0.00} |
+        | {settings["--burn-daemons"]} daemons over HTTP: acquire, then complete (two requests per job) | {separate.PerSecond:0} | {separate.PerSecond / bare.PerSecond:0.00} | {separate.ProcessCpuMs:0.00} | {separate.PostgresCpuMs:0.00} |
+        | {settings["--burn-daemons"]} daemons over HTTP as the real daemon works: complete with acquire_next (one request per job) | {daemons.PerSecond:0} | {daemons.PerSecond / bare.PerSecond:0.00} | {daemons.ProcessCpuMs:0.00} | {daemons.PostgresCpuMs:0.00} |
 
         """));
 }

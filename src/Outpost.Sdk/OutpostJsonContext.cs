@@ -35,6 +35,7 @@ namespace Outpost.Sdk;
 [JsonSerializable(typeof(UpdateJobRequest))]
 [JsonSerializable(typeof(UpdateJobResponse))]
 [JsonSerializable(typeof(CompleteJobRequest))]
+[JsonSerializable(typeof(CompleteJobResponse))]
 [JsonSerializable(typeof(FailJobRequest))]
 [JsonSerializable(typeof(List<ControlPlaneSession>))]
 [JsonSerializable(typeof(List<AgentLifecycleEvent>))]

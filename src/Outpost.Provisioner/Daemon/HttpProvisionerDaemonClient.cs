@@ -12,7 +12,7 @@ internal sealed class HttpProvisionerDaemonClient(ProvisionerDaemonClient client
     public Task<UpdateJobResponse> UpdateJobAsync(Guid jobId, UpdateJobRequest request, CancellationToken cancellationToken) =>
         client.UpdateJobAsync(jobId, request, cancellationToken);
 
-    public Task CompleteJobAsync(Guid jobId, CompleteJobRequest request, CancellationToken cancellationToken) =>
+    public Task<AcquiredJob?> CompleteJobAsync(Guid jobId, CompleteJobRequest request, CancellationToken cancellationToken) =>
         client.CompleteJobAsync(jobId, request, cancellationToken);
 
     public Task FailJobAsync(Guid jobId, FailJobRequest request, CancellationToken cancellationToken) =>

@@ -13,7 +13,8 @@ internal interface IProvisionerDaemonClient
 
     public Task<UpdateJobResponse> UpdateJobAsync(Guid jobId, UpdateJobRequest request, CancellationToken cancellationToken);
 
-    public Task CompleteJobAsync(Guid jobId, CompleteJobRequest request, CancellationToken cancellationToken);
+    /// <summary>Completes the job; the next job when the request asked for one and one was queued.</summary>
+    public Task<AcquiredJob?> CompleteJobAsync(Guid jobId, CompleteJobRequest request, CancellationToken cancellationToken);
 
     public Task FailJobAsync(Guid jobId, FailJobRequest request, CancellationToken cancellationToken);
 }

@@ -16,7 +16,11 @@ internal sealed partial class ProvisionerDaemon
         Lost,
     }
 
-    private async Task RunJobAsync(AcquiredJob job, CancellationToken shutdown)
+    /// <summary>
+    /// Runs one job to its reported end. Returns the next job when the completion took one
+    /// (acquire_next, asked for unless the daemon is shutting down), else null.
+    /// </summary>
+    private async Task<AcquiredJob?> RunJobAsync(AcquiredJob job, AcquireJobRequest acquire, CancellationToken shutdown)
     {
         var started = _time.GetTimestamp();
         var queued = _time.GetUtcNow() - job.CreatedAt;
@@ -53,7 +57,7 @@ internal sealed partial class ProvisionerDaemon
         if (stop.Reason == StopReason.Lost || updater.Lost)
         {
             Record(job, ProvisionerDiagnostics.Failed, elapsed);
-            return;
+            return null;
         }
 
         if (outcome.Fail is { } failure && failure.ErrorCode is ProvisionerErrorCodes.Canceled or ProvisionerErrorCodes.DaemonShutdown)
@@ -68,7 +72,7 @@ internal sealed partial class ProvisionerDaemon
             DaemonLog.LinesDropped(_logger, job.JobId, updater.Log.TotalDropped);
         }
 
-        var (delivered, final) = await DeliverAsync(job.JobId, outcome).ConfigureAwait(false);
+        var (delivered, final, next) = await DeliverAsync(job.JobId, outcome, shutdown.IsCancellationRequested ? null : acquire).ConfigureAwait(false);
         var status = final.Complete is not null ? ProvisionerDiagnostics.Success : ProvisionerDiagnostics.Failed;
         activity?.SetTag("outpost.job.status", status);
         if (!delivered)
@@ -87,6 +91,7 @@ internal sealed partial class ProvisionerDaemon
         }
 
         Record(job, status, elapsed);
+        return next;
     }
 
     private async Task<JobOutcome> ExecuteWithShutdownAsync(AcquiredJob job, JobUpdater updater, JobStop stop, CancellationToken shutdown)
@@ -192,34 +197,38 @@ internal sealed partial class ProvisionerDaemon
         }
     }
 
-    /// <summary>Reports the result, retrying transient failures; a result the server refuses as invalid becomes a failure.</summary>
-    private async Task<(bool Delivered, JobOutcome Final)> DeliverAsync(Guid jobId, JobOutcome outcome)
+    /// <summary>
+    /// Reports the result, retrying transient failures; a result the server refuses as invalid
+    /// becomes a failure. A completion asks for the next job when <paramref name="acquireNext"/> is set.
+    /// </summary>
+    private async Task<(bool Delivered, JobOutcome Final, AcquiredJob? Next)> DeliverAsync(Guid jobId, JobOutcome outcome, AcquireJobRequest? acquireNext)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
+                AcquiredJob? next = null;
                 if (outcome.Complete is { } complete)
                 {
-                    await _client.CompleteJobAsync(jobId, complete, CancellationToken.None).ConfigureAwait(false);
+                    next = await _client.CompleteJobAsync(jobId, complete with { AcquireNext = acquireNext }, CancellationToken.None).ConfigureAwait(false);
                 }
                 else
                 {
                     await _client.FailJobAsync(jobId, outcome.Fail!, CancellationToken.None).ConfigureAwait(false);
                 }
 
-                return (true, outcome);
+                return (true, outcome, next);
             }
             catch (OutpostApiException ex) when (IsJobGone(ex))
             {
                 DaemonLog.JobLost(_logger, jobId, ex.Message);
-                return (false, outcome);
+                return (false, outcome, null);
             }
             catch (OutpostApiException ex) when (outcome.Complete is not null && ex.StatusCode == 422)
             {
                 // The server judged the result and failed the job itself (an env merge error, say): nothing more to send.
                 DaemonLog.ResultRefused(_logger, jobId, ex.Message);
-                return (true, JobOutcome.Failed(ex.Message, ResultRefusedCode));
+                return (true, JobOutcome.Failed(ex.Message, ResultRefusedCode), null);
             }
             catch (OutpostApiException ex) when (outcome.Complete is not null && ex.StatusCode == 400)
             {
@@ -233,7 +242,7 @@ internal sealed partial class ProvisionerDaemon
                 if (attempt >= _options.FinalDeliveryAttempts)
                 {
                     DaemonLog.DeliveryGaveUp(_logger, jobId);
-                    return (false, outcome);
+                    return (false, outcome, null);
                 }
 
                 await Task.Delay(Backoff.Delay(attempt, _options), _time, CancellationToken.None).ConfigureAwait(false);

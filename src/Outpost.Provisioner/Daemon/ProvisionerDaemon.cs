@@ -112,12 +112,16 @@ internal sealed partial class ProvisionerDaemon : IAsyncDisposable
         var failures = 0;
         try
         {
-            while (!shutdown.IsCancellationRequested)
+            // A job handed over with the last completion (acquire_next) is this daemon's already: it
+            // runs even when a shutdown began meanwhile, under the same grace period as any job.
+            AcquiredJob? next = null;
+            while (!shutdown.IsCancellationRequested || next is not null)
             {
-                AcquiredJob? job;
+                AcquiredJob? job = next;
+                next = null;
                 try
                 {
-                    job = await _client.AcquireAsync(request, shutdown.Token).ConfigureAwait(false);
+                    job ??= await _client.AcquireAsync(request, shutdown.Token).ConfigureAwait(false);
                     failures = 0;
                 }
                 catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
@@ -153,7 +157,7 @@ internal sealed partial class ProvisionerDaemon : IAsyncDisposable
 
                 try
                 {
-                    await RunJobAsync(job, shutdown.Token).ConfigureAwait(false);
+                    next = await RunJobAsync(job, request, shutdown.Token).ConfigureAwait(false);
                 }
 #pragma warning disable CA1031 // The loop outlives any one job: log it, count it, take the next.
                 catch (Exception ex)

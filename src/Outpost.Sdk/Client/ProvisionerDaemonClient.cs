@@ -88,11 +88,21 @@ public sealed class ProvisionerDaemonClient : IDisposable
             ?? throw new OutpostApiException((int)response.StatusCode, "the server sent an empty answer");
     }
 
-    /// <summary>Completes a job successfully with what it produced.</summary>
-    public async Task CompleteJobAsync(Guid jobId, CompleteJobRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Completes a job successfully with what it produced; returns the next job when the request
+    /// asked for one (<see cref="CompleteJobRequest.AcquireNext"/>) and one was queued, else null.
+    /// </summary>
+    public async Task<AcquiredJob?> CompleteJobAsync(Guid jobId, CompleteJobRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         using var response = await SendAsync(JobPath(jobId, "complete"), JsonContent.Create(request, Wire<CompleteJobRequest>()), RequestTimeout, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NoContent)
+        {
+            return null;
+        }
+
+        var answer = await response.Content.ReadFromJsonAsync(Wire<CompleteJobResponse>(), cancellationToken).ConfigureAwait(false);
+        return answer?.NextJob;
     }
 
     /// <summary>Fails a job with the reason a user will read.</summary>

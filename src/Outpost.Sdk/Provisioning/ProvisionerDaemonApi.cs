@@ -8,7 +8,9 @@ namespace Outpost.Sdk.Provisioning;
 /// <see cref="AcquiredJob"/>, or 204 when nothing arrived in time.</item>
 /// <item><c>POST jobs/{id}/update</c> (<see cref="UpdateJobRequest"/>): appends logs and is the job's heartbeat;
 /// answers <see cref="UpdateJobResponse"/> saying whether the job was canceled.</item>
-/// <item><c>POST jobs/{id}/complete</c> (<see cref="CompleteJobRequest"/>): success, with what was built.</item>
+/// <item><c>POST jobs/{id}/complete</c> (<see cref="CompleteJobRequest"/>): success, with what was built; 204, or
+/// with <see cref="CompleteJobRequest.AcquireNext"/> set, 200 with <see cref="CompleteJobResponse"/> carrying the
+/// next job when one was waiting.</item>
 /// <item><c>POST jobs/{id}/fail</c> (<see cref="FailJobRequest"/>): failure, with the reason a user will read.</item>
 /// </list>
 /// Only the daemon that acquired a job may update, complete or fail it (409 otherwise).
@@ -164,6 +166,20 @@ public sealed record CompleteJobRequest
 
     /// <summary>Set for a build: what now exists.</summary>
     public WorkspaceBuildResult? WorkspaceBuild { get; init; }
+
+    /// <summary>
+    /// Set to take the next job in the same call: once the completion is accepted, the server claims
+    /// the next queued job this daemon can run, without waiting (<see cref="AcquireJobRequest.WaitSeconds"/>
+    /// is ignored), and answers 200 with it. A busy queue then costs one request per job instead of two.
+    /// </summary>
+    public AcquireJobRequest? AcquireNext { get; init; }
+}
+
+/// <summary>The answer to a completion that asked for the next job (<see cref="CompleteJobRequest.AcquireNext"/>).</summary>
+public sealed record CompleteJobResponse
+{
+    /// <summary>The next job, now this daemon's; null when none was queued (long-poll acquire as usual).</summary>
+    public AcquiredJob? NextJob { get; init; }
 }
 
 /// <summary>What an imported template declares.</summary>

@@ -1,6 +1,4 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
 
 namespace Outpost.Server.Hosting;
 
@@ -17,14 +15,7 @@ internal static class ServerLogging
         // The host logs a failed start with its stack trace; the server reports the cause itself,
         // as one actionable line, so that entry would only repeat it with a trace attached.
         logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
-        logging.AddJsonConsole(options =>
-        {
-            options.UseUtcTimestamp = true;
-            options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
-            options.IncludeScopes = false;
-        });
-
-        // stdout is for data; every log line of the server goes to stderr.
-        logging.Services.Configure<ConsoleLoggerOptions>(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
+        // JSON lines on stderr (stdout is for data), batched: see JsonLinesLogger.
+        logging.AddProvider(new JsonLinesLoggerProvider(JsonLinesSink.StandardError));
     }
 }

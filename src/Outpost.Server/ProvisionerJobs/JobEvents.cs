@@ -38,55 +38,81 @@ internal static class JobEvents
         PostgresPubsub.PublishAsync(transaction, JobChannel(jobId), LogsPayload, cancellationToken);
 
     /// <summary>
+    /// The columns a <see cref="JobChange"/> is read from (<see cref="ReadChange"/>), over a job row
+    /// aliased <c>j</c> with <see cref="ChangeJoins"/>; a job row may also come from an
+    /// <c>UPDATE … RETURNING</c> (see <see cref="UpdateAndReadChange"/>).
+    /// </summary>
+    public const string ChangeColumns = "j.id, j.job_status, j.completed_at IS NOT NULL, b.workspace_id, w.name, w.owner_id, b.id, b.build_number, b.transition";
+
+    public const string ChangeJoins = "LEFT JOIN workspace_builds b ON b.job_id = j.id LEFT JOIN workspaces w ON w.id = b.workspace_id";
+
+    /// <summary>
+    /// Wraps an <c>UPDATE provisioner_jobs … WHERE …</c> (without RETURNING) so the same statement
+    /// returns the change to announce: one round trip instead of an update and a read.
+    /// </summary>
+    public static string UpdateAndReadChange(string update) =>
+        $"WITH j AS ({update} RETURNING id, job_status, completed_at) SELECT {ChangeColumns} FROM j {ChangeJoins}";
+
+    /// <summary>Reads a change from <see cref="ChangeColumns"/> starting at <paramref name="ordinal"/>.</summary>
+    public static JobChange ReadChange(NpgsqlDataReader reader, int ordinal)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var build = reader.IsDBNull(ordinal + 3) ? null : new WorkspaceBuildUpdate
+        {
+            JobStatus = WireEnum<ProvisionerJobStatus>.Parse(reader.GetString(ordinal + 1)),
+            WorkspaceId = reader.GetGuid(ordinal + 3),
+            WorkspaceName = reader.GetString(ordinal + 4),
+            OwnerId = reader.GetGuid(ordinal + 5),
+            BuildId = reader.GetGuid(ordinal + 6),
+            BuildNumber = reader.GetInt32(ordinal + 7),
+            Transition = WireEnum<WorkspaceTransition>.Parse(reader.GetString(ordinal + 8)),
+        };
+        return new JobChange(reader.GetGuid(ordinal), reader.GetBoolean(ordinal + 2), build);
+    }
+
+    /// <summary>
     /// Announces that a job changed state: on its own channel (the end of its logs, when it completed)
     /// and, for a build, on the workspace's channel and the all-workspaces channel.
     /// </summary>
     public static async Task JobChangedAsync(NpgsqlTransaction transaction, Guid jobId, CancellationToken cancellationToken)
     {
-        var connection = transaction.Connection!;
-        await using var command = new NpgsqlCommand("""
-            SELECT j.job_status, j.completed_at IS NOT NULL, b.workspace_id, w.name, w.owner_id, b.id, b.build_number, b.transition
-            FROM provisioner_jobs j
-            LEFT JOIN workspace_builds b ON b.job_id = j.id
-            LEFT JOIN workspaces w ON w.id = b.workspace_id
-            WHERE j.id = $1
-            """, connection, transaction);
-        command.With(jobId);
-        WorkspaceBuildUpdate? update = null;
-        bool completed;
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        ArgumentNullException.ThrowIfNull(transaction);
+        JobChange change;
+        await using (var command = new NpgsqlCommand($"SELECT {ChangeColumns} FROM provisioner_jobs j {ChangeJoins} WHERE j.id = $1", transaction.Connection, transaction))
         {
+            command.With(jobId);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 return;
             }
 
-            completed = reader.GetBoolean(1);
-            if (!reader.IsDBNull(2))
-            {
-                update = new WorkspaceBuildUpdate
-                {
-                    JobStatus = WireEnum<ProvisionerJobStatus>.Parse(reader.GetString(0)),
-                    WorkspaceId = reader.GetGuid(2),
-                    WorkspaceName = reader.GetString(3),
-                    OwnerId = reader.GetGuid(4),
-                    BuildId = reader.GetGuid(5),
-                    BuildNumber = reader.GetInt32(6),
-                    Transition = WireEnum<WorkspaceTransition>.Parse(reader.GetString(7)),
-                };
-            }
+            change = ReadChange(reader, 0);
         }
 
-        if (completed)
+        await PublishAsync(transaction, change, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Publishes what <paramref name="change"/> announces, in one statement of the caller's transaction.</summary>
+    public static Task PublishAsync(NpgsqlTransaction transaction, JobChange change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var messages = new List<(string, string)>(3);
+        if (change.Completed)
         {
-            await PostgresPubsub.PublishAsync(transaction, JobChannel(jobId), EndPayload, cancellationToken).ConfigureAwait(false);
+            messages.Add((JobChannel(change.JobId), EndPayload));
         }
 
-        if (update is not null)
+        if (change.Build is { } update)
         {
             var payload = JsonSerializer.Serialize(update, OutpostJsonContext.Default.WorkspaceBuildUpdate);
-            await PostgresPubsub.PublishAsync(transaction, WorkspaceChannel(update.WorkspaceId), payload, cancellationToken).ConfigureAwait(false);
-            await PostgresPubsub.PublishAsync(transaction, AllWorkspacesChannel, payload, cancellationToken).ConfigureAwait(false);
+            messages.Add((WorkspaceChannel(update.WorkspaceId), payload));
+            messages.Add((AllWorkspacesChannel, payload));
         }
+
+        return messages.Count == 0 ? Task.CompletedTask : PostgresPubsub.PublishAsync(transaction, messages, cancellationToken);
     }
 }
+
+/// <summary>A job's change of state as its pubsub messages describe it; <c>Build</c> is null for template imports.</summary>
+internal sealed record JobChange(Guid JobId, bool Completed, WorkspaceBuildUpdate? Build);

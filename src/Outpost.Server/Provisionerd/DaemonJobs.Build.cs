@@ -11,12 +11,13 @@ namespace Outpost.Server.Provisionerd;
 internal sealed partial class DaemonJobs
 {
     /// <summary>
-    /// Records a build's resources, agents (environment merged, token hashed) and new provisioner
-    /// state in one batch, and marks the workspace deleted after a delete build. A merge error
-    /// records nothing and is returned, naming the agent and the variable.
+    /// Adds to <paramref name="batch"/> what records a build's resources, agents (environment merged,
+    /// token hashed) and new provisioner state, and marks the workspace deleted after a delete
+    /// build; the caller runs the batch. A merge error adds nothing and is returned, naming the agent
+    /// and the variable.
     /// </summary>
     private static async Task<(BuildCompletion? Completion, EnvMergeError? MergeError)> RecordBuildAsync(
-        NpgsqlTransaction transaction, Guid jobId, bool canceled, WorkspaceBuildResult result, DateTimeOffset now, CancellationToken cancellationToken)
+        NpgsqlTransaction transaction, NpgsqlBatch batch, Guid jobId, bool canceled, WorkspaceBuildResult result, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var connection = transaction.Connection!;
         Guid buildId, workspaceId;
@@ -43,11 +44,11 @@ internal sealed partial class DaemonJobs
             templateName = reader.GetString(4);
         }
 
-        await using var batch = new NpgsqlBatch(connection, transaction);
+        var commands = new List<NpgsqlBatchCommand>();
         foreach (var resource in result.Resources)
         {
             var resourceId = Guid.CreateVersion7(now);
-            batch.BatchCommands.Add(Command("INSERT INTO workspace_resources (id, job_id, name, type, created_at) VALUES ($1, $2, $3, $4, $5)",
+            commands.Add(Command("INSERT INTO workspace_resources (id, job_id, name, type, created_at) VALUES ($1, $2, $3, $4, $5)",
                 resourceId, jobId, resource.Name, resource.Type, now));
             foreach (var agent in resource.Agents)
             {
@@ -67,23 +68,27 @@ internal sealed partial class DaemonJobs
                 AddJson(insert, JsonSerializer.Serialize(agent.Scripts.ToList(), OutpostJsonContext.Default.ListAgentScript));
                 AddJson(insert, JsonSerializer.Serialize(agent.Apps.ToList(), OutpostJsonContext.Default.ListAgentApp));
                 Add(insert, agent.ConnectionTimeoutSeconds, agent.AuthToken is null ? null : HashAgentToken(agent.AuthToken), now);
-                batch.BatchCommands.Add(insert);
+                commands.Add(insert);
             }
         }
 
-        batch.BatchCommands.Add(Command("""
+        commands.Add(Command("""
             INSERT INTO provisioner_states (build_id, state) VALUES ($1, $2) ON CONFLICT (build_id) DO UPDATE SET state = EXCLUDED.state
             """, buildId, result.State));
         if (transition == WorkspaceTransition.Delete && !canceled)
         {
-            batch.BatchCommands.Add(Command("UPDATE workspaces SET deleted = true, updated_at = $2 WHERE id = $1", workspaceId, now));
+            commands.Add(Command("UPDATE workspaces SET deleted = true, updated_at = $2 WHERE id = $1", workspaceId, now));
         }
         else
         {
-            batch.BatchCommands.Add(Command("UPDATE workspaces SET updated_at = $2 WHERE id = $1", workspaceId, now));
+            commands.Add(Command("UPDATE workspaces SET updated_at = $2 WHERE id = $1", workspaceId, now));
         }
 
-        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var command in commands)
+        {
+            batch.BatchCommands.Add(command);
+        }
+
         return (new BuildCompletion(workspaceId, transition, buildNumber, canceled, templateName), null);
     }
 

@@ -31,27 +31,24 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
         var now = time.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var (refusal, row) = await LockAsync(transaction, daemon, jobId, cancellationToken).ConfigureAwait(false);
+        // The lock is also the heartbeat (updated_at); a refused call rolls it back.
+        var (refusal, row) = await LockAsync(transaction, daemon, jobId, now, cancellationToken).ConfigureAwait(false);
         if (refusal.Refusal != DaemonJobRefusal.None)
         {
             return refusal;
         }
 
         await JobStore.AppendLogsAsync(transaction, jobId, request.Logs, cancellationToken).ConfigureAwait(false);
-        await using (var touch = new NpgsqlCommand("UPDATE provisioner_jobs SET updated_at = $2 WHERE id = $1", connection, transaction))
-        {
-            await touch.With(jobId).With(now).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new DaemonJobOutcome(DaemonJobRefusal.None, Canceled: row.Canceled);
     }
 
     public async Task<DaemonJobOutcome> FailAsync(DaemonIdentity daemon, Guid jobId, FailJobRequest request, CancellationToken cancellationToken)
     {
+        var now = time.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var (refusal, row) = await LockAsync(transaction, daemon, jobId, cancellationToken).ConfigureAwait(false);
+        var (refusal, row) = await LockAsync(transaction, daemon, jobId, heartbeat: null, cancellationToken).ConfigureAwait(false);
         if (refusal.Refusal != DaemonJobRefusal.None)
         {
             return refusal;
@@ -62,18 +59,18 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
             // The daemon stopped because a user canceled: completed with canceled_at set and no
             // error is "canceled" in the spec's status order, which is what happened.
             await using (var cancel = new NpgsqlCommand(
-                "UPDATE provisioner_jobs SET completed_at = $2, updated_at = $2, error_code = $3 WHERE id = $1", connection, transaction))
+                JobEvents.UpdateAndReadChange("UPDATE provisioner_jobs SET completed_at = $2, updated_at = $2, error_code = $3 WHERE id = $1"), connection, transaction))
             {
-                await cancel.With(jobId).With(time.GetUtcNow()).With(CanceledErrorCode).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                cancel.With(jobId).With(now).With(CanceledErrorCode);
+                await PublishChangeAsync(transaction, cancel, cancellationToken).ConfigureAwait(false);
             }
 
-            await JobEvents.JobChangedAsync(transaction, jobId, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return new DaemonJobOutcome(DaemonJobRefusal.None, Canceled: true);
         }
 
         var error = string.IsNullOrWhiteSpace(request.Error) ? "the provisioner failed without saying why" : request.Error;
-        await MarkFailedAsync(transaction, jobId, error, request.ErrorCode, cancellationToken).ConfigureAwait(false);
+        await MarkFailedAsync(transaction, jobId, error, request.ErrorCode, now, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new DaemonJobOutcome(DaemonJobRefusal.None, FailedBy: error);
     }
@@ -84,12 +81,16 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
         var now = time.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var (refusal, row) = await LockAsync(transaction, daemon, jobId, cancellationToken).ConfigureAwait(false);
+        var (refusal, row) = await LockAsync(transaction, daemon, jobId, heartbeat: null, cancellationToken).ConfigureAwait(false);
         if (refusal.Refusal != DaemonJobRefusal.None)
         {
             return (refusal, null);
         }
 
+        // What the job recorded and its completion go in one batch: the completion (with the change
+        // to announce) first, so its row is the batch's first result.
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        batch.BatchCommands.Add(Command(JobEvents.UpdateAndReadChange("UPDATE provisioner_jobs SET completed_at = $2, updated_at = $2 WHERE id = $1"), jobId, now));
         BuildCompletion? build = null;
         if (row.Type == ProvisionerJobType.TemplateVersionImport)
         {
@@ -98,16 +99,13 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
                 return (new DaemonJobOutcome(DaemonJobRefusal.Invalid, "an import job completes with template_import set"), null);
             }
 
-            await using var record = new NpgsqlCommand("""
-                UPDATE template_versions SET parameters = $2, resources = $3, readme = $4 WHERE job_id = $1
-                """, connection, transaction);
             // Imports describe what a build would create; they never carry agent tokens, and none is kept.
             var resources = import.Resources.Select(r => r with { Agents = [.. r.Agents.Select(a => a with { AuthToken = null })] }).ToList();
-            await record.With(jobId)
-                .WithJson(JsonSerializer.Serialize(import.Parameters.ToList(), OutpostJsonContext.Default.ListTemplateVersionParameter))
-                .WithJson(JsonSerializer.Serialize(resources, OutpostJsonContext.Default.ListProvisionedResource))
-                .With(import.Readme ?? string.Empty)
-                .ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            var record = Command("UPDATE template_versions SET parameters = $2, resources = $3, readme = $4 WHERE job_id = $1", jobId);
+            AddJson(record, JsonSerializer.Serialize(import.Parameters.ToList(), OutpostJsonContext.Default.ListTemplateVersionParameter));
+            AddJson(record, JsonSerializer.Serialize(resources, OutpostJsonContext.Default.ListProvisionedResource));
+            Add(record, import.Readme ?? string.Empty);
+            batch.BatchCommands.Add(record);
         }
         else
         {
@@ -116,10 +114,10 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
                 return (new DaemonJobOutcome(DaemonJobRefusal.Invalid, "a build job completes with workspace_build set"), null);
             }
 
-            var (completion, mergeError) = await RecordBuildAsync(transaction, jobId, row.Canceled, result, now, cancellationToken).ConfigureAwait(false);
+            var (completion, mergeError) = await RecordBuildAsync(transaction, batch, jobId, row.Canceled, result, now, cancellationToken).ConfigureAwait(false);
             if (mergeError is not null)
             {
-                await MarkFailedAsync(transaction, jobId, mergeError.Message, "env_merge", cancellationToken).ConfigureAwait(false);
+                await MarkFailedAsync(transaction, jobId, mergeError.Message, "env_merge", now, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return (new DaemonJobOutcome(DaemonJobRefusal.None, FailedBy: mergeError.Message, Detail: mergeError.VariableName), null);
             }
@@ -127,12 +125,13 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
             build = completion;
         }
 
-        await using (var complete = new NpgsqlCommand("UPDATE provisioner_jobs SET completed_at = $2, updated_at = $2 WHERE id = $1", connection, transaction))
+        JobChange change;
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
-            await complete.With(jobId).With(now).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            change = await ReadChangeAsync(reader, cancellationToken).ConfigureAwait(false);
         }
 
-        await JobEvents.JobChangedAsync(transaction, jobId, cancellationToken).ConfigureAwait(false);
+        await JobEvents.PublishAsync(transaction, change, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return (new DaemonJobOutcome(DaemonJobRefusal.None, Canceled: row.Canceled), build is null ? null : build with { CompletedAt = now, StartedAt = row.StartedAt!.Value });
     }
@@ -143,25 +142,67 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
     /// <summary>SHA-256 of an agent token, as stored; the agent API hashes what it is presented with the same function.</summary>
     public static byte[] HashAgentToken(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 
-    private async Task MarkFailedAsync(NpgsqlTransaction transaction, Guid jobId, string error, string? errorCode, CancellationToken cancellationToken)
+    private static async Task MarkFailedAsync(
+        NpgsqlTransaction transaction, Guid jobId, string error, string? errorCode, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var fail = new NpgsqlCommand("""
+        await using var fail = new NpgsqlCommand(JobEvents.UpdateAndReadChange("""
             UPDATE provisioner_jobs SET completed_at = $2, updated_at = $2, error = $3, error_code = $4 WHERE id = $1
-            """, transaction.Connection, transaction);
-        await fail.With(jobId).With(time.GetUtcNow()).With(error).With(errorCode).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        await JobEvents.JobChangedAsync(transaction, jobId, cancellationToken).ConfigureAwait(false);
+            """), transaction.Connection, transaction);
+        fail.With(jobId).With(now).With(error).With(errorCode);
+        await PublishChangeAsync(transaction, fail, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs a <see cref="JobEvents.UpdateAndReadChange"/> statement and publishes the change it returns.</summary>
+    private static async Task PublishChangeAsync(NpgsqlTransaction transaction, NpgsqlCommand update, CancellationToken cancellationToken)
+    {
+        JobChange change;
+        await using (var reader = await update.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            change = await ReadChangeAsync(reader, cancellationToken).ConfigureAwait(false);
+        }
+
+        await JobEvents.PublishAsync(transaction, change, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads the change row of the reader's first result, then the rest of the results (so a later statement's error surfaces here).</summary>
+    private static async Task<JobChange> ReadChangeAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            // The row is locked by this transaction, so the update cannot miss it.
+            throw new InvalidOperationException("The locked job row was not updated.");
+        }
+
+        var change = JobEvents.ReadChange(reader, 0);
+        while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+        {
+            // Drained.
+        }
+
+        return change;
     }
 
     private sealed record JobRow(ProvisionerJobType Type, bool Canceled, DateTimeOffset? StartedAt);
 
     /// <summary>Locks the job's row and checks that this daemon may act on it.</summary>
+    /// <remarks>
+    /// With <paramref name="heartbeat"/> the lock is taken by touching <c>updated_at</c>, which saves
+    /// an update's round trip; a refused call never commits, so a refusal changes nothing. Without it
+    /// the row is only locked: completions and failures write the row once, not twice.
+    /// </remarks>
     private static async Task<(DaemonJobOutcome Refusal, JobRow Row)> LockAsync(
-        NpgsqlTransaction transaction, DaemonIdentity daemon, Guid jobId, CancellationToken cancellationToken)
+        NpgsqlTransaction transaction, DaemonIdentity daemon, Guid jobId, DateTimeOffset? heartbeat, CancellationToken cancellationToken)
     {
-        await using var select = new NpgsqlCommand("""
-            SELECT type, worker_key, started_at, completed_at, canceled_at, error FROM provisioner_jobs WHERE id = $1 FOR UPDATE
-            """, transaction.Connection, transaction);
+        await using var select = new NpgsqlCommand(heartbeat is null
+            ? "SELECT type, worker_key, started_at, completed_at, canceled_at, error FROM provisioner_jobs WHERE id = $1 FOR UPDATE"
+            : "UPDATE provisioner_jobs SET updated_at = $2 WHERE id = $1 RETURNING type, worker_key, started_at, completed_at, canceled_at, error",
+            transaction.Connection, transaction);
         select.With(jobId);
+        if (heartbeat is { } now)
+        {
+            select.With(now);
+        }
+
         await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var none = new JobRow(ProvisionerJobType.WorkspaceBuild, false, null);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

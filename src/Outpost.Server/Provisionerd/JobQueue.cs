@@ -23,8 +23,33 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
             ORDER BY prebuild, created_at
             FOR UPDATE SKIP LOCKED
             LIMIT 1)
-        RETURNING id, type, provisioner, created_at, file_hash, prebuild
+        RETURNING id, type, provisioner, created_at, file_hash, prebuild, job_status, completed_at
         """;
+
+    /// <summary>
+    /// The claim and everything the daemon needs to run the job, in one statement: the template
+    /// archive, then the template version (imports) or the build with its workspace and the newest
+    /// provisioner state an earlier build stored (builds; failed builds store none, so a rebuild
+    /// after a failure starts from the last good state). The change columns come last.
+    /// </summary>
+    private const string ClaimWithJobStatement = $"""
+        WITH j AS ({ClaimStatement})
+        SELECT j.type, j.provisioner, j.created_at, j.prebuild, f.data,
+               v.id,
+               b.workspace_id, u.username, t.name, b.template_version_id, b.parameters, b.reason,
+               (SELECT s.state FROM provisioner_states s JOIN workspace_builds pb ON pb.id = s.build_id
+                WHERE pb.workspace_id = b.workspace_id AND pb.build_number < b.build_number
+                ORDER BY pb.build_number DESC LIMIT 1),
+               {JobEvents.ChangeColumns}
+        FROM j
+        LEFT JOIN files f ON f.hash = j.file_hash
+        LEFT JOIN template_versions v ON v.job_id = j.id
+        {JobEvents.ChangeJoins}
+        LEFT JOIN users u ON u.id = w.owner_id
+        LEFT JOIN templates t ON t.id = w.template_id
+        """;
+
+    private const int ChangeOrdinal = 13;
 
     private const string Invalidated = "Outpost: the job was invalidated: its template version or build no longer exists";
 
@@ -38,14 +63,11 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
         var now = time.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using var claim = new NpgsqlCommand(ClaimStatement, connection, transaction);
+        await using var claim = new NpgsqlCommand(ClaimWithJobStatement, connection, transaction);
         claim.With(now).With(request.DaemonName).With(daemon.KeyId).With(request.Provisioners.ToArray());
-        Guid jobId;
-        ProvisionerJobType type;
-        string provisioner;
-        DateTimeOffset createdAt;
-        string fileHash;
-        bool prebuild;
+        AcquiredJob job;
+        JobChange change;
+        string transition = string.Empty, reason = string.Empty;
         await using (var reader = await claim.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -53,71 +75,42 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
                 return (null, 0, []);
             }
 
-            jobId = reader.GetGuid(0);
-            type = WireEnum<ProvisionerJobType>.Parse(reader.GetString(1));
-            provisioner = reader.GetString(2);
-            createdAt = reader.GetFieldValue<DateTimeOffset>(3);
-            fileHash = reader.GetString(4);
-            prebuild = reader.GetBoolean(5);
-        }
-
-        var job = new AcquiredJob { JobId = jobId, Type = type, Provisioner = provisioner, CreatedAt = createdAt, TemplateArchive = [] };
-        string transition = string.Empty, reason = string.Empty;
-        if (type == ProvisionerJobType.TemplateVersionImport)
-        {
-            await using var version = new NpgsqlCommand("""
-                SELECT v.id, f.data FROM template_versions v JOIN files f ON f.hash = $2 WHERE v.job_id = $1
-                """, connection, transaction);
-            version.With(jobId).With(fileHash);
-            await using var reader = await version.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            change = JobEvents.ReadChange(reader, ChangeOrdinal);
+            var type = WireEnum<ProvisionerJobType>.Parse(reader.GetString(0));
+            var prebuild = reader.GetBoolean(3);
+            var archive = reader.IsDBNull(4) ? null : reader.GetFieldValue<byte[]>(4);
+            job = new AcquiredJob
             {
-                job = job with
-                {
-                    TemplateArchive = reader.GetFieldValue<byte[]>(1),
-                    TemplateImport = new TemplateImportJob { TemplateVersionId = reader.GetGuid(0) },
-                };
+                JobId = change.JobId,
+                Type = type,
+                Provisioner = reader.GetString(1),
+                CreatedAt = reader.GetFieldValue<DateTimeOffset>(2),
+                TemplateArchive = archive ?? [],
+            };
+            // Without its archive, version or build a job is left as neither kind and invalidated below.
+            if (archive is not null && type == ProvisionerJobType.TemplateVersionImport && !reader.IsDBNull(5))
+            {
+                job = job with { TemplateImport = new TemplateImportJob { TemplateVersionId = reader.GetGuid(5) } };
             }
-        }
-        else
-        {
-            // The previous state is the newest one stored by an earlier build of the workspace; failed
-            // builds store none, so a rebuild after a failure starts from the last good state.
-            await using var build = new NpgsqlCommand("""
-                SELECT b.id, b.workspace_id, w.name, w.owner_id, u.username, t.name, b.template_version_id, b.build_number,
-                       b.transition, b.parameters, b.reason, f.data,
-                       (SELECT s.state FROM provisioner_states s JOIN workspace_builds pb ON pb.id = s.build_id
-                        WHERE pb.workspace_id = b.workspace_id AND pb.build_number < b.build_number
-                        ORDER BY pb.build_number DESC LIMIT 1)
-                FROM workspace_builds b
-                JOIN workspaces w ON w.id = b.workspace_id
-                JOIN users u ON u.id = w.owner_id
-                JOIN templates t ON t.id = w.template_id
-                JOIN files f ON f.hash = $2
-                WHERE b.job_id = $1
-                """, connection, transaction);
-            build.With(jobId).With(fileHash);
-            await using var reader = await build.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            else if (archive is not null && type == ProvisionerJobType.WorkspaceBuild && change.Build is { } build)
             {
-                transition = reader.GetString(8);
+                transition = WireEnum<WorkspaceTransition>.Name(build.Transition);
                 // The metrics label prebuilds "prebuild" whatever reason their build records (coder-spec §7).
-                reason = prebuild ? "prebuild" : reader.GetString(10);
+                reason = prebuild ? "prebuild" : reader.GetString(11);
                 job = job with
                 {
-                    TemplateArchive = reader.GetFieldValue<byte[]>(11),
                     WorkspaceBuild = new WorkspaceBuildJob
                     {
-                        BuildId = reader.GetGuid(0),
-                        WorkspaceId = reader.GetGuid(1),
-                        WorkspaceName = reader.GetString(2),
-                        OwnerId = reader.GetGuid(3),
-                        OwnerName = reader.GetString(4),
-                        TemplateName = reader.GetString(5),
-                        TemplateVersionId = reader.GetGuid(6),
-                        BuildNumber = reader.GetInt32(7),
-                        Transition = WireEnum<WorkspaceTransition>.Parse(transition),
-                        Parameters = JsonSerializer.Deserialize(reader.GetString(9), OutpostJsonContext.Default.ListParameterValue) ?? [],
+                        BuildId = build.BuildId,
+                        WorkspaceId = build.WorkspaceId,
+                        WorkspaceName = build.WorkspaceName,
+                        OwnerId = build.OwnerId,
+                        OwnerName = reader.GetString(7),
+                        TemplateName = reader.GetString(8),
+                        TemplateVersionId = reader.GetGuid(9),
+                        BuildNumber = build.BuildNumber,
+                        Transition = build.Transition,
+                        Parameters = JsonSerializer.Deserialize(reader.GetString(10), OutpostJsonContext.Default.ListParameterValue) ?? [],
                         PreviousState = reader.IsDBNull(12) ? [] : reader.GetFieldValue<byte[]>(12),
                         AccessUrl = accessUrl,
                     },
@@ -130,15 +123,15 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
             // Upstream's "request job was invalidated": fail it so the user can retry, never hand out half a job.
             await using var invalidate = new NpgsqlCommand(
                 "UPDATE provisioner_jobs SET completed_at = $2, error = $3, error_code = 'invalid_job' WHERE id = $1", connection, transaction);
-            await invalidate.With(jobId).With(now).With(Invalidated).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            await JobEvents.JobChangedAsync(transaction, jobId, cancellationToken).ConfigureAwait(false);
+            await invalidate.With(job.JobId).With(now).With(Invalidated).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await JobEvents.JobChangedAsync(transaction, job.JobId, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            ProvisionerJobsLog.JobInvalidated(loggers.CreateLogger(ProvisionerJobsLog.Category), jobId, Invalidated);
+            ProvisionerJobsLog.JobInvalidated(loggers.CreateLogger(ProvisionerJobsLog.Category), job.JobId, Invalidated);
             return (null, 0, []);
         }
 
-        await JobEvents.JobChangedAsync(transaction, jobId, cancellationToken).ConfigureAwait(false);
+        await JobEvents.PublishAsync(transaction, change, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return (job, QueueMetrics.QueueWaitSeconds(createdAt, now), [provisioner, WireEnum<ProvisionerJobType>.Name(type), transition, reason]);
+        return (job, QueueMetrics.QueueWaitSeconds(job.CreatedAt, now), [job.Provisioner, WireEnum<ProvisionerJobType>.Name(job.Type), transition, reason]);
     }
 }

@@ -53,7 +53,7 @@ internal static class ProvisionerdEndpoints
             }
 
             var identity = (DaemonIdentity)http.Items[DaemonItem]!;
-            var accessUrl = (options.AccessUrl ?? new Uri($"{http.Request.Scheme}://{http.Request.Host}")).ToString().TrimEnd('/');
+            var accessUrl = AccessUrl(options, http);
             // The long poll is network time, not logic time: it is bounded by the real clock even when
             // tests drive the server's clock by hand.
             using var poll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -99,11 +99,19 @@ internal static class ProvisionerdEndpoints
                 : Refuse(outcome, loggers);
         }).WithName("UpdateJob").WithSummary("Appends logs and heartbeats; answers whether the job was canceled.");
 
-        daemon.MapPost("/jobs/{id:guid}/complete", static async Task<Results<NoContent, ProblemHttpResult>> (
-            Guid id, CompleteJobRequest request, HttpContext http, DaemonJobs jobs, ILoggerFactory loggers, CancellationToken cancellationToken) =>
+        daemon.MapPost("/jobs/{id:guid}/complete", static async Task<Results<Ok<CompleteJobResponse>, NoContent, ProblemHttpResult>> (
+            Guid id, CompleteJobRequest request, HttpContext http, DaemonJobs jobs, JobQueue queue, ServerOptions options, ILoggerFactory loggers,
+            CancellationToken cancellationToken) =>
         {
+            // Checked before anything is recorded: a bad request changes nothing.
+            if (request.AcquireNext is { } next && (next.Provisioners.Count == 0 || string.IsNullOrWhiteSpace(next.DaemonName)))
+            {
+                return Problems.BadRequest("acquire_next must name the daemon (daemon_name) and the provisioners it runs (provisioners)");
+            }
+
             var logger = loggers.CreateLogger(ProvisionerJobsLog.Category);
-            var (outcome, build) = await jobs.CompleteAsync((DaemonIdentity)http.Items[DaemonItem]!, id, request, cancellationToken).ConfigureAwait(false);
+            var identity = (DaemonIdentity)http.Items[DaemonItem]!;
+            var (outcome, build) = await jobs.CompleteAsync(identity, id, request, cancellationToken).ConfigureAwait(false);
             if (outcome.Refusal != DaemonJobRefusal.None)
             {
                 return Refuse(outcome, loggers);
@@ -130,8 +138,16 @@ internal static class ProvisionerdEndpoints
             }
 
             ProvisionerJobsLog.JobCompleted(logger, id);
-            return TypedResults.NoContent();
-        }).WithName("CompleteJob").WithSummary("Completes a job with what it built; 422 when the server fails it instead (an environment merge error).");
+            if (request.AcquireNext is not { } acquire)
+            {
+                return TypedResults.NoContent();
+            }
+
+            // The completion has committed; the claim is a transaction of its own, as in acquire.
+            var nextJob = await TryAcquireAsync(queue, identity, acquire, AccessUrl(options, http), loggers, cancellationToken).ConfigureAwait(false);
+            return TypedResults.Ok(new CompleteJobResponse { NextJob = nextJob });
+        }).WithName("CompleteJob").WithSummary(
+            "Completes a job with what it built; with acquire_next, also claims the next queued job (200). 422 when the server fails it instead (an environment merge error).");
 
         daemon.MapPost("/jobs/{id:guid}/fail", static async Task<Results<NoContent, ProblemHttpResult>> (
             Guid id, FailJobRequest request, HttpContext http, DaemonJobs jobs, ILoggerFactory loggers, CancellationToken cancellationToken) =>
@@ -148,6 +164,10 @@ internal static class ProvisionerdEndpoints
 
         return routes;
     }
+
+    /// <summary>The URL launched agents use to reach this server.</summary>
+    private static string AccessUrl(ServerOptions options, HttpContext http) =>
+        (options.AccessUrl ?? new Uri($"{http.Request.Scheme}://{http.Request.Host}")).ToString().TrimEnd('/');
 
     private static async Task<AcquiredJob?> TryAcquireAsync(
         JobQueue queue, DaemonIdentity identity, AcquireJobRequest request, string accessUrl, ILoggerFactory loggers, CancellationToken cancellationToken)

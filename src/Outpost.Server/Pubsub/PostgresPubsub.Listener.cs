@@ -4,6 +4,17 @@ namespace Outpost.Server.Pubsub;
 
 internal sealed partial class PostgresPubsub
 {
+    /// <summary>
+    /// The listener's connection is its own, outside the pool: its session state (LISTEN, its
+    /// application_name) must never be handed to a request, and the server's pool does not reset
+    /// session state on return (No Reset On Close). It keeps the data source's credentials.
+    /// </summary>
+    private NpgsqlConnection CreateListenerConnection()
+    {
+        using var template = _dataSource.CreateConnection();
+        return template.CloneWith(new NpgsqlConnectionStringBuilder(template.ConnectionString) { Pooling = false }.ConnectionString);
+    }
+
     private async Task RunAsync()
     {
         var stopping = _stopping.Token;
@@ -16,7 +27,8 @@ internal sealed partial class PostgresPubsub
             try
             {
                 attempt++;
-                connection = await _dataSource.OpenConnectionAsync(stopping).ConfigureAwait(false);
+                connection = CreateListenerConnection();
+                await connection.OpenAsync(stopping).ConfigureAwait(false);
                 connection.Notification += OnNotification;
                 await using (var name = new NpgsqlCommand("SELECT set_config('application_name', $1, false)", connection))
                 {

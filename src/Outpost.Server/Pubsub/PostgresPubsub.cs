@@ -21,6 +21,9 @@ internal sealed partial class PostgresPubsub : IPubsub, IAsyncDisposable
 {
     private const string NotifySql = "SELECT pg_notify($1, $2)";
 
+    // One statement text whatever the count, so it is prepared once; the ordinality keeps list order.
+    private const string NotifyManySql = "SELECT pg_notify(m.channel, m.payload) FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS m(channel, payload, n) ORDER BY m.n";
+
     private readonly NpgsqlDataSource _dataSource;
     private readonly PubsubOptions _options;
     private readonly TimeProvider _time;
@@ -120,6 +123,38 @@ internal sealed partial class PostgresPubsub : IPubsub, IAsyncDisposable
         AddNotifyParameters(command, channel, payload);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         PubsubMetrics.Published.Add(1);
+    }
+
+    /// <summary>
+    /// Publishes several messages as part of the caller's transaction in one statement (one round
+    /// trip), in list order; otherwise exactly like the single-message overload.
+    /// </summary>
+    /// <exception cref="ArgumentException">A channel or payload breaks <see cref="PubsubLimits"/>, or the transaction has completed.</exception>
+    public static async Task PublishAsync(NpgsqlTransaction transaction, IReadOnlyList<(string Channel, string Payload)> messages, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentNullException.ThrowIfNull(messages);
+        if (messages.Count == 0)
+        {
+            return;
+        }
+
+        var channels = new string[messages.Count];
+        var payloads = new string[messages.Count];
+        for (var i = 0; i < messages.Count; i++)
+        {
+            PubsubLimits.ValidateChannel(messages[i].Channel, nameof(messages));
+            PubsubLimits.ValidatePayload(messages[i].Payload, nameof(messages));
+            (channels[i], payloads[i]) = messages[i];
+        }
+
+        var connection = transaction.Connection
+            ?? throw new ArgumentException("The transaction has already been committed or rolled back.", nameof(transaction));
+        await using var command = new NpgsqlCommand(NotifyManySql, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = channels });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = payloads });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        PubsubMetrics.Published.Add(messages.Count);
     }
 
     /// <summary>The channels the listener connection is listening to, as PostgreSQL reports them (for tests and diagnostics).</summary>

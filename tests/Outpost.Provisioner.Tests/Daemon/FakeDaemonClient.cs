@@ -120,8 +120,27 @@ internal sealed class FakeDaemonClient : IProvisionerDaemonClient
         return new UpdateJobResponse { Canceled = CancelRequested };
     }
 
-    public Task CompleteJobAsync(Guid jobId, CompleteJobRequest request, CancellationToken cancellationToken) =>
-        Finish(new JobResult(jobId, request, null));
+    public async Task<AcquiredJob?> CompleteJobAsync(Guid jobId, CompleteJobRequest request, CancellationToken cancellationToken)
+    {
+        await Finish(new JobResult(jobId, request, null));
+        if (request.AcquireNext is null || !_jobs.Reader.TryRead(out var next))
+        {
+            return null;
+        }
+
+        // Handed over with the completion, like the server's acquire_next: the daemon holds it now.
+        lock (_gate)
+        {
+            _active++;
+            MaxActive = Math.Max(MaxActive, _active);
+            HandedOverWithCompletion++;
+        }
+
+        return next;
+    }
+
+    /// <summary>Jobs the daemon received in a completion's answer rather than from acquire.</summary>
+    public int HandedOverWithCompletion { get; private set; }
 
     public Task FailJobAsync(Guid jobId, FailJobRequest request, CancellationToken cancellationToken) =>
         Finish(new JobResult(jobId, null, request));

@@ -8,7 +8,7 @@ namespace Outpost.Provisioner.Tests.Daemon;
 public sealed class ProvisionerDaemonTests
 {
     [Fact]
-    public async Task Runs_jobs_one_at_a_time_and_completes_each_with_the_provisioners_result()
+    public async Task Runs_jobs_one_at_a_time_completes_each_with_the_provisioners_result_and_takes_the_next_with_it()
     {
         await using var harness = new DaemonHarness();
         var jobs = new[] { DaemonHarness.ImportJob(), DaemonHarness.BuildJob(), DaemonHarness.ImportJob() };
@@ -29,6 +29,30 @@ public sealed class ProvisionerDaemonTests
         Assert.NotNull(results[0].Complete!.TemplateImport);
         Assert.Equal([1, 2, 3], results[1].Complete!.WorkspaceBuild!.State);
         Assert.Equal(1, harness.Client.MaxActive);
+        // Each completion asks for the next job (acquire_next): the first job came from acquire,
+        // the other two with the completion before them, and ran without another acquire.
+        Assert.All(results, result => Assert.Equal(harness.Options.Name, result.Complete!.AcquireNext!.DaemonName));
+        Assert.Equal(2, harness.Client.HandedOverWithCompletion);
+    }
+
+    [Fact]
+    public async Task A_stopping_daemon_does_not_ask_for_the_next_job_when_it_completes_the_current_one()
+    {
+        await using var harness = new DaemonHarness();
+        var release = new TaskCompletionSource();
+        harness.Provisioner.BlockUntil(release.Task);
+        harness.Client.Enqueue(DaemonHarness.BuildJob());
+        harness.Client.Enqueue(DaemonHarness.BuildJob());
+        var run = harness.Start();
+        await harness.Provisioner.Started.WithTimeout(TestTimeouts.Short);
+
+        harness.Stop();
+        release.SetResult();
+
+        Assert.Null((await harness.NextResultAsync()).Complete!.AcquireNext);
+        Assert.Null((await run.WithTimeout(TestTimeouts.Short)).Error);
+        Assert.Equal(0, harness.Client.HandedOverWithCompletion);
+        Assert.False(harness.Client.Results.Reader.TryRead(out _));
     }
 
     [Fact]

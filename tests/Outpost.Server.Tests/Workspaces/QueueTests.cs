@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Http.Json;
 using Npgsql;
+using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Workspaces;
 using Outpost.Server.ProvisionerJobs;
@@ -84,6 +86,55 @@ public sealed class QueueTests(WorkspaceServerFixture fixture) : IClassFixture<W
         }
 
         Assert.Equal([older.LatestBuild.Job.Id, newer.LatestBuild.Job.Id, prebuild.LatestBuild.Job.Id], order);
+    }
+
+    [Fact]
+    public async Task A_completion_with_acquire_next_hands_over_the_next_job_in_queue_order_then_none()
+    {
+        var api = await WorkspaceApi.LoginAsync(fixture.Client);
+        await api.ReadyTemplateAsync(Daemon, "relay");
+        await Daemon.DrainAsync();
+        var first = await api.CreateWorkspaceAsync("relay-1", "relay");
+        fixture.Clock.Advance(TimeSpan.FromSeconds(1));
+        var second = await api.CreateWorkspaceAsync("relay-2", "relay");
+        var next = new AcquireJobRequest { DaemonName = "relayer", Provisioners = ["local"] };
+        var completion = new CompleteJobRequest { WorkspaceBuild = new WorkspaceBuildResult { Resources = [], State = [] }, AcquireNext = next };
+        var job = await Daemon.AcquireAsync(first.LatestBuild.Job.Id);
+
+        using var handover = await Daemon.CompleteRawAsync(job.JobId, completion);
+        var handed = (await handover.Content.ReadFromJsonAsync<CompleteJobResponse>(OutpostJson.Options).WithTimeout())!.NextJob;
+        using var last = await Daemon.CompleteRawAsync(handed!.JobId, completion);
+        var none = (await last.Content.ReadFromJsonAsync<CompleteJobResponse>(OutpostJson.Options).WithTimeout())!.NextJob;
+
+        Assert.Equal(HttpStatusCode.OK, handover.StatusCode);
+        Assert.Equal(second.LatestBuild.Job.Id, handed.JobId);
+        Assert.Equal("relay-2", handed.WorkspaceBuild!.WorkspaceName);
+        Assert.Equal(HttpStatusCode.OK, last.StatusCode);
+        Assert.Null(none);
+        // The handed-over job was the completing daemon's to complete (claimed under its key).
+        var relayed = await api.ReadAsync<Workspace>(HttpMethod.Get, $"/api/v2/workspaces/{second.Id}");
+        Assert.Equal(ProvisionerJobStatus.Succeeded, relayed.LatestBuild.Job.Status);
+    }
+
+    [Fact]
+    public async Task A_completion_with_an_unusable_acquire_next_is_refused_and_records_nothing()
+    {
+        var api = await WorkspaceApi.LoginAsync(fixture.Client);
+        await api.ReadyTemplateAsync(Daemon, "refused-next");
+        var workspace = await api.CreateWorkspaceAsync("refused-next-ws", "refused-next");
+        var job = await Daemon.AcquireAsync(workspace.LatestBuild.Job.Id);
+
+        using var refused = await Daemon.CompleteRawAsync(job.JobId, new CompleteJobRequest
+        {
+            WorkspaceBuild = new WorkspaceBuildResult { Resources = [], State = [] },
+            AcquireNext = new AcquireJobRequest { DaemonName = "relayer", Provisioners = [] },
+        });
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("acquire_next", (await WorkspaceApi.ProblemAsync(refused)).Detail, StringComparison.Ordinal);
+        var after = await api.ReadAsync<Workspace>(HttpMethod.Get, $"/api/v2/workspaces/{workspace.Id}");
+        Assert.Equal(ProvisionerJobStatus.Running, after.LatestBuild.Job.Status);
+        await Daemon.CompleteBuildAsync(job, []);
     }
 
     [Fact]
