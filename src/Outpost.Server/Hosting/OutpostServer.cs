@@ -76,20 +76,7 @@ internal static partial class OutpostServer
                 connectionString = embedded.Instance.ConnectionString;
             }
 
-            var dataSourceBuilder = new NpgsqlDataSourceBuilder(connectionString) { Name = "outpost" };
-            if (dataSourceBuilder.ConnectionStringBuilder.MaxAutoPrepare == 0)
-            {
-                // Hot statements (the claim, heartbeats, agent calls) are parsed and planned once per
-                // connection instead of on every call; an operator's own setting is kept.
-                dataSourceBuilder.ConnectionStringBuilder.MaxAutoPrepare = 64;
-            }
-
-            // Nothing in the server leaves session state on a pooled connection (no SET, temporary
-            // tables or session locks outside the migration runner, which releases its lock; the
-            // pubsub listener has an unpooled connection), so the seven reset statements Npgsql would
-            // otherwise run on every checkout are skipped.
-            dataSourceBuilder.ConnectionStringBuilder.NoResetOnClose = true;
-
+            var dataSourceBuilder = ConnectionSettings.Apply(new NpgsqlDataSourceBuilder(connectionString) { Name = "outpost" }, connectionString);
             var dataSource = dataSourceBuilder.UseLoggerFactory(bootstrapLoggers).Build();
             resources.Add(dataSource);
 

@@ -1,0 +1,19 @@
+using Npgsql;
+using Outpost.Server.Database;
+
+namespace Outpost.Server.Tests.Database;
+
+public sealed class ConnectionSettingsTests
+{
+    [Theory]
+    [InlineData("Host=db;Username=u", ConnectionSettings.AutoPreparedStatements)]
+    [InlineData("Host=db;Username=u;Max Auto Prepare=0", 0)]
+    [InlineData("Host=db;Username=u;maxautoprepare=5", 5)]
+    public void Statements_are_auto_prepared_unless_the_connection_string_says_otherwise(string connectionString, int expected)
+    {
+        var builder = ConnectionSettings.Apply(new NpgsqlDataSourceBuilder(connectionString), connectionString);
+
+        Assert.Equal(expected, builder.ConnectionStringBuilder.MaxAutoPrepare);
+        Assert.True(builder.ConnectionStringBuilder.NoResetOnClose);
+    }
+}
