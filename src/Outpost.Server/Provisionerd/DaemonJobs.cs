@@ -75,8 +75,12 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
         return new DaemonJobOutcome(DaemonJobRefusal.None, FailedBy: error);
     }
 
-    public async Task<(DaemonJobOutcome Outcome, BuildCompletion? Build)> CompleteAsync(
-        DaemonIdentity daemon, Guid jobId, CompleteJobRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records a job's result. With <paramref name="claimNext"/> (acquire_next), the next job is
+    /// claimed in the same transaction once the result is recorded, so both commit together.
+    /// </summary>
+    public async Task<(DaemonJobOutcome Outcome, BuildCompletion? Build, JobQueue.Claim? Next)> CompleteAsync(
+        DaemonIdentity daemon, Guid jobId, CompleteJobRequest request, Func<NpgsqlTransaction, Task<JobQueue.Claim>>? claimNext, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -84,7 +88,7 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
         var (refusal, row) = await LockAsync(transaction, daemon, jobId, heartbeat: null, cancellationToken).ConfigureAwait(false);
         if (refusal.Refusal != DaemonJobRefusal.None)
         {
-            return (refusal, null);
+            return (refusal, null, null);
         }
 
         // What the job recorded and its completion go in one batch: the completion (with the change
@@ -96,7 +100,7 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
         {
             if (request.TemplateImport is not { } import)
             {
-                return (new DaemonJobOutcome(DaemonJobRefusal.Invalid, "an import job completes with template_import set"), null);
+                return (new DaemonJobOutcome(DaemonJobRefusal.Invalid, "an import job completes with template_import set"), null, null);
             }
 
             // Imports describe what a build would create; they never carry agent tokens, and none is kept.
@@ -111,7 +115,7 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
         {
             if (request.WorkspaceBuild is not { } result)
             {
-                return (new DaemonJobOutcome(DaemonJobRefusal.Invalid, "a build job completes with workspace_build set"), null);
+                return (new DaemonJobOutcome(DaemonJobRefusal.Invalid, "a build job completes with workspace_build set"), null, null);
             }
 
             var (completion, mergeError) = await RecordBuildAsync(transaction, batch, jobId, row.Canceled, result, now, cancellationToken).ConfigureAwait(false);
@@ -119,7 +123,7 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
             {
                 await MarkFailedAsync(transaction, jobId, mergeError.Message, "env_merge", now, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return (new DaemonJobOutcome(DaemonJobRefusal.None, FailedBy: mergeError.Message, Detail: mergeError.VariableName), null);
+                return (new DaemonJobOutcome(DaemonJobRefusal.None, FailedBy: mergeError.Message, Detail: mergeError.VariableName), null, null);
             }
 
             build = completion;
@@ -132,8 +136,9 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
         }
 
         await JobEvents.PublishAsync(transaction, change, cancellationToken).ConfigureAwait(false);
+        var next = claimNext is null ? null : await claimNext(transaction).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return (new DaemonJobOutcome(DaemonJobRefusal.None, Canceled: row.Canceled), build is null ? null : build with { CompletedAt = now, StartedAt = row.StartedAt!.Value });
+        return (new DaemonJobOutcome(DaemonJobRefusal.None, Canceled: row.Canceled), build is null ? null : build with { CompletedAt = now, StartedAt = row.StartedAt!.Value }, next);
     }
 
     /// <summary>The error code a daemon fails a job with when it stopped because of a cancel.</summary>

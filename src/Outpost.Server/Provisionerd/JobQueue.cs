@@ -60,9 +60,46 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
     public async Task<(AcquiredJob? Job, double QueueWaitSeconds, string[] Labels)> TryAcquireAsync(
         DaemonIdentity daemon, AcquireJobRequest request, string accessUrl, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var claim = await ClaimAsync(transaction, daemon, request, accessUrl, cancellationToken).ConfigureAwait(false);
+        if (claim.Job is null && claim.Invalidated is null)
+        {
+            return (null, 0, []);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return Committed(claim);
+    }
+
+    /// <summary>What a claim inside the caller's transaction found; see <see cref="Committed"/>.</summary>
+    internal sealed record Claim(AcquiredJob? Job, Guid? Invalidated, double QueueWaitSeconds, string[] Labels);
+
+    /// <summary>Call once the claim's transaction has committed: logs an invalidated job and returns what to hand out.</summary>
+    public (AcquiredJob? Job, double QueueWaitSeconds, string[] Labels) Committed(Claim claim)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        if (claim.Invalidated is { } invalidated)
+        {
+            ProvisionerJobsLog.JobInvalidated(loggers.CreateLogger(ProvisionerJobsLog.Category), invalidated, Invalidated);
+        }
+
+        return (claim.Job, claim.QueueWaitSeconds, claim.Labels);
+    }
+
+    /// <summary>
+    /// The claim inside the caller's transaction (a completion that takes the next job shares its
+    /// own). The caller commits, then calls <see cref="Committed"/>. A job whose payload is gone is
+    /// failed in the same transaction and reported as <see cref="Claim.Invalidated"/>.
+    /// </summary>
+    public async Task<Claim> ClaimAsync(
+        NpgsqlTransaction transaction, DaemonIdentity daemon, AcquireJobRequest request, string accessUrl, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentNullException.ThrowIfNull(daemon);
+        ArgumentNullException.ThrowIfNull(request);
+        var now = time.GetUtcNow();
+        var connection = transaction.Connection!;
         await using var claim = new NpgsqlCommand(ClaimWithJobStatement, connection, transaction);
         claim.With(now).With(request.DaemonName).With(daemon.KeyId).With(request.Provisioners.ToArray());
         AcquiredJob job;
@@ -72,7 +109,7 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
         {
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                return (null, 0, []);
+                return new Claim(null, null, 0, []);
             }
 
             change = JobEvents.ReadChange(reader, ChangeOrdinal);
@@ -125,13 +162,11 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
                 "UPDATE provisioner_jobs SET completed_at = $2, error = $3, error_code = 'invalid_job' WHERE id = $1", connection, transaction);
             await invalidate.With(job.JobId).With(now).With(Invalidated).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             await JobEvents.JobChangedAsync(transaction, job.JobId, cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            ProvisionerJobsLog.JobInvalidated(loggers.CreateLogger(ProvisionerJobsLog.Category), job.JobId, Invalidated);
-            return (null, 0, []);
+            return new Claim(null, job.JobId, 0, []);
         }
 
         await JobEvents.PublishAsync(transaction, change, cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return (job, QueueMetrics.QueueWaitSeconds(job.CreatedAt, now), [job.Provisioner, WireEnum<ProvisionerJobType>.Name(job.Type), transition, reason]);
+        return new Claim(job, null, QueueMetrics.QueueWaitSeconds(job.CreatedAt, now),
+            [job.Provisioner, WireEnum<ProvisionerJobType>.Name(job.Type), transition, reason]);
     }
 }

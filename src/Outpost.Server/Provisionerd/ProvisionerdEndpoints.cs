@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 using Outpost.Sdk.Provisioning;
 using Outpost.Server.Hosting;
 using Outpost.Server.Http;
@@ -111,7 +112,12 @@ internal static class ProvisionerdEndpoints
 
             var logger = loggers.CreateLogger(ProvisionerJobsLog.Category);
             var identity = (DaemonIdentity)http.Items[DaemonItem]!;
-            var (outcome, build) = await jobs.CompleteAsync(identity, id, request, cancellationToken).ConfigureAwait(false);
+            var accessUrl = AccessUrl(options, http);
+            // The next job is claimed in the completion's own transaction: one commit for both.
+            Func<NpgsqlTransaction, Task<JobQueue.Claim>>? claimNext = request.AcquireNext is { } acquireNext
+                ? transaction => queue.ClaimAsync(transaction, identity, acquireNext, accessUrl, cancellationToken)
+                : null;
+            var (outcome, build, claim) = await jobs.CompleteAsync(identity, id, request, claimNext, cancellationToken).ConfigureAwait(false);
             if (outcome.Refusal != DaemonJobRefusal.None)
             {
                 return Refuse(outcome, loggers);
@@ -138,13 +144,12 @@ internal static class ProvisionerdEndpoints
             }
 
             ProvisionerJobsLog.JobCompleted(logger, id);
-            if (request.AcquireNext is not { } acquire)
+            if (request.AcquireNext is not { } acquire || claim is null)
             {
                 return TypedResults.NoContent();
             }
 
-            // The completion has committed; the claim is a transaction of its own, as in acquire.
-            var nextJob = await TryAcquireAsync(queue, identity, acquire, AccessUrl(options, http), loggers, cancellationToken).ConfigureAwait(false);
+            var nextJob = Acquired(queue.Committed(claim), identity, acquire, loggers);
             return TypedResults.Ok(new CompleteJobResponse { NextJob = nextJob });
         }).WithName("CompleteJob").WithSummary(
             "Completes a job with what it built; with acquire_next, also claims the next queued job (200). 422 when the server fails it instead (an environment merge error).");
@@ -172,7 +177,15 @@ internal static class ProvisionerdEndpoints
     private static async Task<AcquiredJob?> TryAcquireAsync(
         JobQueue queue, DaemonIdentity identity, AcquireJobRequest request, string accessUrl, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
-        var (job, waitSeconds, labels) = await queue.TryAcquireAsync(identity, request, accessUrl, cancellationToken).ConfigureAwait(false);
+        var acquired = await queue.TryAcquireAsync(identity, request, accessUrl, cancellationToken).ConfigureAwait(false);
+        return Acquired(acquired, identity, request, loggers);
+    }
+
+    /// <summary>Records a handed-out job's queue wait and logs it.</summary>
+    private static AcquiredJob? Acquired(
+        (AcquiredJob? Job, double QueueWaitSeconds, string[] Labels) acquired, DaemonIdentity identity, AcquireJobRequest request, ILoggerFactory loggers)
+    {
+        var (job, waitSeconds, labels) = acquired;
         if (job is not null)
         {
             QueueMetrics.QueueWait.Record(waitSeconds,
