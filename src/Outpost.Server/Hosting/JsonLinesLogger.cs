@@ -165,7 +165,13 @@ internal sealed class JsonLinesSink
     public const int Capacity = 10_000;
     private const int BatchBytes = 64 * 1024;
 
-    private static readonly Lazy<JsonLinesSink> StandardErrorSink = new(() => new JsonLinesSink(Console.OpenStandardError()));
+    private static readonly Lazy<JsonLinesSink> StandardErrorSink = new(() =>
+    {
+        var sink = new JsonLinesSink(Console.OpenStandardError());
+        // The writer is a background thread: the last lines (the shutdown's) reach stderr before the process ends.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => sink.Flush(TimeSpan.FromSeconds(2));
+        return sink;
+    });
 
     private readonly Channel<byte[]> _queue = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(Capacity)
     {

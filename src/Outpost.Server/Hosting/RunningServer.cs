@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Outpost.Server.Hosting;
@@ -27,16 +28,22 @@ internal sealed class RunningServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>Completes when SIGINT/SIGTERM arrives, the host is stopped, or the token is canceled.</summary>
+    /// <summary>
+    /// Completes when SIGINT/SIGTERM arrives (the host's stopping signal) or the token is canceled.
+    /// The server is still serving then: <see cref="DisposeAsync"/> stops it, daemons first, so
+    /// they can still report their current job through its API.
+    /// </summary>
     public async Task WaitForShutdownAsync(CancellationToken cancellationToken)
     {
+        var stopping = _app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping);
         try
         {
-            await _app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+            await Task.Delay(Timeout.Infinite, either.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (either.IsCancellationRequested)
         {
-            // Cancellation is the normal way a caller asks the server to stop.
+            // Either is the normal way the server is asked to stop.
         }
     }
 

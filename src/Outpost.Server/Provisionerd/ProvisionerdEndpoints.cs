@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Outpost.Sdk.Provisioning;
@@ -41,7 +42,8 @@ internal static class ProvisionerdEndpoints
             });
 
         daemon.MapPost("/acquire", static async Task<Results<Ok<AcquiredJob>, NoContent, ProblemHttpResult>> (
-            AcquireJobRequest request, HttpContext http, JobQueue queue, AcquireWaiters waiters, ServerOptions options, ILoggerFactory loggers, CancellationToken cancellationToken) =>
+            AcquireJobRequest request, HttpContext http, JobQueue queue, AcquireWaiters waiters, ServerOptions options, ILoggerFactory loggers,
+            IHostApplicationLifetime lifetime, CancellationToken cancellationToken) =>
         {
             if (request.WaitSeconds is < 1 or > 60)
             {
@@ -53,11 +55,17 @@ internal static class ProvisionerdEndpoints
                 return Problems.BadRequest("name the daemon (daemon_name) and the provisioners it runs (provisioners)");
             }
 
+            if (lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                return ShuttingDown();
+            }
+
             var identity = (DaemonIdentity)http.Items[DaemonItem]!;
             var accessUrl = AccessUrl(options, http);
             // The long poll is network time, not logic time: it is bounded by the real clock even when
-            // tests drive the server's clock by hand.
-            using var poll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            // tests drive the server's clock by hand. A server that is stopping ends its polls at
+            // once: the web host waits for every request in flight before it stops.
+            using var poll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
             poll.CancelAfter(TimeSpan.FromSeconds(request.WaitSeconds));
             var first = await TryAcquireAsync(queue, identity, request, accessUrl, loggers, cancellationToken).ConfigureAwait(false);
             if (first is not null)
@@ -82,9 +90,10 @@ internal static class ProvisionerdEndpoints
             }
             catch (OperationCanceledException) when (poll.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                return TypedResults.NoContent();
+                return lifetime.ApplicationStopping.IsCancellationRequested ? ShuttingDown() : TypedResults.NoContent();
             }
-        }).WithName("AcquireJob").WithSummary("Long-polls for the next job: 200 with the job, or 204 when none arrived in time.");
+        }).WithName("AcquireJob").WithSummary(
+            "Long-polls for the next job: 200 with the job, 204 when none arrived in time, 503 when the server is shutting down (back off and retry).");
 
         daemon.MapPost("/jobs/{id:guid}/update", static async Task<Results<Ok<UpdateJobResponse>, ProblemHttpResult>> (
             Guid id, UpdateJobRequest request, HttpContext http, DaemonJobs jobs, ILoggerFactory loggers, CancellationToken cancellationToken) =>
@@ -169,6 +178,13 @@ internal static class ProvisionerdEndpoints
 
         return routes;
     }
+
+    /// <summary>
+    /// A stopping server hands out no more jobs. 503 (not 204) so daemons back off instead of asking
+    /// again at once while it finishes; updates and completions are still accepted until it stops.
+    /// </summary>
+    private static ProblemHttpResult ShuttingDown() => Problems.Problem(StatusCodes.Status503ServiceUnavailable, "Service Unavailable",
+        "the server is shutting down and hands out no more jobs; the daemon retries with backoff (another replica, or this one after its restart, will answer)");
 
     /// <summary>The URL launched agents use to reach this server.</summary>
     private static string AccessUrl(ServerOptions options, HttpContext http) =>

@@ -1,0 +1,47 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Outpost.Sdk.Provisioning;
+using Outpost.Server.Hosting;
+using Outpost.Server.Provisionerd;
+using Outpost.Server.ProvisionerJobs;
+using Outpost.Server.Pubsub;
+using Outpost.Testing;
+
+namespace Outpost.Server.Tests.Hosting;
+
+public sealed class ShutdownTests
+{
+    [Fact]
+    public async Task A_stopping_server_ends_daemon_long_polls_at_once_and_serves_until_it_is_disposed()
+    {
+        var connectionString = await DatabaseFixture.CreateDatabaseAsync("stopping");
+        var server = (await OutpostServer.StartAsync(ServerFixture.CreateOptions(connectionString, Directory.CreateTempSubdirectory().FullName), TestTimeouts.Token()).WithTimeout()).Server!;
+        await using (server)
+        {
+            using var client = new HttpClient { BaseAddress = server.BaseAddress };
+            var daemon = new TestDaemon(client, server.Services.GetRequiredService<InternalProvisionerKey>().Value, "long-poller");
+            var poll = daemon.PostAsync("/acquire", new AcquireJobRequest { DaemonName = "long-poller", Provisioners = ["local"], WaitSeconds = 60 });
+            var pubsub = server.Services.GetRequiredService<PostgresPubsub>();
+            while (!(await pubsub.ListeningChannelsAsync(TestTimeouts.Token()).WithTimeout()).Contains(JobEvents.WakeChannel))
+            {
+                // The poll has not parked yet; ask the listener again.
+            }
+
+            // What SIGTERM does.
+            server.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+            await server.WaitForShutdownAsync(CancellationToken.None).WithTimeout();
+
+            // The 60 s poll ends long before its wait, telling the daemon to back off, and so does a new one...
+            using var ended = await poll.WithTimeout(TestTimeouts.Short);
+            using var next = await daemon.PostAsync("/acquire", new AcquireJobRequest { DaemonName = "long-poller", Provisioners = ["local"], WaitSeconds = 60 });
+            // ...while the server still answers, so built-in daemons can report their last job before it stops.
+            using var health = await client.GetAsync(new Uri("/healthz", UriKind.Relative)).WithTimeout();
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ended.StatusCode);
+            Assert.Contains("shutting down", await ended.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, next.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        }
+    }
+}
