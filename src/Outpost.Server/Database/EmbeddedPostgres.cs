@@ -140,18 +140,32 @@ internal sealed partial class EmbeddedPostgres : IAsyncDisposable
         }
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var result = await RunPostgresToolAsync("pg_ctl", ["stop", "-D", ClusterDirectory, "-m", "fast", "-w", "-t", "50"], timeout.Token).ConfigureAwait(false);
+        await StopServerAsync(immediate: false, timeout.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stops the PostgreSQL server but keeps the instance (cluster, port, password) so that
+    /// <see cref="StartServerAsync"/> can bring the same database back: how tests restart the
+    /// database under a running Outpost server. <paramref name="immediate"/> is a crash-like stop
+    /// (<c>-m immediate</c>: no checkpoint, recovery at the next start); otherwise a fast one.
+    /// </summary>
+    /// <returns>Null once stopped, else what <c>pg_ctl</c> said.</returns>
+    internal async Task<string?> StopServerAsync(bool immediate, CancellationToken cancellationToken)
+    {
+        var result = await RunPostgresToolAsync(
+            "pg_ctl", ["stop", "-D", ClusterDirectory, "-m", immediate ? "immediate" : "fast", "-w", "-t", "50"], cancellationToken).ConfigureAwait(false);
         if (result.Succeeded)
         {
             Log.Stopped(_logger, ClusterDirectory);
+            return null;
         }
-        else
-        {
-            Log.StopFailed(_logger, ClusterDirectory, result.Output.Trim());
-        }
+
+        Log.StopFailed(_logger, ClusterDirectory, result.Output.Trim());
+        return $"pg_ctl stop failed (exit code {result.ExitCode}): {result.Output.Trim()}";
     }
 
-    private async Task<string?> StartServerAsync(CancellationToken cancellationToken)
+    /// <summary>Starts the server on this instance's port; null once it accepts connections, else why not.</summary>
+    internal async Task<string?> StartServerAsync(CancellationToken cancellationToken)
     {
         await HandleLeftoverServerAsync(cancellationToken).ConfigureAwait(false);
 

@@ -15,6 +15,7 @@ using Outpost.Server.Database;
 using Outpost.Server.Deployment;
 using Outpost.Server.Diagnostics;
 using Outpost.Server.Health;
+using Outpost.Server.Http;
 using Outpost.Server.Identity;
 using Outpost.Provisioner.Daemon;
 using Outpost.Server.Provisionerd;
@@ -150,6 +151,7 @@ internal static partial class OutpostServer
         builder.Services.AddSingleton(options.Time);
         builder.Services.AddPubsub();
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<DatabaseUnavailableExceptionHandler>();
         builder.Services.AddOutpostIdentity(options.Identity);
         builder.Services.AddWorkspaces();
         builder.Services.AddAgentApi(options.AgentApi);
