@@ -24,11 +24,13 @@ internal sealed partial class PostgresPubsub
         while (!stopping.IsCancellationRequested)
         {
             NpgsqlConnection? connection = null;
+            var opened = false;
             try
             {
                 attempt++;
                 connection = CreateListenerConnection();
                 await connection.OpenAsync(stopping).ConfigureAwait(false);
+                opened = true;
                 connection.Notification += OnNotification;
                 await using (var name = new NpgsqlCommand("SELECT set_config('application_name', $1, false)", connection))
                 {
@@ -70,6 +72,15 @@ internal sealed partial class PostgresPubsub
                 _listenerProcessId = 0;
                 _registry.MarkAllUnready();
                 PubsubMetrics.ListenerErrors.Add(1);
+                if (opened)
+                {
+                    // The listener's session broke: PostgreSQL restarted or the network dropped, and
+                    // the pool's idle connections went with it. The listener's connection is not
+                    // pooled, so Npgsql cannot see that; clearing the pool now spares the next
+                    // requests a dead connection.
+                    _dataSource.Clear();
+                }
+
                 Log.ListenerFailed(_logger, attempt, Describe(e), delay.TotalMilliseconds, e);
                 try
                 {
