@@ -37,6 +37,12 @@ internal static class JobEvents
     public static Task LogsAddedAsync(NpgsqlTransaction transaction, Guid jobId, CancellationToken cancellationToken) =>
         PostgresPubsub.PublishAsync(transaction, JobChannel(jobId), LogsPayload, cancellationToken);
 
+    public static void LogsAdded(PubsubOutbox outbox, Guid jobId)
+    {
+        ArgumentNullException.ThrowIfNull(outbox);
+        outbox.Add(JobChannel(jobId), LogsPayload);
+    }
+
     /// <summary>
     /// The columns a <see cref="JobChange"/> is read from (<see cref="ReadChange"/>), over a job row
     /// aliased <c>j</c> with <see cref="ChangeJoins"/>; a job row may also come from an
@@ -96,6 +102,22 @@ internal static class JobEvents
     /// <summary>Publishes what <paramref name="change"/> announces, in one statement of the caller's transaction.</summary>
     public static Task PublishAsync(NpgsqlTransaction transaction, JobChange change, CancellationToken cancellationToken)
     {
+        var messages = Messages(change);
+        return messages.Count == 0 ? Task.CompletedTask : PostgresPubsub.PublishAsync(transaction, messages, cancellationToken);
+    }
+
+    /// <summary>Adds what <paramref name="change"/> announces to <paramref name="outbox"/>, to publish once its transaction commits.</summary>
+    public static void Announce(PubsubOutbox outbox, JobChange change)
+    {
+        ArgumentNullException.ThrowIfNull(outbox);
+        foreach (var (channel, payload) in Messages(change))
+        {
+            outbox.Add(channel, payload);
+        }
+    }
+
+    private static List<(string Channel, string Payload)> Messages(JobChange change)
+    {
         ArgumentNullException.ThrowIfNull(change);
         var messages = new List<(string, string)>(3);
         if (change.Completed)
@@ -110,7 +132,7 @@ internal static class JobEvents
             messages.Add((AllWorkspacesChannel, payload));
         }
 
-        return messages.Count == 0 ? Task.CompletedTask : PostgresPubsub.PublishAsync(transaction, messages, cancellationToken);
+        return messages;
     }
 }
 

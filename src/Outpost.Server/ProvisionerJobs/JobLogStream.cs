@@ -28,11 +28,11 @@ internal static class JobLogStream
 
         // Subscribe before the first read, so a line stored in between is announced, not lost.
         var subscription = await pubsub.SubscribeAsync(JobEvents.JobChannel(jobId), cancellationToken).ConfigureAwait(false);
-        return ServerSentEventStream.Create(FollowAsync(subscription, jobId, after, dataSource, CancellationToken.None), OutpostJsonContext.Default.ProvisionerJobLog, time);
+        return ServerSentEventStream.Create(FollowAsync(subscription, jobId, after, dataSource, time, CancellationToken.None), OutpostJsonContext.Default.ProvisionerJobLog, time);
     }
 
     private static async IAsyncEnumerable<SseItem<ProvisionerJobLog>> FollowAsync(
-        PubsubSubscription subscription, Guid jobId, long after, NpgsqlDataSource dataSource, [EnumeratorCancellation] CancellationToken cancellationToken)
+        PubsubSubscription subscription, Guid jobId, long after, NpgsqlDataSource dataSource, TimeProvider time, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using (subscription.ConfigureAwait(false))
         {
@@ -54,8 +54,9 @@ internal static class JobLogStream
                     yield break;
                 }
 
-                // Any message, or a dropped marker, means "read again"; the cursor makes it idempotent.
-                if (!await subscription.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+                // Any message, or a dropped marker, means "read again" (and so does a quiet interval, in
+                // case a message was lost after its commit); the cursor makes it idempotent.
+                if (!await subscription.WaitToReadOrRecheckAsync(PubsubSubscription.RecheckInterval, time, cancellationToken).ConfigureAwait(false))
                 {
                     yield break;
                 }

@@ -2,6 +2,7 @@ using Npgsql;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Templates;
 using Outpost.Server.Database;
+using Outpost.Server.Pubsub;
 
 namespace Outpost.Server.ProvisionerJobs;
 
@@ -21,8 +22,12 @@ internal static class JobStore
         await JobEvents.WakeDaemonsAsync(transaction, provisioner, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Appends lines in one statement (arrays unnested server-side), oldest first.</summary>
-    public static async Task<long?> AppendLogsAsync(NpgsqlTransaction transaction, Guid jobId, IReadOnlyList<ProvisionerLogLine> lines, CancellationToken cancellationToken)
+    /// <summary>
+    /// Appends lines in one statement (arrays unnested server-side), oldest first. Followers are told
+    /// through <paramref name="outbox"/> after the commit when one is given, else inside the transaction.
+    /// </summary>
+    public static async Task<long?> AppendLogsAsync(
+        NpgsqlTransaction transaction, Guid jobId, IReadOnlyList<ProvisionerLogLine> lines, PubsubOutbox? outbox, CancellationToken cancellationToken)
     {
         if (lines.Count == 0)
         {
@@ -53,7 +58,15 @@ internal static class JobStore
             }
         }
 
-        await JobEvents.LogsAddedAsync(transaction, jobId, cancellationToken).ConfigureAwait(false);
+        if (outbox is null)
+        {
+            await JobEvents.LogsAddedAsync(transaction, jobId, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            JobEvents.LogsAdded(outbox, jobId);
+        }
+
         return lowest;
     }
 

@@ -1,11 +1,13 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
 using Outpost.Server.Database;
 using Outpost.Server.ProvisionerJobs;
+using Outpost.Server.Pubsub;
 
 namespace Outpost.Server.Provisionerd;
 
@@ -24,7 +26,7 @@ internal enum DaemonJobRefusal
 internal sealed record DaemonJobOutcome(DaemonJobRefusal Refusal, string? Detail = null, bool Canceled = false, string? FailedBy = null);
 
 /// <summary>Heartbeats, completions and failures, each in one transaction that holds the job's row lock.</summary>
-internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvider time)
+internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvider time, ILogger<DaemonJobs> logger)
 {
     public async Task<DaemonJobOutcome> UpdateAsync(DaemonIdentity daemon, Guid jobId, UpdateJobRequest request, CancellationToken cancellationToken)
     {
@@ -38,8 +40,10 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
             return refusal;
         }
 
-        await JobStore.AppendLogsAsync(transaction, jobId, request.Logs, cancellationToken).ConfigureAwait(false);
+        var outbox = new PubsubOutbox(logger);
+        await JobStore.AppendLogsAsync(transaction, jobId, request.Logs, outbox, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await outbox.PublishAsync(connection).ConfigureAwait(false);
         return new DaemonJobOutcome(DaemonJobRefusal.None, Canceled: row.Canceled);
     }
 
@@ -58,20 +62,24 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
         {
             // The daemon stopped because a user canceled: completed with canceled_at set and no
             // error is "canceled" in the spec's status order, which is what happened.
+            var canceled = new PubsubOutbox(logger);
             await using (var cancel = new NpgsqlCommand(
                 JobEvents.UpdateAndReadChange("UPDATE provisioner_jobs SET completed_at = $2, updated_at = $2, error_code = $3 WHERE id = $1"), connection, transaction))
             {
                 cancel.With(jobId).With(now).With(CanceledErrorCode);
-                await PublishChangeAsync(transaction, cancel, cancellationToken).ConfigureAwait(false);
+                await AnnounceChangeAsync(canceled, cancel, cancellationToken).ConfigureAwait(false);
             }
 
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            await canceled.PublishAsync(connection).ConfigureAwait(false);
             return new DaemonJobOutcome(DaemonJobRefusal.None, Canceled: true);
         }
 
         var error = string.IsNullOrWhiteSpace(request.Error) ? "the provisioner failed without saying why" : request.Error;
-        await MarkFailedAsync(transaction, jobId, error, request.ErrorCode, now, cancellationToken).ConfigureAwait(false);
+        var failed = new PubsubOutbox(logger);
+        await MarkFailedAsync(transaction, failed, jobId, error, request.ErrorCode, now, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await failed.PublishAsync(connection).ConfigureAwait(false);
         return new DaemonJobOutcome(DaemonJobRefusal.None, FailedBy: error);
     }
 
@@ -80,7 +88,8 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
     /// claimed in the same transaction once the result is recorded, so both commit together.
     /// </summary>
     public async Task<(DaemonJobOutcome Outcome, BuildCompletion? Build, JobQueue.Claim? Next)> CompleteAsync(
-        DaemonIdentity daemon, Guid jobId, CompleteJobRequest request, Func<NpgsqlTransaction, Task<JobQueue.Claim>>? claimNext, CancellationToken cancellationToken)
+        DaemonIdentity daemon, Guid jobId, CompleteJobRequest request, Func<NpgsqlTransaction, PubsubOutbox, Task<JobQueue.Claim>>? claimNext,
+        CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -121,8 +130,10 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
             var (completion, mergeError) = await RecordBuildAsync(transaction, batch, jobId, row.Canceled, result, now, cancellationToken).ConfigureAwait(false);
             if (mergeError is not null)
             {
-                await MarkFailedAsync(transaction, jobId, mergeError.Message, "env_merge", now, cancellationToken).ConfigureAwait(false);
+                var failed = new PubsubOutbox(logger);
+                await MarkFailedAsync(transaction, failed, jobId, mergeError.Message, "env_merge", now, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                await failed.PublishAsync(connection).ConfigureAwait(false);
                 return (new DaemonJobOutcome(DaemonJobRefusal.None, FailedBy: mergeError.Message, Detail: mergeError.VariableName), null, null);
             }
 
@@ -135,9 +146,11 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
             change = await ReadChangeAsync(reader, cancellationToken).ConfigureAwait(false);
         }
 
-        await JobEvents.PublishAsync(transaction, change, cancellationToken).ConfigureAwait(false);
-        var next = claimNext is null ? null : await claimNext(transaction).ConfigureAwait(false);
+        var outbox = new PubsubOutbox(logger);
+        JobEvents.Announce(outbox, change);
+        var next = claimNext is null ? null : await claimNext(transaction, outbox).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await outbox.PublishAsync(connection).ConfigureAwait(false);
         return (new DaemonJobOutcome(DaemonJobRefusal.None, Canceled: row.Canceled), build is null ? null : build with { CompletedAt = now, StartedAt = row.StartedAt!.Value }, next);
     }
 
@@ -148,25 +161,20 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
     public static byte[] HashAgentToken(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 
     private static async Task MarkFailedAsync(
-        NpgsqlTransaction transaction, Guid jobId, string error, string? errorCode, DateTimeOffset now, CancellationToken cancellationToken)
+        NpgsqlTransaction transaction, PubsubOutbox outbox, Guid jobId, string error, string? errorCode, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var fail = new NpgsqlCommand(JobEvents.UpdateAndReadChange("""
             UPDATE provisioner_jobs SET completed_at = $2, updated_at = $2, error = $3, error_code = $4 WHERE id = $1
             """), transaction.Connection, transaction);
         fail.With(jobId).With(now).With(error).With(errorCode);
-        await PublishChangeAsync(transaction, fail, cancellationToken).ConfigureAwait(false);
+        await AnnounceChangeAsync(outbox, fail, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Runs a <see cref="JobEvents.UpdateAndReadChange"/> statement and publishes the change it returns.</summary>
-    private static async Task PublishChangeAsync(NpgsqlTransaction transaction, NpgsqlCommand update, CancellationToken cancellationToken)
+    /// <summary>Runs a <see cref="JobEvents.UpdateAndReadChange"/> statement and adds the change it returns to the outbox.</summary>
+    private static async Task AnnounceChangeAsync(PubsubOutbox outbox, NpgsqlCommand update, CancellationToken cancellationToken)
     {
-        JobChange change;
-        await using (var reader = await update.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            change = await ReadChangeAsync(reader, cancellationToken).ConfigureAwait(false);
-        }
-
-        await JobEvents.PublishAsync(transaction, change, cancellationToken).ConfigureAwait(false);
+        await using var reader = await update.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        JobEvents.Announce(outbox, await ReadChangeAsync(reader, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Reads the change row of the reader's first result, then the rest of the results (so a later statement's error surfaces here).</summary>

@@ -5,12 +5,15 @@ using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
 using Outpost.Server.Database;
 using Outpost.Server.ProvisionerJobs;
+using Outpost.Server.Pubsub;
 
 namespace Outpost.Server.Provisionerd;
 
 /// <summary>Claims jobs for daemons and builds what they need to run them.</summary>
 internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, ILoggerFactory loggers)
 {
+    private readonly ILogger _logger = loggers.CreateLogger(ProvisionerJobsLog.Category);
+
     /// <summary>
     /// The claim itself: $1 now, $2 daemon name, $3 key id, $4 provisioner types. The queue benchmark
     /// runs it bare as the baseline the HTTP path is measured against.
@@ -62,13 +65,15 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var claim = await ClaimAsync(transaction, daemon, request, accessUrl, cancellationToken).ConfigureAwait(false);
+        var outbox = new PubsubOutbox(_logger);
+        var claim = await ClaimAsync(transaction, outbox, daemon, request, accessUrl, cancellationToken).ConfigureAwait(false);
         if (claim.Job is null && claim.Invalidated is null)
         {
             return (null, 0, []);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await outbox.PublishAsync(connection).ConfigureAwait(false);
         return Committed(claim);
     }
 
@@ -81,7 +86,7 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
         ArgumentNullException.ThrowIfNull(claim);
         if (claim.Invalidated is { } invalidated)
         {
-            ProvisionerJobsLog.JobInvalidated(loggers.CreateLogger(ProvisionerJobsLog.Category), invalidated, Invalidated);
+            ProvisionerJobsLog.JobInvalidated(_logger, invalidated, Invalidated);
         }
 
         return (claim.Job, claim.QueueWaitSeconds, claim.Labels);
@@ -93,7 +98,7 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
     /// failed in the same transaction and reported as <see cref="Claim.Invalidated"/>.
     /// </summary>
     public async Task<Claim> ClaimAsync(
-        NpgsqlTransaction transaction, DaemonIdentity daemon, AcquireJobRequest request, string accessUrl, CancellationToken cancellationToken)
+        NpgsqlTransaction transaction, PubsubOutbox outbox, DaemonIdentity daemon, AcquireJobRequest request, string accessUrl, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(transaction);
         ArgumentNullException.ThrowIfNull(daemon);
@@ -165,7 +170,7 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
             return new Claim(null, job.JobId, 0, []);
         }
 
-        await JobEvents.PublishAsync(transaction, change, cancellationToken).ConfigureAwait(false);
+        JobEvents.Announce(outbox, change);
         return new Claim(job, null, QueueMetrics.QueueWaitSeconds(job.CreatedAt, now),
             [job.Provisioner, WireEnum<ProvisionerJobType>.Name(job.Type), transition, reason]);
     }

@@ -10,6 +10,7 @@ using Outpost.Server.Hosting;
 using Outpost.Server.Http;
 using Outpost.Server.Identity.Authorization;
 using Outpost.Server.ProvisionerJobs;
+using Outpost.Server.Pubsub;
 using Outpost.Server.Workspaces;
 
 namespace Outpost.Server.Provisionerd;
@@ -123,8 +124,8 @@ internal static class ProvisionerdEndpoints
             var identity = (DaemonIdentity)http.Items[DaemonItem]!;
             var accessUrl = AccessUrl(options, http);
             // The next job is claimed in the completion's own transaction: one commit for both.
-            Func<NpgsqlTransaction, Task<JobQueue.Claim>>? claimNext = request.AcquireNext is { } acquireNext
-                ? transaction => queue.ClaimAsync(transaction, identity, acquireNext, accessUrl, cancellationToken)
+            Func<NpgsqlTransaction, PubsubOutbox, Task<JobQueue.Claim>>? claimNext = request.AcquireNext is { } acquireNext
+                ? (transaction, outbox) => queue.ClaimAsync(transaction, outbox, identity, acquireNext, accessUrl, cancellationToken)
                 : null;
             var (outcome, build, claim) = await jobs.CompleteAsync(identity, id, request, claimNext, cancellationToken).ConfigureAwait(false);
             if (outcome.Refusal != DaemonJobRefusal.None)

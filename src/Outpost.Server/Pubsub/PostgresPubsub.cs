@@ -130,9 +130,27 @@ internal sealed partial class PostgresPubsub : IPubsub, IAsyncDisposable
     /// trip), in list order; otherwise exactly like the single-message overload.
     /// </summary>
     /// <exception cref="ArgumentException">A channel or payload breaks <see cref="PubsubLimits"/>, or the transaction has completed.</exception>
-    public static async Task PublishAsync(NpgsqlTransaction transaction, IReadOnlyList<(string Channel, string Payload)> messages, CancellationToken cancellationToken)
+    public static Task PublishAsync(NpgsqlTransaction transaction, IReadOnlyList<(string Channel, string Payload)> messages, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(transaction);
+        var connection = transaction.Connection
+            ?? throw new ArgumentException("The transaction has already been committed or rolled back.", nameof(transaction));
+        return PublishManyAsync(connection, transaction, messages, cancellationToken);
+    }
+
+    /// <summary>
+    /// Publishes several messages in one statement on <paramref name="connection"/>, outside any
+    /// transaction (see <see cref="PubsubOutbox"/>), in list order.
+    /// </summary>
+    public static Task PublishAsync(NpgsqlConnection connection, IReadOnlyList<(string Channel, string Payload)> messages, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        return PublishManyAsync(connection, null, messages, cancellationToken);
+    }
+
+    private static async Task PublishManyAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<(string Channel, string Payload)> messages, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(messages);
         if (messages.Count == 0)
         {
@@ -148,8 +166,6 @@ internal sealed partial class PostgresPubsub : IPubsub, IAsyncDisposable
             (channels[i], payloads[i]) = messages[i];
         }
 
-        var connection = transaction.Connection
-            ?? throw new ArgumentException("The transaction has already been committed or rolled back.", nameof(transaction));
         await using var command = new NpgsqlCommand(NotifyManySql, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = channels });
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = payloads });

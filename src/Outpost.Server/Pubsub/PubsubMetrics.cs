@@ -11,7 +11,11 @@ internal static class PubsubMetrics
 {
     public static Counter<long> Published { get; } = ServerDiagnostics.Meter.CreateCounter<long>(
         "outpost_pubsub_messages_published", "{message}",
-        "Payloads handed to PostgreSQL with pg_notify (inside a transaction, sent only if it commits).");
+        "Payloads handed to PostgreSQL with pg_notify (inside a transaction, sent only if it commits, or just after its commit).");
+
+    public static Counter<long> PublishFailures { get; } = ServerDiagnostics.Meter.CreateCounter<long>(
+        "outpost_pubsub_publish_failures", "{message}",
+        "Messages that could not be published after their transaction committed (see PubsubOutbox).");
 
     public static Counter<long> Received { get; } = ServerDiagnostics.Meter.CreateCounter<long>(
         "outpost_pubsub_messages_received", "{message}",

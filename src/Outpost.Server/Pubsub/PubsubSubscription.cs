@@ -29,6 +29,29 @@ internal sealed class PubsubSubscription : IAsyncDisposable
 
     public IAsyncEnumerable<PubsubMessage> ReadAllAsync(CancellationToken cancellationToken) => _queue.ReadAllAsync(cancellationToken);
 
+    /// <summary>How long a watcher that re-reads on messages waits before it re-reads anyway.</summary>
+    public static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Waits until a message is queued or <paramref name="recheck"/> has passed on
+    /// <paramref name="time"/>, whichever is first; false once the subscription has ended. Watchers
+    /// that re-read the database on a message use it so that a message lost after its change
+    /// committed (see <see cref="PubsubOutbox"/>) delays them by at most one interval.
+    /// </summary>
+    public async Task<bool> WaitToReadOrRecheckAsync(TimeSpan recheck, TimeProvider time, CancellationToken cancellationToken)
+    {
+        using var timer = new CancellationTokenSource(recheck, time);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
+        try
+        {
+            return await Reader.WaitToReadAsync(either.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return true;
+        }
+    }
+
     public ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)

@@ -30,7 +30,7 @@ internal static class WatchEndpoints
             }
 
             var subscription = await pubsub.SubscribeAsync(JobEvents.WorkspaceChannel(id), cancellationToken).ConfigureAwait(false);
-            return ServerSentEventStream.Create(WatchOneAsync(subscription, id, store, CancellationToken.None), OutpostJsonContext.Default.Workspace, time);
+            return ServerSentEventStream.Create(WatchOneAsync(subscription, id, store, time, CancellationToken.None), OutpostJsonContext.Default.Workspace, time);
         }).WithTags("Workspaces").WithName("WatchWorkspace")
           .WithSummary("SSE: the workspace now, then again after every change (a lost notification also sends the current state).")
           .RequirePermission(ResourceType.Workspace, PermissionAction.Read);
@@ -49,10 +49,12 @@ internal static class WatchEndpoints
     }
 
     private static async IAsyncEnumerable<SseItem<Workspace>> WatchOneAsync(
-        PubsubSubscription subscription, Guid id, WorkspaceStore store, [EnumeratorCancellation] CancellationToken cancellationToken)
+        PubsubSubscription subscription, Guid id, WorkspaceStore store, TimeProvider time, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using (subscription.ConfigureAwait(false))
         {
+            string? sent = null;
+            var woken = true;
             while (true)
             {
                 // Subscribed before this read: a change committed after it is announced, or its loss is.
@@ -62,15 +64,24 @@ internal static class WatchEndpoints
                     yield break;
                 }
 
-                yield return new SseItem<Workspace>(workspace);
-                if (!await subscription.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+                // A re-read on the quiet-interval timer (no message) sends only what changed.
+                var json = JsonSerializer.Serialize(workspace, OutpostJsonContext.Default.Workspace);
+                if (woken || json != sent)
+                {
+                    sent = json;
+                    yield return new SseItem<Workspace>(workspace);
+                }
+
+                if (!await subscription.WaitToReadOrRecheckAsync(PubsubSubscription.RecheckInterval, time, cancellationToken).ConfigureAwait(false))
                 {
                     yield break;
                 }
 
                 // Several notifications (or a dropped marker) all mean the same thing: read the current state.
+                woken = false;
                 while (subscription.Reader.TryRead(out _))
                 {
+                    woken = true;
                 }
             }
         }

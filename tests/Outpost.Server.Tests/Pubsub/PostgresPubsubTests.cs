@@ -239,6 +239,37 @@ public sealed class PostgresPubsubTests(DatabaseFixture database) : IClassFixtur
         await subscription.DisposeAsync();
     }
 
+    [Fact]
+    public async Task An_outbox_publishes_after_the_commit_in_order_and_a_failed_publish_is_logged_not_thrown()
+    {
+        await using var pubsub = Create();
+        await using var subscription = await pubsub.SubscribeAsync("outbox", TestTimeouts.Token()).WithTimeout();
+        var log = new RecordingLogger();
+        var outbox = new PubsubOutbox(log);
+        await using (var connection = await database.DataSource.OpenConnectionAsync().WithTimeout())
+        {
+            await using var transaction = await connection.BeginTransactionAsync().WithTimeout();
+            outbox.Add("outbox", "first");
+            outbox.Add("outbox", "second");
+            await transaction.CommitAsync().WithTimeout();
+            await outbox.PublishAsync(connection).WithTimeout();
+        }
+
+        var broken = new PubsubOutbox(log);
+        broken.Add("outbox", "never");
+        await using (var closed = database.DataSource.CreateConnection())
+        {
+            await broken.PublishAsync(closed).WithTimeout();
+        }
+
+        Assert.Equal("first", await NextPayloadAsync(subscription));
+        Assert.Equal("second", await NextPayloadAsync(subscription));
+        Assert.Equal(0, outbox.Count);
+        var failure = Assert.Single(log.Entries, entry => entry.EventId == 4209);
+        Assert.Equal("outbox", failure.Fields["Channel"]);
+        Assert.Throws<ArgumentException>(() => broken.Add("", "no channel"));
+    }
+
     private PostgresPubsub Create(Action<PubsubOptions>? configure = null)
     {
         var options = new PubsubOptions();

@@ -100,4 +100,40 @@ public sealed class WatchTests(WorkspaceServerFixture fixture) : IClassFixture<W
 
         Assert.Equal(WorkspaceStatus.Canceled, (await next.WithTimeout()).Status);
     }
+
+    [Fact]
+    public async Task A_follower_and_a_watch_catch_up_on_a_change_whose_message_was_lost()
+    {
+        var api = await WorkspaceApi.LoginAsync(fixture.Client);
+        await api.ReadyTemplateAsync(Daemon, "lost-end");
+        var workspace = await api.CreateWorkspaceAsync("lost-end-ws", "lost-end");
+        var job = await Daemon.AcquireAsync(workspace.LatestBuild.Job.Id);
+        await Daemon.UpdateAsync(job.JobId, "only line");
+        await using var logs = await SseReader.OpenAsync(fixture.Client, $"/api/v2/workspacebuilds/{workspace.LatestBuild.Id}/logs?follow=true", api.Token);
+        await using var watch = await SseReader.OpenAsync(fixture.Client, $"/api/v2/workspaces/{workspace.Id}/watch", api.Token);
+        Assert.Equal("only line", (await logs.NextAsync(OutpostJsonContext.Default.ProvisionerJobLog)).Output);
+        Assert.Equal(WorkspaceStatus.Starting, (await watch.NextAsync(OutpostJsonContext.Default.Workspace)).Status);
+
+        // The job completes and nothing is published, as when a server dies between a commit and its publish.
+        await using (var connection = new NpgsqlConnection(fixture.ConnectionString))
+        {
+            await connection.OpenAsync().WithTimeout();
+            await using var complete = new NpgsqlCommand("UPDATE provisioner_jobs SET completed_at = started_at WHERE id = $1", connection);
+            complete.Parameters.Add(new() { Value = job.JobId });
+            Assert.Equal(1, await complete.ExecuteNonQueryAsync().WithTimeout());
+        }
+
+        // Both re-read after a quiet interval on the server's (fake) clock.
+        var end = logs.NextAsync();
+        var state = watch.NextAsync(OutpostJsonContext.Default.Workspace);
+        using var deadline = new CancellationTokenSource(TestTimeouts.Default);
+        while (!(end.IsCompleted && state.IsCompleted) && !deadline.IsCancellationRequested)
+        {
+            fixture.Clock.Advance(TimeSpan.FromSeconds(5));
+            await Task.WhenAny(Task.WhenAll(end, state), Task.Delay(TimeSpan.FromMilliseconds(50), deadline.Token)).WithTimeout();
+        }
+
+        Assert.Equal("end", (await end.WithTimeout())?.Type);
+        Assert.Equal(WorkspaceStatus.Running, (await state.WithTimeout()).Status);
+    }
 }
