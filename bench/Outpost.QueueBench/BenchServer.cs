@@ -92,9 +92,7 @@ internal sealed class BenchServer : IAsyncDisposable
 
         var template = await services.GetRequiredService<TemplateStore>().CreateAsync("bench", string.Empty, Provisioner, userId, cancellationToken)
             ?? throw new InvalidOperationException("Could not create the bench template.");
-        var bench = new BenchServer(root, postgres, server, template, userId, hash);
-        await bench.InstallCountersAsync(cancellationToken);
-        return bench;
+        return new BenchServer(root, postgres, server, template, userId, hash);
     }
 
     /// <summary>Queues one import job through the server's own path (TemplateStore → JobStore, with its NOTIFY).</summary>
@@ -131,7 +129,11 @@ internal sealed class BenchServer : IAsyncDisposable
     /// Triggers that record, from the database's side, every change of a job's start and completion
     /// time: a second claim or a second completion of one job shows up as a second row.
     /// </summary>
-    private async Task InstallCountersAsync(CancellationToken cancellationToken)
+    /// <remarks>
+    /// Installed by the chaos run only: the latency and burn-down runs measure the queue, not this
+    /// instrumentation (which would add a row insert to every claim and every completion).
+    /// </remarks>
+    public async Task InstallCountersAsync(CancellationToken cancellationToken)
     {
         await using var install = DataSource.CreateCommand("""
             CREATE TABLE bench_claims (job_id uuid NOT NULL, worker_name text, at timestamptz NOT NULL);

@@ -32,6 +32,7 @@ internal static class ChaosScenario
     public static async Task<ChaosResult> RunAsync(BenchServer server, int jobs, int daemons, CancellationToken cancellationToken)
     {
         await server.ClearQueueAsync(cancellationToken);
+        await server.InstallCountersAsync(cancellationToken);
         var ids = new ConcurrentBag<Guid>();
         var handedOut = new ConcurrentDictionary<Guid, int>();
         int kills = 0, refused = 0;
