@@ -121,7 +121,7 @@ internal static class BurnDownScenario
             var request = new AcquireJobRequest { DaemonName = $"in-process-{i}", Provisioners = [BenchServer.Provisioner], WaitSeconds = 1 };
             while ((await server.Queue.TryAcquireAsync(identity, request, "http://bench", cancellationToken)).Job is { } job)
             {
-                var (outcome, _, _) = await server.Jobs.CompleteAsync(identity, job.JobId, completion, claimNext: null, cancellationToken);
+                var (outcome, _, _) = await server.Jobs.CompleteAsync(identity, job.JobId, completion, next: null, cancellationToken);
                 if (outcome.Refusal != DaemonJobRefusal.None)
                 {
                     throw new InvalidOperationException($"In-process completion refused: {outcome.Detail}");

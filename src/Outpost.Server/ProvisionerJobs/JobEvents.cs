@@ -50,6 +50,8 @@ internal static class JobEvents
     /// </summary>
     public const string ChangeColumns = "j.id, j.job_status, j.completed_at IS NOT NULL, b.workspace_id, w.name, w.owner_id, b.id, b.build_number, b.transition";
 
+    public const int ChangeColumnCount = 9;
+
     public const string ChangeJoins = "LEFT JOIN workspace_builds b ON b.job_id = j.id LEFT JOIN workspaces w ON w.id = b.workspace_id";
 
     /// <summary>

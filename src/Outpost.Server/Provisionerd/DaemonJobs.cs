@@ -84,34 +84,35 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
     }
 
     /// <summary>
-    /// Records a job's result. With <paramref name="claimNext"/> (acquire_next), the next job is
-    /// claimed in the same transaction once the result is recorded, so both commit together.
+    /// Records a job's result. With <paramref name="next"/> (acquire_next), the next job is claimed
+    /// in the same transaction, sent in the same batch as the result, so both commit together.
     /// </summary>
+    /// <remarks>
+    /// An import completes in one batch with no lock taken first: the completion is an update that
+    /// only matches the running import this daemon holds, and when it matches nothing the row is
+    /// read to explain why (and the transaction, with whatever else the batch did, rolls back). A
+    /// build locks and reads its row first, since what it records depends on it.
+    /// </remarks>
     public async Task<(DaemonJobOutcome Outcome, BuildCompletion? Build, JobQueue.Claim? Next)> CompleteAsync(
-        DaemonIdentity daemon, Guid jobId, CompleteJobRequest request, Func<NpgsqlTransaction, PubsubOutbox, Task<JobQueue.Claim>>? claimNext,
-        CancellationToken cancellationToken)
+        DaemonIdentity daemon, Guid jobId, CompleteJobRequest request, NextClaim? next, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var (refusal, row) = await LockAsync(transaction, daemon, jobId, heartbeat: null, cancellationToken).ConfigureAwait(false);
-        if (refusal.Refusal != DaemonJobRefusal.None)
-        {
-            return (refusal, null, null);
-        }
-
-        // What the job recorded and its completion go in one batch: the completion (with the change
-        // to announce) first, so its row is the batch's first result.
         await using var batch = new NpgsqlBatch(connection, transaction);
-        batch.BatchCommands.Add(Command(JobEvents.UpdateAndReadChange("UPDATE provisioner_jobs SET completed_at = $2, updated_at = $2 WHERE id = $1"), jobId, now));
+        var canceled = false;
+        DateTimeOffset? startedAt = null;
         BuildCompletion? build = null;
-        if (row.Type == ProvisionerJobType.TemplateVersionImport)
+        if (request.TemplateImport is { } import)
         {
-            if (request.TemplateImport is not { } import)
-            {
-                return (new DaemonJobOutcome(DaemonJobRefusal.Invalid, "an import job completes with template_import set"), null, null);
-            }
-
+            batch.BatchCommands.Add(Command($"""
+                WITH j AS (
+                    UPDATE provisioner_jobs SET completed_at = $2, updated_at = $2
+                    WHERE id = $1 AND type = 'template_version_import' AND worker_key = $3 AND started_at IS NOT NULL AND completed_at IS NULL
+                    RETURNING id, job_status, completed_at, canceled_at)
+                SELECT {JobEvents.ChangeColumns}, j.canceled_at IS NOT NULL FROM j {JobEvents.ChangeJoins}
+                """, jobId, now, daemon.KeyId));
+            AddNext(batch, daemon, next, now);
             // Imports describe what a build would create; they never carry agent tokens, and none is kept.
             var resources = import.Resources.Select(r => r with { Agents = [.. r.Agents.Select(a => a with { AuthToken = null })] }).ToList();
             var record = Command("UPDATE template_versions SET parameters = $2, resources = $3, readme = $4 WHERE job_id = $1", jobId);
@@ -122,11 +123,25 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
         }
         else
         {
+            var (refusal, row) = await LockAsync(transaction, daemon, jobId, heartbeat: null, cancellationToken).ConfigureAwait(false);
+            if (refusal.Refusal != DaemonJobRefusal.None)
+            {
+                return (refusal, null, null);
+            }
+
+            if (row.Type == ProvisionerJobType.TemplateVersionImport)
+            {
+                return (new DaemonJobOutcome(DaemonJobRefusal.Invalid, "an import job completes with template_import set"), null, null);
+            }
+
             if (request.WorkspaceBuild is not { } result)
             {
                 return (new DaemonJobOutcome(DaemonJobRefusal.Invalid, "a build job completes with workspace_build set"), null, null);
             }
 
+            (canceled, startedAt) = (row.Canceled, row.StartedAt);
+            batch.BatchCommands.Add(Command(JobEvents.UpdateAndReadChange("UPDATE provisioner_jobs SET completed_at = $2, updated_at = $2 WHERE id = $1"), jobId, now));
+            AddNext(batch, daemon, next, now);
             var (completion, mergeError) = await RecordBuildAsync(transaction, batch, jobId, row.Canceled, result, now, cancellationToken).ConfigureAwait(false);
             if (mergeError is not null)
             {
@@ -140,18 +155,53 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
             build = completion;
         }
 
-        JobChange change;
+        // Results in batch order: the completion's change, then the claim (when asked), then nothing.
+        JobChange? change = null;
+        JobQueue.ClaimedRow? claimed = null;
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
-            change = await ReadChangeAsync(reader, cancellationToken).ConfigureAwait(false);
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                change = JobEvents.ReadChange(reader, 0);
+                canceled |= request.TemplateImport is not null && reader.GetBoolean(JobEvents.ChangeColumnCount);
+                if (next is not null && await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    claimed = await JobQueue.ReadClaimAsync(reader, next.AccessUrl, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            // Drained, so an error in a later statement surfaces here.
+            while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+            {
+            }
+        }
+
+        if (change is null)
+        {
+            // The import's completion matched nothing: say why. Disposing the transaction undoes the rest of the batch.
+            var (refusal, _) = await LockAsync(transaction, daemon, jobId, heartbeat: null, cancellationToken).ConfigureAwait(false);
+            return (refusal.Refusal != DaemonJobRefusal.None
+                ? refusal
+                : new DaemonJobOutcome(DaemonJobRefusal.Invalid, "a build job completes with workspace_build set"), null, null);
         }
 
         var outbox = new PubsubOutbox(logger);
         JobEvents.Announce(outbox, change);
-        var next = claimNext is null ? null : await claimNext(transaction, outbox).ConfigureAwait(false);
+        var claim = next is null ? null : await JobQueue.FinishClaimAsync(transaction, outbox, claimed, now, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         await outbox.PublishAsync(connection).ConfigureAwait(false);
-        return (new DaemonJobOutcome(DaemonJobRefusal.None, Canceled: row.Canceled), build is null ? null : build with { CompletedAt = now, StartedAt = row.StartedAt!.Value }, next);
+        return (new DaemonJobOutcome(DaemonJobRefusal.None, Canceled: canceled), build is null ? null : build with { CompletedAt = now, StartedAt = startedAt!.Value }, claim);
+    }
+
+    /// <summary>The next job to claim with a completion (acquire_next): the queue, the daemon's request, the agents' URL.</summary>
+    internal sealed record NextClaim(JobQueue Queue, AcquireJobRequest Request, string AccessUrl);
+
+    private static void AddNext(NpgsqlBatch batch, DaemonIdentity daemon, NextClaim? next, DateTimeOffset now)
+    {
+        if (next is not null)
+        {
+            batch.BatchCommands.Add(next.Queue.ClaimCommand(daemon, next.Request, now));
+        }
     }
 
     /// <summary>The error code a daemon fails a job with when it stopped because of a cancel.</summary>

@@ -93,85 +93,124 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
     }
 
     /// <summary>
-    /// The claim inside the caller's transaction (a completion that takes the next job shares its
-    /// own). The caller commits, then calls <see cref="Committed"/>. A job whose payload is gone is
-    /// failed in the same transaction and reported as <see cref="Claim.Invalidated"/>.
+    /// The claim inside the caller's transaction. The caller commits, then calls
+    /// <see cref="Committed"/>. A job whose payload is gone is failed in the same transaction and
+    /// reported as <see cref="Claim.Invalidated"/>.
     /// </summary>
     public async Task<Claim> ClaimAsync(
         NpgsqlTransaction transaction, PubsubOutbox outbox, DaemonIdentity daemon, AcquireJobRequest request, string accessUrl, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(transaction);
-        ArgumentNullException.ThrowIfNull(daemon);
-        ArgumentNullException.ThrowIfNull(request);
         var now = time.GetUtcNow();
-        var connection = transaction.Connection!;
-        await using var claim = new NpgsqlCommand(ClaimWithJobStatement, connection, transaction);
-        claim.With(now).With(request.DaemonName).With(daemon.KeyId).With(request.Provisioners.ToArray());
-        AcquiredJob job;
-        JobChange change;
-        string transition = string.Empty, reason = string.Empty;
-        await using (var reader = await claim.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        await using var batch = new NpgsqlBatch(transaction.Connection, transaction);
+        batch.BatchCommands.Add(ClaimCommand(daemon, request, now));
+        ClaimedRow? row;
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                return new Claim(null, null, 0, []);
-            }
-
-            change = JobEvents.ReadChange(reader, ChangeOrdinal);
-            var type = WireEnum<ProvisionerJobType>.Parse(reader.GetString(0));
-            var prebuild = reader.GetBoolean(3);
-            var archive = reader.IsDBNull(4) ? null : reader.GetFieldValue<byte[]>(4);
-            job = new AcquiredJob
-            {
-                JobId = change.JobId,
-                Type = type,
-                Provisioner = reader.GetString(1),
-                CreatedAt = reader.GetFieldValue<DateTimeOffset>(2),
-                TemplateArchive = archive ?? [],
-            };
-            // Without its archive, version or build a job is left as neither kind and invalidated below.
-            if (archive is not null && type == ProvisionerJobType.TemplateVersionImport && !reader.IsDBNull(5))
-            {
-                job = job with { TemplateImport = new TemplateImportJob { TemplateVersionId = reader.GetGuid(5) } };
-            }
-            else if (archive is not null && type == ProvisionerJobType.WorkspaceBuild && change.Build is { } build)
-            {
-                transition = WireEnum<WorkspaceTransition>.Name(build.Transition);
-                // The metrics label prebuilds "prebuild" whatever reason their build records (coder-spec §7).
-                reason = prebuild ? "prebuild" : reader.GetString(11);
-                job = job with
-                {
-                    WorkspaceBuild = new WorkspaceBuildJob
-                    {
-                        BuildId = build.BuildId,
-                        WorkspaceId = build.WorkspaceId,
-                        WorkspaceName = build.WorkspaceName,
-                        OwnerId = build.OwnerId,
-                        OwnerName = reader.GetString(7),
-                        TemplateName = reader.GetString(8),
-                        TemplateVersionId = reader.GetGuid(9),
-                        BuildNumber = build.BuildNumber,
-                        Transition = build.Transition,
-                        Parameters = JsonSerializer.Deserialize(reader.GetString(10), OutpostJsonContext.Default.ListParameterValue) ?? [],
-                        PreviousState = reader.IsDBNull(12) ? [] : reader.GetFieldValue<byte[]>(12),
-                        AccessUrl = accessUrl,
-                    },
-                };
-            }
+            row = await ReadClaimAsync(reader, accessUrl, cancellationToken).ConfigureAwait(false);
         }
 
+        return await FinishClaimAsync(transaction, outbox, row, now, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The claim as a batch command, so a completion can send it with its own statements (acquire_next).</summary>
+    public NpgsqlBatchCommand ClaimCommand(DaemonIdentity daemon, AcquireJobRequest request, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(daemon);
+        ArgumentNullException.ThrowIfNull(request);
+        var command = new NpgsqlBatchCommand(ClaimWithJobStatement);
+        command.Parameters.Add(new NpgsqlParameter { Value = now });
+        command.Parameters.Add(new NpgsqlParameter { Value = request.DaemonName });
+        command.Parameters.Add(new NpgsqlParameter { Value = daemon.KeyId });
+        command.Parameters.Add(new NpgsqlParameter { Value = request.Provisioners.ToArray() });
+        return command;
+    }
+
+    /// <summary>A claimed row as read, before <see cref="FinishClaimAsync"/> decides whether it can be handed out.</summary>
+    internal sealed record ClaimedRow(AcquiredJob Job, JobChange Change, string Transition, string Reason);
+
+    /// <summary>Reads the claim's result set, where <paramref name="reader"/> stands; null when no job was waiting.</summary>
+    public static async Task<ClaimedRow?> ReadClaimAsync(NpgsqlDataReader reader, string accessUrl, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var change = JobEvents.ReadChange(reader, ChangeOrdinal);
+        var type = WireEnum<ProvisionerJobType>.Parse(reader.GetString(0));
+        var prebuild = reader.GetBoolean(3);
+        var archive = reader.IsDBNull(4) ? null : reader.GetFieldValue<byte[]>(4);
+        var job = new AcquiredJob
+        {
+            JobId = change.JobId,
+            Type = type,
+            Provisioner = reader.GetString(1),
+            CreatedAt = reader.GetFieldValue<DateTimeOffset>(2),
+            TemplateArchive = archive ?? [],
+        };
+        string transition = string.Empty, reason = string.Empty;
+        // Without its archive, version or build a job is left as neither kind and invalidated later.
+        if (archive is not null && type == ProvisionerJobType.TemplateVersionImport && !reader.IsDBNull(5))
+        {
+            job = job with { TemplateImport = new TemplateImportJob { TemplateVersionId = reader.GetGuid(5) } };
+        }
+        else if (archive is not null && type == ProvisionerJobType.WorkspaceBuild && change.Build is { } build)
+        {
+            transition = WireEnum<WorkspaceTransition>.Name(build.Transition);
+            // The metrics label prebuilds "prebuild" whatever reason their build records (coder-spec §7).
+            reason = prebuild ? "prebuild" : reader.GetString(11);
+            job = job with
+            {
+                WorkspaceBuild = new WorkspaceBuildJob
+                {
+                    BuildId = build.BuildId,
+                    WorkspaceId = build.WorkspaceId,
+                    WorkspaceName = build.WorkspaceName,
+                    OwnerId = build.OwnerId,
+                    OwnerName = reader.GetString(7),
+                    TemplateName = reader.GetString(8),
+                    TemplateVersionId = reader.GetGuid(9),
+                    BuildNumber = build.BuildNumber,
+                    Transition = build.Transition,
+                    Parameters = JsonSerializer.Deserialize(reader.GetString(10), OutpostJsonContext.Default.ListParameterValue) ?? [],
+                    PreviousState = reader.IsDBNull(12) ? [] : reader.GetFieldValue<byte[]>(12),
+                    AccessUrl = accessUrl,
+                },
+            };
+        }
+
+        return new ClaimedRow(job, change, transition, reason);
+    }
+
+    /// <summary>
+    /// After the claim's reader is closed: a job without its payload is failed (upstream's "request
+    /// job was invalidated"), otherwise its change is announced through the outbox.
+    /// </summary>
+    public static async Task<Claim> FinishClaimAsync(
+        NpgsqlTransaction transaction, PubsubOutbox outbox, ClaimedRow? row, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentNullException.ThrowIfNull(outbox);
+        if (row is null)
+        {
+            return new Claim(null, null, 0, []);
+        }
+
+        var job = row.Job;
         if (job.TemplateImport is null && job.WorkspaceBuild is null)
         {
-            // Upstream's "request job was invalidated": fail it so the user can retry, never hand out half a job.
+            // Fail it so the user can retry; never hand out half a job.
             await using var invalidate = new NpgsqlCommand(
-                "UPDATE provisioner_jobs SET completed_at = $2, error = $3, error_code = 'invalid_job' WHERE id = $1", connection, transaction);
+                "UPDATE provisioner_jobs SET completed_at = $2, error = $3, error_code = 'invalid_job' WHERE id = $1", transaction.Connection, transaction);
             await invalidate.With(job.JobId).With(now).With(Invalidated).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             await JobEvents.JobChangedAsync(transaction, job.JobId, cancellationToken).ConfigureAwait(false);
             return new Claim(null, job.JobId, 0, []);
         }
 
-        JobEvents.Announce(outbox, change);
+        JobEvents.Announce(outbox, row.Change);
         return new Claim(job, null, QueueMetrics.QueueWaitSeconds(job.CreatedAt, now),
-            [job.Provisioner, WireEnum<ProvisionerJobType>.Name(job.Type), transition, reason]);
+            [job.Provisioner, WireEnum<ProvisionerJobType>.Name(job.Type), row.Transition, row.Reason]);
     }
 }

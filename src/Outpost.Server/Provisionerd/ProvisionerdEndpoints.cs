@@ -4,13 +4,11 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 using Outpost.Sdk.Provisioning;
 using Outpost.Server.Hosting;
 using Outpost.Server.Http;
 using Outpost.Server.Identity.Authorization;
 using Outpost.Server.ProvisionerJobs;
-using Outpost.Server.Pubsub;
 using Outpost.Server.Workspaces;
 
 namespace Outpost.Server.Provisionerd;
@@ -124,10 +122,8 @@ internal static class ProvisionerdEndpoints
             var identity = (DaemonIdentity)http.Items[DaemonItem]!;
             var accessUrl = AccessUrl(options, http);
             // The next job is claimed in the completion's own transaction: one commit for both.
-            Func<NpgsqlTransaction, PubsubOutbox, Task<JobQueue.Claim>>? claimNext = request.AcquireNext is { } acquireNext
-                ? (transaction, outbox) => queue.ClaimAsync(transaction, outbox, identity, acquireNext, accessUrl, cancellationToken)
-                : null;
-            var (outcome, build, claim) = await jobs.CompleteAsync(identity, id, request, claimNext, cancellationToken).ConfigureAwait(false);
+            var nextClaim = request.AcquireNext is { } acquireNext ? new DaemonJobs.NextClaim(queue, acquireNext, accessUrl) : null;
+            var (outcome, build, claim) = await jobs.CompleteAsync(identity, id, request, nextClaim, cancellationToken).ConfigureAwait(false);
             if (outcome.Refusal != DaemonJobRefusal.None)
             {
                 return Refuse(outcome, loggers);

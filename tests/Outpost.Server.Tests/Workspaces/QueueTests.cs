@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Npgsql;
 using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
+using Outpost.Sdk.Templates;
 using Outpost.Sdk.Workspaces;
 using Outpost.Server.ProvisionerJobs;
 using Outpost.Server.Pubsub;
@@ -158,6 +159,33 @@ public sealed class QueueTests(WorkspaceServerFixture fixture) : IClassFixture<W
         Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
         Assert.Contains("already completed", (await WorkspaceApi.ProblemAsync(late)).Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_import_completes_only_for_its_daemon_once_and_with_the_result_of_its_kind()
+    {
+        var api = await WorkspaceApi.LoginAsync(fixture.Client);
+        var (template, _) = await api.ReadyTemplateAsync(Daemon, "import-rules");
+        var version = await api.CreateVersionAsync(template.Id, await api.UploadAsync(WorkspaceApi.StarterYaml));
+        var key = await api.ReadAsync<CreateProvisionerKeyResponse>(HttpMethod.Post, "/api/v2/provisionerkeys", new CreateProvisionerKeyRequest { Name = "import-other" });
+        var other = new TestDaemon(fixture.Client, key.Key, "other");
+        var job = await Daemon.AcquireAsync(version.Job.Id);
+        var import = new CompleteJobRequest { TemplateImport = new TemplateImportResult { Parameters = [], Resources = [] } };
+
+        using var stolen = await other.CompleteRawAsync(job.JobId, import);
+        using var wrongKind = await Daemon.CompleteRawAsync(job.JobId, new CompleteJobRequest { WorkspaceBuild = new WorkspaceBuildResult { Resources = [], State = [] } });
+        using var done = await Daemon.CompleteRawAsync(job.JobId, import);
+        using var again = await Daemon.CompleteRawAsync(job.JobId, import);
+
+        Assert.Equal(HttpStatusCode.Conflict, stolen.StatusCode);
+        Assert.Contains("you don't own this job", (await WorkspaceApi.ProblemAsync(stolen)).Detail, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, wrongKind.StatusCode);
+        Assert.Contains("template_import", (await WorkspaceApi.ProblemAsync(wrongKind)).Detail, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NoContent, done.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Contains("already completed", (await WorkspaceApi.ProblemAsync(again)).Detail, StringComparison.Ordinal);
+        var imported = await api.ReadAsync<TemplateVersion>(HttpMethod.Get, $"/api/v2/templateversions/{version.Id}");
+        Assert.Equal(ProvisionerJobStatus.Succeeded, imported.Job.Status);
     }
 
     [Fact]
