@@ -8,7 +8,7 @@ var settings = new Dictionary<string, int>(StringComparer.Ordinal)
 {
     ["--latency-jobs"] = 300,
     ["--idle-daemons"] = 50,
-    ["--burn-jobs"] = 2000,
+    ["--burn-jobs"] = 6000,
     ["--burn-daemons"] = 8,
     ["--chaos-jobs"] = 2000,
     ["--chaos-daemons"] = 8,

@@ -48,9 +48,9 @@ internal static class JobEvents
     /// aliased <c>j</c> with <see cref="ChangeJoins"/>; a job row may also come from an
     /// <c>UPDATE … RETURNING</c> (see <see cref="UpdateAndReadChange"/>).
     /// </summary>
-    public const string ChangeColumns = "j.id, j.job_status, j.completed_at IS NOT NULL, b.workspace_id, w.name, w.owner_id, b.id, b.build_number, b.transition";
+    public const string ChangeColumns = "j.id, j.job_status, j.completed_at IS NOT NULL, b.workspace_id, w.name, w.owner_id, b.id, b.build_number, b.transition, j.followed";
 
-    public const int ChangeColumnCount = 9;
+    public const int ChangeColumnCount = 10;
 
     public const string ChangeJoins = "LEFT JOIN workspace_builds b ON b.job_id = j.id LEFT JOIN workspaces w ON w.id = b.workspace_id";
 
@@ -59,7 +59,7 @@ internal static class JobEvents
     /// returns the change to announce: one round trip instead of an update and a read.
     /// </summary>
     public static string UpdateAndReadChange(string update) =>
-        $"WITH j AS ({update} RETURNING id, job_status, completed_at) SELECT {ChangeColumns} FROM j {ChangeJoins}";
+        $"WITH j AS ({update} RETURNING id, job_status, completed_at, followed) SELECT {ChangeColumns} FROM j {ChangeJoins}";
 
     /// <summary>Reads a change from <see cref="ChangeColumns"/> starting at <paramref name="ordinal"/>.</summary>
     public static JobChange ReadChange(NpgsqlDataReader reader, int ordinal)
@@ -75,7 +75,7 @@ internal static class JobEvents
             BuildNumber = reader.GetInt32(ordinal + 7),
             Transition = WireEnum<WorkspaceTransition>.Parse(reader.GetString(ordinal + 8)),
         };
-        return new JobChange(reader.GetGuid(ordinal), reader.GetBoolean(ordinal + 2), build);
+        return new JobChange(reader.GetGuid(ordinal), reader.GetBoolean(ordinal + 2), build, reader.GetBoolean(ordinal + 9));
     }
 
     /// <summary>
@@ -122,7 +122,8 @@ internal static class JobEvents
     {
         ArgumentNullException.ThrowIfNull(change);
         var messages = new List<(string, string)>(3);
-        if (change.Completed)
+        // The job's own channel only has listeners when someone follows its logs.
+        if (change.Completed && change.Followed)
         {
             messages.Add((JobChannel(change.JobId), EndPayload));
         }
@@ -138,5 +139,8 @@ internal static class JobEvents
     }
 }
 
-/// <summary>A job's change of state as its pubsub messages describe it; <c>Build</c> is null for template imports.</summary>
-internal sealed record JobChange(Guid JobId, bool Completed, WorkspaceBuildUpdate? Build);
+/// <summary>
+/// A job's change of state as its pubsub messages describe it; <c>Build</c> is null for template
+/// imports; <c>Followed</c> says whether anyone follows its logs (else its own channel is skipped).
+/// </summary>
+internal sealed record JobChange(Guid JobId, bool Completed, WorkspaceBuildUpdate? Build, bool Followed);

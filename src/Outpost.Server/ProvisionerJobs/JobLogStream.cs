@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Npgsql;
 using Outpost.Sdk;
 using Outpost.Sdk.Templates;
+using Outpost.Server.Database;
 using Outpost.Server.Pubsub;
 using Outpost.Server.Streaming;
 
@@ -26,8 +27,20 @@ internal static class JobLogStream
             return TypedResults.Ok(logs);
         }
 
-        // Subscribe before the first read, so a line stored in between is announced, not lost.
+        // Subscribe, then mark the job followed, then read: a line or an end committed after the mark
+        // is announced (writers publish to followed jobs only), and one committed before it is read.
         var subscription = await pubsub.SubscribeAsync(JobEvents.JobChannel(jobId), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var mark = dataSource.CreateCommand("UPDATE provisioner_jobs SET followed = true WHERE id = $1 AND NOT followed");
+            await mark.With(jobId).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await subscription.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         return ServerSentEventStream.Create(FollowAsync(subscription, jobId, after, dataSource, time, CancellationToken.None), OutpostJsonContext.Default.ProvisionerJobLog, time);
     }
 

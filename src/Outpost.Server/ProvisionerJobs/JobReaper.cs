@@ -154,7 +154,7 @@ internal sealed class JobReaper : BackgroundService
             Source = ProvisionerLogSource.ProvisionerDaemon,
             Stage = stage,
             Output = output,
-        })], outbox: null, cancellationToken).ConfigureAwait(false);
+        })], outbox: null, announce: true, cancellationToken).ConfigureAwait(false);
 
         await using (var fail = new NpgsqlCommand("""
             UPDATE provisioner_jobs

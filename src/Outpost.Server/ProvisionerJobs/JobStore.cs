@@ -23,11 +23,12 @@ internal static class JobStore
     }
 
     /// <summary>
-    /// Appends lines in one statement (arrays unnested server-side), oldest first. Followers are told
-    /// through <paramref name="outbox"/> after the commit when one is given, else inside the transaction.
+    /// Appends lines in one statement (arrays unnested server-side), oldest first. With
+    /// <paramref name="announce"/>, followers are told through <paramref name="outbox"/> after the
+    /// commit when one is given, else inside the transaction.
     /// </summary>
     public static async Task<long?> AppendLogsAsync(
-        NpgsqlTransaction transaction, Guid jobId, IReadOnlyList<ProvisionerLogLine> lines, PubsubOutbox? outbox, CancellationToken cancellationToken)
+        NpgsqlTransaction transaction, Guid jobId, IReadOnlyList<ProvisionerLogLine> lines, PubsubOutbox? outbox, bool announce, CancellationToken cancellationToken)
     {
         if (lines.Count == 0)
         {
@@ -58,13 +59,13 @@ internal static class JobStore
             }
         }
 
-        if (outbox is null)
+        if (announce && outbox is null)
         {
             await JobEvents.LogsAddedAsync(transaction, jobId, cancellationToken).ConfigureAwait(false);
         }
-        else
+        else if (announce)
         {
-            JobEvents.LogsAdded(outbox, jobId);
+            JobEvents.LogsAdded(outbox!, jobId);
         }
 
         return lowest;

@@ -41,7 +41,8 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
         }
 
         var outbox = new PubsubOutbox(logger);
-        await JobStore.AppendLogsAsync(transaction, jobId, request.Logs, outbox, cancellationToken).ConfigureAwait(false);
+        // New lines are announced only to followers (the row lock above orders this with a follower's mark).
+        await JobStore.AppendLogsAsync(transaction, jobId, request.Logs, outbox, row.Followed, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         await outbox.PublishAsync(connection).ConfigureAwait(false);
         return new DaemonJobOutcome(DaemonJobRefusal.None, Canceled: row.Canceled);
@@ -109,7 +110,7 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
                 WITH j AS (
                     UPDATE provisioner_jobs SET completed_at = $2, updated_at = $2
                     WHERE id = $1 AND type = 'template_version_import' AND worker_key = $3 AND started_at IS NOT NULL AND completed_at IS NULL
-                    RETURNING id, job_status, completed_at, canceled_at)
+                    RETURNING id, job_status, completed_at, canceled_at, followed)
                 SELECT {JobEvents.ChangeColumns}, j.canceled_at IS NOT NULL FROM j {JobEvents.ChangeJoins}
                 """, jobId, now, daemon.KeyId));
             AddNext(batch, daemon, next, now);
@@ -245,7 +246,7 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
         return change;
     }
 
-    private sealed record JobRow(ProvisionerJobType Type, bool Canceled, DateTimeOffset? StartedAt);
+    private sealed record JobRow(ProvisionerJobType Type, bool Canceled, DateTimeOffset? StartedAt, bool Followed);
 
     /// <summary>Locks the job's row and checks that this daemon may act on it.</summary>
     /// <remarks>
@@ -257,8 +258,8 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
         NpgsqlTransaction transaction, DaemonIdentity daemon, Guid jobId, DateTimeOffset? heartbeat, CancellationToken cancellationToken)
     {
         await using var select = new NpgsqlCommand(heartbeat is null
-            ? "SELECT type, worker_key, started_at, completed_at, canceled_at, error FROM provisioner_jobs WHERE id = $1 FOR UPDATE"
-            : "UPDATE provisioner_jobs SET updated_at = $2 WHERE id = $1 RETURNING type, worker_key, started_at, completed_at, canceled_at, error",
+            ? "SELECT type, worker_key, started_at, completed_at, canceled_at, error, followed FROM provisioner_jobs WHERE id = $1 FOR UPDATE"
+            : "UPDATE provisioner_jobs SET updated_at = $2 WHERE id = $1 RETURNING type, worker_key, started_at, completed_at, canceled_at, error, followed",
             transaction.Connection, transaction);
         select.With(jobId);
         if (heartbeat is { } now)
@@ -267,13 +268,13 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
         }
 
         await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var none = new JobRow(ProvisionerJobType.WorkspaceBuild, false, null);
+        var none = new JobRow(ProvisionerJobType.WorkspaceBuild, false, null, false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             return (new DaemonJobOutcome(DaemonJobRefusal.NotFound, $"there is no job {jobId}"), none);
         }
 
-        var row = new JobRow(WireEnum<ProvisionerJobType>.Parse(reader.GetString(0)), !reader.IsDBNull(4), reader.GetNullable<DateTimeOffset>(2));
+        var row = new JobRow(WireEnum<ProvisionerJobType>.Parse(reader.GetString(0)), !reader.IsDBNull(4), reader.GetNullable<DateTimeOffset>(2), reader.GetBoolean(6));
         if (row.StartedAt is null)
         {
             return (new DaemonJobOutcome(DaemonJobRefusal.NotStarted, "the job isn't running yet: acquire it first"), row);

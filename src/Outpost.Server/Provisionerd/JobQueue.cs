@@ -26,7 +26,7 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
             ORDER BY prebuild, created_at
             FOR UPDATE SKIP LOCKED
             LIMIT 1)
-        RETURNING id, type, provisioner, created_at, file_hash, prebuild, job_status, completed_at
+        RETURNING id, type, provisioner, created_at, file_hash, prebuild, job_status, completed_at, followed
         """;
 
     /// <summary>

@@ -1,6 +1,8 @@
 using Npgsql;
 using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
+using Outpost.Server.ProvisionerJobs;
+using Outpost.Server.Pubsub;
 using Outpost.Testing;
 
 namespace Outpost.Server.Tests.Workspaces;
@@ -135,5 +137,31 @@ public sealed class WatchTests(WorkspaceServerFixture fixture) : IClassFixture<W
 
         Assert.Equal("end", (await end.WithTimeout())?.Type);
         Assert.Equal(WorkspaceStatus.Running, (await state.WithTimeout()).Status);
+    }
+
+    [Fact]
+    public async Task A_jobs_log_and_end_messages_are_published_only_once_someone_follows_it()
+    {
+        var api = await WorkspaceApi.LoginAsync(fixture.Client);
+        await api.ReadyTemplateAsync(Daemon, "followed");
+        var quiet = await api.CreateWorkspaceAsync("unfollowed-ws", "followed");
+        var quietJob = await Daemon.AcquireAsync(quiet.LatestBuild.Job.Id);
+        var pubsub = fixture.Service<PostgresPubsub>();
+        await using var quietChannel = await pubsub.SubscribeAsync(JobEvents.JobChannel(quietJob.JobId), TestTimeouts.Token()).WithTimeout();
+        await Daemon.UpdateAsync(quietJob.JobId, "nobody reads this");
+        await Daemon.CompleteBuildAsync(quietJob, []);
+
+        var watched = await api.CreateWorkspaceAsync("followed-ws", "followed");
+        var watchedJob = await Daemon.AcquireAsync(watched.LatestBuild.Job.Id);
+        await using var logs = await SseReader.OpenAsync(fixture.Client, $"/api/v2/workspacebuilds/{watched.LatestBuild.Id}/logs?follow=true", api.Token);
+        await Daemon.UpdateAsync(watchedJob.JobId, "someone reads this");
+        Assert.Equal("someone reads this", (await logs.NextAsync(OutpostJsonContext.Default.ProvisionerJobLog)).Output);
+        await Daemon.CompleteBuildAsync(watchedJob, []);
+        Assert.Equal("end", (await logs.NextAsync())?.Type);
+
+        // Both jobs' changes reached the workspace channels; only the followed one used its own.
+        // The follow's messages have been delivered (the SSE saw them), so the unfollowed
+        // channel, subscribed earlier on the same listener, would have had its messages by now.
+        Assert.False(quietChannel.Reader.TryRead(out var message), $"unexpected message on an unfollowed job: {message.Payload}");
     }
 }
