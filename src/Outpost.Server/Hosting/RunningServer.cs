@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Outpost.Provisioner.Daemon;
 
 namespace Outpost.Server.Hosting;
 
@@ -9,10 +10,10 @@ internal sealed class RunningServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly List<IAsyncDisposable> _resources;
-    private readonly IAsyncDisposable? _daemons;
+    private readonly ProvisionerDaemonHost? _daemons;
     private int _disposed;
 
-    public RunningServer(WebApplication app, Uri baseAddress, Uri accessUrl, List<IAsyncDisposable> resources, IAsyncDisposable? daemons = null)
+    public RunningServer(WebApplication app, Uri baseAddress, Uri accessUrl, List<IAsyncDisposable> resources, ProvisionerDaemonHost? daemons = null)
     {
         _app = app;
         _resources = resources;
@@ -27,6 +28,9 @@ internal sealed class RunningServer : IAsyncDisposable
     public Uri AccessUrl { get; }
 
     public IServiceProvider Services => _app.Services;
+
+    /// <summary>The built-in provisioner daemons (none when started with zero).</summary>
+    internal ProvisionerDaemonHost? Daemons => _daemons;
 
     /// <summary>
     /// Completes when SIGINT/SIGTERM arrives (the host's stopping signal) or the token is canceled.

@@ -117,10 +117,14 @@ public sealed class PostgresRestartTests(ITestOutputHelper output) : IAsyncLifet
         await holder.CompleteBuildAsync(stopJob!, [2]);
         var stopped = await NextWorkspaceAsync(watch, w => w.Status == WorkspaceStatus.Stopped);
 
-        // Every built-in daemon claims again, and the queue keeps taking work.
+        // The built-in daemons claim again and the queue keeps taking work. Which daemons claim is
+        // not fixed: one that completes a job takes the next with it (acquire_next), so a single
+        // daemon may serve a slow stream alone; none of them may have given up, though.
         await Eventually.ReadAsync(
             async () => (Daemons: await CountAsync("SELECT count(DISTINCT worker_name) FROM restart_claims WHERE worker_name LIKE '%builtin%' AND at > $1", restartedAt), Accepted: accepted.Count(a => a.At > restarted)),
-            after => after.Daemons == DaemonCount && after.Accepted >= JobsAfterRestart, TestTimeouts.Default);
+            after => after.Daemons >= 1 && after.Accepted >= JobsAfterRestart, TestTimeouts.Default);
+        Assert.Equal(DaemonCount, _server!.Daemons!.Runs.Count);
+        Assert.All(_server.Daemons.Runs, run => Assert.False(run.IsCompleted, "a built-in daemon stopped"));
         await _stopLoad.CancelAsync();
         await load.WithTimeout();
         await Eventually.ReadAsync(() => CountAsync("SELECT count(*) FROM provisioner_jobs WHERE completed_at IS NULL"), open => open == 0, TestTimeouts.Default);
