@@ -23,8 +23,21 @@ internal sealed class WorkspaceTestBed(ClockedServerFixture server) : IDisposabl
     {
         await Daemon.DrainAsync();
         var push = cli.RunAsync("templates", "push", name, "--directory", Directory, "--yes");
-        var job = await Daemon.TryAcquireAsync(30);
-        Assert.NotNull(job);
+        AcquiredJob? job = null;
+        using var deadline = new CancellationTokenSource(TestTimeouts.Default);
+        while (job is null && !push.IsCompleted && !deadline.IsCancellationRequested)
+        {
+            job = await Daemon.TryAcquireAsync(5);
+        }
+
+        if (job is null)
+        {
+            var ended = push.IsCompleted ? await push : null;
+            Assert.Fail(ended is null
+                ? "templates push queued no import within the test's timeout"
+                : $"templates push ended (exit {ended.ExitCode}) without queuing an import: {ended.Stderr}{ended.Stdout}");
+        }
+
         Assert.Equal(ProvisionerJobType.TemplateVersionImport, job.Type);
         await Daemon.CompleteImportAsync(job);
         return await push.WithTimeout();

@@ -127,12 +127,22 @@ public sealed class PostgresRestartTests(ITestOutputHelper output) : IAsyncLifet
         Assert.All(_server.Daemons.Runs, run => Assert.False(run.IsCompleted, "a built-in daemon stopped"));
         await _stopLoad.CancelAsync();
         await load.WithTimeout();
-        await Eventually.ReadAsync(() => CountAsync("SELECT count(*) FROM provisioner_jobs WHERE completed_at IS NULL"), open => open == 0, TestTimeouts.Default);
+        // Every job ends, except one whose claim committed while the answer was lost: PostgreSQL
+        // stopped between the commit and the daemon hearing of it (an acquire's, or a completion's
+        // acquire_next). Its daemon never learns of it; it stays claimed and untouched until the
+        // reaper fails it (5 minutes), as docs/provisioners.md says. Counted, not waited for.
+        const string Orphans = "completed_at IS NULL AND started_at IS NOT NULL AND updated_at = started_at AND started_at < now() - interval '5 seconds'";
+        await Eventually.ReadAsync(
+            async () => (Open: await CountAsync("SELECT count(*) FROM provisioner_jobs WHERE completed_at IS NULL"), Orphaned: await CountAsync($"SELECT count(*) FROM provisioner_jobs WHERE {Orphans}")),
+            jobs => jobs.Open == jobs.Orphaned, TestTimeouts.Default);
+        var orphaned = await CountAsync($"SELECT count(*) FROM provisioner_jobs WHERE {Orphans}");
+        Assert.True(orphaned <= DaemonCount, $"{orphaned} jobs were left claimed by no daemon; at most one per daemon can be, from the restart's lost answers");
         using var health = await _client.GetAsync(new Uri("/healthz", UriKind.Relative)).WithTimeout();
 
         var ids = accepted.Select(a => a.JobId).ToArray();
         var firstClaim = await ScalarAsync<DateTime?>("SELECT min(at) FROM restart_claims WHERE worker_name LIKE '%builtin%' AND at > $1", restartedAt);
         output.WriteLine($"watch resynced {watchBack.TotalMilliseconds:F0} ms and a built-in daemon claimed {(firstClaim - restartedAt)?.TotalMilliseconds:F0} ms after PostgreSQL was back");
+        output.WriteLine($"{orphaned} claims orphaned by a lost answer");
         output.WriteLine($"{ids.Length} imports accepted, {refused.Count} refused ({string.Join(", ", refused.GroupBy(r => (int)r.Status).Select(g => $"{g.Key} ×{g.Count()}"))})"
             + (refused.IsEmpty ? string.Empty : $" over {Stopwatch.GetElapsedTime(refused.Min(r => r.At), refused.Max(r => r.At)).TotalMilliseconds:F0} ms"));
         Assert.Equal(WorkspaceStatus.Running, running.Status);
@@ -145,8 +155,8 @@ public sealed class PostgresRestartTests(ITestOutputHelper output) : IAsyncLifet
             $"{(int)r.Status}: {r.Body}"));
         Assert.Equal(0L, await CountAsync("SELECT count(*) FROM (SELECT job_id FROM restart_claims GROUP BY job_id HAVING count(*) > 1) d"));
         Assert.Equal(0L, await CountAsync("SELECT count(*) FROM (SELECT job_id FROM restart_completions GROUP BY job_id HAVING count(*) > 1) d"));
-        Assert.Equal(0L, await CountAsync("SELECT count(*) FROM provisioner_jobs WHERE job_status <> 'succeeded'"));
-        Assert.Equal(ids.Length, await CountAsync("SELECT count(*) FROM restart_completions WHERE job_id = ANY($1) AND error IS NULL", ids));
+        Assert.Equal(orphaned, await CountAsync("SELECT count(*) FROM provisioner_jobs WHERE job_status <> 'succeeded'"));
+        Assert.Equal(ids.Length - orphaned, await CountAsync("SELECT count(*) FROM restart_completions WHERE job_id = ANY($1) AND error IS NULL", ids));
     }
 
     [Theory]
