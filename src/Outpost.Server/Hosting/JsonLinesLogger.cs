@@ -60,6 +60,13 @@ internal sealed class JsonLinesLogger(string category, JsonLinesSink sink) : ILo
             return;
         }
 
+        sink.Enqueue(Format(category, logLevel, eventId, state, exception, formatter));
+    }
+
+    /// <summary>One entry as a JSON line (newline included); the sink's own notices use it too.</summary>
+    internal static byte[] Format<TState>(
+        string category, LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
         // The thread's buffer is reused; an entry logged while formatting another (a ToString that
         // logs) gets buffers of its own.
         var nested = _busy;
@@ -70,11 +77,11 @@ internal sealed class JsonLinesLogger(string category, JsonLinesSink sink) : ILo
             buffer.ResetWrittenCount();
             var json = nested ? new Utf8JsonWriter(buffer, WriterOptions) : _writer ??= new Utf8JsonWriter(buffer, WriterOptions);
             json.Reset(buffer);
-            Write(json, logLevel, eventId, state, exception, formatter);
+            Write(json, category, logLevel, eventId, state, exception, formatter);
             var line = new byte[buffer.WrittenCount + 1];
             buffer.WrittenSpan.CopyTo(line);
             line[^1] = (byte)'\n';
-            sink.Enqueue(line);
+            return line;
         }
         finally
         {
@@ -82,7 +89,7 @@ internal sealed class JsonLinesLogger(string category, JsonLinesSink sink) : ILo
         }
     }
 
-    private void Write<TState>(Utf8JsonWriter json, LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    private static void Write<TState>(Utf8JsonWriter json, string category, LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
     {
         json.WriteStartObject();
         json.WriteString("Timestamp"u8, DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
@@ -164,6 +171,7 @@ internal sealed class JsonLinesSink
 {
     public const int Capacity = 10_000;
     private const int BatchBytes = 64 * 1024;
+    private const string DroppedMessage = "{Dropped} log lines were dropped: stderr did not keep up";
 
     private static readonly Lazy<JsonLinesSink> StandardErrorSink = new(() =>
     {
@@ -236,9 +244,9 @@ internal sealed class JsonLinesSink
             var dropped = Interlocked.Read(ref _dropped);
             if (dropped > reportedDrops)
             {
-                var notice = string.Create(CultureInfo.InvariantCulture,
-                    $"{{\"Timestamp\":\"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ}\",\"EventId\":0,\"LogLevel\":\"Warning\",\"Category\":\"Outpost.Server.Logging\",\"Message\":\"{dropped - reportedDrops} log lines were dropped: stderr did not keep up\",\"State\":{{\"Dropped\":{dropped - reportedDrops}}}}}\n");
-                batch.Write(System.Text.Encoding.UTF8.GetBytes(notice));
+                KeyValuePair<string, object?>[] notice = [new("Dropped", dropped - reportedDrops), new("{OriginalFormat}", DroppedMessage)];
+                batch.Write(JsonLinesLogger.Format("Outpost.Server.Logging", LogLevel.Warning, default, notice, null,
+                    static (fields, _) => string.Create(CultureInfo.InvariantCulture, $"{fields[0].Value} log lines were dropped: stderr did not keep up")));
                 reportedDrops = dropped;
             }
 

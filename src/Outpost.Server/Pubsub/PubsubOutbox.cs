@@ -17,16 +17,17 @@ namespace Outpost.Server.Pubsub;
 /// </remarks>
 internal sealed partial class PubsubOutbox(ILogger logger)
 {
-    private readonly List<(string Channel, string Payload)> _messages = new(3);
+    // Created on the first message: most heartbeats have nothing to announce.
+    private List<(string Channel, string Payload)>? _messages;
 
-    public int Count => _messages.Count;
+    public int Count => _messages?.Count ?? 0;
 
     /// <exception cref="ArgumentException">The channel or payload breaks <see cref="PubsubLimits"/>.</exception>
     public void Add(string channel, string payload)
     {
         PubsubLimits.ValidateChannel(channel);
         PubsubLimits.ValidatePayload(payload);
-        _messages.Add((channel, payload));
+        (_messages ??= new(3)).Add((channel, payload));
     }
 
     /// <summary>
@@ -37,7 +38,7 @@ internal sealed partial class PubsubOutbox(ILogger logger)
     public async Task PublishAsync(NpgsqlConnection connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        if (_messages.Count == 0)
+        if (_messages is not { Count: > 0 })
         {
             return;
         }
