@@ -23,9 +23,11 @@ public sealed class ShutdownTests
             var daemon = new TestDaemon(client, server.Services.GetRequiredService<InternalProvisionerKey>().Value, "long-poller");
             var poll = daemon.PostAsync("/acquire", new AcquireJobRequest { DaemonName = "long-poller", Provisioners = ["local"], WaitSeconds = 60 });
             var pubsub = server.Services.GetRequiredService<PostgresPubsub>();
-            while (!(await pubsub.ListeningChannelsAsync(TestTimeouts.Token()).WithTimeout()).Contains(JobEvents.WakeChannel))
+            using var deadline = new CancellationTokenSource(TestTimeouts.Default);
+            while (!(await pubsub.ListeningChannelsAsync(deadline.Token).WithTimeout()).Contains(JobEvents.WakeChannel))
             {
-                // The poll has not parked yet; ask the listener again.
+                // The poll has not parked yet; ask the listener again (an early answer would never park).
+                Assert.False(poll.IsCompleted, $"the long poll ended before it parked: {(poll.IsCompleted ? (int)(await poll).StatusCode : 0)}");
             }
 
             // What SIGTERM does.
