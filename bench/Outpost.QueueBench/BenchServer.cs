@@ -114,6 +114,13 @@ internal sealed class BenchServer : IAsyncDisposable
         await clear.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>VACUUM (ANALYZE) of the queue's tables: removes the dead row versions earlier phases left.</summary>
+    public async Task VacuumQueueAsync(CancellationToken cancellationToken)
+    {
+        await using var vacuum = DataSource.CreateCommand("VACUUM (ANALYZE) provisioner_jobs, template_versions");
+        await vacuum.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public async Task<long> ScalarAsync(string sql, object[] values, CancellationToken cancellationToken)
     {
         await using var command = DataSource.CreateCommand(sql);

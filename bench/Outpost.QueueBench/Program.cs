@@ -2,7 +2,7 @@ using System.Globalization;
 using Outpost.QueueBench;
 
 // Usage: dotnet run -c Release --project bench/Outpost.QueueBench -- [--latency-jobs N] [--idle-daemons N]
-//        [--burn-jobs N] [--burn-daemons N] [--chaos-jobs N] [--chaos-daemons N]
+//        [--burn-jobs N] [--burn-daemons N] [--burn-rounds N] [--chaos-jobs N] [--chaos-daemons N]
 // A phase with 0 jobs is skipped. The tables go to stdout; the server's logs and progress go to stderr.
 var settings = new Dictionary<string, int>(StringComparer.Ordinal)
 {
@@ -10,6 +10,7 @@ var settings = new Dictionary<string, int>(StringComparer.Ordinal)
     ["--idle-daemons"] = 50,
     ["--burn-jobs"] = 6000,
     ["--burn-daemons"] = 8,
+    ["--burn-rounds"] = 3,
     ["--chaos-jobs"] = 2000,
     ["--chaos-daemons"] = 8,
 };
@@ -51,20 +52,38 @@ if (settings["--latency-jobs"] > 0)
         """));
 }
 
-if (settings["--burn-jobs"] > 0)
+if (settings["--burn-jobs"] > 0 && settings["--burn-rounds"] > 0)
 {
-    var (bare, inProcess, separate, daemons) = await BurnDownScenario.RunAsync(server, settings["--burn-jobs"], settings["--burn-daemons"], ct);
-    Console.WriteLine(string.Create(invariant, $"""
-        ## Queue burn-down ({settings["--burn-jobs"]} no-op jobs queued up front)
+    var daemonCount = settings["--burn-daemons"];
+    var burn = await BurnDownScenario.RunAsync(server, settings["--burn-jobs"], daemonCount, settings["--burn-rounds"], ct);
+    var table = new System.Text.StringBuilder();
+    table.AppendLine(invariant, $"## Queue burn-down ({settings["--burn-jobs"]} no-op jobs queued up front, {burn.Rounds.Count} rounds)");
+    table.AppendLine();
+    table.AppendLine(invariant, $"| Round | Baseline: the bare claim statement in a loop on one connection | {daemonCount} daemons over HTTP as the real daemon works (complete with acquire_next) | ratio |");
+    table.AppendLine("| ---: | ---: | ---: | ---: |");
+    for (var i = 0; i < burn.Rounds.Count; i++)
+    {
+        var (bare, daemons) = burn.Rounds[i];
+        table.AppendLine(invariant,
+            $"| {i + 1} | {bare.PerSecond:0}/s ({bare.ProcessCpuMs:0.00} + {bare.PostgresCpuMs:0.00} ms) | {daemons.PerSecond:0}/s ({daemons.ProcessCpuMs:0.00} + {daemons.PostgresCpuMs:0.00} ms) | {burn.Rounds[i].Ratio:0.00} |");
+    }
 
-        | | jobs/s | ratio | CPU ms/job: this process | CPU ms/job: PostgreSQL |
-        | --- | ---: | ---: | ---: | ---: |
-        | Baseline: the bare claim statement in a loop on one connection | {bare.PerSecond:0} | 1.00 | {bare.ProcessCpuMs:0.00} | {bare.PostgresCpuMs:0.00} |
-        | {settings["--burn-daemons"]} workers calling the server's claim and completion in-process (no HTTP) | {inProcess.PerSecond:0} | {inProcess.PerSecond / bare.PerSecond:0.00} | {inProcess.ProcessCpuMs:0.00} | {inProcess.PostgresCpuMs:0.00} |
-        | {settings["--burn-daemons"]} daemons over HTTP: acquire, then complete (two requests per job) | {separate.PerSecond:0} | {separate.PerSecond / bare.PerSecond:0.00} | {separate.ProcessCpuMs:0.00} | {separate.PostgresCpuMs:0.00} |
-        | {settings["--burn-daemons"]} daemons over HTTP as the real daemon works: complete with acquire_next (one request per job) | {daemons.PerSecond:0} | {daemons.PerSecond / bare.PerSecond:0.00} | {daemons.ProcessCpuMs:0.00} | {daemons.PostgresCpuMs:0.00} |
+    table.AppendLine(invariant, $"| median | {burn.MedianBaseline:0}/s | | **{burn.MedianRatio:0.00}** |");
+    table.AppendLine();
+    table.AppendLine("In parentheses: CPU milliseconds per job in this process + in PostgreSQL. Measured once, before the rounds, against the median baseline:");
+    table.AppendLine();
+    table.AppendLine("| | jobs/s | ratio | CPU ms/job: this process | CPU ms/job: PostgreSQL |");
+    table.AppendLine("| --- | ---: | ---: | ---: | ---: |");
+    foreach (var (name, row) in new[]
+    {
+        ($"{daemonCount} workers calling the server's claim and completion in-process (no HTTP)", burn.InProcess),
+        ($"{daemonCount} daemons over HTTP: acquire, then complete (two requests per job)", burn.Separate),
+    })
+    {
+        table.AppendLine(invariant, $"| {name} | {row.PerSecond:0} | {row.PerSecond / burn.MedianBaseline:0.00} | {row.ProcessCpuMs:0.00} | {row.PostgresCpuMs:0.00} |");
+    }
 
-        """));
+    Console.WriteLine(table.ToString());
 }
 
 if (settings["--chaos-jobs"] == 0)

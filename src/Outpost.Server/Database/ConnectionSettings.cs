@@ -8,6 +8,9 @@ internal static class ConnectionSettings
 {
     public const int AutoPreparedStatements = 64;
 
+    /// <summary>Idle connections beyond what the load needs are closed after this many seconds (Npgsql's default is 300).</summary>
+    public const int IdleLifetimeSeconds = 30;
+
     public static NpgsqlDataSourceBuilder Apply(NpgsqlDataSourceBuilder builder, string connectionString)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -18,6 +21,16 @@ internal static class ConnectionSettings
             // connection instead of on every call. An operator's own value, 0 behind a
             // transaction-mode pooler say, is kept.
             builder.ConnectionStringBuilder.MaxAutoPrepare = AutoPreparedStatements;
+        }
+
+        if (!given.ContainsKey("Connection Idle Lifetime") && !given.ContainsKey("ConnectionIdleLifetime"))
+        {
+            // A burst (fifty daemons long-polling at once, say) grows the pool, and the pool hands
+            // out its idle connections in turn, so afterwards every backend sees a trickle of work:
+            // measured with the queue benchmark, 50 pooled backends instead of 3 cost PostgreSQL
+            // about 50% more CPU per job. Surplus connections are pruned after 30 s instead of 5 min.
+            // Npgsql refuses an idle lifetime shorter than the operator's pruning interval.
+            builder.ConnectionStringBuilder.ConnectionIdleLifetime = Math.Max(IdleLifetimeSeconds, builder.ConnectionStringBuilder.ConnectionPruningInterval);
         }
 
         // Nothing in the server leaves session state on a pooled connection (no SET, temporary

@@ -16,4 +16,18 @@ public sealed class ConnectionSettingsTests
         Assert.Equal(expected, builder.ConnectionStringBuilder.MaxAutoPrepare);
         Assert.True(builder.ConnectionStringBuilder.NoResetOnClose);
     }
+
+    [Theory]
+    [InlineData("Host=db;Username=u", ConnectionSettings.IdleLifetimeSeconds)]
+    [InlineData("Host=db;Username=u;Connection Idle Lifetime=300", 300)]
+    [InlineData("Host=db;Username=u;connectionidlelifetime=12", 12)]
+    [InlineData("Host=db;Username=u;Connection Pruning Interval=45", 45)]
+    public void Idle_connections_are_pruned_after_30_seconds_unless_the_connection_string_says_otherwise(string connectionString, int expected)
+    {
+        var builder = ConnectionSettings.Apply(new NpgsqlDataSourceBuilder(connectionString), connectionString);
+
+        Assert.Equal(expected, builder.ConnectionStringBuilder.ConnectionIdleLifetime);
+        // Npgsql checks the pair when the data source is built.
+        using var dataSource = builder.Build();
+    }
 }

@@ -12,12 +12,14 @@ namespace Outpost.Server.Tests.Hosting;
 
 public sealed class ShutdownTests
 {
-    [Fact]
+    // A hard bound on the whole test: one clean-clone CI run hung somewhere in it once (not
+    // reproduced since), and a hang must fail this test, not stall the suite.
+    [Fact(Timeout = 180_000)]
     public async Task A_stopping_server_ends_daemon_long_polls_at_once_and_serves_until_it_is_disposed()
     {
         var connectionString = await DatabaseFixture.CreateDatabaseAsync("stopping");
         var server = (await OutpostServer.StartAsync(ServerFixture.CreateOptions(connectionString, Directory.CreateTempSubdirectory().FullName), TestTimeouts.Token()).WithTimeout()).Server!;
-        await using (server)
+        try
         {
             using var client = new HttpClient { BaseAddress = server.BaseAddress };
             var daemon = new TestDaemon(client, server.Services.GetRequiredService<InternalProvisionerKey>().Value, "long-poller");
@@ -36,7 +38,7 @@ public sealed class ShutdownTests
 
             // The 60 s poll ends long before its wait, telling the daemon to back off, and so does a new one...
             using var ended = await poll.WithTimeout(TestTimeouts.Short);
-            using var next = await daemon.PostAsync("/acquire", new AcquireJobRequest { DaemonName = "long-poller", Provisioners = ["local"], WaitSeconds = 60 });
+            using var next = await daemon.PostAsync("/acquire", new AcquireJobRequest { DaemonName = "long-poller", Provisioners = ["local"], WaitSeconds = 60 }).WithTimeout(TestTimeouts.Short);
             // ...while the server still answers, so built-in daemons can report their last job before it stops.
             using var health = await client.GetAsync(new Uri("/healthz", UriKind.Relative)).WithTimeout();
 
@@ -44,6 +46,11 @@ public sealed class ShutdownTests
             Assert.Contains("shutting down", await ended.Content.ReadAsStringAsync(), StringComparison.Ordinal);
             Assert.Equal(HttpStatusCode.ServiceUnavailable, next.StatusCode);
             Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        }
+        finally
+        {
+            // Bounded on its own, so a stop that never finishes fails with a TimeoutException here.
+            await server.DisposeAsync().AsTask().WithTimeout();
         }
     }
 }
