@@ -30,10 +30,12 @@ internal sealed class BenchServer : IAsyncDisposable
     private readonly Template _template;
     private readonly Guid _userId;
     private readonly string _fileHash;
+    private readonly string? _externalKey;
     private int _versions;
 
-    private BenchServer(string root, EmbeddedPostgres postgres, RunningServer server, Template template, Guid userId, string fileHash)
+    private BenchServer(string root, EmbeddedPostgres postgres, RunningServer server, Template template, Guid userId, string fileHash, string? externalKey)
     {
+        _externalKey = externalKey;
         _root = root;
         _postgres = postgres;
         _server = server;
@@ -48,7 +50,12 @@ internal sealed class BenchServer : IAsyncDisposable
 
     public Uri BaseAddress => _server.BaseAddress;
 
-    public string DaemonKey => _server.Services.GetRequiredService<InternalProvisionerKey>().Value;
+    /// <summary>
+    /// The key every bench daemon presents: the server's internal key, as the built-in daemons use,
+    /// or with <c>--external-key 1</c> a provisioner key created like <c>outpost provisioner keys
+    /// create</c> does, which the server looks up in the database on every request.
+    /// </summary>
+    public string DaemonKey => _externalKey ?? _server.Services.GetRequiredService<InternalProvisionerKey>().Value;
 
     public NpgsqlDataSource DataSource { get; }
 
@@ -58,7 +65,7 @@ internal sealed class BenchServer : IAsyncDisposable
 
     public JobReaper Reaper => _server.Services.GetRequiredService<JobReaper>();
 
-    public static async Task<BenchServer> StartAsync(CancellationToken cancellationToken)
+    public static async Task<BenchServer> StartAsync(bool externalKey, CancellationToken cancellationToken)
     {
         var root = Directory.CreateTempSubdirectory("outpost-queuebench-").FullName;
         var start = await EmbeddedPostgres.StartAsync(Path.Combine(root, "pg"), NullLogger.Instance, cancellationToken);
@@ -81,6 +88,13 @@ internal sealed class BenchServer : IAsyncDisposable
             "bench@example.com", "bench", "Bench", "owner", "not-a-usable-hash", onlyIfFirst: true, cancellationToken);
         var userId = user?.Id ?? throw new InvalidOperationException($"Could not create the bench user: {error}");
         var dataSource = services.GetRequiredService<NpgsqlDataSource>();
+        string? key = null;
+        if (externalKey)
+        {
+            var created = await services.GetRequiredService<ProvisionerKeyStore>().CreateAsync("bench", userId, cancellationToken)
+                ?? throw new InvalidOperationException("Could not create the bench's provisioner key.");
+            key = created.Token.ToString();
+        }
 
         // The file row is what POST /api/v2/files stores; imports only carry it, the daemon never parses it.
         var archive = "name: bench\n"u8.ToArray();
@@ -92,7 +106,7 @@ internal sealed class BenchServer : IAsyncDisposable
 
         var template = await services.GetRequiredService<TemplateStore>().CreateAsync("bench", string.Empty, Provisioner, userId, cancellationToken)
             ?? throw new InvalidOperationException("Could not create the bench template.");
-        return new BenchServer(root, postgres, server, template, userId, hash);
+        return new BenchServer(root, postgres, server, template, userId, hash, key);
     }
 
     /// <summary>Queues one import job through the server's own path (TemplateStore → JobStore, with its NOTIFY).</summary>

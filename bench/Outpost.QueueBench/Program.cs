@@ -2,7 +2,7 @@ using System.Globalization;
 using Outpost.QueueBench;
 
 // Usage: dotnet run -c Release --project bench/Outpost.QueueBench -- [--latency-jobs N] [--idle-daemons N]
-//        [--burn-jobs N] [--burn-daemons N] [--burn-rounds N] [--chaos-jobs N] [--chaos-daemons N]
+//        [--burn-jobs N] [--burn-daemons N] [--burn-rounds N] [--chaos-jobs N] [--chaos-daemons N] [--external-key 0|1]
 // A phase with 0 jobs is skipped. The tables go to stdout; the server's logs and progress go to stderr.
 var settings = new Dictionary<string, int>(StringComparer.Ordinal)
 {
@@ -13,6 +13,7 @@ var settings = new Dictionary<string, int>(StringComparer.Ordinal)
     ["--burn-rounds"] = 3,
     ["--chaos-jobs"] = 2000,
     ["--chaos-daemons"] = 8,
+    ["--external-key"] = 0,
 };
 for (var i = 0; i < args.Length; i++)
 {
@@ -35,7 +36,7 @@ Console.CancelKeyPress += (_, e) =>
 var ct = cancel.Token;
 var invariant = CultureInfo.InvariantCulture;
 
-await using var server = await BenchServer.StartAsync(ct);
+await using var server = await BenchServer.StartAsync(settings["--external-key"] != 0, ct);
 await Console.Error.WriteLineAsync($"queue bench: server at {server.BaseAddress}");
 
 if (settings["--latency-jobs"] > 0)

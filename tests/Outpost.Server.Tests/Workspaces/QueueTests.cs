@@ -6,6 +6,7 @@ using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Templates;
 using Outpost.Sdk.Workspaces;
 using Outpost.Server.ProvisionerJobs;
+using Outpost.Server.Provisionerd;
 using Outpost.Server.Pubsub;
 using Outpost.Testing;
 
@@ -289,6 +290,39 @@ public sealed class QueueTests(WorkspaceServerFixture fixture) : IClassFixture<W
         Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, acquire.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, memberCreate.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_provisioner_key_is_trusted_for_a_second_after_its_lookup_unless_this_server_deleted_it()
+    {
+        var api = await WorkspaceApi.LoginAsync(fixture.Client);
+        var cached = await api.ReadAsync<CreateProvisionerKeyResponse>(HttpMethod.Post, "/api/v2/provisionerkeys", new CreateProvisionerKeyRequest { Name = "cached" });
+        var evicted = await api.ReadAsync<CreateProvisionerKeyResponse>(HttpMethod.Post, "/api/v2/provisionerkeys", new CreateProvisionerKeyRequest { Name = "evicted" });
+        var keys = fixture.Service<ProvisionerKeyStore>();
+        var first = await keys.AuthenticateAsync(cached.Key, CancellationToken.None).WithTimeout();
+
+        // Another replica deletes "cached": the row goes, this server's cache does not hear of it.
+        await using (var dataSource = NpgsqlDataSource.Create(fixture.ConnectionString))
+        {
+            await using var elsewhere = dataSource.CreateCommand("DELETE FROM provisioner_keys WHERE name = 'cached'");
+            Assert.Equal(1, await elsewhere.ExecuteNonQueryAsync().WithTimeout());
+        }
+
+        var withinTheSecond = await keys.AuthenticateAsync(cached.Key, CancellationToken.None).WithTimeout();
+        var wrongSecret = await keys.AuthenticateAsync(cached.Key[..^1] + (cached.Key[^1] == 'a' ? 'b' : 'a'), CancellationToken.None).WithTimeout();
+        fixture.Clock.Advance(ProvisionerKeyStore.CacheLifetime);
+        var afterTheSecond = await keys.AuthenticateAsync(cached.Key, CancellationToken.None).WithTimeout();
+        // Deleted through this server while cached: refused at once.
+        Assert.NotNull(await keys.AuthenticateAsync(evicted.Key, CancellationToken.None).WithTimeout());
+        using var delete = await api.SendAsync(HttpMethod.Delete, "/api/v2/provisionerkeys/evicted");
+        using var acquire = await new TestDaemon(fixture.Client, evicted.Key).PostAsync("/acquire", new AcquireJobRequest { DaemonName = "x", Provisioners = ["terraform"], WaitSeconds = 1 });
+
+        Assert.Equal("cached", first?.KeyName);
+        Assert.Equal(first, withinTheSecond);
+        Assert.Null(wrongSecret);
+        Assert.Null(afterTheSecond);
+        Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, acquire.StatusCode);
     }
 
     [Fact]
