@@ -10,6 +10,7 @@ using Outpost.Server.Identity.Users;
 using Outpost.Server.Provisionerd;
 using Outpost.Server.ProvisionerJobs;
 using Outpost.Server.Templates;
+using Outpost.Testing;
 
 namespace Outpost.QueueBench;
 
@@ -146,31 +147,14 @@ internal sealed class BenchServer : IAsyncDisposable
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    /// <summary>
-    /// Triggers that record, from the database's side, every change of a job's start and completion
-    /// time: a second claim or a second completion of one job shows up as a second row.
-    /// </summary>
+    /// <summary>The claim and completion counters of <see cref="JobCounters"/>.</summary>
     /// <remarks>
     /// Installed by the chaos run only: the latency and burn-down runs measure the queue, not this
     /// instrumentation (which would add a row insert to every claim and every completion).
     /// </remarks>
     public async Task InstallCountersAsync(CancellationToken cancellationToken)
     {
-        await using var install = DataSource.CreateCommand("""
-            CREATE TABLE bench_claims (job_id uuid NOT NULL, worker_name text, at timestamptz NOT NULL);
-            CREATE TABLE bench_completions (job_id uuid NOT NULL, error text, at timestamptz NOT NULL);
-            CREATE FUNCTION bench_count() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                IF NEW.started_at IS DISTINCT FROM OLD.started_at AND NEW.worker_name IS NOT NULL THEN
-                    INSERT INTO bench_claims VALUES (NEW.id, NEW.worker_name, clock_timestamp());
-                END IF;
-                IF NEW.completed_at IS DISTINCT FROM OLD.completed_at THEN
-                    INSERT INTO bench_completions VALUES (NEW.id, NEW.error, clock_timestamp());
-                END IF;
-                RETURN NEW;
-            END $$;
-            CREATE TRIGGER bench_count AFTER UPDATE ON provisioner_jobs FOR EACH ROW EXECUTE FUNCTION bench_count();
-            """);
+        await using var install = DataSource.CreateCommand(JobCounters.Install);
         await install.ExecuteNonQueryAsync(cancellationToken);
     }
 

@@ -139,14 +139,14 @@ internal static class ChaosScenario
         await Task.WhenAll(workers);
         return new ChaosResult(
             Jobs: idArray.Length,
-            Claims: await server.ScalarAsync("SELECT count(*) FROM bench_claims WHERE job_id = ANY($1)", [idArray], cancellationToken),
+            Claims: await server.ScalarAsync("SELECT count(*) FROM counted_claims WHERE job_id = ANY($1)", [idArray], cancellationToken),
             DoubleClaims: await server.ScalarAsync(
-                "SELECT count(*) FROM (SELECT job_id FROM bench_claims WHERE job_id = ANY($1) GROUP BY job_id HAVING count(*) > 1) d", [idArray], cancellationToken),
+                "SELECT count(*) FROM (SELECT job_id FROM counted_claims WHERE job_id = ANY($1) GROUP BY job_id HAVING count(*) > 1) d", [idArray], cancellationToken),
             HandedOutTwice: handedOut.Count(pair => pair.Value > 1),
             Lost: await server.ScalarAsync(
-                "SELECT count(*) FROM unnest($1::uuid[]) AS j(id) WHERE NOT EXISTS (SELECT 1 FROM bench_completions c WHERE c.job_id = j.id)", [idArray], cancellationToken),
+                "SELECT count(*) FROM unnest($1::uuid[]) AS j(id) WHERE NOT EXISTS (SELECT 1 FROM counted_completions c WHERE c.job_id = j.id)", [idArray], cancellationToken),
             CompletedTwice: await server.ScalarAsync(
-                "SELECT count(*) FROM (SELECT job_id FROM bench_completions WHERE job_id = ANY($1) GROUP BY job_id HAVING count(*) > 1) d", [idArray], cancellationToken),
+                "SELECT count(*) FROM (SELECT job_id FROM counted_completions WHERE job_id = ANY($1) GROUP BY job_id HAVING count(*) > 1) d", [idArray], cancellationToken),
             Succeeded: await server.ScalarAsync("SELECT count(*) FROM provisioner_jobs WHERE id = ANY($1) AND job_status = 'succeeded'", [idArray], cancellationToken),
             FailedByDaemon: await server.ScalarAsync("SELECT count(*) FROM provisioner_jobs WHERE id = ANY($1) AND error = $2", [idArray, DaemonFailure], cancellationToken),
             Reaped: await server.ScalarAsync("SELECT count(*) FROM provisioner_jobs WHERE id = ANY($1) AND error LIKE 'Outpost: Build has been detected%'", [idArray], cancellationToken),

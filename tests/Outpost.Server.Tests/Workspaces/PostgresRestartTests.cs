@@ -93,7 +93,7 @@ public sealed class PostgresRestartTests(ITestOutputHelper output) : IAsyncLifet
             }
         }, CancellationToken.None);
 
-        await Eventually.ReadAsync(() => CountAsync("SELECT count(*) FROM restart_completions"), done => done >= JobsBeforeRestart, TestTimeouts.Default);
+        await Eventually.ReadAsync(() => CountAsync("SELECT count(*) FROM counted_completions"), done => done >= JobsBeforeRestart, TestTimeouts.Default);
         await RestartPostgresAsync(immediate);
         var restarted = Stopwatch.GetTimestamp();
         var restartedAt = DateTime.UtcNow;
@@ -121,7 +121,7 @@ public sealed class PostgresRestartTests(ITestOutputHelper output) : IAsyncLifet
         // not fixed: one that completes a job takes the next with it (acquire_next), so a single
         // daemon may serve a slow stream alone; none of them may have given up, though.
         await Eventually.ReadAsync(
-            async () => (Daemons: await CountAsync("SELECT count(DISTINCT worker_name) FROM restart_claims WHERE worker_name LIKE '%builtin%' AND at > $1", restartedAt), Accepted: accepted.Count(a => a.At > restarted)),
+            async () => (Daemons: await CountAsync("SELECT count(DISTINCT worker_name) FROM counted_claims WHERE worker_name LIKE '%builtin%' AND at > $1", restartedAt), Accepted: accepted.Count(a => a.At > restarted)),
             after => after.Daemons >= 1 && after.Accepted >= JobsAfterRestart, TestTimeouts.Default);
         Assert.Equal(DaemonCount, _server!.Daemons!.Runs.Count);
         Assert.All(_server.Daemons.Runs, run => Assert.False(run.IsCompleted, "a built-in daemon stopped"));
@@ -140,7 +140,7 @@ public sealed class PostgresRestartTests(ITestOutputHelper output) : IAsyncLifet
         using var health = await _client.GetAsync(new Uri("/healthz", UriKind.Relative)).WithTimeout();
 
         var ids = accepted.Select(a => a.JobId).ToArray();
-        var firstClaim = await ScalarAsync<DateTime?>("SELECT min(at) FROM restart_claims WHERE worker_name LIKE '%builtin%' AND at > $1", restartedAt);
+        var firstClaim = await ScalarAsync<DateTime?>("SELECT min(at) FROM counted_claims WHERE worker_name LIKE '%builtin%' AND at > $1", restartedAt);
         output.WriteLine($"watch resynced {watchBack.TotalMilliseconds:F0} ms and a built-in daemon claimed {(firstClaim - restartedAt)?.TotalMilliseconds:F0} ms after PostgreSQL was back");
         output.WriteLine($"{orphaned} claims orphaned by a lost answer");
         output.WriteLine($"{ids.Length} imports accepted, {refused.Count} refused ({string.Join(", ", refused.GroupBy(r => (int)r.Status).Select(g => $"{g.Key} ×{g.Count()}"))})"
@@ -153,10 +153,10 @@ public sealed class PostgresRestartTests(ITestOutputHelper output) : IAsyncLifet
         Assert.All(refused, r => Assert.True(
             r.Status == HttpStatusCode.ServiceUnavailable && r.RetryAfter == TimeSpan.FromSeconds(5) && r.Body.Contains(DatabaseUnavailableExceptionHandler.Detail, StringComparison.Ordinal),
             $"{(int)r.Status}: {r.Body}"));
-        Assert.Equal(0L, await CountAsync("SELECT count(*) FROM (SELECT job_id FROM restart_claims GROUP BY job_id HAVING count(*) > 1) d"));
-        Assert.Equal(0L, await CountAsync("SELECT count(*) FROM (SELECT job_id FROM restart_completions GROUP BY job_id HAVING count(*) > 1) d"));
+        Assert.Equal(0L, await CountAsync("SELECT count(*) FROM (SELECT job_id FROM counted_claims GROUP BY job_id HAVING count(*) > 1) d"));
+        Assert.Equal(0L, await CountAsync("SELECT count(*) FROM (SELECT job_id FROM counted_completions GROUP BY job_id HAVING count(*) > 1) d"));
         Assert.Equal(orphaned, await CountAsync("SELECT count(*) FROM provisioner_jobs WHERE job_status <> 'succeeded'"));
-        Assert.Equal(ids.Length - orphaned, await CountAsync("SELECT count(*) FROM restart_completions WHERE job_id = ANY($1) AND error IS NULL", ids));
+        Assert.Equal(ids.Length - orphaned, await CountAsync("SELECT count(*) FROM counted_completions WHERE job_id = ANY($1) AND error IS NULL", ids));
     }
 
     [Theory]
@@ -296,23 +296,5 @@ public sealed class PostgresRestartTests(ITestOutputHelper output) : IAsyncLifet
         return result is DBNull ? default! : (T)result!;
     }
 
-    /// <summary>
-    /// Triggers that record, from the database's side, every claim and every completion of a job: a
-    /// second claim or a second completion of one job shows up as a second row.
-    /// </summary>
-    private Task InstallCountersAsync() => ScalarAsync<object?>("""
-        CREATE TABLE restart_claims (job_id uuid NOT NULL, worker_name text, at timestamptz NOT NULL);
-        CREATE TABLE restart_completions (job_id uuid NOT NULL, error text, at timestamptz NOT NULL);
-        CREATE FUNCTION restart_count() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            IF NEW.started_at IS DISTINCT FROM OLD.started_at AND NEW.worker_name IS NOT NULL THEN
-                INSERT INTO restart_claims VALUES (NEW.id, NEW.worker_name, clock_timestamp());
-            END IF;
-            IF NEW.completed_at IS DISTINCT FROM OLD.completed_at THEN
-                INSERT INTO restart_completions VALUES (NEW.id, NEW.error, clock_timestamp());
-            END IF;
-            RETURN NEW;
-        END $$;
-        CREATE TRIGGER restart_count AFTER UPDATE ON provisioner_jobs FOR EACH ROW EXECUTE FUNCTION restart_count();
-        """);
+    private Task InstallCountersAsync() => ScalarAsync<object?>(JobCounters.Install);
 }
