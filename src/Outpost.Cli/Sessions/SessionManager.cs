@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Outpost.Sdk.Client;
 using Outpost.Sdk.Users;
 using Outpost.Telemetry;
+using Outpost.Telemetry.Auth;
 
 namespace Outpost.Cli.Sessions;
 

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using Microsoft.Extensions.Logging;
 using Outpost.Sdk.Client;
 using Outpost.Telemetry;
+using Outpost.Telemetry.Auth;
 
 namespace Outpost.Cli.Sessions;
 

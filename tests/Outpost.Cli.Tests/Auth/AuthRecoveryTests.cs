@@ -1,5 +1,6 @@
 using System.Net;
 using Outpost.Cli.Sessions;
+using Outpost.Telemetry.Auth;
 using Outpost.Testing;
 
 namespace Outpost.Cli.Tests.Auth;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Outpost.Cli.Sessions;
 using Outpost.Sdk;
+using Outpost.Telemetry.Auth;
 using Outpost.Testing;
 
 namespace Outpost.Cli.Tests.Auth;

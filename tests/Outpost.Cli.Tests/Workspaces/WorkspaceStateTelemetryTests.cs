@@ -1,4 +1,4 @@
-using Outpost.Cli.Workspaces.Monitoring;
+using Outpost.Telemetry.Workspaces;
 using Outpost.Testing;
 
 namespace Outpost.Cli.Tests.Workspaces;

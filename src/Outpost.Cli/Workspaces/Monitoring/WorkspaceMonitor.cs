@@ -4,6 +4,7 @@ using Outpost.Sdk.Client;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Workspaces;
 using Outpost.Telemetry;
+using Outpost.Telemetry.Workspaces;
 
 namespace Outpost.Cli.Workspaces.Monitoring;
 

@@ -1,4 +1,4 @@
-namespace Outpost.Cli.Sessions;
+namespace Outpost.Telemetry.Auth;
 
 /// <summary>Auth event and property names, exactly as the seed document 000 (P948) names them.</summary>
 internal static class AuthTelemetry

@@ -1,6 +1,5 @@
-using Outpost.Telemetry;
 
-namespace Outpost.Cli.Workspaces.Monitoring;
+namespace Outpost.Telemetry.Workspaces;
 
 /// <summary>
 /// <c>workspace.state_transitioned</c> for one monitored workspace (telemetry spec §6.2): deduplicated

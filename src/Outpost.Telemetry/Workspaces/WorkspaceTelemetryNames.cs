@@ -1,4 +1,4 @@
-namespace Outpost.Cli.Workspaces.Monitoring;
+namespace Outpost.Telemetry.Workspaces;
 
 /// <summary>Workspace lifecycle event and property names, exactly as seed 000 (P948) names them.</summary>
 internal static class WorkspaceTelemetryNames
