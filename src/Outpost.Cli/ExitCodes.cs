@@ -26,6 +26,18 @@ internal static class ExitCodes
     /// <summary>The server refused the provisioner key (<c>outpost provisionerd start</c>).</summary>
     public const int ProvisionerKeyRefused = 7;
 
+    /// <summary>The deployment refused the credentials given to <c>outpost login</c> (a wrong password or API token).</summary>
+    public const int LoginRefused = 10;
+
+    /// <summary>The server does not know what the command named (HTTP 404): a workspace, template or token.</summary>
+    public const int NotFound = 11;
+
+    /// <summary>The server refused the request in the resource's current state (HTTP 409), e.g. a build it will not queue.</summary>
+    public const int Refused = 12;
+
+    /// <summary>The server rejected a value of the request (HTTP 400 or 422): a name, a parameter, a field.</summary>
+    public const int InvalidRequest = 13;
+
     /// <summary><c>outpost telemetry export</c> could not read the files or write its output.</summary>
     public const int TelemetryExportFailed = 20;
 

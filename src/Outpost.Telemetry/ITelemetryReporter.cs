@@ -19,4 +19,10 @@ internal interface ITelemetryReporter
     public Task<T> TraceAsync<T>(string eventName, Func<ITelemetrySpan, CancellationToken, Task<T>> body, TelemetryProperties? properties = null, TelemetryMeasurements? measurements = null, CancellationToken cancellationToken = default);
 
     public Task TraceAsync(string eventName, Func<ITelemetrySpan, CancellationToken, Task> body, TelemetryProperties? properties = null, TelemetryMeasurements? measurements = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The deployment the host talks to; every event emitted afterwards carries it, reduced to
+    /// <c>scheme://host[:port]</c> (<see cref="DeploymentUrl.Normalize"/>).
+    /// </summary>
+    public void SetDeploymentUrl(string? deploymentUrl);
 }

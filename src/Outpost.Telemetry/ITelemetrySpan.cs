@@ -36,9 +36,12 @@ internal interface ITelemetrySpan
 
     public void SetMeasurement(string key, double value);
 
-    /// <summary>On normal return the result becomes <c>aborted</c>, unless <see cref="MarkFailure"/> was called.</summary>
+    /// <summary>On normal return the result becomes <c>aborted</c>, unless <see cref="MarkFailure()"/> was called.</summary>
     public void MarkAborted();
 
     /// <summary>On normal return the result becomes <c>error</c>, without an error block (P948 name of <c>markError</c>).</summary>
     public void MarkFailure();
+
+    /// <summary>A failure that was not thrown but has a cause: the span's error block describes <paramref name="error"/> (redacted).</summary>
+    public void MarkFailure(object? error);
 }

@@ -40,4 +40,8 @@ internal sealed class NoopTelemetryReporter : ITelemetryReporter
         ArgumentNullException.ThrowIfNull(body);
         return body(NoopTelemetrySpan.Instance, cancellationToken);
     }
+
+    public void SetDeploymentUrl(string? deploymentUrl)
+    {
+    }
 }

@@ -77,4 +77,8 @@ internal sealed class NoopTelemetrySpan : ITelemetrySpan
     public void MarkFailure()
     {
     }
+
+    public void MarkFailure(object? error)
+    {
+    }
 }

@@ -47,6 +47,9 @@ internal sealed class TelemetryEvent
 
     public required IReadOnlyDictionary<string, string> Properties { get; init; }
 
+    /// <summary>Keys of <see cref="Properties"/> whose value is a JSON array of strings (written as an array, not a string).</summary>
+    public IReadOnlySet<string> ArrayPropertyKeys { get; init; } = TelemetryPropertyValues.NoArrayKeys;
+
     public required IReadOnlyDictionary<string, double> Measurements { get; init; }
 
     public string? TraceId

@@ -12,6 +12,7 @@ namespace Outpost.Telemetry;
 internal sealed class TelemetryProperties : IEnumerable<KeyValuePair<string, string>>
 {
     private readonly TelemetryMap<string> _values = new();
+    private HashSet<string>? _arrayKeys;
 
     public int Count => _values.Count;
 
@@ -24,24 +25,40 @@ internal sealed class TelemetryProperties : IEnumerable<KeyValuePair<string, str
     public void Add(string key, string value)
     {
         ArgumentNullException.ThrowIfNull(key);
+        _arrayKeys?.Remove(key);
         _values.Set(key, TelemetryRedactor.RedactProperty(key, value ?? ""));
     }
+
+    /// <summary>A list value, written as a JSON array of strings; each element is redacted like a string value.</summary>
+    public void Add(string key, IEnumerable<string> values)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(values);
+        _values.Set(key, TelemetryPropertyValues.ToJsonArray(values.Select(value => TelemetryRedactor.RedactProperty(key, value ?? ""))));
+        (_arrayKeys ??= new HashSet<string>(StringComparer.Ordinal)).Add(key);
+    }
+
+    /// <summary>The keys added as lists, or null.</summary>
+    internal IReadOnlySet<string>? ArrayKeys => _arrayKeys is { Count: > 0 } ? _arrayKeys : null;
 
     public void Add(string key, bool value)
     {
         ArgumentNullException.ThrowIfNull(key);
+        _arrayKeys?.Remove(key);
         _values.Set(key, TelemetryValues.ToPropertyString(value));
     }
 
     public void Add(string key, long value)
     {
         ArgumentNullException.ThrowIfNull(key);
+        _arrayKeys?.Remove(key);
         _values.Set(key, TelemetryValues.ToPropertyString(value));
     }
 
     public void Add(string key, double value)
     {
         ArgumentNullException.ThrowIfNull(key);
+        _arrayKeys?.Remove(key);
         _values.Set(key, TelemetryValues.ToPropertyString(value));
     }
 

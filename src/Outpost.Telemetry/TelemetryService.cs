@@ -62,7 +62,7 @@ internal sealed partial class TelemetryService : ITelemetryReporter, IAsyncDispo
 
     public void SetDeploymentUrl(string? deploymentUrl)
     {
-        _context = _session with { DeploymentUrl = Redaction.TelemetryRedactor.RedactText(deploymentUrl ?? "") };
+        _context = _session with { DeploymentUrl = DeploymentUrl.Normalize(deploymentUrl) };
     }
 
     /// <summary>The context the next emitted event will carry.</summary>
@@ -206,7 +206,8 @@ internal sealed partial class TelemetryService : ITelemetryReporter, IAsyncDispo
                 measurements.CopyTo(meas);
             }
 
-            Emit(eventName, props, meas, traceId, parentEventId, error is null ? null : TelemetryError.From(error), eventId: 0);
+            var arrays = properties?.ArrayKeys is { } keys ? new HashSet<string>(keys, StringComparer.Ordinal) : null;
+            Emit(eventName, props, meas, traceId, parentEventId, error is null ? null : TelemetryError.From(error), eventId: 0, arrays);
         }
         catch (Exception exception)
         {
@@ -226,7 +227,8 @@ internal sealed partial class TelemetryService : ITelemetryReporter, IAsyncDispo
         UInt128 traceId,
         ulong parentEventId,
         TelemetryError? error,
-        ulong eventId)
+        ulong eventId,
+        IReadOnlySet<string>? arrayPropertyKeys = null)
     {
         try
         {
@@ -240,6 +242,7 @@ internal sealed partial class TelemetryService : ITelemetryReporter, IAsyncDispo
                 EventSequence = Interlocked.Increment(ref _sequence),
                 Context = _context,
                 Properties = properties ?? NoProperties,
+                ArrayPropertyKeys = arrayPropertyKeys ?? TelemetryPropertyValues.NoArrayKeys,
                 Measurements = measurements ?? NoMeasurements,
                 TraceIdValue = traceId,
                 ParentEventIdValue = parentEventId,

@@ -24,6 +24,7 @@ internal sealed class TelemetrySpan : ITelemetrySpan
     private TelemetryMap<double>? _measurements;
     private bool _aborted;
     private bool _failed;
+    private TelemetryError? _failure;
     private bool _completed;
 
     public TelemetrySpan(
@@ -149,13 +150,17 @@ internal sealed class TelemetrySpan : ITelemetrySpan
         }
     }
 
-    public void MarkFailure()
+    public void MarkFailure() => MarkFailure(null);
+
+    public void MarkFailure(object? error)
     {
+        var block = error is null ? null : TelemetryError.From(error);
         Enter();
         var open = !_completed;
         if (open)
         {
             _failed = true;
+            _failure = block ?? _failure;
         }
 
         Exit();
@@ -208,7 +213,7 @@ internal sealed class TelemetrySpan : ITelemetrySpan
 
             properties.Set(TelemetryEvent.ResultProperty, result);
             measurements.Set(TelemetryEvent.DurationMeasurement, _service.Time.GetElapsedTime(_startTimestamp).TotalMilliseconds);
-            var error = thrown is null ? null : TelemetryError.From(thrown);
+            var error = thrown is null ? _failure : TelemetryError.From(thrown);
             _service.Emit(EventName, properties, measurements, _traceId, _parentEventId, error, _eventId);
         }
         catch (Exception exception)

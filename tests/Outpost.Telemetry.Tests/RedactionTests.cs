@@ -17,6 +17,13 @@ public sealed class RedactionTests
     [InlineData("key ghp_abcdefghijklmnopqrstuvwxyz0123 leaked", "key [REDACTED] leaked")]
     [InlineData("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig-nature_x", "jwt [REDACTED]")]
     [InlineData("session Ab3dEf6hIj-KlMnOpQrStUvWxYz0123456", "session Ab3dEf6hIj-[REDACTED]")]
+    [InlineData("used 3k9x0abcde-Q7wErTy2uIoP4aSdF6gHjK8lZxCvB1nM", "used [REDACTED]")]
+    [InlineData("GET https://h.example.com/api?access_token=abc&page=2", "GET https://h.example.com/api?access_token=[REDACTED]&page=2")]
+    [InlineData("https://bucket.example.com/o?X-Amz-Signature=deadbeef&sig=x1", "https://bucket.example.com/o?X-Amz-Signature=[REDACTED]&sig=[REDACTED]")]
+    [InlineData("callback?code=4/0AbCd&state=ok", "callback?code=[REDACTED]&state=ok")]
+    [InlineData("Authorization: Basic dXNlcjpwYXNzd29yZA==", "Authorization: [REDACTED] [REDACTED]")]
+    [InlineData("sent Basic dXNlcjpwYXNzd29yZA== upstream", "sent Basic [REDACTED] upstream")]
+    [InlineData("token Zq9CanaRy7xYt2 was refused", "token [REDACTED] was refused")]
     public void Secrets_in_free_text_are_replaced_and_the_rest_stays_readable(string input, string expected)
     {
         Assert.Equal(expected, TelemetryRedactor.RedactText(input));
@@ -30,6 +37,17 @@ public sealed class RedactionTests
     [InlineData("3fa85f64-5717-4562-b3fc-2c963f66afa6")]
     [InlineData("connection refused by 10.0.0.1:443")]
     [InlineData("my-long-workspace-name-for-the-team")]
+    [InlineData("No refresh token available")]
+    [InlineData("token exchange refused")]
+    [InlineData("Basic authentication required")]
+    [InlineData("Bearer token missing; run outpost login")]
+    [InlineData("workspace DevBox2024Production01 is running")]
+    [InlineData("DevBox2024Production01")]
+    [InlineData("owner/MyWorkspaceV2Beta3Test")]
+    [InlineData("TemplateVersion20260504Release")]
+    [InlineData("https://outpost.example.com/api/v2/workspaces?owner=me&name=DevBox2024Production01")]
+    [InlineData("the session token expired at 12:00; log in again")]
+    [InlineData("refresh token rejected: invalid_grant")]
     public void Ordinary_values_pass_unchanged(string value)
     {
         Assert.Equal(value, TelemetryRedactor.RedactText(value));
@@ -44,6 +62,33 @@ public sealed class RedactionTests
     public void A_property_whose_key_names_a_secret_is_hidden_entirely(string key)
     {
         Assert.Equal("[REDACTED]", TelemetryRedactor.RedactProperty(key, "anything"));
+    }
+
+    [Fact]
+    public async Task Known_prose_and_names_survive_emission_unchanged()
+    {
+        string[] survivors =
+        [
+            "No refresh token available", "token exchange refused", "Basic authentication required",
+            "DevBox2024Production01", "workspace owner/DevBox2024Production01 not found",
+        ];
+        await using var harness = new SinkHarness();
+        var service = harness.Service;
+        foreach (var text in survivors)
+        {
+            service.Log("prose", new TelemetryProperties { { "message", text } });
+        }
+
+        service.LogError("failed", new InvalidOperationException("No refresh token available"), new TelemetryProperties { { "workspaceName", "me/DevBox2024Production01" } });
+        await harness.FlushAsync();
+
+        var events = harness.ReadAll();
+        Assert.Equal(survivors, events.Where(e => e.EventName == "prose").Select(e => e.Properties["message"]));
+        var error = Assert.Single(events, e => e.EventName == "failed");
+        Assert.Equal("No refresh token available", error.Error!.Message);
+        Assert.Equal("me/DevBox2024Production01", error.Properties["workspaceName"]);
+        var text2 = string.Concat(harness.Directory.TelemetryFiles().Select(f => File.ReadAllText(harness.Directory.Combine(f))));
+        Assert.DoesNotContain("[REDACTED]", text2, StringComparison.Ordinal);
     }
 
     [Fact]

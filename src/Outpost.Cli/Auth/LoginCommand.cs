@@ -23,7 +23,7 @@ internal static class LoginCommand
             url, token, email, password, firstUsername, firstEmail, firstPassword,
         };
 
-        command.SetAction((result, cancellationToken) => CommandRunner.RunAsync(context, async ct =>
+        command.SetAction((result, cancellationToken) => CommandRunner.RunAsync(context, AuthSpans.Login(context, async ct =>
         {
             if (!TryNormalizeUrl(result.GetValue(url)!, out var deployment))
             {
@@ -60,7 +60,7 @@ internal static class LoginCommand
             }
 
             return await LoginWithPasswordAsync(context, anonymous, deployment, emailValue, passwordValue, ct).ConfigureAwait(false);
-        }, cancellationToken));
+        }), cancellationToken));
         return command;
     }
 
@@ -89,8 +89,9 @@ internal static class LoginCommand
         }
         catch (OutpostApiException e) when (e.StatusCode == 401)
         {
+            context.Failure = e;
             await context.Error.WriteLineAsync($"error: the token was refused: {e.Message}").ConfigureAwait(false);
-            return ExitCodes.Failure;
+            return ExitCodes.LoginRefused;
         }
 
         context.SessionFile.Save(new StoredSession { Url = deployment.ToString(), Kind = StoredSession.TokenKind, Username = me.Username, AccessToken = apiToken });
@@ -107,8 +108,10 @@ internal static class LoginCommand
         }
         catch (OutpostApiException e) when (e.StatusCode is 401 or 429)
         {
+            // A wrong password is the user's to fix; throttling (429) is a plain failure: try later.
+            context.Failure = e;
             await context.Error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
-            return ExitCodes.Failure;
+            return e.StatusCode == 401 ? ExitCodes.LoginRefused : ExitCodes.Failure;
         }
 
         context.SessionFile.Save(SessionManager.FromLogin(deployment.ToString(), email, login, context.Time.GetUtcNow()));

@@ -11,7 +11,7 @@ internal static class LogoutCommand
     public static Command Create(CliContext context)
     {
         var command = new Command("logout", "Log out: revoke the session on the server and delete the local session file.");
-        command.SetAction((_, cancellationToken) => CommandRunner.RunAsync(context, async ct =>
+        command.SetAction((_, cancellationToken) => CommandRunner.RunAsync(context, AuthSpans.Logout(context, async ct =>
         {
             var (session, problem) = context.SessionFile.Load();
             if (session is null)
@@ -23,6 +23,7 @@ internal static class LogoutCommand
 
             if (session.Kind == StoredSession.PasswordKind)
             {
+                context.Telemetry.SetDeploymentUrl(session.Url);
                 using var http = new HttpClient(new BearerTokenHandler(() => session.AccessToken, context.CreateTransport())) { BaseAddress = new Uri(session.Url) };
                 try
                 {
@@ -38,7 +39,7 @@ internal static class LogoutCommand
             context.SessionFile.Delete();
             await context.Error.WriteLineAsync($"Logged out of {session.Url}.").ConfigureAwait(false);
             return ExitCodes.Success;
-        }, cancellationToken));
+        }), cancellationToken));
         return command;
     }
 }

@@ -10,6 +10,7 @@ using Outpost.Cli.Tokens;
 using Outpost.Cli.Workspaces;
 using Outpost.Sdk.Provisioning;
 using Outpost.Telemetry;
+using Outpost.Telemetry.Local;
 
 namespace Outpost.Cli.Hosting;
 
@@ -70,11 +71,17 @@ internal static class CliApp
 
         var recorder = new InvocationRecorder(context.Telemetry, context.Time, context.Environment, context.Prompter is not null);
         context.InvocationId = recorder.InvocationId;
-        var info = CommandInfoExtractor.FromTree(root).Extract(args);
+        var info = CommandInfo.Unparsed;
         int exitCode;
         try
         {
             var parsed = root.Parse(args);
+            info = CommandInfoExtractor.Extract(parsed);
+            if (TelemetryCommand.IsInspection(parsed) && context.Telemetry is TelemetryService inspected
+                && !Directory.Exists(TelemetryPaths.ResolveDirectory(context.Environment)))
+            {
+                inspected.SetLevel(TelemetryLevel.Off);
+            }
             var configuration = new InvocationConfiguration
             {
                 Output = context.Out,
@@ -88,6 +95,11 @@ internal static class CliApp
             }
 
             exitCode = await parsed.InvokeAsync(configuration).ConfigureAwait(false);
+            if (parsed.Errors.Count > 0 && exitCode == ExitCodes.Failure)
+            {
+                // System.CommandLine answers a command line it cannot parse with 1; ours is 2 (usage).
+                exitCode = ExitCodes.Usage;
+            }
         }
 #pragma warning disable CA1031 // The last line of defence: one clear line instead of a stack trace.
         catch (Exception e)
@@ -99,7 +111,7 @@ internal static class CliApp
             return ExitCodes.InternalError;
         }
 
-        recorder.Record(info, exitCode);
+        recorder.Record(info, exitCode, failure: context.Failure);
         return exitCode;
     }
 }

@@ -44,6 +44,9 @@ internal sealed class CliContext : IAsyncDisposable
     /// <summary>The id of this run's <c>cli_invocation</c> entry; child entries name it as their parent.</summary>
     public string? InvocationId { get; set; }
 
+    /// <summary>The failure a command ended with, when it ended with one; its <c>cli_invocation</c> entry describes it.</summary>
+    public Exception? Failure { get; set; }
+
     public static CliContext FromProcess()
     {
         Func<string, string?> environment = System.Environment.GetEnvironmentVariable;
@@ -66,8 +69,13 @@ internal sealed class CliContext : IAsyncDisposable
         };
     }
 
-    /// <summary>An API client without credentials (login, first user, refresh).</summary>
-    public OutpostApiClient Anonymous(Uri url) => new(new HttpClient(CreateTransport()) { BaseAddress = url, Timeout = TimeSpan.FromSeconds(60) });
+    /// <summary>An API client without credentials (login, first user, refresh); events from now on name its deployment.</summary>
+    public OutpostApiClient Anonymous(Uri url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        Telemetry.SetDeploymentUrl(url.ToString());
+        return new(new HttpClient(CreateTransport()) { BaseAddress = url, Timeout = TimeSpan.FromSeconds(60) });
+    }
 
     /// <summary>The stored session's client with 401 recovery, or why there is none.</summary>
     public (AuthenticatedClient? Client, string? Problem) Connect()
@@ -102,6 +110,13 @@ internal sealed class AuthenticatedClient(OutpostApiClient api, SessionManager s
     public OutpostApiClient Api { get; } = api;
 
     public SessionManager Session { get; } = session;
+
+    /// <summary>
+    /// For a long-running command that holds no server-sent-event stream (ssh, port-forward): refresh
+    /// the access token in the background before it expires, as watches and follows already do.
+    /// Idempotent; the refresh stops when this client is disposed.
+    /// </summary>
+    public void KeepSessionFresh() => Session.StartBackgroundRefresh();
 
     public ValueTask DisposeAsync() => Session.DisposeAsync();
 }

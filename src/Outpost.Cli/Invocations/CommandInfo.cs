@@ -1,3 +1,7 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Parsing;
+
 namespace Outpost.Cli.Invocations;
 
 /// <summary>
@@ -8,105 +12,73 @@ namespace Outpost.Cli.Invocations;
 internal sealed record CommandInfo(string Command, string? Subcommand, IReadOnlyList<string> Args, IReadOnlyList<string> OptionKeys, IReadOnlyList<string> GlobalOptions)
 {
     public const string Redacted = "<REDACTED>";
+
+    /// <summary>What is recorded when the command line could not even be parsed.</summary>
+    public static CommandInfo Unparsed { get; } = new(string.Empty, null, [], [], []);
 }
 
 /// <summary>
-/// Extracts <see cref="CommandInfo"/> from raw arguments (swamp spec §4), adapted to Outpost's
-/// command tree: a token counts as a subcommand only if it names a real subcommand, and deeper
-/// command names (<c>provisioner keys create</c>) are kept verbatim; every other positional —
-/// workspace names, URLs, token ids — is recorded as <c>&lt;REDACTED&gt;</c>.
+/// Extracts <see cref="CommandInfo"/> from System.CommandLine's own parse result (swamp spec §4,
+/// adapted): the parser has already decided which token is a command, an option or a value, so
+/// every option of the real tree — including ones added later, glued short forms (<c>-tVALUE</c>),
+/// <c>--key=value</c> and values that begin with <c>-</c> — is handled the same way. Only names that
+/// come from the command tree itself (command and option names) are ever recorded; every other
+/// token — positionals, option values, unknown words — is <c>&lt;REDACTED&gt;</c> or dropped, so no
+/// text the user typed can reach the entry.
 /// </summary>
-internal sealed class CommandInfoExtractor
+internal static class CommandInfoExtractor
 {
-    /// <summary>Options that apply to every command.</summary>
-    public static readonly IReadOnlySet<string> GlobalOptions = new HashSet<string>(StringComparer.Ordinal)
+    public static CommandInfo Extract(ParseResult parsed)
     {
-        "--no-telemetry", "--verbose", "-v", "--quiet", "-q", "--no-color",
-    };
+        ArgumentNullException.ThrowIfNull(parsed);
+        var root = parsed.RootCommandResult.Command;
+        var named = new Dictionary<Token, Symbol>(ReferenceEqualityComparer.Instance);
+        var optionValues = new HashSet<Token>(ReferenceEqualityComparer.Instance);
+        Collect(parsed.RootCommandResult, named, optionValues);
 
-    /// <summary>Flags that never take a value, so the token after them is not swallowed as one.</summary>
-    private static readonly HashSet<string> BooleanFlags = new(StringComparer.Ordinal)
-    {
-        "--no-telemetry", "--verbose", "-v", "--quiet", "-q", "--no-color",
-        "--help", "-h", "-?", "--version", "--yes", "-y", "--force", "-f", "--no-wait", "--wait", "--follow",
-        "--all", "-a", "--dry-run", "--cancel-on-interrupt",
-    };
-
-    private readonly IReadOnlyDictionary<string, CommandNode> _commands;
-
-    public CommandInfoExtractor(IReadOnlyDictionary<string, CommandNode> commands)
-    {
-        _commands = commands;
-    }
-
-    /// <summary>A command name and the names of its subcommands, recursively.</summary>
-    internal sealed record CommandNode(IReadOnlyDictionary<string, CommandNode> Children);
-
-    public static CommandInfoExtractor FromTree(System.CommandLine.Command root)
-    {
-        ArgumentNullException.ThrowIfNull(root);
-        return new CommandInfoExtractor(Children(root));
-
-        static Dictionary<string, CommandNode> Children(System.CommandLine.Command command) =>
-            command.Subcommands.ToDictionary(c => c.Name, c => new CommandNode(Children(c)), StringComparer.Ordinal);
-    }
-
-    public CommandInfo Extract(IReadOnlyList<string> args)
-    {
-        ArgumentNullException.ThrowIfNull(args);
         var globals = new List<string>();
         var optionKeys = new List<string>();
         var positionals = new List<string>();
-        string command = string.Empty;
+        var command = string.Empty;
         string? subcommand = null;
-        CommandNode? node = null;
-        var phase = 1;
-        for (var i = 0; i < args.Count; i++)
+        var depth = 0;
+        foreach (var token in parsed.Tokens)
         {
-            var token = args[i];
-            if (token.StartsWith('-') && token.Length > 1)
+            named.TryGetValue(token, out var symbol);
+            switch (token.Type)
             {
-                var key = token.Split('=', 2)[0];
-                if (GlobalOptions.Contains(key))
-                {
-                    if (!globals.Contains(key, StringComparer.Ordinal))
+                case TokenType.Command when symbol is Command verb && verb != root:
+                    depth++;
+                    if (depth == 1)
                     {
-                        globals.Add(key);
+                        command = verb.Name;
                     }
-                }
-                else if (phase > 1 && !optionKeys.Contains(key, StringComparer.Ordinal))
-                {
-                    // Options before the command are dropped, as upstream does (spec §4 phase 1).
-                    optionKeys.Add(key);
-                }
-
-                // The value of "--key value" is skipped; "--key=value" carries its own.
-                if (!token.Contains('=', StringComparison.Ordinal) && !BooleanFlags.Contains(key) && i + 1 < args.Count && !args[i + 1].StartsWith('-'))
-                {
-                    i++;
-                }
-
-                continue;
-            }
-
-            switch (phase)
-            {
-                case 1:
-                    // An unknown first word is a typo or a secret pasted in the wrong place: never record it.
-                    command = _commands.TryGetValue(token, out node) ? token : CommandInfo.Redacted;
-                    phase = 2;
-                    break;
-                case 2 when node is not null && node.Children.TryGetValue(token, out var child):
-                    subcommand = token;
-                    node = child;
-                    phase = 3;
-                    break;
-                default:
-                    phase = 3;
-                    if (node is not null && node.Children.TryGetValue(token, out var deeper))
+                    else if (depth == 2)
                     {
-                        positionals.Add(token);
-                        node = deeper;
+                        subcommand = verb.Name;
+                    }
+                    else
+                    {
+                        // Deeper command names (provisioner keys create) come from the tree, not the user.
+                        positionals.Add(verb.Name);
+                    }
+
+                    break;
+                case TokenType.Option when symbol is Option option:
+                    var target = IsGlobal(root, option) ? globals : optionKeys;
+                    if (!target.Contains(option.Name, StringComparer.Ordinal))
+                    {
+                        target.Add(option.Name);
+                    }
+
+                    break;
+                case TokenType.Argument when !optionValues.Contains(token):
+                    // A positional, or a token the tree does not know (a typo, a secret pasted in the
+                    // wrong place, an unknown flag): never its text.
+                    if (depth == 0)
+                    {
+                        command = CommandInfo.Redacted;
+                        depth = 1;
                     }
                     else
                     {
@@ -114,9 +86,49 @@ internal sealed class CommandInfoExtractor
                     }
 
                     break;
+                default:
+                    // Option values, a repeated option, "--" and directives are not recorded.
+                    break;
             }
         }
 
         return new CommandInfo(command, subcommand, positionals, optionKeys, globals);
+    }
+
+    /// <summary>Options declared on the root command apply everywhere; <c>--help</c> is per command usage.</summary>
+    private static bool IsGlobal(Command root, Option option) => option is not HelpOption && root.Options.Contains(option);
+
+    /// <summary>The tokens that name a command or an option (by the result they made), and the tokens that are option values.</summary>
+    private static void Collect(SymbolResult result, Dictionary<Token, Symbol> named, HashSet<Token> optionValues)
+    {
+        switch (result)
+        {
+            case OptionResult option:
+                if (option.IdentifierToken is { } identifier)
+                {
+                    named[identifier] = option.Option;
+                }
+
+                foreach (var token in option.Tokens)
+                {
+                    optionValues.Add(token);
+                }
+
+                break;
+            case CommandResult command:
+                if (command.IdentifierToken is { } name)
+                {
+                    named[name] = command.Command;
+                }
+
+                foreach (var child in command.Children)
+                {
+                    Collect(child, named, optionValues);
+                }
+
+                break;
+            default:
+                break;
+        }
     }
 }

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Text.Json;
 using Outpost.Sdk;
 using Outpost.Telemetry;
 
@@ -15,8 +14,38 @@ internal static class InvocationStatus
     public static string FromExitCode(int exitCode) => exitCode switch
     {
         ExitCodes.Success => Success,
-        ExitCodes.Usage or ExitCodes.NotLoggedIn or ExitCodes.SessionExpired => UserError,
+        ExitCodes.Usage or ExitCodes.NotLoggedIn or ExitCodes.SessionExpired or ExitCodes.LoginRefused or ExitCodes.NotFound
+            or ExitCodes.Refused or ExitCodes.InvalidRequest or ExitCodes.WorkspaceBusy or ExitCodes.NotConfirmed => UserError,
         _ => Error,
+    };
+
+    /// <summary>
+    /// <c>errorType</c> and <c>errorMessage</c> for an exit code when no exception says more. Fixed
+    /// texts: a parse error's own message quotes what the user typed, so it is never used.
+    /// </summary>
+    public static (string Type, string Message) Describe(int exitCode) => exitCode switch
+    {
+        ExitCodes.Usage => ("UsageError", "the command line or a flag value is invalid"),
+        ExitCodes.ServerStartFailed => ("ServerStartFailed", "the server could not start"),
+        ExitCodes.SessionExpired => ("SessionExpired", "the session expired and could not be recovered"),
+        ExitCodes.NotLoggedIn => ("NotLoggedIn", "not logged in"),
+        ExitCodes.Unreachable => ("Unreachable", "the server could not be reached"),
+        ExitCodes.ProvisionerKeyRefused => ("ProvisionerKeyRefused", "the server refused the provisioner key"),
+        ExitCodes.LoginRefused => ("LoginRefused", "the deployment refused the credentials"),
+        ExitCodes.NotFound => ("NotFound", "the server does not know what the command named"),
+        ExitCodes.Refused => ("Refused", "the server refused the request in the resource's current state"),
+        ExitCodes.InvalidRequest => ("InvalidRequest", "the server rejected a value of the request"),
+        ExitCodes.TelemetryExportFailed => ("TelemetryExportFailed", "the telemetry export failed"),
+        ExitCodes.TemplateImportFailed => ("TemplateImportFailed", "the template version's import failed"),
+        ExitCodes.BuildFailed => ("BuildFailed", "the build failed or was canceled"),
+        ExitCodes.NotConfirmed => ("NotConfirmed", "the command was not confirmed"),
+        ExitCodes.AgentsNotReady => ("AgentsNotReady", "an agent never became ready"),
+        ExitCodes.WorkspaceBusy => ("WorkspaceBusy", "another build of the workspace is still active"),
+        ExitCodes.AgentShutdownFailed => ("AgentShutdownFailed", "the agent's shutdown scripts failed"),
+        ExitCodes.AgentNeverStarted => ("AgentNeverStarted", "the agent never received its manifest"),
+        ExitCodes.InternalError => ("InternalError", "internal error"),
+        ExitCodes.Interrupted => ("Interrupted", "interrupted"),
+        _ => ("Failure", "the command failed"),
     };
 }
 
@@ -35,19 +64,25 @@ internal sealed class InvocationRecorder(ITelemetryReporter telemetry, TimeProvi
 
     public DateTimeOffset StartedAt { get; } = time.GetUtcNow();
 
-    public void Record(CommandInfo info, int exitCode, Exception? error = null)
+    /// <summary>
+    /// Writes the entry. <paramref name="error"/> is an internal error (status <c>error</c> whatever
+    /// the code); <paramref name="failure"/> the exception a command ended with, if any. Every
+    /// <c>user_error</c> and <c>error</c> carries <c>errorType</c> and a redacted <c>errorMessage</c>.
+    /// </summary>
+    public void Record(CommandInfo info, int exitCode, Exception? error = null, Exception? failure = null)
     {
         try
         {
             var completedAt = time.GetUtcNow();
+            var status = error is null ? InvocationStatus.FromExitCode(exitCode) : InvocationStatus.Error;
             var properties = new TelemetryProperties
             {
                 { "invocationId", InvocationId },
                 { "command", info.Command },
-                { "args", JsonSerializer.Serialize(info.Args, InvocationJsonContext.Default.IReadOnlyListString) },
-                { "optionKeys", JsonSerializer.Serialize(info.OptionKeys, InvocationJsonContext.Default.IReadOnlyListString) },
-                { "globalOptions", JsonSerializer.Serialize(info.GlobalOptions, InvocationJsonContext.Default.IReadOnlyListString) },
-                { "status", error is null ? InvocationStatus.FromExitCode(exitCode) : InvocationStatus.Error },
+                { "args", info.Args },
+                { "optionKeys", info.OptionKeys },
+                { "globalOptions", info.GlobalOptions },
+                { "status", status },
                 { "exitCode", (long)exitCode },
                 { "startedAt", StartedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture) },
                 { "completedAt", completedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture) },
@@ -60,13 +95,18 @@ internal sealed class InvocationRecorder(ITelemetryReporter telemetry, TimeProvi
                 properties.Add("subcommand", info.Subcommand);
             }
 
-            if (error is not null)
+            if (status != InvocationStatus.Success)
             {
-                properties.Add("errorType", error.GetType().Name);
-                if (FirstLine(error.Message) is { Length: > 0 } message)
+                var (type, message) = InvocationStatus.Describe(exitCode);
+                if ((error ?? failure) is { } cause)
                 {
-                    properties.Add("errorMessage", message);
+                    type = cause.GetType().Name;
+                    message = FirstLine(cause.Message) is { Length: > 0 } line ? line : message;
                 }
+
+                // TelemetryProperties redacts the message like every other string property.
+                properties.Add("errorType", type);
+                properties.Add("errorMessage", message);
             }
 
             var (agentSession, tool) = DetectAgentSession(environment);
@@ -130,5 +170,3 @@ internal sealed class InvocationRecorder(ITelemetryReporter telemetry, TimeProvi
     }
 }
 
-[System.Text.Json.Serialization.JsonSerializable(typeof(IReadOnlyList<string>))]
-internal sealed partial class InvocationJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -28,6 +28,7 @@ internal sealed partial class SessionManager : IAsyncDisposable
     private Task<StoredSession>? _refreshInFlight;
     private Task<bool>? _promptInFlight;
     private ITimer? _backgroundTimer;
+    private bool _backgroundStarted;
 
     public SessionManager(StoredSession session, SessionFile file, OutpostApiClient anonymous, ITelemetryReporter telemetry,
         TimeProvider time, ILoginPrompter? prompter, ILogger logger)
@@ -193,11 +194,27 @@ internal sealed partial class SessionManager : IAsyncDisposable
     /// that moment has passed), again after each success, every five minutes after a failure, and
     /// never again once the server says only a new login can help.
     /// </summary>
+    /// <remarks>
+    /// Idempotent: the first call schedules, later ones do nothing. Every long-lived stream the
+    /// client opens (a watch, a followed log, a followed build) starts it through
+    /// <see cref="UnauthorizedRecoveryHandler"/>; other long-running commands (ssh, port-forward)
+    /// call <see cref="Hosting.AuthenticatedClient.KeepSessionFresh"/>.
+    /// </remarks>
     public void StartBackgroundRefresh()
     {
         if (!CanRefresh)
         {
             return;
+        }
+
+        lock (_gate)
+        {
+            if (_backgroundStarted)
+            {
+                return;
+            }
+
+            _backgroundStarted = true;
         }
 
         var expiresAt = Session.AccessExpiresAt ?? _time.GetUtcNow();

@@ -21,6 +21,12 @@ internal sealed class UnauthorizedRecoveryHandler(SessionManager session, ITelem
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
+        if (IsStream(request))
+        {
+            // A stream can outlive the access token: from now on refresh it before it expires (docs/identity.md).
+            session.StartBackgroundRefresh();
+        }
+
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session.AccessToken);
         // Buffered so the request can be sent a second time after recovery.
         var body = request.Content is null ? null : await request.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
@@ -79,6 +85,10 @@ internal sealed class UnauthorizedRecoveryHandler(SessionManager session, ITelem
         }, initial, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>A server-sent-event stream: every watch and follow of the SDK asks for one.</summary>
+    internal static bool IsStream(HttpRequestMessage request) =>
+        request.Headers.Accept.Any(static accept => string.Equals(accept.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase));
+
     private async Task<HttpResponseMessage> RetryAsync(ITelemetrySpan span, HttpRequestMessage original, byte[]? body, HttpResponseMessage first, CancellationToken cancellationToken)
     {
         first.Dispose();
@@ -102,10 +112,42 @@ internal sealed class UnauthorizedRecoveryHandler(SessionManager session, ITelem
         var response = await base.SendAsync(retry, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
-            // The span's result follows the retried request (spec §5.5 step 8).
-            span.MarkFailure();
+            // The span's result follows the retried request (spec §5.5 step 8), with its error block.
+            span.MarkFailure(await RetryFailureAsync(response, cancellationToken).ConfigureAwait(false));
         }
 
         return response;
+    }
+
+    /// <summary>
+    /// The error the caller is about to see, as a telemetry error block: the problem's detail (or
+    /// title), typed like the exception the client throws, coded by the problem's code or status.
+    /// The body is buffered, so the caller still reads it.
+    /// </summary>
+    private static async Task<TelemetryError> RetryFailureAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var status = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var message = $"HTTP {status} {response.ReasonPhrase}".TrimEnd();
+        string? code = null;
+        try
+        {
+            await response.Content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false);
+            var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            using var problem = System.Text.Json.JsonDocument.Parse(text);
+            if (problem.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object)
+            {
+                message = Text(problem.RootElement, "detail") ?? Text(problem.RootElement, "title") ?? message;
+                code = Text(problem.RootElement, "code");
+            }
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or HttpRequestException or InvalidOperationException)
+        {
+            // Not a problem document: the status line is the message.
+        }
+
+        return new TelemetryError(Outpost.Telemetry.Redaction.TelemetryRedactor.RedactText(message), nameof(OutpostApiException), code ?? status);
+
+        static string? Text(System.Text.Json.JsonElement element, string name) =>
+            element.TryGetProperty(name, out var value) && value.ValueKind == System.Text.Json.JsonValueKind.String ? value.GetString() : null;
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace Outpost.Cli.Telemetry;
 
@@ -14,5 +15,15 @@ internal static class TelemetryCommand
         command.Subcommands.Add(TelemetryPathCommand.Create());
         command.Subcommands.Add(TelemetryStatusCommand.Create());
         return command;
+    }
+
+    /// <summary>
+    /// Whether the command line runs one of these verbs: they only look at the directory, so when it
+    /// does not exist yet their own <c>cli_invocation</c> entry must not create it (issue 14 point 7).
+    /// </summary>
+    public static bool IsInspection(ParseResult parsed)
+    {
+        ArgumentNullException.ThrowIfNull(parsed);
+        return parsed.CommandResult.Parent is CommandResult { Command.Name: "telemetry", Parent: CommandResult { Parent: null } };
     }
 }

@@ -20,11 +20,11 @@ internal static class TelemetryExportCommand
         format.AcceptOnlyFromAmong("json", "otlp");
         var since = new Option<string?>("--since")
         {
-            Description = "Only events at or after this: a UTC date (YYYY-MM-DD), an ISO-8601 time, or an age like 24h or 7d.",
+            Description = "Only events on or after this UTC day (YYYY-MM-DD).",
         };
         var until = new Option<string?>("--until")
         {
-            Description = "Only events before this; a date includes that whole UTC day.",
+            Description = "Only events on or before this UTC day (YYYY-MM-DD; the whole day is included).",
         };
         var output = new Option<string?>("--output", "-o")
         {

@@ -62,10 +62,13 @@ internal sealed class WorkspaceBuildRunner
             }
         }
 
+        // Watching begins before the build is triggered, so a build that ends at once still shows its states (issue 14 point 7).
+        await using var early = flags.NoWait ? null : await Monitor.BeginWatchAsync(cancellationToken).ConfigureAwait(false);
         WorkspaceBuild build;
         try
         {
             build = await TraceAsync(operation, token => _client.Api.CreateWorkspaceBuildAsync(Monitor.Current.Id, request, token), cancellationToken).ConfigureAwait(false);
+            Monitor.ObserveQueued(build);
         }
         catch (OutpostApiException e) when (e.StatusCode == 409 && e.Message.Contains("still", StringComparison.Ordinal))
         {

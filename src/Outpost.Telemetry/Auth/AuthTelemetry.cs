@@ -7,11 +7,14 @@ internal static class AuthTelemetry
     public const string TokenRefreshDeduped = "auth.token_refresh.deduped";
     public const string UnauthorizedIntercepted = "auth.unauthorized_intercepted";
     public const string LoginPrompted = "auth.login_prompted";
+    public const string Login = "auth.login";
+    public const string Logout = "auth.logout";
 
     public const string Trigger = "trigger";
     public const string Recovery = "recovery";
     public const string RefreshAttempted = "refreshAttempted";
     public const string Reason = "reason";
+    public const string Outcome = "outcome";
 
     public const string TriggerBackground = "background";
     public const string TriggerReactive = "reactive";
@@ -24,4 +27,8 @@ internal static class AuthTelemetry
 
     public const string ReasonUserDismissed = "user_dismissed";
     public const string ReasonAuthFailed = "auth_failed";
+
+    public const string OutcomeSuccess = "success";
+    public const string OutcomeUserError = "user_error";
+    public const string OutcomeError = "error";
 }

@@ -40,7 +40,7 @@ internal sealed class JsonExportWriter : ITelemetryExportWriter
         EventName = e.EventName,
         Timestamp = Local.TelemetryWireMapping.FormatTimestamp(e.Timestamp),
         EventSequence = e.EventSequence,
-        Properties = e.Properties,
+        Properties = new TelemetryPropertyValues(e.Properties, e.ArrayPropertyKeys),
         Measurements = e.Measurements,
         TraceId = e.TraceId,
         ParentEventId = e.ParentEventId,
@@ -60,7 +60,7 @@ internal sealed record TelemetryExportEvent
 
     public required long EventSequence { get; init; }
 
-    public required IReadOnlyDictionary<string, string> Properties { get; init; }
+    public required TelemetryPropertyValues Properties { get; init; }
 
     public required IReadOnlyDictionary<string, double> Measurements { get; init; }
 

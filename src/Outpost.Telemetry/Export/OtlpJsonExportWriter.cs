@@ -3,8 +3,8 @@ using System.Text.Json;
 namespace Outpost.Telemetry.Export;
 
 /// <summary>
-/// OTLP/JSON as JSON Lines: one export request per signal and line (traces, then logs, then
-/// metrics), the format the OpenTelemetry Collector's <c>otlpjsonfile</c> receiver reads and each
+/// OTLP/JSON as JSON Lines: one export request per signal and line, always three lines (traces,
+/// then logs, then metrics; a signal without records is <c>{"resourceSpans":[]}</c> and so on), the format the OpenTelemetry Collector's <c>otlpjsonfile</c> receiver reads and each
 /// line the body an OTLP/HTTP endpoint accepts. Routing, resource blocks, attributes and status
 /// follow spec §10.6; signals are staged in a private temp directory so memory stays flat.
 /// </summary>
@@ -63,10 +63,13 @@ internal sealed class OtlpJsonExportWriter : ITelemetryExportWriter
                 await signal.CompleteAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            foreach (var (signal, name) in new[] { (traces, "traces.json"), (logs, "logs.json"), (metrics, "metrics.json") })
+            foreach (var (signal, name, resource) in new[] { (traces, "traces.json", "resourceSpans"), (logs, "logs.json", "resourceLogs"), (metrics, "metrics.json", "resourceMetrics") })
             {
                 if (signal.Records == 0)
                 {
+                    // Every signal has its line, an empty export request when it has no records: an
+                    // export is never an empty file, even when its events made no record (a zero count).
+                    output.Write(System.Text.Encoding.UTF8.GetBytes($"{{\"{resource}\":[]}}\n"));
                     continue;
                 }
 
@@ -223,7 +226,14 @@ internal sealed class OtlpJsonExportWriter : ITelemetryExportWriter
     {
         foreach (var (key, value) in e.Properties)
         {
-            OtlpSignalWriter.WriteStringAttribute(json, key, value);
+            if (e.ArrayPropertyKeys.Contains(key))
+            {
+                OtlpSignalWriter.WriteStringArrayAttribute(json, key, TelemetryPropertyValues.FromJsonArray(value));
+            }
+            else
+            {
+                OtlpSignalWriter.WriteStringAttribute(json, key, value);
+            }
         }
     }
 

@@ -76,6 +76,27 @@ internal sealed class OtlpSignalWriter : IAsyncDisposable
         json.WriteEndObject();
     }
 
+    /// <summary>An OTLP <c>arrayValue</c> of <c>stringValue</c>s.</summary>
+    public static void WriteStringArrayAttribute(Utf8JsonWriter json, string key, IEnumerable<string> values)
+    {
+        json.WriteStartObject();
+        json.WriteString("key", key);
+        json.WriteStartObject("value");
+        json.WriteStartObject("arrayValue");
+        json.WriteStartArray("values");
+        foreach (var value in values)
+        {
+            json.WriteStartObject();
+            json.WriteString("stringValue", value);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
+        json.WriteEndObject();
+        json.WriteEndObject();
+    }
+
     public static void WriteDoubleAttribute(Utf8JsonWriter json, string key, double value)
     {
         json.WriteStartObject();

@@ -76,11 +76,8 @@ internal static class TelemetryExportPipeline
         var files = TelemetryFileCatalog.List(request.Directory, request.FileSystem)
             .Where(f => request.Range.IncludesFileDate(f.Name.Date))
             .ToList();
-        if (files.Count == 0)
-        {
-            return new TelemetryExportResult(0, 0, 0, flushIncomplete, []);
-        }
-
+        // No files is the same as no matching events: the writer still writes its empty document
+        // ([] or an empty OTLP request per signal), so every export is valid for its format.
         progress("Writing export...");
         var skipped = new List<string>();
         var events = TelemetryEventMerger.Merge(files, request.Range, reason =>

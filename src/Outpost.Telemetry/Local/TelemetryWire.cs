@@ -47,7 +47,7 @@ internal sealed record TelemetryFileRow
 
     public required long EventSequence { get; init; }
 
-    public required IReadOnlyDictionary<string, string> Properties { get; init; }
+    public required TelemetryPropertyValues Properties { get; init; }
 
     public required IReadOnlyDictionary<string, double> Measurements { get; init; }
 
@@ -87,7 +87,7 @@ internal sealed record TelemetryFileLine
 
     public long? EventSequence { get; init; }
 
-    public Dictionary<string, string>? Properties { get; init; }
+    public TelemetryPropertyValues? Properties { get; init; }
 
     public Dictionary<string, double>? Measurements { get; init; }
 

@@ -49,7 +49,7 @@ internal static class TelemetryWireMapping
         EventName = telemetryEvent.EventName,
         Timestamp = FormatTimestamp(telemetryEvent.Timestamp),
         EventSequence = telemetryEvent.EventSequence,
-        Properties = telemetryEvent.Properties,
+        Properties = new TelemetryPropertyValues(telemetryEvent.Properties, telemetryEvent.ArrayPropertyKeys),
         Measurements = telemetryEvent.Measurements,
         TraceId = telemetryEvent.TraceId,
         ParentEventId = telemetryEvent.ParentEventId,

@@ -34,7 +34,7 @@ public sealed class LoginCommandTests(ClockedServerFixture server) : IClassFixtu
 
         var login = await cli.RunAsync("login", _url, "--email", ClockedServerFixture.OwnerEmail, "--password", "wrong-password");
 
-        Assert.Equal(ExitCodes.Failure, login.ExitCode);
+        Assert.Equal(ExitCodes.LoginRefused, login.ExitCode);
         Assert.Contains("invalid email or password", login.Stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(cli.SessionPath));
     }

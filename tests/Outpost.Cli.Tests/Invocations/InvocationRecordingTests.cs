@@ -32,7 +32,35 @@ public sealed class InvocationRecordingTests(ClockedServerFixture server) : ICla
         var text = string.Concat(Directory.GetFiles(cli.TelemetryDirectory).Select(File.ReadAllText));
         Assert.DoesNotContain(ClockedServerFixture.OwnerPassword, text, StringComparison.Ordinal);
         Assert.DoesNotContain(ClockedServerFixture.OwnerEmail, text, StringComparison.Ordinal);
-        Assert.DoesNotContain($"127.0.0.1:{server.BaseAddress.Port}", text, StringComparison.Ordinal);
+        // args, optionKeys and globalOptions are JSON arrays in the rows, not strings holding JSON.
+        var rows = Directory.GetFiles(cli.TelemetryDirectory).SelectMany(File.ReadAllLines)
+            .Select(line => JsonDocument.Parse(line).RootElement)
+            .Where(row => row.TryGetProperty("event_name", out var name) && name.GetString() == InvocationRecorder.EventName).ToList();
+        Assert.Equal(3, rows.Count);
+        Assert.All(rows, row => Assert.All(new[] { "args", "optionKeys", "globalOptions" }, key => Assert.Equal(JsonValueKind.Array, row.GetProperty("properties").GetProperty(key).ValueKind)));
+
+        // The deployment is recorded once per event, normalized; never as an argument.
+        Assert.DoesNotContain($"127.0.0.1:{server.BaseAddress.Port}", string.Concat(entries.Select(e => e.Properties["args"])), StringComparison.Ordinal);
+        var deployment = $"{server.BaseAddress.Scheme}://{server.BaseAddress.Authority}";
+        Assert.All(cli.Events().Where(e => e.EventName != InvocationRecorder.EventName || e.Properties["command"] != "tokens"), e => Assert.Equal(deployment, e.Context.DeploymentUrl));
+    }
+
+    [Fact]
+    public async Task Telemetry_status_and_path_do_not_create_the_telemetry_directory()
+    {
+        using var cli = new TestCli();
+
+        var status = await cli.RunAsync("telemetry", "status");
+        var path = await cli.RunAsync("telemetry", "path");
+        var statusJson = await cli.RunAsync("telemetry", "status", "-o", "json");
+
+        Assert.Equal([0, 0, 0], new[] { status.ExitCode, path.ExitCode, statusJson.ExitCode });
+        Assert.False(Directory.Exists(cli.TelemetryDirectory));
+
+        // Once another command has created it, the inspections are recorded like any command.
+        await cli.RunAsync("whoami");
+        await cli.RunAsync("telemetry", "status");
+        Assert.Equal(["whoami", "telemetry"], cli.Events(InvocationRecorder.EventName).OrderBy(e => e.Properties["startedAt"], StringComparer.Ordinal).Select(e => e.Properties["command"]));
     }
 
     [Fact]

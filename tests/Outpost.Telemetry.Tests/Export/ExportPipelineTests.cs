@@ -9,7 +9,7 @@ namespace Outpost.Telemetry.Tests.Export;
 public sealed class ExportPipelineTests
 {
     [Fact]
-    public async Task Rule_10_3_2_no_files_means_no_events_and_the_writer_is_never_called()
+    public async Task Rule_10_3_2_no_files_means_no_events_and_the_writer_writes_its_empty_document()
     {
         using var directory = new TempDirectory();
         var writer = new CountingWriter();
@@ -17,7 +17,65 @@ public sealed class ExportPipelineTests
         var (result, _) = await ExportAsync(directory, writer);
 
         Assert.Equal(0, result.EventCount);
-        Assert.Equal(0, writer.Calls);
+        Assert.Equal(1, writer.Calls);
+        Assert.Empty(writer.Events);
+    }
+
+    [Theory]
+    [InlineData("json")]
+    [InlineData("otlp")]
+    public async Task No_files_and_no_matching_events_give_the_same_valid_output(string format)
+    {
+        using var empty = new TempDirectory();
+        using var old = new TempDirectory();
+        WriteFile(old, "telemetry-2026-05-01-aaaaaaaa.jsonl", Header("aaaaaaaa"), Row("old", "2026-05-01T10:00:00.000Z"));
+        var range = ExportRange.Last24Hours(new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero));
+
+        async Task<string> RunAsync(TempDirectory directory)
+        {
+            using var output = new MemoryStream();
+            ITelemetryExportWriter writer = format == "otlp" ? new OtlpJsonExportWriter() : new JsonExportWriter();
+            var result = await TelemetryExportPipeline.RunAsync(
+                new TelemetryExportRequest { Directory = directory.Path, Range = range, Writer = writer, Output = output },
+                CancellationToken.None).WaitAsync(TestTelemetry.Timeout);
+            Assert.Equal(0, result.EventCount);
+            return System.Text.Encoding.UTF8.GetString(output.ToArray());
+        }
+
+        var noFiles = await RunAsync(empty);
+        var noMatches = await RunAsync(old);
+
+        Assert.Equal(noFiles, noMatches);
+        var lines = noFiles.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        if (format == "json")
+        {
+            Assert.Equal("[]", noFiles.Trim());
+            Assert.Equal(0, JsonDocument.Parse(noFiles).RootElement.GetArrayLength());
+        }
+        else
+        {
+            Assert.Equal(["resourceSpans", "resourceLogs", "resourceMetrics"], lines.Select(l => JsonDocument.Parse(l).RootElement.EnumerateObject().Single().Name));
+            Assert.All(lines, l => Assert.Equal(0, JsonDocument.Parse(l).RootElement.EnumerateObject().Single().Value.GetArrayLength()));
+        }
+    }
+
+    [Fact]
+    public async Task An_otlp_file_export_of_events_that_make_no_records_is_never_empty()
+    {
+        using var directory = new TempDirectory();
+        // A request sample whose counts are all zero is an event but emits no data point.
+        WriteFile(directory, "telemetry-2026-05-01-aaaaaaaa.jsonl", Header("aaaaaaaa"),
+            Row("http.requests", "2026-05-01T10:00:00.000Z").Replace("\"measurements\":{}", "\"measurements\":{\"window_seconds\":60,\"count.2xx\":0}", StringComparison.Ordinal));
+        var target = directory.Combine("out.otlp.jsonl");
+
+        var result = await TelemetryExportPipeline.RunAsync(
+            new TelemetryExportRequest { Directory = directory.Path, Range = ExportRange.AllTime(DateTimeOffset.UnixEpoch), Writer = new OtlpJsonExportWriter(), OutputPath = target },
+            CancellationToken.None).WaitAsync(TestTelemetry.Timeout);
+
+        Assert.Equal(1, result.EventCount);
+        var lines = (await File.ReadAllLinesAsync(target)).Where(l => l.Length > 0).ToList();
+        Assert.Equal(3, lines.Count);
+        Assert.All(lines, l => JsonDocument.Parse(l).Dispose());
     }
 
     [Fact]

@@ -68,23 +68,28 @@ public sealed class ExportRangeTests
     }
 
     [Fact]
-    public void Cli_bounds_accept_dates_ages_and_instants()
+    public void Cli_bounds_are_whole_utc_days()
     {
         var byDate = ExportRangeParser.TryParse("2026-05-01", "2026-05-02", Now, out _)!;
-        var byAge = ExportRangeParser.TryParse("24h", null, Now, out _)!;
-        var byInstant = ExportRangeParser.TryParse(null, "2026-05-04T10:00:00Z", Now, out _)!;
+        var sameDay = ExportRangeParser.TryParse("2026-05-02", "2026-05-02", Now, out _)!;
+        var openEnd = ExportRangeParser.TryParse("2026-05-01", null, Now, out _)!;
 
         Assert.Equal((new DateTimeOffset(2026, 5, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 5, 3, 0, 0, 0, TimeSpan.Zero)), (byDate.Start!.Value, byDate.End!.Value));
-        Assert.Equal(Now.AddHours(-24), byAge.Start);
-        Assert.Null(byAge.End);
-        Assert.Equal(new DateTimeOffset(2026, 5, 4, 10, 0, 0, TimeSpan.Zero), byInstant.End);
+        Assert.Equal((new DateTimeOffset(2026, 5, 2, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 5, 3, 0, 0, 0, TimeSpan.Zero)), (sameDay.Start!.Value, sameDay.End!.Value));
+        Assert.Null(openEnd.End);
         Assert.Equal(ExportRange.AllTime(Now), ExportRangeParser.TryParse(null, null, Now, out _));
     }
 
     [Theory]
-    [InlineData("2026-02-30", null, "--since: Enter a valid calendar date.")]
-    [InlineData("soon", null, "--since: 'soon' is not a date (YYYY-MM-DD), an ISO-8601 time or an age like 24h or 7d.")]
+    [InlineData("2026-02-30", null, "--since: '2026-02-30': Enter a valid calendar date.")]
+    [InlineData("soon", null, "--since: 'soon': Use YYYY-MM-DD.")]
+    [InlineData("24h", null, "--since: '24h': Use YYYY-MM-DD.")]
+    [InlineData("7d", null, "--since: '7d': Use YYYY-MM-DD.")]
+    [InlineData(null, "2026-05-04T10:00:00Z", "--until: '2026-05-04T10:00:00Z': Use YYYY-MM-DD.")]
+    [InlineData("", null, "--since: '': Use YYYY-MM-DD.")]
     [InlineData("2026-05-03", "2026-05-01", "End date must be on or after start date.")]
+    // One day apart: with --until covering its whole day the instants would overlap; the days do not.
+    [InlineData("2026-05-02", "2026-05-01", "End date must be on or after start date.")]
     public void Cli_bounds_report_what_is_wrong(string? since, string? until, string message)
     {
         Assert.Null(ExportRangeParser.TryParse(since, until, Now, out var error));

@@ -25,6 +25,7 @@ internal sealed partial class WorkspaceMonitor
     private readonly ITelemetryReporter _telemetry;
     private readonly WorkspaceStateTelemetry _state;
     private readonly Dictionary<string, AgentStateTelemetry> _agents = new(StringComparer.Ordinal);
+    private EarlyWatch? _early;
 
     public WorkspaceMonitor(OutpostApiClient api, Workspace workspace, ITelemetryReporter telemetry, TimeProvider time, TextWriter error, ILogger logger)
     {
@@ -98,10 +99,107 @@ internal sealed partial class WorkspaceMonitor
     }
 
     /// <summary>
-    /// Every snapshot of the workspace, as the server sends it, until <paramref name="cancellationToken"/>
-    /// is canceled or the workspace is deleted or gone. Each is observed before it is yielded.
+    /// Starts watching now, before the caller triggers a build (issue 14 point 7), and returns once
+    /// the server has sent the current state — it subscribes before that read, so every change after
+    /// this call comes from the stream, however fast the build. The next <see cref="WatchAsync"/>
+    /// continues this watch; disposing the result ends it if nobody did.
     /// </summary>
-    public async IAsyncEnumerable<Workspace> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    public async Task<IAsyncDisposable> BeginWatchAsync(CancellationToken cancellationToken)
+    {
+        var early = new EarlyWatch(cancellationToken);
+        var enumerator = WatchStreamAsync(early.Token).GetAsyncEnumerator(early.Token);
+        early.Enumerator = enumerator;
+        try
+        {
+            // The first snapshot (observed like any other) proves the subscription is live.
+            await enumerator.MoveNextAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            await early.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        _early = early;
+        return early;
+    }
+
+    /// <summary>
+    /// Records the build a request just queued, unless the stream already showed it: the request's
+    /// answer is itself an observation of the build's first status.
+    /// </summary>
+    public bool ObserveQueued(WorkspaceBuild build)
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        if (Current.LatestBuild.Id == build.Id)
+        {
+            return false;
+        }
+
+        return _state.Observe(BuildReporter.Name(build.Status), BuildReporter.Name(build.Transition), BuildReporter.Name(build.Reason));
+    }
+
+    /// <summary>
+    /// Every snapshot of the workspace, as the server sends it, until <paramref name="cancellationToken"/>
+    /// is canceled or the workspace is deleted or gone. Each is observed before it is yielded. After
+    /// <see cref="BeginWatchAsync"/> this continues the watch begun there.
+    /// </summary>
+    public IAsyncEnumerable<Workspace> WatchAsync(CancellationToken cancellationToken)
+    {
+        var early = Interlocked.Exchange(ref _early, null);
+        return early is null ? WatchStreamAsync(cancellationToken) : ContinueAsync(early, cancellationToken);
+    }
+
+    private static async IAsyncEnumerable<Workspace> ContinueAsync(EarlyWatch early, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using (early.ConfigureAwait(false))
+        {
+            using var link = cancellationToken.Register(early.Cancel);
+            var enumerator = early.Enumerator!;
+            while (await enumerator.MoveNextAsync().ConfigureAwait(false))
+            {
+                yield return enumerator.Current;
+            }
+        }
+    }
+
+    /// <summary>A watch begun before its reader: its own cancellation, linked to the command's.</summary>
+    private sealed class EarlyWatch(CancellationToken cancellationToken) : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        private int _disposed;
+
+        public CancellationToken Token => _source.Token;
+
+        public IAsyncEnumerator<Workspace>? Enumerator { get; set; }
+
+        public void Cancel() => _source.Cancel();
+
+        public async ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            {
+                return;
+            }
+
+            await _source.CancelAsync().ConfigureAwait(false);
+            if (Enumerator is not null)
+            {
+                try
+                {
+                    await Enumerator.DisposeAsync().ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The stream was being torn down anyway.
+                }
+            }
+
+            _source.Dispose();
+        }
+    }
+
+    private async IAsyncEnumerable<Workspace> WatchStreamAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var backoff = InitialBackoff;
         var lost = false;
