@@ -100,13 +100,25 @@ public sealed class CommandInfoExtractorTests : IDisposable
     }
 
     [Fact]
-    public void A_flag_the_tree_does_not_know_is_redacted_and_does_not_shift_the_positionals()
+    public void A_flag_a_hand_kept_list_would_not_know_does_not_shift_the_positionals()
     {
         var info = Extract("stop", "-w", "dev-box");
 
         Assert.Equal("stop", info.Command);
-        Assert.Equal([CommandInfo.Redacted, CommandInfo.Redacted], info.Args);
+        Assert.Equal([CommandInfo.Redacted], info.Args);
+        Assert.Equal(["--wait"], info.OptionKeys);
+    }
+
+    [Fact]
+    public void A_flag_the_tree_does_not_know_is_never_recorded_by_name()
+    {
+        var info = Extract("stop", "--frobnicate-S3cret", "dev-box");
+
+        Assert.Equal("stop", info.Command);
+        Assert.NotEmpty(info.Args);
+        Assert.All(info.Args, a => Assert.Equal(CommandInfo.Redacted, a));
         Assert.Empty(info.OptionKeys);
+        Assert.DoesNotContain(Flatten(info), t => t.Contains("frobnicate", StringComparison.Ordinal));
     }
 
     [Fact]
