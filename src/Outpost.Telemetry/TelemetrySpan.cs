@@ -154,7 +154,13 @@ internal sealed class TelemetrySpan : ITelemetrySpan
 
     public void MarkFailure(object? error)
     {
-        var block = error is null ? null : TelemetryError.From(error);
+        // A ready-made block is redacted here too: its message may quote a server's answer.
+        var block = error switch
+        {
+            null => null,
+            TelemetryError given => given with { Message = Redaction.TelemetryRedactor.RedactText(given.Message) },
+            _ => TelemetryError.From(error),
+        };
         Enter();
         var open = !_completed;
         if (open)

@@ -151,6 +151,25 @@ public sealed class SpanTests
     }
 
     [Fact]
+    public void A_failure_marked_with_its_cause_carries_the_redacted_error_block_and_a_throw_still_wins()
+    {
+        var service = TestTelemetry.Service(out var sink, out _, out _);
+        service.Trace("marked", span => span.MarkFailure(new TelemetryError("retry answered 404 for Bearer Zq9CanaRy7xYt2Lp4Wm8Rb", "OutpostApiException", "404")));
+        Assert.Throws<TimeoutException>(() => service.Trace("thrown", span =>
+        {
+            span.MarkFailure(new InvalidOperationException("first"));
+            throw new TimeoutException("second");
+        }));
+
+        var marked = sink.Single("marked");
+        Assert.Equal("error", marked.Properties["result"]);
+        Assert.Equal("OutpostApiException", marked.Error!.Type);
+        Assert.Equal("404", marked.Error.Code);
+        Assert.DoesNotContain("Zq9CanaRy7xYt2Lp4Wm8Rb", marked.Error.Message, StringComparison.Ordinal);
+        Assert.Equal("TimeoutException", sink.Single("thrown").Error!.Type);
+    }
+
+    [Fact]
     public void Rule_2_5_5_throw_beats_marks_and_rethrows_the_same_exception()
     {
         var service = TestTelemetry.Service(out var sink, out _, out _);
