@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
@@ -25,12 +26,20 @@ internal sealed partial class InvalidRequestExceptionHandler(
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
-        if (exception is not BadHttpRequestException bad)
+        var invalid = exception switch
+        {
+            BadHttpRequestException bad => Describe(httpContext, bad, json.Value.SerializerOptions),
+            // The framework's form and query decoders refuse what they cannot decode (a NUL, bad
+            // percent-encoding) with this exception, wherever the values are first read.
+            InvalidDataException data => InvalidRequest.ForField("form", "application/x-www-form-urlencoded text without NUL (U+0000) characters",
+                $"the request's form cannot be read: {data.InnerException?.Message ?? data.Message}"),
+            _ => null,
+        };
+        if (invalid is null)
         {
             return false;
         }
 
-        var invalid = Describe(httpContext, bad, json.Value.SerializerOptions);
         RequestValidationLog.InvalidRequest(logger, httpContext.Request.Method, httpContext.Request.Path.Value ?? string.Empty,
             invalid.Status, invalid.Code, invalid.Field ?? string.Empty, invalid.Detail);
         return await WriteAsync(problems, httpContext, invalid, exception).ConfigureAwait(false);
@@ -82,7 +91,11 @@ internal sealed partial class InvalidRequestExceptionHandler(
                 return new(bad.StatusCode, InvalidRequest.InvalidRequestCode, bad.Message, null, null, null);
         }
 
-        var bodyType = http.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType;
+        // The exception handler has already cleared the endpoint and route values from the context;
+        // its feature keeps them.
+        var handled = http.Features.Get<IExceptionHandlerFeature>();
+        var endpoint = handled?.Endpoint ?? http.GetEndpoint();
+        var bodyType = endpoint?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType;
         return bad.InnerException switch
         {
             RequestRuleException rules => new(400, InvalidRequest.ValidationFailedCode,
@@ -91,18 +104,19 @@ internal sealed partial class InvalidRequestExceptionHandler(
             NulCharacterException nul => InvalidRequest.ForField(nul.Path ?? "$", "a string without NUL (U+0000) characters",
                 $"{nul.Path ?? "$"} contains a NUL (U+0000) character, which cannot be stored"),
             JsonException body when bodyType is not null => DescribeBody(body, bodyType, options),
-            _ => DescribeParameters(http, bodyType) ?? new(400, InvalidRequest.InvalidRequestCode, bad.Message, null, null, null),
+            _ => DescribeParameters(http, endpoint, handled?.RouteValues, bodyType) ?? new(400, InvalidRequest.InvalidRequestCode, bad.Message, null, null, null),
         };
     }
 
     private static InvalidRequest DescribeBody(JsonException body, Type bodyType, JsonSerializerOptions options)
     {
         var path = body.Path ?? "$";
-        if (path == "$" && MissingRequired(body.Message) is [_, ..] missing)
+        if (MissingRequired(body.Message) is [_, ..] missing)
         {
-            var field = "$." + missing[0];
+            // The path is the object that lacks the members (the body itself, or a nested one).
+            var field = path + "." + missing[0];
             var expected = ExpectedForm.TypeAt(bodyType, field, options) is { } type ? ExpectedForm.Describe(type, options) : "a value";
-            var errors = missing.ToDictionary(name => "$." + name, name => new[] { "is required" }, StringComparer.Ordinal);
+            var errors = missing.ToDictionary(name => path + "." + name, name => new[] { "is required" }, StringComparer.Ordinal);
             return new(400, InvalidRequest.InvalidRequestCode,
                 $"{string.Join(", ", errors.Keys)} {(missing.Count == 1 ? "is" : "are")} required; {field} must be {expected}", field, expected, errors);
         }
@@ -122,9 +136,8 @@ internal sealed partial class InvalidRequestExceptionHandler(
         return InvalidRequest.ForField(path, form, $"{path} must be {form}");
     }
 
-    private static InvalidRequest? DescribeParameters(HttpContext http, Type? bodyType)
+    private static InvalidRequest? DescribeParameters(HttpContext http, Endpoint? endpoint, RouteValueDictionary? routeValues, Type? bodyType)
     {
-        var endpoint = http.GetEndpoint();
         if (bodyType is not null && http.Request.ContentLength is null or 0 && !http.Request.Headers.TransferEncoding.Any())
         {
             return InvalidRequest.ForField("$", ExpectedForm.Describe(bodyType, JsonSerializerOptions.Default), "the request needs a JSON body");
@@ -138,7 +151,7 @@ internal sealed partial class InvalidRequestExceptionHandler(
                 continue;
             }
 
-            var raw = http.Request.RouteValues.TryGetValue(name, out var routeValue) ? routeValue as string : (string?)http.Request.Query[name];
+            var raw = routeValues is not null && routeValues.TryGetValue(name, out var routeValue) ? routeValue as string : (string?)http.Request.Query[name];
             var expected = ExpectedForm.Describe(type, JsonSerializerOptions.Default);
             if (raw is null)
             {

@@ -59,6 +59,15 @@ internal static class RequestValidation
             }
 
             await next(context).ConfigureAwait(false);
+
+            // The framework answers a body over the limit with a bare 413 of its own.
+            if (context.Response.StatusCode == StatusCodes.Status413PayloadTooLarge && !context.Response.HasStarted)
+            {
+                var limit = context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? BodyLimitFor(context);
+                var invalid = new InvalidRequest(StatusCodes.Status413PayloadTooLarge, InvalidRequest.RequestTooLargeCode,
+                    $"the request body is larger than this route's limit of {limit:N0} bytes", null, null, null);
+                await InvalidRequestExceptionHandler.WriteAsync(context.RequestServices.GetRequiredService<IProblemDetailsService>(), context, invalid).ConfigureAwait(false);
+            }
         });
 
     internal static long BodyLimitFor(HttpContext context)
@@ -109,8 +118,8 @@ internal static class RequestValidation
             }
             catch (InvalidDataException)
             {
-                // A form the framework cannot parse is reported by the endpoint's own binding.
-                return null;
+                // The framework's decoder refuses a NUL (%00) itself, without saying where.
+                return "form";
             }
 
             foreach (var (key, values) in form)
