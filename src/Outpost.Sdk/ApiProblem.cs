@@ -17,6 +17,9 @@ public sealed record ApiProblem
     /// <summary>What went wrong with this request and what to do about it.</summary>
     public string? Detail { get; init; }
 
+    /// <summary>What is wrong with each field, keyed by its name or JSON path (validation problems).</summary>
+    public IReadOnlyDictionary<string, string[]>? Errors { get; init; }
+
     /// <summary>The W3C trace id of the request, for matching with server logs.</summary>
     [JsonPropertyName("traceId")]
     public string? TraceId { get; init; }

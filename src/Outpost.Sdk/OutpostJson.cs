@@ -6,7 +6,10 @@ namespace Outpost.Sdk;
 /// <summary>The JSON conventions of the Outpost wire format, shared by server and clients.</summary>
 public static class OutpostJson
 {
-    /// <summary>snake_case properties, snake_case enum strings, nulls omitted, source-generated metadata first.</summary>
+    /// <summary>
+    /// snake_case properties, snake_case enum strings, nulls omitted, source-generated metadata first;
+    /// an omitted optional member gets its documented default.
+    /// </summary>
     public static JsonSerializerOptions Options { get; } = Create();
 
     /// <summary>Applies the wire conventions to options owned by a framework (ASP.NET Core's, for example).</summary>
@@ -16,8 +19,9 @@ public static class OutpostJson
         options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         options.DictionaryKeyPolicy = null;
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
-        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
-        options.TypeInfoResolverChain.Insert(0, OutpostJsonContext.Default);
+        // Integers are refused: an enum is one of its snake_case names on the wire.
+        options.Converters.Add(new SnakeCaseEnumConverter());
+        options.TypeInfoResolverChain.Insert(0, new DocumentedDefaultsResolver(OutpostJsonContext.Default));
     }
 
     private static JsonSerializerOptions Create()

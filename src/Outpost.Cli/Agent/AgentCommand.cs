@@ -36,6 +36,15 @@ internal static class AgentCommand
         List<string> errors = [];
         var url = environment(ProvisionerDaemonApi.AgentUrlVariable);
         var token = environment(ProvisionerDaemonApi.AgentTokenVariable);
+        if (string.IsNullOrWhiteSpace(token) && environment(ProvisionerDaemonApi.AgentTokenFileVariable) is { Length: > 0 } tokenFile)
+        {
+            (token, var fileError) = TakeTokenFile(tokenFile);
+            if (fileError is not null)
+            {
+                errors.Add(fileError);
+            }
+        }
+
         Uri? serverUrl = null;
         if (string.IsNullOrWhiteSpace(url))
         {
@@ -47,7 +56,7 @@ internal static class AgentCommand
             serverUrl = null;
         }
 
-        if (string.IsNullOrWhiteSpace(token))
+        if (string.IsNullOrWhiteSpace(token) && errors.Count == 0)
         {
             errors.Add($"{ProvisionerDaemonApi.AgentTokenVariable} is not set: it must hold this agent's token (the provisioner sets it when it starts the agent)");
         }
@@ -64,6 +73,21 @@ internal static class AgentCommand
             Time = time,
         };
         return (options, token, errors);
+    }
+
+    /// <summary>Reads the token file and deletes it at once: once the agent runs, no file and no environment variable holds the token.</summary>
+    internal static (string? Token, string? Error) TakeTokenFile(string path)
+    {
+        try
+        {
+            var token = File.ReadAllText(path).Trim();
+            File.Delete(path);
+            return token.Length > 0 ? (token, null) : (null, $"{ProvisionerDaemonApi.AgentTokenFileVariable}: the file {path} is empty");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return (null, $"{ProvisionerDaemonApi.AgentTokenFileVariable}: cannot read the token file {path}: {e.Message}");
+        }
     }
 
     private static async Task<int> RunAsync(CliContext context)
@@ -95,6 +119,7 @@ internal static class AgentCommand
 
         // The token stays in this process: scripts and anything they start never see it.
         Environment.SetEnvironmentVariable(ProvisionerDaemonApi.AgentTokenVariable, null);
+        Environment.SetEnvironmentVariable(ProvisionerDaemonApi.AgentTokenFileVariable, null);
         var agent = new WorkspaceAgent(options, transport, logger);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);

@@ -159,16 +159,62 @@ internal static class LoginCommand
             return null;
         }
 
-        try
+        // The server's rules decide: each answer it refuses is asked again with its reason, the
+        // accepted ones are kept. Without a terminal there is no one to ask, so the reasons are printed.
+        string name = username, mail = email, secret = password;
+        for (var attempt = 0; ; attempt++)
         {
-            var user = await anonymous.CreateFirstUserAsync(new CreateUserRequest { Username = username, Email = email, Password = password }, cancellationToken).ConfigureAwait(false);
-            await context.Error.WriteLineAsync($"Created the first user, {user.Username}, as owner.").ConfigureAwait(false);
-            return (email, password);
+            try
+            {
+                var user = await anonymous.CreateFirstUserAsync(new CreateUserRequest { Username = name, Email = mail, Password = secret }, cancellationToken).ConfigureAwait(false);
+                await context.Error.WriteLineAsync($"Created the first user, {user.Username}, as owner.").ConfigureAwait(false);
+                return (mail, secret);
+            }
+            catch (OutpostApiException e) when (e.StatusCode == 400 && prompter is not null && attempt < MaxFirstUserAttempts && e.Problem?.Errors is { Count: > 0 } errors)
+            {
+                foreach (var (field, reasons) in errors)
+                {
+                    var reason = string.Join(", ", reasons);
+                    switch (field.TrimStart('$', '.'))
+                    {
+                        case "username":
+                            await context.Error.WriteLineAsync($"The username {reason}.").ConfigureAwait(false);
+                            name = await prompter.AskAsync("Username", null, cancellationToken).ConfigureAwait(false) ?? name;
+                            break;
+                        case "email":
+                            await context.Error.WriteLineAsync($"The email {reason}.").ConfigureAwait(false);
+                            mail = await prompter.AskAsync("Email", null, cancellationToken).ConfigureAwait(false) ?? mail;
+                            break;
+                        case "password":
+                            await context.Error.WriteLineAsync($"The password {reason}.").ConfigureAwait(false);
+                            secret = await AskNewPasswordAsync(prompter, context, cancellationToken).ConfigureAwait(false) ?? secret;
+                            break;
+                        default:
+                            await context.Error.WriteLineAsync($"error: {e.Message}; nothing was created").ConfigureAwait(false);
+                            return null;
+                    }
+                }
+            }
+            catch (OutpostApiException e) when (e.StatusCode == 400)
+            {
+                await context.Error.WriteLineAsync($"error: {e.Message}; nothing was created").ConfigureAwait(false);
+                return null;
+            }
         }
-        catch (OutpostApiException e) when (e.StatusCode == 400)
+    }
+
+    private const int MaxFirstUserAttempts = 5;
+
+    private static async Task<string?> AskNewPasswordAsync(IPrompter prompter, CliContext context, CancellationToken cancellationToken)
+    {
+        var password = await prompter.AskSecretAsync("Password", cancellationToken).ConfigureAwait(false);
+        var confirm = await prompter.AskSecretAsync("Confirm password", cancellationToken).ConfigureAwait(false);
+        if (password == confirm)
         {
-            await context.Error.WriteLineAsync($"error: {e.Message}; nothing was created").ConfigureAwait(false);
-            return null;
+            return password;
         }
+
+        await context.Error.WriteLineAsync("The passwords do not match.").ConfigureAwait(false);
+        return null;
     }
 }

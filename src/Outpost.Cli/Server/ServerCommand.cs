@@ -29,9 +29,25 @@ internal static class ServerCommand
         {
             Description = "Provisioner daemons to run inside the server, 0 for none (env OUTPOST_PROVISIONER_DAEMONS). Default 3.",
         };
+        var prometheusAddress = new Option<string?>("--prometheus-address")
+        {
+            Description = "Serve /metrics without authentication on this address, e.g. 127.0.0.1:2112 (env OUTPOST_PROMETHEUS_ADDRESS). Default: off; on the main address /metrics needs an owner's token.",
+        };
+        var prometheusUserLabels = new Option<string?>("--prometheus-user-labels")
+        {
+            Description = "false to drop metric labels that name users and workspaces (env OUTPOST_PROMETHEUS_USER_LABELS). Default true.",
+        };
+        var unsandboxed = new Option<bool>("--local-provisioner-unsandboxed")
+        {
+            Description = "Run local workspaces without the bubblewrap sandbox, as the server's own user (env OUTPOST_LOCAL_PROVISIONER_UNSANDBOXED). Without bubblewrap, local workspaces are refused unless this is set.",
+        };
+        var logFormat = new Option<string?>("--log-format")
+        {
+            Description = "auto (human-readable on a terminal, JSON otherwise), human or json (env OUTPOST_LOG_FORMAT). Default auto.",
+        };
         var command = new Command("server", "Run the Outpost control plane.")
         {
-            httpAddress, accessUrl, postgresUrl, dataDir, provisionerDaemons,
+            httpAddress, accessUrl, postgresUrl, dataDir, provisionerDaemons, prometheusAddress, prometheusUserLabels, unsandboxed, logFormat,
         };
 
         command.SetAction(async (result, cancellationToken) =>
@@ -44,6 +60,10 @@ internal static class ServerCommand
                 PostgresUrl = result.GetValue(postgresUrl) ?? env.Get("OUTPOST_PG_CONNECTION_URL"),
                 DataDir = result.GetValue(dataDir) ?? env.Get("OUTPOST_DATA_DIR"),
                 ProvisionerDaemons = result.GetValue(provisionerDaemons) ?? env.Get("OUTPOST_PROVISIONER_DAEMONS"),
+                PrometheusAddress = result.GetValue(prometheusAddress) ?? env.Get("OUTPOST_PROMETHEUS_ADDRESS"),
+                PrometheusUserLabels = result.GetValue(prometheusUserLabels) ?? env.Get("OUTPOST_PROMETHEUS_USER_LABELS"),
+                LogFormat = result.GetValue(logFormat) ?? env.Get("OUTPOST_LOG_FORMAT"),
+                LocalProvisionerUnsandboxed = result.GetValue(unsandboxed) ? "true" : env.Get("OUTPOST_LOCAL_PROVISIONER_UNSANDBOXED"),
             };
 
             var validation = ServerOptions.TryCreate(raw, env);

@@ -98,6 +98,7 @@ internal sealed class ProvisionerDaemonHost : IAsyncDisposable
                     WorkspacesDirectory = options.WorkspacesDirectory,
                     AgentCommand = options.AgentCommand ?? AgentCommand.Default(),
                     AccessUrl = options.AccessUrl,
+                    Sandbox = options.Sandbox,
                 },
                 loggers.CreateLogger("Outpost.Provisioner.Local"),
                 time),

@@ -16,6 +16,9 @@ internal sealed record ProvisionerDaemonOptions
     public required string WorkspacesDirectory { get; init; }
 
     /// <summary>The command that runs an agent (argv); null means <see cref="Local.AgentCommand.Default"/>.</summary>
+    /// <summary>The local provisioner's sandbox (see <see cref="Local.LocalSandbox"/>); null for none.</summary>
+    public Local.LocalSandbox? Sandbox { get; init; }
+
     public IReadOnlyList<string>? AgentCommand { get; init; }
 
     /// <summary>

@@ -19,7 +19,7 @@ internal sealed class AgentProcesses(LocalProvisionerOptions options, TimeProvid
     private static readonly string? Setsid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
 
     /// <summary>Starts one agent; its output is appended to <paramref name="logFile"/>.</summary>
-    public AgentLaunchResult Launch(string agent, string workingDirectory, IReadOnlyDictionary<string, string> environment, string logFile)
+    public AgentLaunchResult Launch(string agent, IReadOnlyList<string> command, string workingDirectory, IReadOnlyDictionary<string, string> environment, string logFile)
     {
         RotateIfLarge(logFile);
         var start = new ProcessStartInfo
@@ -41,7 +41,7 @@ internal sealed class AgentProcesses(LocalProvisionerOptions options, TimeProvid
         start.ArgumentList.Add("log=\"$1\"; shift; exec \"$@\" >>\"$log\" 2>&1 </dev/null");
         start.ArgumentList.Add("outpost-agent-launcher");
         start.ArgumentList.Add(logFile);
-        foreach (var part in options.AgentCommand)
+        foreach (var part in command)
         {
             start.ArgumentList.Add(part);
         }
@@ -104,7 +104,10 @@ internal sealed class AgentProcesses(LocalProvisionerOptions options, TimeProvid
         var exited = WaitForExitAsync(record.Pid, waitCancel.Token);
         log.Info(StoppingStage, $"Stopping {name}: SIGTERM");
         LocalLog.AgentSignalled(logger, record.Agent, record.Pid, "SIGTERM");
-        NativeProcess.Signal(record.Pid, NativeProcess.SigTerm);
+
+        // A sandboxed agent is bubblewrap's child in a pid namespace of its own, and bubblewrap does
+        // not pass signals on: the agent's process group (its own, from setsid) is signalled instead.
+        NativeProcess.Signal(IsSandbox(record.Pid) && ProcessIdentity.ProcessGroup(record.Pid) == record.Pid ? -record.Pid : record.Pid, NativeProcess.SigTerm);
 
         var timeout = record.ShutdownTimeoutSeconds > 0
             ? TimeSpan.FromSeconds(record.ShutdownTimeoutSeconds) + options.StopGrace
@@ -145,6 +148,18 @@ internal sealed class AgentProcesses(LocalProvisionerOptions options, TimeProvid
         {
             log.Error(StoppingStage, $"Agent {record.Agent} (pid {record.Pid}) survived SIGKILL for {options.StopGrace.TotalSeconds:0} s");
             await waitCancel.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static bool IsSandbox(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/comm").Trim() == "bwrap";
+        }
+        catch (IOException)
+        {
+            return false;
         }
     }
 

@@ -14,5 +14,11 @@ internal static class LocalLayout
 
     public static string AgentLogFile(string workspace, string agent) => Path.Join(LogsDirectory(workspace), agent + ".log");
 
+    /// <summary>A directory of the agent's own (0700, the workspace user's), for its token file.</summary>
+    public static string AgentPrivateDirectory(string workspace, string agent) => Path.Join(workspace, MetadataDirectoryName, "agents", agent);
+
+    /// <summary>Holds a starting agent's token until the agent reads and deletes it.</summary>
+    public static string AgentTokenFile(string workspace, string agent) => Path.Join(AgentPrivateDirectory(workspace, agent), "token");
+
     public static string ProcessesFile(string workspace) => Path.Join(workspace, MetadataDirectoryName, "processes.json");
 }

@@ -92,9 +92,24 @@ internal sealed partial class LocalProvisioner
 
         // Written whole and renamed, so a daemon killed mid-write never leaves half a record.
         var temporary = file + ".tmp";
-        File.WriteAllBytes(temporary, state.ToBytes());
+        WritePrivateFile(temporary, state.ToBytes());
         File.Move(temporary, file, overwrite: true);
     }
+
+    /// <summary>Creates or replaces a file only its owner can read or write (0600).</summary>
+    internal static void WritePrivateFile(string path, ReadOnlySpan<byte> content)
+    {
+        File.Delete(path);
+        using var stream = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        });
+        stream.Write(content);
+    }
+
+    internal static void WritePrivateFile(string path, string content) => WritePrivateFile(path, System.Text.Encoding.UTF8.GetBytes(content));
 
     private TemplateImportResult ToImportResult(TemplateDefinition template, string? readme)
     {

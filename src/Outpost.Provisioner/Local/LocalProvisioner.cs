@@ -134,6 +134,11 @@ internal sealed partial class LocalProvisioner : IProvisioner
     private async Task<StartResult> StartAsync(WorkspaceBuildJob job, LocalWorkspacePlan plan, byte[] archive, IJobLog log, CancellationToken cancellationToken)
     {
         var workspace = plan.WorkspaceDirectory;
+        if (_options.Sandbox is { RefusalReason: { } refused })
+        {
+            return StartResult.Failed(refused);
+        }
+
         log.Info(DirectoryStage, Directory.Exists(workspace) ? $"Using the existing workspace directory {workspace}" : $"Creating workspace directory {workspace}");
         foreach (var directory in plan.DirectoriesToCreate.Append(LocalLayout.LogsDirectory(workspace)))
         {
@@ -153,6 +158,7 @@ internal sealed partial class LocalProvisioner : IProvisioner
         }
 
         log.Info(DirectoryStage, $"Unpacked the template's {extracted.Files.Count} file(s) into {templateDirectory}");
+        SecureLayout(workspace, plan);
 
         var accessUrl = _options.AccessUrl ?? job.AccessUrl;
         if (!Uri.TryCreate(accessUrl, UriKind.Absolute, out _))
@@ -169,14 +175,23 @@ internal sealed partial class LocalProvisioner : IProvisioner
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var token = RandomNumberGenerator.GetString(TokenAlphabet, TokenLength);
+
+                // The token goes in a 0600 file the agent reads and deletes, not in its environment:
+                // a workspace process could read the agent's environment from /proc/<pid>/environ.
+                var tokenFile = LocalLayout.AgentTokenFile(workspace, process.AgentName);
+                Directory.CreateDirectory(Path.GetDirectoryName(tokenFile)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                _options.Sandbox?.GiveToWorkspaceUser(Path.GetDirectoryName(tokenFile)!);
+                WritePrivateFile(tokenFile, token);
+                _options.Sandbox?.GiveToWorkspaceUser(tokenFile);
                 var environment = new Dictionary<string, string>(process.Environment, StringComparer.Ordinal)
                 {
                     [ProvisionerDaemonApi.AgentUrlVariable] = accessUrl,
-                    [ProvisionerDaemonApi.AgentTokenVariable] = token,
+                    [ProvisionerDaemonApi.AgentTokenFileVariable] = tokenFile,
                     [AgentNameVariable] = process.AgentName,
                 };
                 var logFile = LocalLayout.AgentLogFile(workspace, process.AgentName);
-                var result = _processes.Launch(process.AgentName, process.WorkingDirectory, environment, logFile);
+                var command = _options.Sandbox is { } sandbox ? sandbox.Wrap(_options.AgentCommand, workspace) : _options.AgentCommand;
+                var result = _processes.Launch(process.AgentName, command, process.WorkingDirectory, environment, logFile);
                 if (result.Error is not null)
                 {
                     log.Error(StartingStage, result.Error);
@@ -204,6 +219,26 @@ internal sealed partial class LocalProvisioner : IProvisioner
         }
 
         return new StartResult { State = new LocalState { Processes = launched }, Tokens = tokens };
+    }
+
+    /// <summary>
+    /// The workspace directory is its user's alone (0700); Outpost's metadata stays the daemon's
+    /// (0711: the agent reaches the template and its own directory by name, and can neither list nor
+    /// change the rest), its logs 0700.
+    /// </summary>
+    private void SecureLayout(string workspace, LocalWorkspacePlan plan)
+    {
+        const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        var metadata = LocalLayout.MetadataDirectory(workspace);
+        File.SetUnixFileMode(workspace, Private);
+        File.SetUnixFileMode(metadata, Private | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        File.SetUnixFileMode(LocalLayout.LogsDirectory(workspace), Private);
+        Directory.CreateDirectory(Path.Join(metadata, "agents"));
+        File.SetUnixFileMode(Path.Join(metadata, "agents"), Private | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        foreach (var directory in plan.DirectoriesToCreate.Where(d => !d.StartsWith(metadata, StringComparison.Ordinal)))
+        {
+            _options.Sandbox?.GiveToWorkspaceUser(directory);
+        }
     }
 
     private async Task RollBackAsync(Guid workspaceId, string workspace, List<AgentProcessRecord> launched, IJobLog log)

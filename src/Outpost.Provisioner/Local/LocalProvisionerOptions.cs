@@ -17,5 +17,8 @@ internal sealed record LocalProvisionerOptions
     /// <summary>An agent's output file is rotated (to <c>.1</c>) when a start finds it larger than this.</summary>
     public long MaxAgentLogBytes { get; init; } = 5 * 1024 * 1024;
 
+    /// <summary>The sandbox every agent runs in; null runs agents as the daemon's own processes (no isolation).</summary>
+    public LocalSandbox? Sandbox { get; init; }
+
     public Templates.ArchiveLimits ArchiveLimits { get; init; } = Templates.ArchiveLimits.Default;
 }

@@ -89,6 +89,13 @@ internal static partial class NativeProcess
         public short Revents;
     }
 
+    /// <summary>chown(2); null on success, else the error.</summary>
+    public static string? ChangeOwner(string path, int uid, int gid) =>
+        chown(path, uid, gid) == 0 ? null : new System.ComponentModel.Win32Exception(Marshal.GetLastPInvokeError()).Message;
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int chown(string path, int owner, int group);
+
     [LibraryImport("libc", SetLastError = true)]
     private static partial int kill(int pid, int sig);
 

@@ -38,6 +38,33 @@ internal static class TemplateImporter
         return TemplateParser.Parse(yaml.TrimStart('\uFEFF'));
     }
 
+    /// <summary>
+    /// What an upload must hold to be importable at all, checked when it is uploaded (so a bad
+    /// archive is refused before it is stored): <c>outpost.yaml</c> at the root, as UTF-8 text. A
+    /// Terraform template (a <c>*.tf</c> file at the root) needs no <c>outpost.yaml</c>.
+    /// </summary>
+    public static string? CheckUpload(ArchiveContents contents)
+    {
+        ArgumentNullException.ThrowIfNull(contents);
+        var file = contents.Find(TemplateParser.FileName);
+        if (file is null)
+        {
+            return contents.Files.Any(f => !f.Path.Contains('/', StringComparison.Ordinal) && f.Path.EndsWith(".tf", StringComparison.Ordinal))
+                ? null
+                : Missing(contents);
+        }
+
+        try
+        {
+            _ = StrictUtf8.GetCharCount(file.Content);
+            return null;
+        }
+        catch (DecoderFallbackException)
+        {
+            return $"{TemplateParser.FileName}: the file is not UTF-8 text";
+        }
+    }
+
     private static string Missing(ArchiveContents contents)
     {
         const string Message = "the archive has no " + TemplateParser.FileName + " at its root";

@@ -150,6 +150,12 @@ public sealed partial class OutpostApiClient
         }
 
         var message = problem?.Detail ?? problem?.Title ?? $"the server answered {(int)response.StatusCode} {response.ReasonPhrase}";
+        if (problem?.Errors is { Count: > 0 } errors)
+        {
+            // A person can act on the fields; the summary alone ("the user is not valid") says nothing.
+            message += ": " + string.Join("; ", errors.Select(e => $"{e.Key.TrimStart('$', '.')} {string.Join(", ", e.Value)}"));
+        }
+
         throw new OutpostApiException((int)response.StatusCode, message, problem);
     }
 }

@@ -48,4 +48,10 @@ public static class OutpostEventIds
 
     /// <summary>First id of the command-line client block.</summary>
     public const int Cli = 6000;
+
+    /// <summary>First id of the request validation, throttling and metrics-listener block (1500–1599).</summary>
+    public const int Hardening = 1500;
+
+    /// <summary>First id of the local provisioner's sandbox block (7100–7199).</summary>
+    public const int Sandbox = 7100;
 }

@@ -28,6 +28,12 @@ public static class ProvisionerDaemonApi
 
     /// <summary>The environment variable that carries a launched agent's token.</summary>
     public const string AgentTokenVariable = "OUTPOST_AGENT_TOKEN";
+
+    /// <summary>
+    /// The environment variable naming a 0600 file that holds a launched agent's token; the agent
+    /// reads and deletes it at start, so nothing it starts can read the token back.
+    /// </summary>
+    public const string AgentTokenFileVariable = "OUTPOST_AGENT_TOKEN_FILE";
 }
 
 /// <summary>A daemon asking for work.</summary>

@@ -26,6 +26,12 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource)
             JOIN workspaces w ON w.id = b.workspace_id
             JOIN users u ON u.id = w.owner_id
             WHERE a.auth_token_hash = $1
+              -- A token lives for one build: once a newer build has succeeded (a stop, a delete, or
+              -- the next start with fresh tokens), the agents of older builds are refused on every
+              -- endpoint. While that build runs the agent may still report its shutdown.
+              AND NOT EXISTS (
+                  SELECT 1 FROM workspace_builds nb JOIN provisioner_jobs nj ON nj.id = nb.job_id
+                  WHERE nb.workspace_id = b.workspace_id AND nb.build_number > b.build_number AND nj.job_status = 'succeeded')
             """);
         command.With(hash);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

@@ -170,12 +170,16 @@ internal sealed partial class EmbeddedPostgres : IAsyncDisposable
         await HandleLeftoverServerAsync(cancellationToken).ConfigureAwait(false);
 
         var logFile = Path.Combine(RootDirectory, "postgres.log");
+
+        // The log can hold connection details and query fragments: only its owner reads it.
+        if (!File.Exists(logFile))
+        {
+            await File.WriteAllTextAsync(logFile, string.Empty, cancellationToken).ConfigureAwait(false);
+        }
+
+        File.SetUnixFileMode(logFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         if (_runAsSystemUser)
         {
-            if (!File.Exists(logFile))
-            {
-                await File.WriteAllTextAsync(logFile, string.Empty, cancellationToken).ConfigureAwait(false);
-            }
 
             await ChownAsync(logFile, recursive: false, cancellationToken).ConfigureAwait(false);
         }

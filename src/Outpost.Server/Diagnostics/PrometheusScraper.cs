@@ -7,9 +7,9 @@ internal sealed class PrometheusScraper : IDisposable
 {
     private readonly Lock _gate = new();
 
-    public PrometheusScraper()
+    public PrometheusScraper(bool includeIdentifyingLabels = true)
     {
-        Exporter = new PrometheusTextExporter();
+        Exporter = new PrometheusTextExporter { IncludeIdentifyingLabels = includeIdentifyingLabels };
         Reader = new BaseExportingMetricReader(Exporter)
         {
             TemporalityPreference = MetricReaderTemporalityPreference.Cumulative,

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 using System.Text;
 using OpenTelemetry;
@@ -29,19 +30,26 @@ internal sealed class PrometheusTextExporter : BaseExporter<Metric>, IPullMetric
     /// <summary>The text produced by the most recent collection.</summary>
     public string LastScrape => Volatile.Read(ref _lastScrape);
 
+    /// <summary>Label keys that name a user or a workspace; dropped (and their series summed) when the deployment turns them off.</summary>
+    public static readonly FrozenSet<string> IdentifyingLabels = FrozenSet.Create(StringComparer.Ordinal,
+        "username", "user", "user_id", "owner", "owner_name", "owner_id", "workspace", "workspace_name", "workspace_id", "workspace_owner", "agent_name", "agent_id");
+
+    /// <summary>False to drop <see cref="IdentifyingLabels"/> from every series (<c>--prometheus-user-labels=false</c>).</summary>
+    public bool IncludeIdentifyingLabels { get; init; } = true;
+
     public override ExportResult Export(in Batch<Metric> batch)
     {
         _buffer.Clear();
         foreach (var metric in batch)
         {
-            Write(_buffer, metric);
+            Write(_buffer, metric, IncludeIdentifyingLabels);
         }
 
         Volatile.Write(ref _lastScrape, _buffer.ToString());
         return ExportResult.Success;
     }
 
-    internal static void Write(StringBuilder output, Metric metric)
+    internal static void Write(StringBuilder output, Metric metric, bool includeIdentifyingLabels = true)
     {
         var isCounter = metric.MetricType is MetricType.LongSum or MetricType.DoubleSum;
         var isHistogram = metric.MetricType is MetricType.Histogram;
@@ -56,40 +64,84 @@ internal sealed class PrometheusTextExporter : BaseExporter<Metric>, IPullMetric
 
         output.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
 
+        // Points are summed per label set: without the identifying labels, series that differed only
+        // by a user or workspace become one.
+        var series = new List<(string Labels, Series Values)>();
+        var byLabels = new Dictionary<string, Series>(StringComparer.Ordinal);
         foreach (ref readonly var point in metric.GetMetricPoints())
         {
-            var labels = FormatLabels(point.Tags);
+            var labels = FormatLabels(point.Tags, includeIdentifyingLabels);
+            if (!byLabels.TryGetValue(labels, out var values))
+            {
+                values = new Series();
+                byLabels[labels] = values;
+                series.Add((labels, values));
+            }
+
             switch (metric.MetricType)
             {
                 case MetricType.LongSum or MetricType.LongSumNonMonotonic:
-                    WriteSample(output, name, labels, null, point.GetSumLong());
+                    values.Value += point.GetSumLong();
                     break;
                 case MetricType.DoubleSum or MetricType.DoubleSumNonMonotonic:
-                    WriteSample(output, name, labels, null, point.GetSumDouble());
+                    values.Value += point.GetSumDouble();
                     break;
                 case MetricType.LongGauge:
-                    WriteSample(output, name, labels, null, point.GetGaugeLastValueLong());
+                    values.Value += point.GetGaugeLastValueLong();
                     break;
                 case MetricType.DoubleGauge:
-                    WriteSample(output, name, labels, null, point.GetGaugeLastValueDouble());
+                    values.Value += point.GetGaugeLastValueDouble();
                     break;
                 case MetricType.Histogram:
-                    long cumulative = 0;
+                    var index = 0;
                     foreach (var bucket in point.GetHistogramBuckets())
                     {
-                        cumulative += bucket.BucketCount;
-                        var le = double.IsPositiveInfinity(bucket.ExplicitBound) ? "+Inf" : FormatDouble(bucket.ExplicitBound);
-                        WriteSample(output, name + "_bucket", labels, le, cumulative);
+                        if (values.Buckets.Count <= index)
+                        {
+                            values.Buckets.Add((bucket.ExplicitBound, 0));
+                        }
+
+                        values.Buckets[index] = (bucket.ExplicitBound, values.Buckets[index].Count + bucket.BucketCount);
+                        index++;
                     }
 
-                    WriteSample(output, name + "_sum", labels, null, point.GetHistogramSum());
-                    WriteSample(output, name + "_count", labels, null, point.GetHistogramCount());
+                    values.Value += point.GetHistogramSum();
+                    values.Count += point.GetHistogramCount();
                     break;
                 default:
                     // Exponential histograms are never configured for the Prometheus reader.
                     break;
             }
         }
+
+        foreach (var (labels, values) in series)
+        {
+            if (!isHistogram)
+            {
+                WriteSample(output, name, labels, null, values.Value);
+                continue;
+            }
+
+            long cumulative = 0;
+            foreach (var (bound, count) in values.Buckets)
+            {
+                cumulative += count;
+                var le = double.IsPositiveInfinity(bound) ? "+Inf" : FormatDouble(bound);
+                WriteSample(output, name + "_bucket", labels, le, cumulative);
+            }
+
+            WriteSample(output, name + "_sum", labels, null, values.Value);
+            WriteSample(output, name + "_count", labels, null, values.Count);
+        }
+    }
+
+    private sealed class Series
+    {
+        public double Value { get; set; }
+
+        public long Count { get; set; }
+
+        public List<(double Bound, long Count)> Buckets { get; } = [];
     }
 
     internal static string MetricName(string name, string? unit)
@@ -125,7 +177,7 @@ internal sealed class PrometheusTextExporter : BaseExporter<Metric>, IPullMetric
     private static string EscapeHelp(string value) =>
         value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 
-    private static string FormatLabels(ReadOnlyTagCollection tags)
+    private static string FormatLabels(ReadOnlyTagCollection tags, bool includeIdentifyingLabels)
     {
         if (tags.Count == 0)
         {
@@ -135,6 +187,11 @@ internal sealed class PrometheusTextExporter : BaseExporter<Metric>, IPullMetric
         var builder = new StringBuilder();
         foreach (var tag in tags)
         {
+            if (!includeIdentifyingLabels && IdentifyingLabels.Contains(tag.Key))
+            {
+                continue;
+            }
+
             if (builder.Length > 0)
             {
                 builder.Append(',');

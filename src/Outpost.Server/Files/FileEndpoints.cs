@@ -45,9 +45,9 @@ internal static class FileEndpoints
             using (var stream = new MemoryStream(data, writable: false))
             {
                 var contents = TemplateArchive.Read(stream, ArchiveLimits.Default with { MaxTotalBytes = limit });
-                if (!contents.Succeeded)
+                if ((contents.Succeeded ? TemplateImporter.CheckUpload(contents) : contents.Error) is { } refused)
                 {
-                    return Problems.BadRequest($"the upload is not a usable template archive: {contents.Error}");
+                    return Problems.BadRequest($"the upload is not a usable template archive: {refused}");
                 }
             }
 

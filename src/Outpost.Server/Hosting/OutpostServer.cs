@@ -18,8 +18,11 @@ using Outpost.Server.Health;
 using Outpost.Server.Http;
 using Outpost.Server.Identity;
 using Outpost.Provisioner.Daemon;
+using Outpost.Provisioner.Local;
 using Outpost.Server.Provisionerd;
 using Outpost.Server.Pubsub;
+using Outpost.Server.Throttling;
+using Outpost.Server.Validation;
 using Outpost.Server.Workspaces;
 
 namespace Outpost.Server.Hosting;
@@ -53,7 +56,7 @@ internal static partial class OutpostServer
     public static async Task<ServerStart> StartAsync(ServerOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var bootstrapLoggers = LoggerFactory.Create(ServerLogging.Configure);
+        var bootstrapLoggers = LoggerFactory.Create(logging => ServerLogging.Configure(logging, options.LogFormat));
         var logger = bootstrapLoggers.CreateLogger("Outpost.Server");
         var resources = new List<IAsyncDisposable> { new DisposableFactory(bootstrapLoggers) };
         try
@@ -106,10 +109,18 @@ internal static partial class OutpostServer
                 return await FailAsync(resources, DescribeBindFailure(options.HttpEndpoint, e)).ConfigureAwait(false);
             }
 
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            var metricsEndpoint = app.Services.GetRequiredService<MetricsListener>().BoundEndpoint;
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+                .First(a => metricsEndpoint is null || !a.EndsWith(":" + metricsEndpoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
             var baseAddress = new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "[::1]", StringComparison.Ordinal));
             var accessUrl = options.AccessUrl ?? baseAddress;
             Log.Listening(logger, baseAddress.ToString(), accessUrl.ToString(), BuildVersion.Version);
+            if (ServerLogging.Resolve(options.LogFormat) == ServerLogFormat.Human)
+            {
+                await Console.Error.WriteLineAsync(Banner(accessUrl)).ConfigureAwait(false);
+            }
+
+            var sandbox = ChooseSandbox(options, logger);
 
             // The built-in daemons talk to this server over loopback HTTP, like remote ones, with a
             // key that exists only in this process. They stop before the web host (RunningServer).
@@ -120,13 +131,16 @@ internal static partial class OutpostServer
                 Path.Combine(options.DataDirectory, "workspaces"),
                 app.Services.GetRequiredService<ILoggerFactory>(),
                 options.Time,
-                options.ConfigureDaemon);
+                daemon => options.ConfigureDaemon?.Invoke(daemon with { Sandbox = sandbox }) ?? daemon with { Sandbox = sandbox });
             if (daemons.Count > 0)
             {
                 Log.DaemonsStarted(logger, daemons.Count);
             }
 
-            return new ServerStart(new RunningServer(app, baseAddress, accessUrl, resources, daemons), null);
+            return new ServerStart(new RunningServer(app, baseAddress, accessUrl, resources, daemons)
+            {
+                MetricsAddress = metricsEndpoint is null ? null : new Uri($"http://{(metricsEndpoint.Address.Equals(IPAddress.Any) ? IPAddress.Loopback : metricsEndpoint.Address)}:{metricsEndpoint.Port}"),
+            }, null);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -142,8 +156,17 @@ internal static partial class OutpostServer
             EnvironmentName = Environments.Production,
             ContentRootPath = AppContext.BaseDirectory,
         });
-        ServerLogging.Configure(builder.Logging);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(options.HttpEndpoint));
+        ServerLogging.Configure(builder.Logging, options.LogFormat);
+        var metricsListener = new MetricsListener();
+        builder.Services.AddSingleton(metricsListener);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(options.HttpEndpoint);
+            if (options.PrometheusEndpoint is { } metrics)
+            {
+                kestrel.Listen(metrics, listen => MetricsEndpoint.MarkListener(listen, metricsListener));
+            }
+        });
 
         builder.Services.AddSingleton(dataSource);
         builder.Services.AddSingleton(deployment);
@@ -157,8 +180,10 @@ internal static partial class OutpostServer
         builder.Services.AddAgentApi(options.AgentApi);
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(json => OutpostJson.Apply(json.SerializerOptions));
+        builder.Services.AddRequestValidation();
+        builder.Services.AddSingleton<TokenGuessThrottle>();
 
-        var scraper = new PrometheusScraper();
+        var scraper = new PrometheusScraper(options.PrometheusUserLabels);
         builder.Services.AddSingleton(scraper);
         resources.Add(new DisposableFactory(scraper));
         ServerDiagnostics.EnsureInstruments();
@@ -180,8 +205,11 @@ internal static partial class OutpostServer
 
         var app = builder.Build();
         app.UseExceptionHandler();
+        app.UseMetricsListener();
         app.UseStatusCodePages();
         app.UseWebSockets();
+        app.UseRequestValidation();
+        TokenGuessThrottle.UseTokenGuessThrottle(app);
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
@@ -195,6 +223,45 @@ internal static partial class OutpostServer
         options.ConfigureApplication?.Invoke(app);
         return app;
     }
+
+    /// <summary>The local provisioner's sandbox; said at start when there is none, and why.</summary>
+    private static LocalSandbox? ChooseSandbox(ServerOptions options, ILogger logger)
+    {
+        if (options.LocalProvisionerUnsandboxed)
+        {
+            SandboxLog.Unsandboxed(logger);
+            return null;
+        }
+
+        var sandbox = LocalSandbox.Create(options.DataDirectory);
+        if (sandbox.RefusalReason is { } reason)
+        {
+            SandboxLog.BubblewrapMissing(logger, reason);
+            return sandbox;
+        }
+
+        if (sandbox.Uid is not null)
+        {
+            // The workspace user must be able to walk (not list) down to its own workspace directory.
+            var workspaces = Path.Combine(options.DataDirectory, "workspaces");
+            Directory.CreateDirectory(workspaces);
+            const UnixFileMode Walkable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+            File.SetUnixFileMode(options.DataDirectory, Walkable);
+            File.SetUnixFileMode(workspaces, Walkable);
+        }
+
+        SandboxLog.Sandboxed(logger, sandbox.Bubblewrap!, sandbox.Uid?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "the server's own");
+        return sandbox;
+    }
+
+    internal static string Banner(Uri accessUrl) =>
+        $"""
+
+        Outpost {BuildVersion.Version} is running at {accessUrl}
+          Sign in:  outpost login {accessUrl}
+          Stop:     Ctrl-C
+
+        """;
 
     private static bool OtlpConfigured() =>
         !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"));

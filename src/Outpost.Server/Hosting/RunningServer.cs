@@ -27,6 +27,9 @@ internal sealed class RunningServer : IAsyncDisposable
 
     public Uri AccessUrl { get; }
 
+    /// <summary>Where the <c>--prometheus-address</c> listener serves <c>/metrics</c>; null when it is off.</summary>
+    public Uri? MetricsAddress { get; init; }
+
     public IServiceProvider Services => _app.Services;
 
     /// <summary>The built-in provisioner daemons (none when started with zero).</summary>

@@ -12,4 +12,12 @@ internal sealed record ServerFlags
     public string? DataDir { get; init; }
 
     public string? ProvisionerDaemons { get; init; }
+
+    public string? PrometheusAddress { get; init; }
+
+    public string? PrometheusUserLabels { get; init; }
+
+    public string? LocalProvisionerUnsandboxed { get; init; }
+
+    public string? LogFormat { get; init; }
 }

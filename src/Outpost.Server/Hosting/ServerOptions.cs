@@ -27,6 +27,24 @@ internal sealed record ServerOptions
 
     public Agents.AgentApiOptions AgentApi { get; init; } = new();
 
+    /// <summary>
+    /// Where <c>/metrics</c> is served to anyone who can connect (Prometheus); null (the default) for
+    /// nowhere. On the main address, <c>/metrics</c> always needs an owner's token.
+    /// </summary>
+    public IPEndPoint? PrometheusEndpoint { get; init; }
+
+    /// <summary>False to drop metric labels that name users and workspaces (their series are summed).</summary>
+    public bool PrometheusUserLabels { get; init; } = true;
+
+    /// <summary>
+    /// True to run local workspaces without the bubblewrap sandbox (as the server's own user, seeing
+    /// everything it sees); only for machines without bubblewrap where that is acceptable.
+    /// </summary>
+    public bool LocalProvisionerUnsandboxed { get; init; }
+
+    /// <summary>How logs are written; tests and services get JSON (stderr is not a terminal).</summary>
+    public ServerLogFormat LogFormat { get; init; } = ServerLogFormat.Auto;
+
     /// <summary>How many provisioner daemons run inside the server process (0 for none).</summary>
     public int ProvisionerDaemons { get; init; } = 3;
 
@@ -81,6 +99,30 @@ internal sealed record ServerOptions
             errors.Add($"--provisioner-daemons \"{flags.ProvisionerDaemons}\" must be a whole number from 0 to {MaxProvisionerDaemons}");
         }
 
+        IPEndPoint? prometheus = null;
+        if (flags.PrometheusAddress is { Length: > 0 } metricsAddress && !TryParseEndpoint(metricsAddress, out prometheus))
+        {
+            errors.Add($"--prometheus-address \"{metricsAddress}\" is not a valid address; use host:port, for example 127.0.0.1:2112");
+        }
+
+        var userLabels = true;
+        if (flags.PrometheusUserLabels is { Length: > 0 } labels && !bool.TryParse(labels, out userLabels))
+        {
+            errors.Add($"--prometheus-user-labels \"{labels}\" must be true or false");
+        }
+
+        var unsandboxed = false;
+        if (flags.LocalProvisionerUnsandboxed is { Length: > 0 } sandboxFlag && !bool.TryParse(sandboxFlag, out unsandboxed))
+        {
+            errors.Add($"--local-provisioner-unsandboxed \"{sandboxFlag}\" must be true or false");
+        }
+
+        var logFormat = ServerLogFormat.Auto;
+        if (flags.LogFormat is { Length: > 0 } format && (!Enum.TryParse(format, ignoreCase: true, out logFormat) || !Enum.IsDefined(logFormat) || char.IsDigit(format[0])))
+        {
+            errors.Add($"--log-format \"{format}\" must be auto, human or json");
+        }
+
         var dataDir = flags.DataDir ?? DefaultDataDirectory(env);
         if (dataDir is null)
         {
@@ -99,6 +141,10 @@ internal sealed record ServerOptions
             PostgresConnectionString = connectionString,
             DataDirectory = Path.GetFullPath(dataDir),
             ProvisionerDaemons = daemons,
+            PrometheusEndpoint = prometheus,
+            PrometheusUserLabels = userLabels,
+            LocalProvisionerUnsandboxed = unsandboxed,
+            LogFormat = logFormat,
         }, errors);
     }
 

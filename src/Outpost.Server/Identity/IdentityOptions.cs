@@ -19,5 +19,8 @@ internal sealed record IdentityOptions
     /// <summary>Login attempts (failed or not) allowed per client address in <see cref="LoginWindow"/>.</summary>
     public int LoginAttemptsPerAddress { get; init; } = 60;
 
+    /// <summary>Requests with an invalid credential (any token or key) allowed per client address in <see cref="LoginWindow"/>.</summary>
+    public int TokenFailuresPerAddress { get; init; } = 100;
+
     public TimeSpan LoginWindow { get; init; } = TimeSpan.FromMinutes(5);
 }

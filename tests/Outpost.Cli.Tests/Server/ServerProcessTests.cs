@@ -52,6 +52,22 @@ public sealed class ServerProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task The_human_log_format_writes_readable_lines_and_a_banner_with_the_url_and_postgres_log_is_private()
+    {
+        var port = FreePort();
+        await using var server = OutpostProcess.Start(["server", "--http-address", $"127.0.0.1:{port}", "--data-dir", _dataDir, "--log-format", "human"]);
+        await server.WaitForLineAsync(l => l.Contains("Sign in:", StringComparison.Ordinal), TimeSpan.FromMinutes(2));
+
+        Assert.Contains($"is running at http://127.0.0.1:{port}/", server.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"outpost login http://127.0.0.1:{port}/", server.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("{\"Timestamp\"", server.StandardError, StringComparison.Ordinal);
+        Assert.Contains("info: Outpost.Server", server.StandardError, StringComparison.Ordinal);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_dataDir, "postgres.log")));
+        server.Signal(PosixSignalKind.Terminate);
+        Assert.Equal(0, await server.WaitForExitAsync());
+    }
+
+    [Fact]
     public async Task Bad_flags_exit_with_the_usage_code_and_name_every_problem()
     {
         var (exitCode, stdout, stderr) = await OutpostProcess.RunAsync(

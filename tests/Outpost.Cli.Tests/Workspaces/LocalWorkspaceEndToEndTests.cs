@@ -44,7 +44,15 @@ public sealed class LocalWorkspaceEndToEndTests(LocalWorkspacesFixture server) :
         var list = await cli.RunAsync("list", "--output", "json");
         Assert.DoesNotContain("\"dev\"", list.Stdout, StringComparison.Ordinal);
 
-        var metrics = await server.Client.GetStringAsync(new Uri("/metrics", UriKind.Relative)).WithTimeout();
+        // On the main address, /metrics needs an owner's token.
+        using var signIn = await server.Client.PostAsync(new Uri("/api/v2/users/login", UriKind.Relative), new StringContent(
+            JsonSerializer.Serialize(new Outpost.Sdk.Users.LoginRequest { Email = ClockedServerFixture.OwnerEmail, Password = ClockedServerFixture.OwnerPassword }, OutpostJson.Options),
+            System.Text.Encoding.UTF8, "application/json")).WithTimeout();
+        var owner = JsonSerializer.Deserialize<Outpost.Sdk.Users.LoginResponse>(await signIn.Content.ReadAsStringAsync().WithTimeout(), OutpostJson.Options)!;
+        using var metricsRequest = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        metricsRequest.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", owner.AccessToken);
+        using var metricsResponse = await server.Client.SendAsync(metricsRequest).WithTimeout();
+        var metrics = await metricsResponse.Content.ReadAsStringAsync().WithTimeout();
         foreach (var transition in new[] { WorkspaceTransition.Start, WorkspaceTransition.Stop, WorkspaceTransition.Delete })
         {
             var name = JsonNamingPolicyName(transition);

@@ -64,11 +64,43 @@ public sealed class ServerEndpointsTests(ServerFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task Metrics_on_the_main_address_need_a_token()
+    {
+        using var response = await fixture.Client.GetAsync(new Uri("/metrics", UriKind.Relative)).WithTimeout();
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+}
+
+/// <summary>The <c>--prometheus-address</c> listener: /metrics without a token, and nothing else.</summary>
+public sealed class PrometheusListenerFixture : ServerFixture
+{
+    internal override ServerOptions Customize(ServerOptions options) => options with { PrometheusEndpoint = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0) };
+
+    internal Uri MetricsAddress => Server.MetricsAddress!;
+}
+
+public sealed class PrometheusListenerTests(PrometheusListenerFixture fixture) : IClassFixture<PrometheusListenerFixture>
+{
+    [Fact]
+    public async Task The_prometheus_listener_serves_metrics_and_nothing_else()
+    {
+        using var metrics = new HttpClient { BaseAddress = fixture.MetricsAddress, Timeout = TestTimeouts.Default };
+        using var api = await metrics.GetAsync(new Uri("/api/v2/buildinfo", UriKind.Relative)).WithTimeout();
+        using var main = await fixture.Client.GetAsync(new Uri("/api/v2/buildinfo", UriKind.Relative)).WithTimeout();
+
+        Assert.NotEqual(fixture.BaseAddress.Port, fixture.MetricsAddress.Port);
+        Assert.Equal(HttpStatusCode.NotFound, api.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, main.StatusCode);
+    }
+
+    [Fact]
     public async Task Metrics_are_served_in_the_prometheus_text_format()
     {
         await fixture.Client.GetAsync(new Uri("/healthz", UriKind.Relative)).WithTimeout();
+        using var metrics = new HttpClient { BaseAddress = fixture.MetricsAddress, Timeout = TestTimeouts.Default };
 
-        using var response = await fixture.Client.GetAsync(new Uri("/metrics", UriKind.Relative)).WithTimeout();
+        using var response = await metrics.GetAsync(new Uri("/metrics", UriKind.Relative)).WithTimeout();
         var text = await response.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

@@ -334,7 +334,8 @@ public sealed class QueueTests(WorkspaceServerFixture fixture) : IClassFixture<W
         var job = await Daemon.AcquireAsync(workspace.LatestBuild.Job.Id);
         await Daemon.CompleteBuildAsync(job, []);
 
-        var metrics = await fixture.Client.GetStringAsync(new Uri("/metrics", UriKind.Relative)).WithTimeout();
+        using var metricsResponse = await api.SendAsync(HttpMethod.Get, "/metrics");
+        var metrics = await metricsResponse.Content.ReadAsStringAsync().WithTimeout();
 
         Assert.Contains("outpost_workspace_builds_enqueued_total{", metrics, StringComparison.Ordinal);
         Assert.Matches("outpost_workspace_builds_enqueued_total\\{[^}]*build_reason=\"initiator\"", metrics);

@@ -22,11 +22,17 @@ internal sealed class PasswordHasher(int iterations = PasswordHasher.OwaspIterat
     // timing cannot tell which half of "invalid email or password" was wrong.
     private readonly Lazy<string> _decoy = new(() => new PasswordHasher(iterations).Hash("decoy-password-for-timing"));
 
+    private long _hashes;
+
     public int Iterations => iterations;
+
+    /// <summary>How many hashes this instance has computed (new passwords and verifications), for tests of who may cost one.</summary>
+    public long HashesComputed => Interlocked.Read(ref _hashes);
 
     public string Hash(string password)
     {
         ArgumentNullException.ThrowIfNull(password);
+        Interlocked.Increment(ref _hashes);
         var salt = RandomNumberGenerator.GetBytes(SaltBytes);
         var hash = Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), salt, iterations, HashAlgorithmName.SHA256, HashBytes);
         return string.Create(CultureInfo.InvariantCulture, $"{Scheme}${iterations}${Convert.ToBase64String(salt)}${Convert.ToBase64String(hash)}");
@@ -35,6 +41,7 @@ internal sealed class PasswordHasher(int iterations = PasswordHasher.OwaspIterat
     public bool Verify(string password, string? stored)
     {
         ArgumentNullException.ThrowIfNull(password);
+        Interlocked.Increment(ref _hashes);
         var parts = (stored ?? _decoy.Value).Split('$');
         if (parts.Length != 4 || parts[0] != Scheme || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count <= 0)
         {

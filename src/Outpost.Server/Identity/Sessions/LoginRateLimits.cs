@@ -3,45 +3,36 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Outpost.Server.Throttling;
 
 namespace Outpost.Server.Identity.Sessions;
 
 /// <summary>
 /// Login attempts are limited twice: per client address by the rate-limiting middleware (policy
-/// <see cref="AddressPolicy"/>), and per account inside the login endpoint, where the email is
-/// known. Either limit answers 429 with Retry-After.
+/// <see cref="AddressPolicy"/>), and per (account, client address) inside the login endpoint,
+/// where the email is known. Either limit answers 429 with Retry-After.
 /// </summary>
-internal sealed class LoginRateLimits : IDisposable
+/// <remarks>
+/// A failure is reserved before the password is checked and given back when the login succeeds,
+/// so thirty concurrent wrong passwords cannot all pass a limit of ten before any is counted; and
+/// because the key includes the client address, a stranger's failures never lock the owner out.
+/// </remarks>
+internal sealed class LoginRateLimits(IdentityOptions options, TimeProvider time)
 {
     public const string AddressPolicy = "login-per-address";
 
-    private readonly PartitionedRateLimiter<string> _perAccount;
+    private readonly FailureCounter _failures = new(options.LoginAttemptsPerAccount, options.LoginWindow, time);
 
-    public LoginRateLimits(IdentityOptions options)
-    {
-        Options = options;
-        _perAccount = PartitionedRateLimiter.Create<string, string>(email => RateLimitPartition.GetFixedWindowLimiter(
-            email, _ => new FixedWindowRateLimiterOptions { PermitLimit = options.LoginAttemptsPerAccount, Window = options.LoginWindow, QueueLimit = 0 }));
-    }
+    public IdentityOptions Options { get; } = options;
 
-    public IdentityOptions Options { get; }
+    /// <summary>Reserves one failed attempt for this account from this address; false when none is left in the window.</summary>
+    public bool TryReserveFailure(string email, string address, out TimeSpan retryAfter) =>
+        _failures.TryReserve(Key(email, address), out retryAfter);
 
-    /// <summary>False when this account has used up its failed attempts for the window.</summary>
-    public bool AccountMayTry(string email, out TimeSpan retryAfter)
-    {
-        // Zero permits asks "is any left?" without spending one: only failures count against an
-        // account, so its owner is never locked out by logging in successfully.
-        using var lease = _perAccount.AttemptAcquire(Key(email), permitCount: 0);
-        retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : Options.LoginWindow;
-        return lease.IsAcquired;
-    }
+    /// <summary>The attempt succeeded: its reserved failure is given back.</summary>
+    public void ReleaseFailure(string email, string address) => _failures.Release(Key(email, address));
 
-    public void RecordAccountFailure(string email)
-    {
-        using var lease = _perAccount.AttemptAcquire(Key(email));
-    }
-
-    private static string Key(string email) => email.Trim().ToLowerInvariant();
+    private static string Key(string email, string address) => email.Trim().ToLowerInvariant() + "\n" + address;
 
     public static void AddAddressPolicy(IServiceCollection services, IdentityOptions options)
     {
@@ -66,6 +57,4 @@ internal sealed class LoginRateLimits : IDisposable
         return Authentication.TokenAuthenticationHandler.WriteProblemAsync(context, StatusCodes.Status429TooManyRequests, "Too many login attempts",
             $"too many login attempts {scope}; try again in {seconds} s");
     }
-
-    public void Dispose() => _perAccount.Dispose();
 }

@@ -28,7 +28,8 @@ internal static class SessionEndpoints
                 return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, detail: "email and password are required");
             }
 
-            if (!limits.AccountMayTry(request.Email, out var retryAfter))
+            var address = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+            if (!limits.TryReserveFailure(request.Email, address, out var retryAfter))
             {
                 IdentityLog.LoginRateLimited(logger, "per account");
                 await LoginRateLimits.WriteTooManyAsync(http, retryAfter, "for this account").ConfigureAwait(false);
@@ -40,11 +41,11 @@ internal static class SessionEndpoints
             var passwordOk = hasher.Verify(request.Password, user?.PasswordHash);
             if (user is null || !passwordOk || user.Status != "active")
             {
-                limits.RecordAccountFailure(request.Email);
                 IdentityLog.LoginFailed(logger, user is null ? "unknown email" : !passwordOk ? "wrong password" : "suspended user");
                 return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", detail: InvalidCredentials);
             }
 
+            limits.ReleaseFailure(request.Email, address);
             var tokens = await keys.CreateSessionAsync(user.Id, limits.Options.AccessTokenLifetime, limits.Options.RefreshTokenLifetime, cancellationToken).ConfigureAwait(false);
             IdentityLog.LoginSucceeded(logger, user.Id, tokens.SessionId);
             return Results.Json(new LoginResponse

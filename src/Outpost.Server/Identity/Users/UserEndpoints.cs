@@ -30,6 +30,13 @@ internal static class UserEndpoints
                 return TypedResults.ValidationProblem(errors, detail: "the first user is not valid");
             }
 
+            // Anyone may call this endpoint; once an owner exists it must cost nothing, so the
+            // expensive password hash never runs for a request that cannot succeed.
+            if (await store.AnyAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return Conflict(CreateUserError.FirstUserExists);
+            }
+
             var (user, error) = await store.CreateAsync(request.Email, request.Username, request.Name ?? string.Empty, Roles.Owner,
                 hasher.Hash(request.Password), onlyIfFirst: true, cancellationToken).ConfigureAwait(false);
             if (user is null)
