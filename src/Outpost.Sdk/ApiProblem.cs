@@ -17,6 +17,9 @@ public sealed record ApiProblem
     /// <summary>What went wrong with this request and what to do about it.</summary>
     public string? Detail { get; init; }
 
+    /// <summary>The stable machine-readable kind of problem (<see cref="ProblemCodes"/>); decide on this, not on <see cref="Detail"/>.</summary>
+    public string? Code { get; init; }
+
     /// <summary>The W3C trace id of the request, for matching with server logs.</summary>
     [JsonPropertyName("traceId")]
     public string? TraceId { get; init; }

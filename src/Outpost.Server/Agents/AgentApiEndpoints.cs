@@ -59,7 +59,7 @@ internal static class AgentApiEndpoints
 
             if (!http.WebSockets.IsWebSocketRequest)
             {
-                return Problems.BadRequest("the control plane is a WebSocket: send an upgrade request");
+                return Problems.BadRequest("the control plane is a WebSocket: send an upgrade request", ProblemCodes.InvalidRequest);
             }
 
             using var socket = await http.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
@@ -85,7 +85,7 @@ internal static class AgentApiEndpoints
         }
 
         AgentApiLog.Refused(loggers.CreateLogger(AgentApiLog.Category), http.Request.Path, http.Connection.RemoteIpAddress?.ToString() ?? "unknown", refusal);
-        return (null, Problems.Problem(StatusCodes.Status401Unauthorized, "Unauthorized", refusal));
+        return (null, Problems.Unauthorized(refusal, ProblemCodes.AgentTokenInvalid));
     }
 
     private static AgentManifest ManifestOf(AgentRecord agent) => new()

@@ -150,7 +150,7 @@ internal static partial class OutpostServer
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(options.Time);
         builder.Services.AddPubsub();
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = Problems.AddCode);
         builder.Services.AddExceptionHandler<DatabaseUnavailableExceptionHandler>();
         builder.Services.AddOutpostIdentity(options.Identity);
         builder.Services.AddWorkspaces();

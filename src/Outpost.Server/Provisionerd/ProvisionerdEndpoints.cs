@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
 using Outpost.Server.Hosting;
 using Outpost.Server.Http;
@@ -32,8 +33,9 @@ internal static class ProvisionerdEndpoints
                 var identity = await keys!.AuthenticateAsync(http.Request.Headers[ProvisionerDaemonApi.KeyHeader].ToString(), http.RequestAborted).ConfigureAwait(false);
                 if (identity is null || !SystemActors.Provisionerd.Can(ResourceType.ProvisionerJob, PermissionAction.Update))
                 {
-                    return Problems.Problem(StatusCodes.Status401Unauthorized, "Unauthorized",
-                        $"a valid provisioner key is required in the {ProvisionerDaemonApi.KeyHeader} header; create one with `outpost provisioner keys create <name>`");
+                    return Problems.Unauthorized(
+                        $"a valid provisioner key is required in the {ProvisionerDaemonApi.KeyHeader} header; create one with `outpost provisioner keys create <name>`",
+                        ProblemCodes.ProvisionerKeyInvalid);
                 }
 
                 http.Items[DaemonItem] = identity;
@@ -132,7 +134,7 @@ internal static class ProvisionerdEndpoints
             if (outcome.FailedBy is not null)
             {
                 ProvisionerJobsLog.EnvMergeFailed(logger, id, outcome.Detail!);
-                return Problems.Unprocessable($"the build was failed instead of completed: {outcome.FailedBy}");
+                return Problems.Unprocessable($"the build was failed instead of completed: {outcome.FailedBy}", ProblemCodes.BuildFailedByServer);
             }
 
             if (build is { Transition: WorkspaceTransition.Start, BuildNumber: 1, Canceled: false })
@@ -181,7 +183,7 @@ internal static class ProvisionerdEndpoints
     /// again at once while it finishes; updates and completions are still accepted until it stops.
     /// </summary>
     private static ProblemHttpResult ShuttingDown() => Problems.Problem(StatusCodes.Status503ServiceUnavailable, "Service Unavailable",
-        "the server is shutting down and hands out no more jobs; the daemon retries with backoff (another replica, or this one after its restart, will answer)");
+        "the server is shutting down and hands out no more jobs; the daemon retries with backoff (another replica, or this one after its restart, will answer)", ProblemCodes.Unavailable);
 
     /// <summary>The URL launched agents use to reach this server.</summary>
     private static string AccessUrl(ServerOptions options, HttpContext http) =>
@@ -217,9 +219,9 @@ internal static class ProvisionerdEndpoints
         ProvisionerJobsLog.DaemonRefused(loggers.CreateLogger(ProvisionerJobsLog.Category), outcome.Detail!);
         return outcome.Refusal switch
         {
-            DaemonJobRefusal.NotFound => Problems.NotFound(outcome.Detail!),
+            DaemonJobRefusal.NotFound => Problems.NotFound(outcome.Detail!, ProblemCodes.JobNotFound),
             DaemonJobRefusal.Invalid => Problems.BadRequest(outcome.Detail!),
-            _ => Problems.Conflict(outcome.Detail!),
+            _ => Problems.Conflict(outcome.Detail!, ProblemCodes.JobConflict),
         };
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Workspaces;
 using Outpost.Server.Http;
@@ -28,7 +29,7 @@ internal static class BuildEndpoints
             var workspace = await store.GetAsync(id, cancellationToken).ConfigureAwait(false);
             if (workspace is null || workspace.Deleted || !subject.Can(ResourceType.Workspace, PermissionAction.Read, workspace.OwnerId))
             {
-                return Problems.NotFound($"there is no workspace {id}");
+                return Problems.NotFound($"there is no workspace {id}", ProblemCodes.WorkspaceNotFound);
             }
 
             var action = request.Transition == WorkspaceTransition.Delete ? PermissionAction.Delete : PermissionAction.Update;
@@ -78,7 +79,7 @@ internal static class BuildEndpoints
         {
             var workspace = await store.GetAsync(id, cancellationToken).ConfigureAwait(false);
             return workspace is null || !http.GetSubject().Can(ResourceType.WorkspaceBuild, PermissionAction.Read, workspace.OwnerId)
-                ? Problems.NotFound($"there is no workspace {id}")
+                ? Problems.NotFound($"there is no workspace {id}", ProblemCodes.WorkspaceNotFound)
                 : TypedResults.Ok(await store.ListBuildsAsync(id, cancellationToken).ConfigureAwait(false));
         }).WithTags("Workspaces").WithName("ListWorkspaceBuilds").WithSummary("The workspace's builds, newest first.")
           .RequirePermission(ResourceType.WorkspaceBuild, PermissionAction.Read);
@@ -89,7 +90,7 @@ internal static class BuildEndpoints
         {
             var (build, ownerId) = await store.GetBuildAsync(id, cancellationToken).ConfigureAwait(false);
             return build is null || !http.GetSubject().Can(ResourceType.WorkspaceBuild, PermissionAction.Read, ownerId)
-                ? Problems.NotFound($"there is no build {id}")
+                ? Problems.NotFound($"there is no build {id}", ProblemCodes.BuildNotFound)
                 : TypedResults.Ok(build);
         }).WithName("GetWorkspaceBuild").RequirePermission(ResourceType.WorkspaceBuild, PermissionAction.Read);
 
@@ -100,7 +101,7 @@ internal static class BuildEndpoints
             var (build, ownerId) = await store.GetBuildAsync(id, cancellationToken).ConfigureAwait(false);
             if (build is null || !subject.Can(ResourceType.WorkspaceBuild, PermissionAction.Read, ownerId))
             {
-                return Problems.NotFound($"there is no build {id}");
+                return Problems.NotFound($"there is no build {id}", ProblemCodes.BuildNotFound);
             }
 
             if (!subject.Can(ResourceType.Workspace, PermissionAction.Update, ownerId))
@@ -111,7 +112,7 @@ internal static class BuildEndpoints
             var status = await store.CancelAsync(build.Job.Id, cancellationToken).ConfigureAwait(false);
             if (status is null)
             {
-                return Problems.Conflict($"build #{build.BuildNumber} cannot be canceled: it is already {WireEnum<ProvisionerJobStatus>.Name(build.Job.Status)}");
+                return Problems.Conflict($"build #{build.BuildNumber} cannot be canceled: it is already {WireEnum<ProvisionerJobStatus>.Name(build.Job.Status)}", ProblemCodes.BuildNotCancelable);
             }
 
             WorkspacesLog.BuildCanceled(loggers.CreateLogger(WorkspacesLog.Category), id, http.User.GetUserId(), WireEnum<ProvisionerJobStatus>.Name(status.Value));
@@ -126,7 +127,7 @@ internal static class BuildEndpoints
         {
             var (build, ownerId) = await store.GetBuildAsync(id, cancellationToken).ConfigureAwait(false);
             return build is null || !http.GetSubject().Can(ResourceType.WorkspaceBuild, PermissionAction.Read, ownerId)
-                ? Problems.NotFound($"there is no build {id}")
+                ? Problems.NotFound($"there is no build {id}", ProblemCodes.BuildNotFound)
                 : await JobLogStream.AnswerAsync(build.Job.Id, follow == true, after ?? 0, dataSource, pubsub, time, cancellationToken).ConfigureAwait(false);
         }).WithName("WorkspaceBuildLogs").WithSummary("The build's logs so far (JSON), or followed as SSE with follow=true until the job completes.")
           .RequirePermission(ResourceType.WorkspaceBuild, PermissionAction.Read);

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Outpost.Provisioner.Parameters;
+using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Workspaces;
 using Outpost.Server.Http;
@@ -19,19 +20,19 @@ internal sealed class WorkspaceBuilder(NpgsqlDataSource dataSource, WorkspaceSto
     {
         if (versionId is null)
         {
-            return (null, Problems.Conflict($"template \"{templateName}\" has no active version yet; push one with `outpost templates push {templateName}`"));
+            return (null, Problems.Conflict($"template \"{templateName}\" has no active version yet; push one with `outpost templates push {templateName}`", ProblemCodes.TemplateNoActiveVersion));
         }
 
         var version = await BuildableVersion.LoadAsync(dataSource, versionId.Value, cancellationToken).ConfigureAwait(false);
         if (version is null)
         {
-            return (null, Problems.BadRequest($"there is no template version {versionId}"));
+            return (null, Problems.BadRequest($"there is no template version {versionId}", ProblemCodes.TemplateVersionNotFound));
         }
 
         if (version.ImportStatus != ProvisionerJobStatus.Succeeded)
         {
             return (null, Problems.Conflict(
-                $"version \"{version.Name}\" of template \"{version.TemplateName}\" cannot be built: its import is {WireEnum<ProvisionerJobStatus>.Name(version.ImportStatus)}; see `outpost templates versions {version.TemplateName}`"));
+                $"version \"{version.Name}\" of template \"{version.TemplateName}\" cannot be built: its import is {WireEnum<ProvisionerJobStatus>.Name(version.ImportStatus)}; see `outpost templates versions {version.TemplateName}`", ProblemCodes.TemplateVersionNotReady));
         }
 
         return (version, null);
@@ -47,7 +48,7 @@ internal sealed class WorkspaceBuilder(NpgsqlDataSource dataSource, WorkspaceSto
             [.. supplied.Select(p => new ParameterAssignment(p.Name, p.Value))]);
         if (!resolution.Succeeded)
         {
-            return (null, Problems.BadRequest(string.Join("; ", resolution.Errors.Select(e => e.Message))));
+            return (null, Problems.BadRequest(string.Join("; ", resolution.Errors.Select(e => e.Message)), ProblemCodes.InvalidParameters));
         }
 
         return ([.. resolution.Values.Select(v => new ParameterValue { Name = v.Name, Value = v.Value })], null);
@@ -61,10 +62,10 @@ internal sealed class WorkspaceBuilder(NpgsqlDataSource dataSource, WorkspaceSto
         switch (refusal)
         {
             case EnqueueRefusal.WorkspaceGone:
-                return (null, Problems.NotFound($"workspace \"{workspace.Name}\" has been deleted"));
+                return (null, Problems.NotFound($"workspace \"{workspace.Name}\" has been deleted", ProblemCodes.WorkspaceNotFound));
             case EnqueueRefusal.BuildActive:
                 WorkspacesLog.BuildRefused(_logger, workspace.Id, active!);
-                return (null, Problems.Conflict($"workspace \"{workspace.Name}\" is busy: {active}; wait for it to finish or cancel it (PATCH /api/v2/workspacebuilds/{{id}}/cancel)"));
+                return (null, Problems.Conflict($"workspace \"{workspace.Name}\" is busy: {active}; wait for it to finish or cancel it (PATCH /api/v2/workspacebuilds/{{id}}/cancel)", ProblemCodes.WorkspaceBusy));
         }
 
         WorkspacesLog.BuildQueued(_logger, number, WireEnum<WorkspaceTransition>.Name(request.Transition), WireEnum<BuildReason>.Name(request.Reason), workspace.Id, jobId);

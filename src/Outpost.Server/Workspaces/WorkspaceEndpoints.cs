@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Outpost.Provisioner;
+using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Workspaces;
 using Outpost.Server.Database;
@@ -44,7 +45,7 @@ internal static class WorkspaceEndpoints
             var (template, missing) = await templates.FindAsync(templateKey, cancellationToken).ConfigureAwait(false);
             if (template is null)
             {
-                return Problems.BadRequest(missing!);
+                return Problems.BadRequest(missing!, ProblemCodes.TemplateNotFound);
             }
 
             var (version, problem) = await builder.UsableVersionAsync(template.ActiveVersionId, template.Name, cancellationToken).ConfigureAwait(false);
@@ -65,7 +66,7 @@ internal static class WorkspaceEndpoints
             WorkspaceBuilder.Count(build, refusal == EnqueueRefusal.None);
             if (refusal == EnqueueRefusal.NameTaken)
             {
-                return Problems.Conflict($"you already have a workspace named \"{request.Name}\"; choose another name or delete that one first");
+                return Problems.Conflict($"you already have a workspace named \"{request.Name}\"; choose another name or delete that one first", ProblemCodes.WorkspaceExists);
             }
 
             var logger = loggers.CreateLogger(WorkspacesLog.Category);
@@ -104,7 +105,7 @@ internal static class WorkspaceEndpoints
                 ownerId = await ResolveUserAsync(dataSource, owner, subject, cancellationToken).ConfigureAwait(false);
                 if (ownerId is null)
                 {
-                    return Problems.BadRequest($"there is no user \"{owner}\"");
+                    return Problems.BadRequest($"there is no user \"{owner}\"", ProblemCodes.UserNotFound);
                 }
             }
 
@@ -129,7 +130,7 @@ internal static class WorkspaceEndpoints
         {
             var workspace = await store.GetAsync(id, cancellationToken).ConfigureAwait(false);
             return workspace is null || !http.GetSubject().Can(ResourceType.Workspace, PermissionAction.Read, workspace.OwnerId)
-                ? Problems.NotFound($"there is no workspace {id}")
+                ? Problems.NotFound($"there is no workspace {id}", ProblemCodes.WorkspaceNotFound)
                 : TypedResults.Ok(workspace);
         }).WithName("GetWorkspace").RequirePermission(ResourceType.Workspace, PermissionAction.Read);
 
@@ -140,7 +141,7 @@ internal static class WorkspaceEndpoints
             var ownerId = await ResolveUserAsync(dataSource, user, subject, cancellationToken).ConfigureAwait(false);
             if (ownerId is null || !subject.Can(ResourceType.Workspace, PermissionAction.Read, ownerId))
             {
-                return Problems.NotFound($"there is no user \"{user}\" whose workspaces you may see");
+                return Problems.NotFound($"there is no user \"{user}\" whose workspaces you may see", ProblemCodes.UserNotFound);
             }
 
             var workspace = await store.GetByNameAsync(ownerId.Value, name, cancellationToken).ConfigureAwait(false);
@@ -152,7 +153,7 @@ internal static class WorkspaceEndpoints
             var names = await store.ListNamesAsync(ownerId.Value, cancellationToken).ConfigureAwait(false);
             return Problems.NotFound(names.Count == 0
                 ? $"there is no workspace \"{name}\"; {(user == "me" ? "you have" : $"{user} has")} no workspaces"
-                : $"there is no workspace \"{name}\"{NameSuggestions.DidYouMean(name, names)}");
+                : $"there is no workspace \"{name}\"{NameSuggestions.DidYouMean(name, names)}", ProblemCodes.WorkspaceNotFound);
         }).WithTags("Workspaces").WithName("GetWorkspaceByOwnerAndName").WithSummary("A live workspace by owner (username or me) and name.")
           .RequirePermission(ResourceType.Workspace, PermissionAction.Read);
 
