@@ -5,6 +5,7 @@ using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Workspaces;
 using Outpost.Server.Database;
 using Outpost.Server.ProvisionerJobs;
+using Outpost.Server.Templates;
 
 namespace Outpost.Server.Workspaces;
 

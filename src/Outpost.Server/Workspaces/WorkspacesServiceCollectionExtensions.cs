@@ -14,7 +14,7 @@ internal static class WorkspacesServiceCollectionExtensions
     {
         services.AddSingleton<TemplateStore>();
         services.AddSingleton<WorkspaceStore>();
-        services.AddSingleton<WorkspaceBuilder>();
+        services.AddSingleton<WorkspaceBuilds>();
         services.AddSingleton<JobQueue>();
         services.AddSingleton<AcquireWaiters>();
         services.AddSingleton<DaemonJobs>();
