@@ -15,7 +15,7 @@ internal static class ProvisionerKeyEndpoints
 {
     public static IEndpointRouteBuilder MapProvisionerKeyEndpoints(this IEndpointRouteBuilder routes)
     {
-        var keys = routes.MapGroup("/api/v2/provisionerkeys").WithTags("Provisioner keys");
+        var keys = routes.MapGroup("/api/v2/provisionerkeys").WithTags("Provisioner keys").RequireAuthorization(CallerPolicies.User);
 
         keys.MapPost("/", static async Task<Results<Created<CreateProvisionerKeyResponse>, ProblemHttpResult>> (
             CreateProvisionerKeyRequest request, HttpContext http, ProvisionerKeyStore store, CancellationToken cancellationToken) =>

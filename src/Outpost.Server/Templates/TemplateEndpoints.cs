@@ -21,7 +21,7 @@ internal static class TemplateEndpoints
 
     public static IEndpointRouteBuilder MapTemplateEndpoints(this IEndpointRouteBuilder routes)
     {
-        var templates = routes.MapGroup("/api/v2/templates").WithTags("Templates");
+        var templates = routes.MapGroup("/api/v2/templates").WithTags("Templates").RequireAuthorization(CallerPolicies.User);
 
         templates.MapPost("/", static async Task<Results<Created<Template>, ProblemHttpResult>> (
             CreateTemplateRequest request, HttpContext http, TemplateStore store, CancellationToken cancellationToken) =>
@@ -112,7 +112,7 @@ internal static class TemplateEndpoints
             return template is null ? Problems.NotFound(missing!, ProblemCodes.TemplateNotFound) : TypedResults.Ok(await store.ListVersionsAsync(template.Id, cancellationToken).ConfigureAwait(false));
         }).WithName("ListTemplateVersions").RequirePermission(ResourceType.TemplateVersion, PermissionAction.Read);
 
-        var versions = routes.MapGroup("/api/v2/templateversions").WithTags("Templates");
+        var versions = routes.MapGroup("/api/v2/templateversions").WithTags("Templates").RequireAuthorization(CallerPolicies.User);
         versions.MapGet("/{id:guid}", static async Task<Results<Ok<TemplateVersion>, ProblemHttpResult>> (
             Guid id, TemplateStore store, CancellationToken cancellationToken) =>
         {

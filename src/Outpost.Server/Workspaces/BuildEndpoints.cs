@@ -36,7 +36,7 @@ internal static class BuildEndpoints
         }).WithTags("Workspaces").WithName("ListWorkspaceBuilds").WithSummary("The workspace's builds, newest first.")
           .RequirePermission(ResourceType.WorkspaceBuild, PermissionAction.Read);
 
-        var builds = routes.MapGroup("/api/v2/workspacebuilds").WithTags("Workspaces");
+        var builds = routes.MapGroup("/api/v2/workspacebuilds").WithTags("Workspaces").RequireAuthorization(CallerPolicies.User);
         builds.MapGet("/{id:guid}", static async Task<Results<Ok<WorkspaceBuild>, ProblemHttpResult>> (
             Guid id, HttpContext http, WorkspaceStore store, CancellationToken cancellationToken) =>
         {

@@ -22,7 +22,7 @@ internal static class WorkspaceEndpoints
 
     public static IEndpointRouteBuilder MapWorkspaceEndpoints(this IEndpointRouteBuilder routes)
     {
-        var workspaces = routes.MapGroup("/api/v2/workspaces").WithTags("Workspaces");
+        var workspaces = routes.MapGroup("/api/v2/workspaces").WithTags("Workspaces").RequireAuthorization(CallerPolicies.User);
 
         workspaces.MapPost("/", static async Task<Results<Created<Workspace>, ProblemHttpResult>> (
             CreateWorkspaceRequest request, HttpContext http, WorkspaceBuilds builds, CancellationToken cancellationToken) =>
