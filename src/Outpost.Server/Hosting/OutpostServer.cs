@@ -14,12 +14,15 @@ using Outpost.Server.Agents;
 using Outpost.Server.Database;
 using Outpost.Server.Deployment;
 using Outpost.Server.Diagnostics;
+using Outpost.Server.Files;
 using Outpost.Server.Health;
 using Outpost.Server.Http;
 using Outpost.Server.Identity;
 using Outpost.Provisioner.Daemon;
 using Outpost.Server.Provisionerd;
+using Outpost.Server.ProvisionerJobs;
 using Outpost.Server.Pubsub;
+using Outpost.Server.Templates;
 using Outpost.Server.Workspaces;
 
 namespace Outpost.Server.Hosting;
@@ -153,7 +156,10 @@ internal static partial class OutpostServer
         builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = Problems.AddCode);
         builder.Services.AddExceptionHandler<DatabaseUnavailableExceptionHandler>();
         builder.Services.AddOutpostIdentity(options.Identity);
+        builder.Services.AddTemplates();
         builder.Services.AddWorkspaces();
+        builder.Services.AddProvisionerJobs();
+        builder.Services.AddProvisionerd();
         builder.Services.AddAgentApi(options.AgentApi);
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(json => OutpostJson.Apply(json.SerializerOptions));
@@ -190,7 +196,10 @@ internal static partial class OutpostServer
         app.MapDeploymentEndpoints();
         app.MapMetricsEndpoint();
         app.MapIdentityEndpoints();
+        app.MapFileEndpoints();
+        app.MapTemplates();
         app.MapWorkspaces();
+        app.MapProvisionerd();
         app.MapAgentApi();
         options.ConfigureApplication?.Invoke(app);
         return app;

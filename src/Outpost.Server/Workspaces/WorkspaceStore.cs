@@ -13,6 +13,9 @@ namespace Outpost.Server.Workspaces;
 internal sealed record BuildRequest(
     BuildableVersion Version, WorkspaceTransition Transition, BuildReason Reason, Guid InitiatorId, IReadOnlyList<ParameterValue> Parameters);
 
+/// <summary>The build a provisioner job builds, as its completion needs it.</summary>
+internal sealed record BuildOfJob(Guid BuildId, Guid WorkspaceId, WorkspaceTransition Transition, int BuildNumber, string TemplateName);
+
 /// <summary>Why a build was not queued.</summary>
 internal enum EnqueueRefusal
 {
@@ -22,7 +25,7 @@ internal enum EnqueueRefusal
     BuildActive,
 }
 
-/// <summary>SQL for workspaces and builds. Listings never read provisioner state.</summary>
+/// <summary>The store of workspaces, their builds, resources and provisioner state. Listings never read provisioner state.</summary>
 internal sealed class WorkspaceStore(NpgsqlDataSource dataSource, TimeProvider time)
 {
     public async Task<Workspace?> GetAsync(Guid workspaceId, CancellationToken cancellationToken)
@@ -211,30 +214,51 @@ internal sealed class WorkspaceStore(NpgsqlDataSource dataSource, TimeProvider t
         return builds;
     }
 
-    /// <summary>
-    /// Cancels a build's job: a pending job is canceled at once (canceled_at and completed_at
-    /// together); a running one becomes canceling until its daemon notices. Null when already done.
-    /// </summary>
-    public async Task<ProvisionerJobStatus?> CancelAsync(Guid jobId, CancellationToken cancellationToken)
+    /// <summary>Cancels a build's job (<see cref="JobStore.CancelAsync"/>); null when it has already completed.</summary>
+    public Task<ProvisionerJobStatus?> CancelAsync(Guid jobId, CancellationToken cancellationToken) =>
+        JobStore.CancelAsync(dataSource, jobId, time.GetUtcNow(), cancellationToken);
+
+    /// <summary>The build a job builds, read in the completing transaction.</summary>
+    public static async Task<BuildOfJob> GetBuildOfJobAsync(NpgsqlTransaction transaction, Guid jobId, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using var cancel = new NpgsqlCommand("""
-            UPDATE provisioner_jobs
-            SET canceled_at = $2, updated_at = $2, completed_at = CASE WHEN started_at IS NULL THEN $2 ELSE NULL END
-            WHERE id = $1 AND completed_at IS NULL AND canceled_at IS NULL
-            RETURNING job_status
-            """, connection, transaction);
-        cancel.With(jobId).With(now);
-        if (await cancel.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not string status)
+        ArgumentNullException.ThrowIfNull(transaction);
+        await using var select = new NpgsqlCommand("""
+            SELECT b.id, b.workspace_id, b.transition, b.build_number, t.name
+            FROM workspace_builds b JOIN workspaces w ON w.id = b.workspace_id JOIN templates t ON t.id = w.template_id
+            WHERE b.job_id = $1
+            """, transaction.Connection, transaction);
+        select.With(jobId);
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            return null;
+            throw new InvalidOperationException($"Build job {jobId} has no build.");
         }
 
-        await JobEvents.JobChangedAsync(transaction, jobId, cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return WireEnum<ProvisionerJobStatus>.Parse(status);
+        return new BuildOfJob(reader.GetGuid(0), reader.GetGuid(1), WireEnum<WorkspaceTransition>.Parse(reader.GetString(2)), reader.GetInt32(3), reader.GetString(4));
+    }
+
+    /// <summary>The statement that records a resource a build job made.</summary>
+    public static NpgsqlBatchCommand InsertResourceCommand(Guid resourceId, Guid jobId, string name, string type, DateTimeOffset now) =>
+        BatchCommand("INSERT INTO workspace_resources (id, job_id, name, type, created_at) VALUES ($1, $2, $3, $4, $5)", resourceId, jobId, name, type, now);
+
+    /// <summary>The statement that stores (or replaces) a build's provisioner state.</summary>
+    public static NpgsqlBatchCommand SaveStateCommand(Guid buildId, byte[] state) =>
+        BatchCommand("INSERT INTO provisioner_states (build_id, state) VALUES ($1, $2) ON CONFLICT (build_id) DO UPDATE SET state = EXCLUDED.state", buildId, state);
+
+    /// <summary>The statement that touches the workspace after a build, marking it deleted after a successful delete build.</summary>
+    public static NpgsqlBatchCommand TouchCommand(Guid workspaceId, bool deleted, DateTimeOffset now) => deleted
+        ? BatchCommand("UPDATE workspaces SET deleted = true, updated_at = $2 WHERE id = $1", workspaceId, now)
+        : BatchCommand("UPDATE workspaces SET updated_at = $2 WHERE id = $1", workspaceId, now);
+
+    private static NpgsqlBatchCommand BatchCommand(string sql, params object?[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        }
+
+        return command;
     }
 
     private static async Task<Workspace?> ReadOneAsync(NpgsqlCommand command, CancellationToken cancellationToken)
