@@ -111,8 +111,11 @@ internal sealed class WorkspaceStore(NpgsqlDataSource dataSource, TimeProvider t
     }
 
     /// <summary>
-    /// Queues the next build. The workspace row is locked first, so two concurrent requests see each
-    /// other's build and the second is refused while the first is active.
+    /// Queues the next build. The workspace row is locked first, in its own statement, so two
+    /// concurrent requests see each other's build and the second is refused while the first is
+    /// active. (Locking the row in the statement that also reads the latest build is not enough: under
+    /// READ COMMITTED a waiter re-checks only the locked row after the wait, and would still see the
+    /// build list of its first snapshot and insert a duplicate build number.)
     /// </summary>
     public async Task<(Guid JobId, int BuildNumber, EnqueueRefusal Refusal, string? ActiveDetail)> EnqueueAsync(
         Guid workspaceId, BuildRequest build, CancellationToken cancellationToken)
@@ -120,32 +123,50 @@ internal sealed class WorkspaceStore(NpgsqlDataSource dataSource, TimeProvider t
         var now = time.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var lockRow = new NpgsqlCommand("SELECT deleted FROM workspaces WHERE id = $1 FOR UPDATE", connection, transaction))
+        {
+            lockRow.With(workspaceId);
+            if (await lockRow.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not false)
+            {
+                return (Guid.Empty, 0, EnqueueRefusal.WorkspaceGone, null);
+            }
+        }
+
         await using var latest = new NpgsqlCommand("""
-            SELECT w.deleted, b.build_number, j.job_status, b.transition
-            FROM workspaces w
-            JOIN LATERAL (SELECT * FROM workspace_builds lb WHERE lb.workspace_id = w.id ORDER BY lb.build_number DESC LIMIT 1) b ON true
-            JOIN provisioner_jobs j ON j.id = b.job_id
-            WHERE w.id = $1
-            FOR UPDATE OF w
+            SELECT b.build_number, j.job_status, b.transition
+            FROM workspace_builds b JOIN provisioner_jobs j ON j.id = b.job_id
+            WHERE b.workspace_id = $1
+            ORDER BY b.build_number DESC
+            LIMIT 1
             """, connection, transaction);
         latest.With(workspaceId);
         int number;
         await using (var reader = await latest.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false) || reader.GetBoolean(0))
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 return (Guid.Empty, 0, EnqueueRefusal.WorkspaceGone, null);
             }
 
-            number = reader.GetInt32(1);
-            var status = WireEnum<ProvisionerJobStatus>.Parse(reader.GetString(2));
+            number = reader.GetInt32(0);
+            var status = WireEnum<ProvisionerJobStatus>.Parse(reader.GetString(1));
             if (WorkspaceStatusRules.IsActive(status))
             {
-                return (Guid.Empty, number, EnqueueRefusal.BuildActive, $"build #{number} ({reader.GetString(3)}) is still {reader.GetString(2)}");
+                return (Guid.Empty, number, EnqueueRefusal.BuildActive, $"build #{number} ({reader.GetString(2)}) is still {reader.GetString(1)}");
             }
         }
 
-        var jobId = await InsertBuildAsync(transaction, workspaceId, number + 1, build, now, cancellationToken).ConfigureAwait(false);
+        Guid jobId;
+        try
+        {
+            jobId = await InsertBuildAsync(transaction, workspaceId, number + 1, build, now, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            // Only a writer that bypassed the row lock could get here; still a refusal, never a 500.
+            return (Guid.Empty, number + 1, EnqueueRefusal.BuildActive, $"build #{number + 1} was queued at the same moment");
+        }
+
         await using (var touch = new NpgsqlCommand("UPDATE workspaces SET updated_at = $2 WHERE id = $1", connection, transaction))
         {
             await touch.With(workspaceId).With(now).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
