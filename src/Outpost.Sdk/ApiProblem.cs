@@ -20,6 +20,9 @@ public sealed record ApiProblem
     /// <summary>What is wrong with each field, keyed by its name or JSON path (validation problems).</summary>
     public IReadOnlyDictionary<string, string[]>? Errors { get; init; }
 
+    /// <summary>The stable machine-readable kind of problem (<see cref="ProblemCodes"/>); decide on this, not on <see cref="Detail"/>.</summary>
+    public string? Code { get; init; }
+
     /// <summary>The W3C trace id of the request, for matching with server logs.</summary>
     [JsonPropertyName("traceId")]
     public string? TraceId { get; init; }

@@ -1,6 +1,7 @@
 using Outpost.Cli.Hosting;
 using Outpost.Cli.Workspaces.Monitoring;
 using Outpost.Cli.Workspaces.Progress;
+using Outpost.Sdk;
 using Outpost.Sdk.Client;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Workspaces;
@@ -70,7 +71,7 @@ internal sealed class WorkspaceBuildRunner
             build = await TraceAsync(operation, token => _client.Api.CreateWorkspaceBuildAsync(Monitor.Current.Id, request, token), cancellationToken).ConfigureAwait(false);
             Monitor.ObserveQueued(build);
         }
-        catch (OutpostApiException e) when (e.StatusCode == 409 && e.Message.Contains("still", StringComparison.Ordinal))
+        catch (OutpostApiException e) when (e.Code == ProblemCodes.WorkspaceBusy)
         {
             // Another client queued a build between our read and our request.
             await _context.Error.WriteLineAsync($"error: {Monitor.WorkspaceName} is busy: {e.Message}.").ConfigureAwait(false);

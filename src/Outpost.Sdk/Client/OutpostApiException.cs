@@ -16,6 +16,9 @@ public class OutpostApiException : Exception
 
     /// <summary>The problem details the server sent, if any.</summary>
     public ApiProblem? Problem { get; }
+
+    /// <summary>The problem's stable code (<see cref="ProblemCodes"/>), or null when the answer carried none.</summary>
+    public string? Code => Problem?.Code;
 }
 
 /// <summary>The OAuth 2.0 token endpoint refused a grant (RFC 6749 §5.2).</summary>

@@ -7,6 +7,8 @@ using Microsoft.Extensions.Logging;
 using Outpost.Sdk;
 using Outpost.Sdk.Agents;
 using Outpost.Server.Http;
+using Outpost.Server.Identity.Authentication;
+using Outpost.Server.Identity.Authorization;
 
 namespace Outpost.Server.Agents;
 
@@ -15,25 +17,15 @@ internal static class AgentApiEndpoints
 {
     public static IEndpointRouteBuilder MapAgentApiEndpoints(this IEndpointRouteBuilder routes)
     {
-        // Agent tokens are not user credentials: the group skips user authentication and checks its own.
-        var api = routes.MapGroup(AgentApi.Prefix).WithTags("Workspace agent API").AllowAnonymous();
+        // Agent tokens are not user credentials: the group authenticates with the agent scheme only.
+        var api = routes.MapGroup(AgentApi.Prefix).WithTags("Workspace agent API").RequireAuthorization(CallerPolicies.WorkspaceAgent);
 
-        api.MapGet("manifest", static async Task<Results<Ok<AgentManifest>, ProblemHttpResult>> (
-            HttpContext http, AgentStore store, ILoggerFactory loggers, CancellationToken cancellationToken) =>
-        {
-            var (agent, problem) = await AuthenticateAsync(http, store, loggers, cancellationToken).ConfigureAwait(false);
-            return agent is null ? problem! : TypedResults.Ok(ManifestOf(agent));
-        }).WithName("GetAgentManifest");
+        api.MapGet("manifest", static (AuthenticatedAgent caller) => TypedResults.Ok(ManifestOf(caller.Agent))).WithName("GetAgentManifest");
 
         api.MapPost("logs", static async Task<Results<NoContent, ProblemHttpResult>> (
-            AgentLogsRequest request, HttpContext http, AgentStore store, AgentApiOptions options, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken) =>
+            AgentLogsRequest request, AuthenticatedAgent caller, AgentStore store, AgentApiOptions options, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken) =>
         {
-            var (agent, problem) = await AuthenticateAsync(http, store, loggers, cancellationToken).ConfigureAwait(false);
-            if (agent is null)
-            {
-                return problem!;
-            }
-
+            var agent = caller.Agent;
             if (request.Logs.Count > options.MaxLogLinesPerRequest)
             {
                 return Problems.TooLarge($"at most {options.MaxLogLinesPerRequest} log lines a request; this one had {request.Logs.Count}");
@@ -49,43 +41,19 @@ internal static class AgentApiEndpoints
             return TypedResults.NoContent();
         }).WithName("PostAgentLogs");
 
-        api.Map("rpc", static async (HttpContext http, AgentStore store, ControlPlaneHub hub, ILoggerFactory loggers) =>
+        api.Map("rpc", static async (HttpContext http, AuthenticatedAgent caller, ControlPlaneHub hub) =>
         {
-            var (agent, problem) = await AuthenticateAsync(http, store, loggers, http.RequestAborted).ConfigureAwait(false);
-            if (agent is null)
-            {
-                return problem!;
-            }
-
             if (!http.WebSockets.IsWebSocketRequest)
             {
-                return Problems.BadRequest("the control plane is a WebSocket: send an upgrade request");
+                return Problems.BadRequest("the control plane is a WebSocket: send an upgrade request", ProblemCodes.InvalidRequest);
             }
 
             using var socket = await http.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
-            await hub.RunAsync(socket, agent, http.RequestAborted).ConfigureAwait(false);
+            await hub.RunAsync(socket, caller.Agent, http.RequestAborted).ConfigureAwait(false);
             return Results.Empty;
         }).WithName("AgentControlPlane");
 
         return routes;
-    }
-
-    private static async Task<(AgentRecord? Agent, ProblemHttpResult? Problem)> AuthenticateAsync(HttpContext http, AgentStore store, ILoggerFactory loggers, CancellationToken cancellationToken)
-    {
-        var header = http.Request.Headers.Authorization.ToString();
-        var token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : string.Empty;
-        var agent = token.Length == 0 ? null : await store.FindByTokenAsync(token, cancellationToken).ConfigureAwait(false);
-        string? refusal = token.Length == 0 ? "no agent token (Authorization: Bearer <token>)"
-            : agent is null ? "agent token not found"
-            : agent.WorkspaceDeleted ? "the agent's workspace has been deleted"
-            : null;
-        if (refusal is null)
-        {
-            return (agent, null);
-        }
-
-        AgentApiLog.Refused(loggers.CreateLogger(AgentApiLog.Category), http.Request.Path, http.Connection.RemoteIpAddress?.ToString() ?? "unknown", refusal);
-        return (null, Problems.Problem(StatusCodes.Status401Unauthorized, "Unauthorized", refusal));
     }
 
     private static AgentManifest ManifestOf(AgentRecord agent) => new()

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Outpost.Sdk;
 using Outpost.Sdk.Agents;
 using Outpost.Server.Http;
 using Outpost.Server.Identity.Authentication;
@@ -45,7 +46,7 @@ internal static class AgentHistoryEndpoints
     {
         var owner = await store.OwnerOfAsync(id, cancellationToken).ConfigureAwait(false);
         return owner is null || !http.GetSubject().Can(ResourceType.WorkspaceAgent, PermissionAction.Read, owner.Value)
-            ? Problems.NotFound($"there is no workspace agent {id}")
+            ? Problems.NotFound($"there is no workspace agent {id}", ProblemCodes.AgentNotFound)
             : null;
     }
 }

@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
+using Outpost.Sdk;
 using Outpost.Sdk.Agents;
 using Outpost.Sdk.Provisioning;
 using Outpost.Server.Database;
@@ -9,11 +11,41 @@ using Outpost.Server.ProvisionerJobs;
 
 namespace Outpost.Server.Agents;
 
-/// <summary>The agent API's SQL: token lookup, connection bookkeeping, lifecycle history and logs.</summary>
+/// <summary>The store of <c>workspace_agents</c> (and the agent API's tables): recording a build's agents, token lookup, connection bookkeeping, lifecycle history and logs.</summary>
 internal sealed class AgentStore(NpgsqlDataSource dataSource)
 {
-    /// <summary>SHA-256 of a token, the form builds store (see <c>DaemonJobs.HashAgentToken</c>).</summary>
+    /// <summary>SHA-256 of an agent token, as stored; presented tokens are hashed the same way to be found.</summary>
     public static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
+
+    /// <summary>
+    /// The statement that records one agent of a build (its token only as a hash, its environment
+    /// already merged), for the completing transaction's batch.
+    /// </summary>
+    public static NpgsqlBatchCommand InsertCommand(
+        Guid agentId, Guid buildId, Guid resourceId, ProvisionedAgent agent, IReadOnlyDictionary<string, string>? environment, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        var insert = new NpgsqlBatchCommand("""
+            INSERT INTO workspace_agents (id, build_id, resource_id, name, directory, operating_system, architecture, environment_variables,
+                                          scripts, apps, connection_timeout_seconds, auth_token_hash, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+            """);
+        foreach (var value in new object[] { agentId, buildId, resourceId, agent.Name, agent.Directory, agent.OperatingSystem, agent.Architecture })
+        {
+            insert.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
+        AddJson(insert, environment is null ? null : JsonSerializer.Serialize(new Dictionary<string, string>(environment), OutpostJsonContext.Default.DictionaryStringString));
+        AddJson(insert, JsonSerializer.Serialize(agent.Scripts.ToList(), OutpostJsonContext.Default.ListAgentScript));
+        AddJson(insert, JsonSerializer.Serialize(agent.Apps.ToList(), OutpostJsonContext.Default.ListAgentApp));
+        insert.Parameters.Add(new NpgsqlParameter { Value = agent.ConnectionTimeoutSeconds });
+        insert.Parameters.Add(new NpgsqlParameter { Value = agent.AuthToken is null ? DBNull.Value : Hash(agent.AuthToken) });
+        insert.Parameters.Add(new NpgsqlParameter { Value = now });
+        return insert;
+    }
+
+    private static void AddJson(NpgsqlBatchCommand command, string? json) =>
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)json ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Jsonb });
 
     public async Task<AgentRecord?> FindByTokenAsync(string token, CancellationToken cancellationToken)
     {

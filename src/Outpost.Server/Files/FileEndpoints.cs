@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Npgsql;
 using Outpost.Provisioner.Templates;
+using Outpost.Sdk;
 using Outpost.Sdk.Files;
 using Outpost.Server.Database;
 using Outpost.Server.Hosting;
@@ -47,7 +48,7 @@ internal static class FileEndpoints
                 var contents = TemplateArchive.Read(stream, ArchiveLimits.Default with { MaxTotalBytes = limit });
                 if ((contents.Succeeded ? TemplateImporter.CheckUpload(contents) : contents.Error) is { } refused)
                 {
-                    return Problems.BadRequest($"the upload is not a usable template archive: {refused}");
+                    return Problems.BadRequest($"the upload is not a usable template archive: {refused}", ProblemCodes.InvalidArchive);
                 }
             }
 

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Outpost.Sdk;
 using Outpost.Sdk.Diagnostics;
 
 namespace Outpost.Server.Http;
@@ -34,7 +35,7 @@ internal sealed partial class DatabaseUnavailableExceptionHandler(IProblemDetail
         {
             HttpContext = httpContext,
             Exception = exception,
-            ProblemDetails = { Status = StatusCodes.Status503ServiceUnavailable, Title = Title, Detail = Detail },
+            ProblemDetails = { Status = StatusCodes.Status503ServiceUnavailable, Title = Title, Detail = Detail, Extensions = { [Problems.CodeMember] = ProblemCodes.DatabaseUnavailable } },
         }).ConfigureAwait(false);
     }
 

@@ -23,9 +23,13 @@ internal static class IdentityServiceCollectionExtensions
         services.AddSingleton<UserStore>();
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<LoginRateLimits>();
+        // One scheme per kind of caller. Users' is the default (it runs on every request); the agent
+        // and daemon schemes run only where a route group's policy names them.
         services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null);
-        services.AddAuthorization();
+            .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null)
+            .AddScheme<AuthenticationSchemeOptions, AgentTokenAuthenticationHandler>(AgentTokenAuthenticationHandler.SchemeName, null)
+            .AddScheme<AuthenticationSchemeOptions, ProvisionerKeyAuthenticationHandler>(ProvisionerKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization(CallerPolicies.Add);
         services.AddSingleton<IAuthorizationHandler, PermissionHandler>();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
         LoginRateLimits.AddAddressPolicy(services, options);
@@ -34,7 +38,7 @@ internal static class IdentityServiceCollectionExtensions
 
     public static IEndpointRouteBuilder MapIdentityEndpoints(this IEndpointRouteBuilder routes)
     {
-        var users = routes.MapGroup("/api/v2/users").WithTags("Identity");
+        var users = routes.MapGroup("/api/v2/users").WithTags("Identity").RequireAuthorization(CallerPolicies.User);
         users.MapUserEndpoints();
         users.MapSessionEndpoints();
         users.MapApiTokenEndpoints();

@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Http;
 using Npgsql;
 using Outpost.Sdk;
 using Outpost.Sdk.Templates;
-using Outpost.Server.Database;
 using Outpost.Server.Pubsub;
 using Outpost.Server.Streaming;
 
@@ -32,8 +31,7 @@ internal static class JobLogStream
         var subscription = await pubsub.SubscribeAsync(JobEvents.JobChannel(jobId), cancellationToken).ConfigureAwait(false);
         try
         {
-            await using var mark = dataSource.CreateCommand("UPDATE provisioner_jobs SET followed = true WHERE id = $1 AND NOT followed");
-            await mark.With(jobId).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await JobStore.MarkFollowedAsync(dataSource, jobId, cancellationToken).ConfigureAwait(false);
         }
         catch
         {

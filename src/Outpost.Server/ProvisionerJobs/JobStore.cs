@@ -6,7 +6,7 @@ using Outpost.Server.Pubsub;
 
 namespace Outpost.Server.ProvisionerJobs;
 
-/// <summary>SQL shared by everything that queues jobs or reads and writes their logs.</summary>
+/// <summary>The store of <c>provisioner_jobs</c> and <c>provisioner_job_logs</c> for everything that queues, cancels or follows jobs and reads or writes their logs.</summary>
 internal static class JobStore
 {
     public static async Task InsertJobAsync(
@@ -97,5 +97,37 @@ internal static class JobStore
         }
 
         return (logs, completed);
+    }
+
+    /// <summary>
+    /// Cancels a job: a pending job is canceled at once (canceled_at and completed_at together); a
+    /// running one becomes canceling until its daemon notices. Null when it has already completed.
+    /// </summary>
+    public static async Task<ProvisionerJobStatus?> CancelAsync(NpgsqlDataSource dataSource, Guid jobId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var cancel = new NpgsqlCommand("""
+            UPDATE provisioner_jobs
+            SET canceled_at = $2, updated_at = $2, completed_at = CASE WHEN started_at IS NULL THEN $2 ELSE NULL END
+            WHERE id = $1 AND completed_at IS NULL AND canceled_at IS NULL
+            RETURNING job_status
+            """, connection, transaction);
+        cancel.With(jobId).With(now);
+        if (await cancel.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not string status)
+        {
+            return null;
+        }
+
+        await JobEvents.JobChangedAsync(transaction, jobId, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return WireEnum<ProvisionerJobStatus>.Parse(status);
+    }
+
+    /// <summary>Marks the job followed, so its writers start announcing new lines and its end.</summary>
+    public static async Task MarkFollowedAsync(NpgsqlDataSource dataSource, Guid jobId, CancellationToken cancellationToken)
+    {
+        await using var mark = dataSource.CreateCommand("UPDATE provisioner_jobs SET followed = true WHERE id = $1 AND NOT followed");
+        await mark.With(jobId).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

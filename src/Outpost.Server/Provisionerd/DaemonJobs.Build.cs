@@ -1,10 +1,9 @@
-using System.Text.Json;
 using Npgsql;
 using Outpost.Provisioner.Environment;
-using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
-using Outpost.Server.Database;
+using Outpost.Server.Agents;
 using Outpost.Server.ProvisionerJobs;
+using Outpost.Server.Workspaces;
 
 namespace Outpost.Server.Provisionerd;
 
@@ -19,37 +18,14 @@ internal sealed partial class DaemonJobs
     private static async Task<(BuildCompletion? Completion, EnvMergeError? MergeError)> RecordBuildAsync(
         NpgsqlTransaction transaction, NpgsqlBatch batch, Guid jobId, bool canceled, WorkspaceBuildResult result, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var connection = transaction.Connection!;
-        Guid buildId, workspaceId;
-        WorkspaceTransition transition;
-        int buildNumber;
-        string templateName;
-        await using (var select = new NpgsqlCommand("""
-            SELECT b.id, b.workspace_id, b.transition, b.build_number, t.name
-            FROM workspace_builds b JOIN workspaces w ON w.id = b.workspace_id JOIN templates t ON t.id = w.template_id
-            WHERE b.job_id = $1
-            """, connection, transaction))
-        {
-            select.With(jobId);
-            await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                throw new InvalidOperationException($"Build job {jobId} has no build.");
-            }
-
-            buildId = reader.GetGuid(0);
-            workspaceId = reader.GetGuid(1);
-            transition = WireEnum<WorkspaceTransition>.Parse(reader.GetString(2));
-            buildNumber = reader.GetInt32(3);
-            templateName = reader.GetString(4);
-        }
+        var (buildId, workspaceId, transition, buildNumber, templateName) =
+            await WorkspaceStore.GetBuildOfJobAsync(transaction, jobId, cancellationToken).ConfigureAwait(false);
 
         var commands = new List<NpgsqlBatchCommand>();
         foreach (var resource in result.Resources)
         {
             var resourceId = Guid.CreateVersion7(now);
-            commands.Add(Command("INSERT INTO workspace_resources (id, job_id, name, type, created_at) VALUES ($1, $2, $3, $4, $5)",
-                resourceId, jobId, resource.Name, resource.Type, now));
+            commands.Add(WorkspaceStore.InsertResourceCommand(resourceId, jobId, resource.Name, resource.Type, now));
             foreach (var agent in resource.Agents)
             {
                 var environment = EnvironmentMerge.BuildAgentEnvironment(
@@ -59,30 +35,12 @@ internal sealed partial class DaemonJobs
                     return (null, error with { Message = $"agent \"{agent.Name}\": {error.Message}" });
                 }
 
-                var insert = Command("""
-                    INSERT INTO workspace_agents (id, build_id, resource_id, name, directory, operating_system, architecture, environment_variables,
-                                                  scripts, apps, connection_timeout_seconds, auth_token_hash, created_at)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-                    """, Guid.CreateVersion7(now), buildId, resourceId, agent.Name, agent.Directory, agent.OperatingSystem, agent.Architecture);
-                AddJson(insert, environment.Variables is null ? null : JsonSerializer.Serialize(new Dictionary<string, string>(environment.Variables), OutpostJsonContext.Default.DictionaryStringString));
-                AddJson(insert, JsonSerializer.Serialize(agent.Scripts.ToList(), OutpostJsonContext.Default.ListAgentScript));
-                AddJson(insert, JsonSerializer.Serialize(agent.Apps.ToList(), OutpostJsonContext.Default.ListAgentApp));
-                Add(insert, agent.ConnectionTimeoutSeconds, agent.AuthToken is null ? null : HashAgentToken(agent.AuthToken), now);
-                commands.Add(insert);
+                commands.Add(AgentStore.InsertCommand(Guid.CreateVersion7(now), buildId, resourceId, agent, environment.Variables, now));
             }
         }
 
-        commands.Add(Command("""
-            INSERT INTO provisioner_states (build_id, state) VALUES ($1, $2) ON CONFLICT (build_id) DO UPDATE SET state = EXCLUDED.state
-            """, buildId, result.State));
-        if (transition == WorkspaceTransition.Delete && !canceled)
-        {
-            commands.Add(Command("UPDATE workspaces SET deleted = true, updated_at = $2 WHERE id = $1", workspaceId, now));
-        }
-        else
-        {
-            commands.Add(Command("UPDATE workspaces SET updated_at = $2 WHERE id = $1", workspaceId, now));
-        }
+        commands.Add(WorkspaceStore.SaveStateCommand(buildId, result.State));
+        commands.Add(WorkspaceStore.TouchCommand(workspaceId, deleted: transition == WorkspaceTransition.Delete && !canceled, now));
 
         foreach (var command in commands)
         {

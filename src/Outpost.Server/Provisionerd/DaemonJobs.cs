@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -207,9 +205,6 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
 
     /// <summary>The error code a daemon fails a job with when it stopped because of a cancel.</summary>
     public const string CanceledErrorCode = "canceled";
-
-    /// <summary>SHA-256 of an agent token, as stored; the agent API hashes what it is presented with the same function.</summary>
-    public static byte[] HashAgentToken(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 
     private static async Task MarkFailedAsync(
         NpgsqlTransaction transaction, PubsubOutbox outbox, Guid jobId, string error, string? errorCode, DateTimeOffset now, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
 using Outpost.Server.Http;
 using Outpost.Server.Identity.Authentication;
@@ -14,7 +15,7 @@ internal static class ProvisionerKeyEndpoints
 {
     public static IEndpointRouteBuilder MapProvisionerKeyEndpoints(this IEndpointRouteBuilder routes)
     {
-        var keys = routes.MapGroup("/api/v2/provisionerkeys").WithTags("Provisioner keys");
+        var keys = routes.MapGroup("/api/v2/provisionerkeys").WithTags("Provisioner keys").RequireAuthorization(CallerPolicies.User);
 
         keys.MapPost("/", static async Task<Results<Created<CreateProvisionerKeyResponse>, ProblemHttpResult>> (
             CreateProvisionerKeyRequest request, HttpContext http, ProvisionerKeyStore store, CancellationToken cancellationToken) =>
@@ -27,7 +28,7 @@ internal static class ProvisionerKeyEndpoints
             var created = await store.CreateAsync(request.Name, http.User.GetUserId(), cancellationToken).ConfigureAwait(false);
             if (created is null)
             {
-                return Problems.Conflict($"a provisioner key named \"{request.Name}\" already exists; delete it first or choose another name");
+                return Problems.Conflict($"a provisioner key named \"{request.Name}\" already exists; delete it first or choose another name", ProblemCodes.ProvisionerKeyExists);
             }
 
             var (token, key) = created.Value;
@@ -43,7 +44,7 @@ internal static class ProvisionerKeyEndpoints
             string idOrName, ProvisionerKeyStore store, CancellationToken cancellationToken) =>
             await store.DeleteAsync(idOrName, cancellationToken).ConfigureAwait(false)
                 ? TypedResults.NoContent()
-                : Problems.NotFound($"there is no provisioner key with id or name \"{idOrName}\""))
+                : Problems.NotFound($"there is no provisioner key with id or name \"{idOrName}\"", ProblemCodes.ProvisionerKeyNotFound))
             .WithName("DeleteProvisionerKey").RequirePermission(ResourceType.ProvisionerKey, PermissionAction.Delete);
 
         return routes;

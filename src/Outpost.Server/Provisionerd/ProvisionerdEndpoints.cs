@@ -4,9 +4,11 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
 using Outpost.Server.Hosting;
 using Outpost.Server.Http;
+using Outpost.Server.Identity.Authentication;
 using Outpost.Server.Identity.Authorization;
 using Outpost.Server.ProvisionerJobs;
 using Outpost.Server.Workspaces;
@@ -20,28 +22,13 @@ namespace Outpost.Server.Provisionerd;
 internal static class ProvisionerdEndpoints
 {
     public const int MaxLogsPerUpdate = 1000;
-    private const string DaemonItem = "outpost.provisioner_daemon";
 
     public static IEndpointRouteBuilder MapProvisionerdEndpoints(this IEndpointRouteBuilder routes)
     {
-        var daemon = routes.MapGroup(ProvisionerDaemonApi.Prefix).WithTags("Provisioner daemons").AllowAnonymous()
-            .AddEndpointFilter(static async (context, next) =>
-            {
-                var http = context.HttpContext;
-                var keys = http.RequestServices.GetService(typeof(ProvisionerKeyStore)) as ProvisionerKeyStore;
-                var identity = await keys!.AuthenticateAsync(http.Request.Headers[ProvisionerDaemonApi.KeyHeader].ToString(), http.RequestAborted).ConfigureAwait(false);
-                if (identity is null || !SystemActors.Provisionerd.Can(ResourceType.ProvisionerJob, PermissionAction.Update))
-                {
-                    return Problems.Problem(StatusCodes.Status401Unauthorized, "Unauthorized",
-                        $"a valid provisioner key is required in the {ProvisionerDaemonApi.KeyHeader} header; create one with `outpost provisioner keys create <name>`");
-                }
-
-                http.Items[DaemonItem] = identity;
-                return await next(context).ConfigureAwait(false);
-            });
+        var daemon = routes.MapGroup(ProvisionerDaemonApi.Prefix).WithTags("Provisioner daemons").RequireAuthorization(CallerPolicies.ProvisionerDaemon);
 
         daemon.MapPost("/acquire", static async Task<Results<Ok<AcquiredJob>, NoContent, ProblemHttpResult>> (
-            AcquireJobRequest request, HttpContext http, JobQueue queue, AcquireWaiters waiters, ServerOptions options, ILoggerFactory loggers,
+            AcquireJobRequest request, AuthenticatedDaemon caller, HttpContext http, JobQueue queue, AcquireWaiters waiters, ServerOptions options, ILoggerFactory loggers,
             IHostApplicationLifetime lifetime, CancellationToken cancellationToken) =>
         {
             if (request.WaitSeconds is < 1 or > 60)
@@ -59,7 +46,7 @@ internal static class ProvisionerdEndpoints
                 return ShuttingDown();
             }
 
-            var identity = (DaemonIdentity)http.Items[DaemonItem]!;
+            var identity = caller.Identity;
             var accessUrl = AccessUrl(options, http);
             // The long poll is network time, not logic time: it is bounded by the real clock even when
             // tests drive the server's clock by hand. A server that is stopping ends its polls at
@@ -95,21 +82,21 @@ internal static class ProvisionerdEndpoints
             "Long-polls for the next job: 200 with the job, 204 when none arrived in time, 503 when the server is shutting down (back off and retry).");
 
         daemon.MapPost("/jobs/{id:guid}/update", static async Task<Results<Ok<UpdateJobResponse>, ProblemHttpResult>> (
-            Guid id, UpdateJobRequest request, HttpContext http, DaemonJobs jobs, ILoggerFactory loggers, CancellationToken cancellationToken) =>
+            Guid id, UpdateJobRequest request, AuthenticatedDaemon caller, DaemonJobs jobs, ILoggerFactory loggers, CancellationToken cancellationToken) =>
         {
             if (request.Logs.Count > MaxLogsPerUpdate)
             {
                 return Problems.BadRequest($"at most {MaxLogsPerUpdate} log lines per update; send the rest in the next one");
             }
 
-            var outcome = await jobs.UpdateAsync((DaemonIdentity)http.Items[DaemonItem]!, id, request, cancellationToken).ConfigureAwait(false);
+            var outcome = await jobs.UpdateAsync(caller.Identity, id, request, cancellationToken).ConfigureAwait(false);
             return outcome.Refusal == DaemonJobRefusal.None
                 ? TypedResults.Ok(new UpdateJobResponse { Canceled = outcome.Canceled })
                 : Refuse(outcome, loggers);
         }).WithName("UpdateJob").WithSummary("Appends logs and heartbeats; answers whether the job was canceled.");
 
         daemon.MapPost("/jobs/{id:guid}/complete", static async Task<Results<Ok<CompleteJobResponse>, NoContent, ProblemHttpResult>> (
-            Guid id, CompleteJobRequest request, HttpContext http, DaemonJobs jobs, JobQueue queue, ServerOptions options, ILoggerFactory loggers,
+            Guid id, CompleteJobRequest request, AuthenticatedDaemon caller, HttpContext http, DaemonJobs jobs, JobQueue queue, ServerOptions options, ILoggerFactory loggers,
             CancellationToken cancellationToken) =>
         {
             // Checked before anything is recorded: a bad request changes nothing.
@@ -119,7 +106,7 @@ internal static class ProvisionerdEndpoints
             }
 
             var logger = loggers.CreateLogger(ProvisionerJobsLog.Category);
-            var identity = (DaemonIdentity)http.Items[DaemonItem]!;
+            var identity = caller.Identity;
             var accessUrl = AccessUrl(options, http);
             // The next job is claimed in the completion's own transaction: one commit for both.
             var nextClaim = request.AcquireNext is { } acquireNext ? new DaemonJobs.NextClaim(queue, acquireNext, accessUrl) : null;
@@ -132,7 +119,7 @@ internal static class ProvisionerdEndpoints
             if (outcome.FailedBy is not null)
             {
                 ProvisionerJobsLog.EnvMergeFailed(logger, id, outcome.Detail!);
-                return Problems.Unprocessable($"the build was failed instead of completed: {outcome.FailedBy}");
+                return Problems.Unprocessable($"the build was failed instead of completed: {outcome.FailedBy}", ProblemCodes.BuildFailedByServer);
             }
 
             if (build is { Transition: WorkspaceTransition.Start, BuildNumber: 1, Canceled: false })
@@ -161,9 +148,9 @@ internal static class ProvisionerdEndpoints
             "Completes a job with what it built; with acquire_next, also claims the next queued job (200). 422 when the server fails it instead (an environment merge error).");
 
         daemon.MapPost("/jobs/{id:guid}/fail", static async Task<Results<NoContent, ProblemHttpResult>> (
-            Guid id, FailJobRequest request, HttpContext http, DaemonJobs jobs, ILoggerFactory loggers, CancellationToken cancellationToken) =>
+            Guid id, FailJobRequest request, AuthenticatedDaemon caller, DaemonJobs jobs, ILoggerFactory loggers, CancellationToken cancellationToken) =>
         {
-            var outcome = await jobs.FailAsync((DaemonIdentity)http.Items[DaemonItem]!, id, request, cancellationToken).ConfigureAwait(false);
+            var outcome = await jobs.FailAsync(caller.Identity, id, request, cancellationToken).ConfigureAwait(false);
             if (outcome.Refusal != DaemonJobRefusal.None)
             {
                 return Refuse(outcome, loggers);
@@ -181,7 +168,7 @@ internal static class ProvisionerdEndpoints
     /// again at once while it finishes; updates and completions are still accepted until it stops.
     /// </summary>
     private static ProblemHttpResult ShuttingDown() => Problems.Problem(StatusCodes.Status503ServiceUnavailable, "Service Unavailable",
-        "the server is shutting down and hands out no more jobs; the daemon retries with backoff (another replica, or this one after its restart, will answer)");
+        "the server is shutting down and hands out no more jobs; the daemon retries with backoff (another replica, or this one after its restart, will answer)", ProblemCodes.Unavailable);
 
     /// <summary>The URL launched agents use to reach this server.</summary>
     private static string AccessUrl(ServerOptions options, HttpContext http) =>
@@ -217,9 +204,9 @@ internal static class ProvisionerdEndpoints
         ProvisionerJobsLog.DaemonRefused(loggers.CreateLogger(ProvisionerJobsLog.Category), outcome.Detail!);
         return outcome.Refusal switch
         {
-            DaemonJobRefusal.NotFound => Problems.NotFound(outcome.Detail!),
+            DaemonJobRefusal.NotFound => Problems.NotFound(outcome.Detail!, ProblemCodes.JobNotFound),
             DaemonJobRefusal.Invalid => Problems.BadRequest(outcome.Detail!),
-            _ => Problems.Conflict(outcome.Detail!),
+            _ => Problems.Conflict(outcome.Detail!, ProblemCodes.JobConflict),
         };
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Npgsql;
+using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Templates;
 using Outpost.Server.Http;
@@ -20,7 +21,7 @@ internal static class TemplateEndpoints
 
     public static IEndpointRouteBuilder MapTemplateEndpoints(this IEndpointRouteBuilder routes)
     {
-        var templates = routes.MapGroup("/api/v2/templates").WithTags("Templates");
+        var templates = routes.MapGroup("/api/v2/templates").WithTags("Templates").RequireAuthorization(CallerPolicies.User);
 
         templates.MapPost("/", static async Task<Results<Created<Template>, ProblemHttpResult>> (
             CreateTemplateRequest request, HttpContext http, TemplateStore store, CancellationToken cancellationToken) =>
@@ -37,7 +38,7 @@ internal static class TemplateEndpoints
 
             var created = await store.CreateAsync(request.Name, request.Description, request.Provisioner, http.User.GetUserId(), cancellationToken).ConfigureAwait(false);
             return created is null
-                ? Problems.Conflict($"a template named \"{request.Name}\" already exists; push a new version to it instead")
+                ? Problems.Conflict($"a template named \"{request.Name}\" already exists; push a new version to it instead", ProblemCodes.TemplateExists)
                 : TypedResults.Created($"/api/v2/templates/{created.Id}", created);
         }).WithName("CreateTemplate").WithSummary("Creates an empty template; push versions to it.")
           .RequirePermission(ResourceType.Template, PermissionAction.Create);
@@ -50,7 +51,7 @@ internal static class TemplateEndpoints
             string idOrName, TemplateStore store, CancellationToken cancellationToken) =>
         {
             var (template, missing) = await store.FindAsync(idOrName, cancellationToken).ConfigureAwait(false);
-            return template is null ? Problems.NotFound(missing!) : TypedResults.Ok(template);
+            return template is null ? Problems.NotFound(missing!, ProblemCodes.TemplateNotFound) : TypedResults.Ok(template);
         }).WithName("GetTemplate").WithSummary("A template by id or name.").RequirePermission(ResourceType.Template, PermissionAction.Read);
 
         templates.MapPatch("/{idOrName}", static async Task<Results<Ok<Template>, ProblemHttpResult>> (
@@ -59,7 +60,7 @@ internal static class TemplateEndpoints
             var (template, missing) = await store.FindAsync(idOrName, cancellationToken).ConfigureAwait(false);
             if (template is null)
             {
-                return Problems.NotFound(missing!);
+                return Problems.NotFound(missing!, ProblemCodes.TemplateNotFound);
             }
 
             if (request.ActiveVersionId is { } versionId)
@@ -67,13 +68,13 @@ internal static class TemplateEndpoints
                 var version = await store.GetVersionAsync(versionId, cancellationToken).ConfigureAwait(false);
                 if (version is null || version.TemplateId != template.Id)
                 {
-                    return Problems.BadRequest($"template \"{template.Name}\" has no version {versionId}");
+                    return Problems.BadRequest($"template \"{template.Name}\" has no version {versionId}", ProblemCodes.TemplateVersionNotFound);
                 }
 
                 if (version.Job.Status != ProvisionerJobStatus.Succeeded)
                 {
                     return Problems.Conflict($"version \"{version.Name}\" cannot be activated: its import is {WireEnum<ProvisionerJobStatus>.Name(version.Job.Status)}"
-                        + (version.Job.Error is { } error ? $" ({error})" : string.Empty));
+                        + (version.Job.Error is { } error ? $" ({error})" : string.Empty), ProblemCodes.TemplateVersionNotReady);
                 }
             }
 
@@ -89,17 +90,17 @@ internal static class TemplateEndpoints
             var (template, missing) = await store.FindAsync(idOrName, cancellationToken).ConfigureAwait(false);
             if (template is null)
             {
-                return Problems.NotFound(missing!);
+                return Problems.NotFound(missing!, ProblemCodes.TemplateNotFound);
             }
 
             if (!await store.FileExistsAsync(request.FileHash, cancellationToken).ConfigureAwait(false))
             {
-                return Problems.BadRequest($"no file has the hash \"{request.FileHash}\"; upload the archive with POST /api/v2/files first");
+                return Problems.BadRequest($"no file has the hash \"{request.FileHash}\"; upload the archive with POST /api/v2/files first", ProblemCodes.FileNotFound);
             }
 
             var version = await store.CreateVersionAsync(template, request.FileHash, request.Name, http.User.GetUserId(), cancellationToken).ConfigureAwait(false);
             return version is null
-                ? Problems.Conflict($"template \"{template.Name}\" already has a version named \"{request.Name}\"")
+                ? Problems.Conflict($"template \"{template.Name}\" already has a version named \"{request.Name}\"", ProblemCodes.TemplateVersionExists)
                 : TypedResults.Created($"/api/v2/templateversions/{version.Id}", version);
         }).WithName("CreateTemplateVersion").WithSummary("Queues the import of an uploaded archive as a new version.")
           .RequirePermission(ResourceType.TemplateVersion, PermissionAction.Create);
@@ -108,15 +109,15 @@ internal static class TemplateEndpoints
             string idOrName, TemplateStore store, CancellationToken cancellationToken) =>
         {
             var (template, missing) = await store.FindAsync(idOrName, cancellationToken).ConfigureAwait(false);
-            return template is null ? Problems.NotFound(missing!) : TypedResults.Ok(await store.ListVersionsAsync(template.Id, cancellationToken).ConfigureAwait(false));
+            return template is null ? Problems.NotFound(missing!, ProblemCodes.TemplateNotFound) : TypedResults.Ok(await store.ListVersionsAsync(template.Id, cancellationToken).ConfigureAwait(false));
         }).WithName("ListTemplateVersions").RequirePermission(ResourceType.TemplateVersion, PermissionAction.Read);
 
-        var versions = routes.MapGroup("/api/v2/templateversions").WithTags("Templates");
+        var versions = routes.MapGroup("/api/v2/templateversions").WithTags("Templates").RequireAuthorization(CallerPolicies.User);
         versions.MapGet("/{id:guid}", static async Task<Results<Ok<TemplateVersion>, ProblemHttpResult>> (
             Guid id, TemplateStore store, CancellationToken cancellationToken) =>
         {
             var version = await store.GetVersionAsync(id, cancellationToken).ConfigureAwait(false);
-            return version is null ? Problems.NotFound($"there is no template version {id}") : TypedResults.Ok(version);
+            return version is null ? Problems.NotFound($"there is no template version {id}", ProblemCodes.TemplateVersionNotFound) : TypedResults.Ok(version);
         }).WithName("GetTemplateVersion").RequirePermission(ResourceType.TemplateVersion, PermissionAction.Read);
 
         versions.MapGet("/{id:guid}/logs", static async Task<IResult> (
@@ -124,7 +125,7 @@ internal static class TemplateEndpoints
         {
             var version = await store.GetVersionAsync(id, cancellationToken).ConfigureAwait(false);
             return version is null
-                ? Problems.NotFound($"there is no template version {id}")
+                ? Problems.NotFound($"there is no template version {id}", ProblemCodes.TemplateVersionNotFound)
                 : await JobLogStream.AnswerAsync(version.Job.Id, follow == true, after ?? 0, dataSource, pubsub, time, cancellationToken).ConfigureAwait(false);
         }).WithName("TemplateVersionLogs").WithSummary("The import's logs so far (JSON), or followed as SSE with follow=true until the job completes.")
           .RequirePermission(ResourceType.TemplateVersion, PermissionAction.Read);

@@ -147,6 +147,26 @@ internal sealed class TemplateStore(NpgsqlDataSource dataSource, TimeProvider ti
         return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
+    /// <summary>What a build needs of a template version (its template, provisioner, file, import status and parameters); null when there is none.</summary>
+    public async Task<BuildableVersion?> GetBuildableVersionAsync(Guid versionId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT v.id, v.name, t.id, t.name, t.provisioner, v.file_hash, j.job_status, v.parameters
+            FROM template_versions v JOIN templates t ON t.id = v.template_id JOIN provisioner_jobs j ON j.id = v.job_id
+            WHERE v.id = $1
+            """);
+        command.With(versionId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        return new BuildableVersion(reader.GetGuid(0), reader.GetString(1), reader.GetGuid(2), reader.GetString(3), reader.GetString(4), reader.GetString(5),
+            WireEnum<ProvisionerJobStatus>.Parse(reader.GetString(6)),
+            JsonSerializer.Deserialize(reader.GetString(7), OutpostJsonContext.Default.ListTemplateVersionParameter) ?? []);
+    }
+
     private static Template ReadTemplate(NpgsqlDataReader reader) => new()
     {
         Id = reader.GetGuid(0),

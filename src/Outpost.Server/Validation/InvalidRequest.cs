@@ -1,3 +1,5 @@
+using Outpost.Sdk;
+
 namespace Outpost.Server.Validation;
 
 /// <summary>
@@ -8,10 +10,10 @@ namespace Outpost.Server.Validation;
 /// </summary>
 internal sealed record InvalidRequest(int Status, string Code, string Detail, string? Field, string? Expected, IReadOnlyDictionary<string, string[]>? Errors)
 {
-    public const string InvalidRequestCode = "invalid_request";
-    public const string ValidationFailedCode = "validation_failed";
-    public const string RequestTooLargeCode = "request_too_large";
-    public const string UnsupportedMediaTypeCode = "unsupported_media_type";
+    public const string InvalidRequestCode = ProblemCodes.InvalidRequest;
+    public const string ValidationFailedCode = ProblemCodes.ValidationFailed;
+    public const string RequestTooLargeCode = ProblemCodes.PayloadTooLarge;
+    public const string UnsupportedMediaTypeCode = ProblemCodes.UnsupportedMediaType;
 
     public static InvalidRequest ForField(string field, string expected, string detail) =>
         new(400, InvalidRequestCode, detail, field, expected, new Dictionary<string, string[]> { [field] = [detail] });

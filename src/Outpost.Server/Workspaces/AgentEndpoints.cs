@@ -36,7 +36,7 @@ internal static class AgentEndpoints
         {
             var agents = await QueryAsync(dataSource, $"{AgentSelect} WHERE a.id = $1", id, cancellationToken).ConfigureAwait(false);
             return agents.Count == 0 || !http.GetSubject().Can(ResourceType.WorkspaceAgent, PermissionAction.Read, agents[0].OwnerId)
-                ? Problems.NotFound($"there is no workspace agent {id}")
+                ? Problems.NotFound($"there is no workspace agent {id}", ProblemCodes.AgentNotFound)
                 : TypedResults.Ok(AgentStatusRules.WithStatus(agents[0].Agent, time.GetUtcNow(), agentApi.InactivityTimeout));
         }).WithTags("Workspaces").WithName("GetWorkspaceAgent").RequirePermission(ResourceType.WorkspaceAgent, PermissionAction.Read);
 
@@ -46,7 +46,7 @@ internal static class AgentEndpoints
             var workspace = await store.GetAsync(id, cancellationToken).ConfigureAwait(false);
             if (workspace is null || !http.GetSubject().Can(ResourceType.WorkspaceAgent, PermissionAction.Read, workspace.OwnerId))
             {
-                return Problems.NotFound($"there is no workspace {id}");
+                return Problems.NotFound($"there is no workspace {id}", ProblemCodes.WorkspaceNotFound);
             }
 
             var agents = await QueryAsync(dataSource, $"{AgentSelect} WHERE a.build_id = $1 ORDER BY r.name, a.name", workspace.LatestBuild.Id, cancellationToken).ConfigureAwait(false);

@@ -26,7 +26,7 @@ internal static class WatchEndpoints
             var workspace = await store.GetAsync(id, cancellationToken).ConfigureAwait(false);
             if (workspace is null || !http.GetSubject().Can(ResourceType.Workspace, PermissionAction.Read, workspace.OwnerId))
             {
-                return Problems.NotFound($"there is no workspace {id}");
+                return Problems.NotFound($"there is no workspace {id}", ProblemCodes.WorkspaceNotFound);
             }
 
             var subscription = await pubsub.SubscribeAsync(JobEvents.WorkspaceChannel(id), cancellationToken).ConfigureAwait(false);

@@ -2,17 +2,15 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Logging;
-using Npgsql;
 using Outpost.Provisioner;
+using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Workspaces;
-using Outpost.Server.Database;
 using Outpost.Server.Http;
 using Outpost.Server.Identity.Authentication;
 using Outpost.Server.Identity.Authorization;
+using Outpost.Server.Identity.Users;
 using Outpost.Server.ProvisionerJobs;
-using Outpost.Server.Templates;
 
 namespace Outpost.Server.Workspaces;
 
@@ -24,61 +22,19 @@ internal static class WorkspaceEndpoints
 
     public static IEndpointRouteBuilder MapWorkspaceEndpoints(this IEndpointRouteBuilder routes)
     {
-        var workspaces = routes.MapGroup("/api/v2/workspaces").WithTags("Workspaces");
+        var workspaces = routes.MapGroup("/api/v2/workspaces").WithTags("Workspaces").RequireAuthorization(CallerPolicies.User);
 
         workspaces.MapPost("/", static async Task<Results<Created<Workspace>, ProblemHttpResult>> (
-            CreateWorkspaceRequest request, HttpContext http, TemplateStore templates, WorkspaceStore store, WorkspaceBuilder builder,
-            ILoggerFactory loggers, CancellationToken cancellationToken) =>
+            CreateWorkspaceRequest request, HttpContext http, WorkspaceBuilds builds, CancellationToken cancellationToken) =>
         {
-            if (NameRules.Check(request.Name, NameRules.MaxWorkspaceName, "workspace") is { } invalid)
-            {
-                return Problems.BadRequest(invalid);
-            }
-
-            var templateKey = request.TemplateId?.ToString() ?? request.TemplateName;
-            if (string.IsNullOrEmpty(templateKey))
-            {
-                return Problems.BadRequest("name a template with template_id or template_name");
-            }
-
-            var (template, missing) = await templates.FindAsync(templateKey, cancellationToken).ConfigureAwait(false);
-            if (template is null)
-            {
-                return Problems.BadRequest(missing!);
-            }
-
-            var (version, problem) = await builder.UsableVersionAsync(template.ActiveVersionId, template.Name, cancellationToken).ConfigureAwait(false);
-            if (version is null)
-            {
-                return problem!;
-            }
-
-            var (values, parameterProblem) = WorkspaceBuilder.ResolveParameters(version, null, request.Parameters);
-            if (values is null)
-            {
-                return parameterProblem!;
-            }
-
-            var userId = http.User.GetUserId();
-            var build = new BuildRequest(version, WorkspaceTransition.Start, request.Reason, userId, values);
-            var (workspaceId, jobId, refusal) = await store.CreateAsync(userId, request.Name, build, cancellationToken).ConfigureAwait(false);
-            WorkspaceBuilder.Count(build, refusal == EnqueueRefusal.None);
-            if (refusal == EnqueueRefusal.NameTaken)
-            {
-                return Problems.Conflict($"you already have a workspace named \"{request.Name}\"; choose another name or delete that one first");
-            }
-
-            var logger = loggers.CreateLogger(WorkspacesLog.Category);
-            WorkspacesLog.WorkspaceCreated(logger, workspaceId, request.Name, userId, template.Name);
-            WorkspacesLog.BuildQueued(logger, 1, "start", WireEnum<BuildReason>.Name(request.Reason), workspaceId, jobId);
-            var workspace = await store.GetAsync(workspaceId, cancellationToken).ConfigureAwait(false);
-            return TypedResults.Created($"/api/v2/workspaces/{workspaceId}", workspace!);
+            var (workspace, refusal) = await builds.CreateWorkspaceAsync(http.GetSubject(), request, ownerId: null, cancellationToken).ConfigureAwait(false);
+            return workspace is null ? refusal!.ToProblem() : TypedResults.Created($"/api/v2/workspaces/{workspace.Id}", workspace);
         }).WithName("CreateWorkspace").WithSummary("Creates a workspace from a template's active version and queues its first start build.")
           .RequirePermission(ResourceType.Workspace, PermissionAction.Create);
 
         workspaces.MapGet("/", static async Task<Results<Ok<WorkspacesResponse>, ProblemHttpResult>> (
             string? owner, string? template, string? status, int? limit, Guid? after, HttpContext http, WorkspaceStore store,
-            NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
+            UserStore users, CancellationToken cancellationToken) =>
         {
             var subject = http.GetSubject();
             var pageSize = limit ?? DefaultPageSize;
@@ -101,10 +57,10 @@ internal static class WorkspaceEndpoints
             Guid? ownerId = null;
             if (owner is not null)
             {
-                ownerId = await ResolveUserAsync(dataSource, owner, subject, cancellationToken).ConfigureAwait(false);
+                ownerId = await ResolveUserAsync(users, owner, subject, cancellationToken).ConfigureAwait(false);
                 if (ownerId is null)
                 {
-                    return Problems.BadRequest($"there is no user \"{owner}\"");
+                    return Problems.BadRequest($"there is no user \"{owner}\"", ProblemCodes.UserNotFound);
                 }
             }
 
@@ -129,18 +85,18 @@ internal static class WorkspaceEndpoints
         {
             var workspace = await store.GetAsync(id, cancellationToken).ConfigureAwait(false);
             return workspace is null || !http.GetSubject().Can(ResourceType.Workspace, PermissionAction.Read, workspace.OwnerId)
-                ? Problems.NotFound($"there is no workspace {id}")
+                ? Problems.NotFound($"there is no workspace {id}", ProblemCodes.WorkspaceNotFound)
                 : TypedResults.Ok(workspace);
         }).WithName("GetWorkspace").RequirePermission(ResourceType.Workspace, PermissionAction.Read);
 
         routes.MapGet("/api/v2/users/{user}/workspace/{name}", static async Task<Results<Ok<Workspace>, ProblemHttpResult>> (
-            string user, string name, HttpContext http, WorkspaceStore store, NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
+            string user, string name, HttpContext http, WorkspaceStore store, UserStore users, CancellationToken cancellationToken) =>
         {
             var subject = http.GetSubject();
-            var ownerId = await ResolveUserAsync(dataSource, user, subject, cancellationToken).ConfigureAwait(false);
+            var ownerId = await ResolveUserAsync(users, user, subject, cancellationToken).ConfigureAwait(false);
             if (ownerId is null || !subject.Can(ResourceType.Workspace, PermissionAction.Read, ownerId))
             {
-                return Problems.NotFound($"there is no user \"{user}\" whose workspaces you may see");
+                return Problems.NotFound($"there is no user \"{user}\" whose workspaces you may see", ProblemCodes.UserNotFound);
             }
 
             var workspace = await store.GetByNameAsync(ownerId.Value, name, cancellationToken).ConfigureAwait(false);
@@ -152,7 +108,7 @@ internal static class WorkspaceEndpoints
             var names = await store.ListNamesAsync(ownerId.Value, cancellationToken).ConfigureAwait(false);
             return Problems.NotFound(names.Count == 0
                 ? $"there is no workspace \"{name}\"; {(user == "me" ? "you have" : $"{user} has")} no workspaces"
-                : $"there is no workspace \"{name}\"{NameSuggestions.DidYouMean(name, names)}");
+                : $"there is no workspace \"{name}\"{NameSuggestions.DidYouMean(name, names)}", ProblemCodes.WorkspaceNotFound);
         }).WithTags("Workspaces").WithName("GetWorkspaceByOwnerAndName").WithSummary("A live workspace by owner (username or me) and name.")
           .RequirePermission(ResourceType.Workspace, PermissionAction.Read);
 
@@ -161,15 +117,6 @@ internal static class WorkspaceEndpoints
     }
 
     /// <summary>"me", a username, or a user id.</summary>
-    internal static async Task<Guid?> ResolveUserAsync(NpgsqlDataSource dataSource, string user, Subject subject, CancellationToken cancellationToken)
-    {
-        if (user == "me")
-        {
-            return subject.UserId;
-        }
-
-        await using var command = dataSource.CreateCommand("SELECT id FROM users WHERE lower(username) = lower($1) OR id::text = $1");
-        command.With(user);
-        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as Guid?;
-    }
+    internal static Task<Guid?> ResolveUserAsync(UserStore users, string user, Subject subject, CancellationToken cancellationToken) =>
+        user == "me" ? Task.FromResult(subject.UserId) : users.FindIdAsync(user, cancellationToken);
 }

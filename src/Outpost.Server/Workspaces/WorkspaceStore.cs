@@ -5,12 +5,16 @@ using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Workspaces;
 using Outpost.Server.Database;
 using Outpost.Server.ProvisionerJobs;
+using Outpost.Server.Templates;
 
 namespace Outpost.Server.Workspaces;
 
 /// <summary>A build to queue: which version, which transition, why, for whom, with which values.</summary>
 internal sealed record BuildRequest(
     BuildableVersion Version, WorkspaceTransition Transition, BuildReason Reason, Guid InitiatorId, IReadOnlyList<ParameterValue> Parameters);
+
+/// <summary>The build a provisioner job builds, as its completion needs it.</summary>
+internal sealed record BuildOfJob(Guid BuildId, Guid WorkspaceId, WorkspaceTransition Transition, int BuildNumber, string TemplateName);
 
 /// <summary>Why a build was not queued.</summary>
 internal enum EnqueueRefusal
@@ -21,7 +25,7 @@ internal enum EnqueueRefusal
     BuildActive,
 }
 
-/// <summary>SQL for workspaces and builds. Listings never read provisioner state.</summary>
+/// <summary>The store of workspaces, their builds, resources and provisioner state. Listings never read provisioner state.</summary>
 internal sealed class WorkspaceStore(NpgsqlDataSource dataSource, TimeProvider time)
 {
     public async Task<Workspace?> GetAsync(Guid workspaceId, CancellationToken cancellationToken)
@@ -107,8 +111,11 @@ internal sealed class WorkspaceStore(NpgsqlDataSource dataSource, TimeProvider t
     }
 
     /// <summary>
-    /// Queues the next build. The workspace row is locked first, so two concurrent requests see each
-    /// other's build and the second is refused while the first is active.
+    /// Queues the next build. The workspace row is locked first, in its own statement, so two
+    /// concurrent requests see each other's build and the second is refused while the first is
+    /// active. (Locking the row in the statement that also reads the latest build is not enough: under
+    /// READ COMMITTED a waiter re-checks only the locked row after the wait, and would still see the
+    /// build list of its first snapshot and insert a duplicate build number.)
     /// </summary>
     public async Task<(Guid JobId, int BuildNumber, EnqueueRefusal Refusal, string? ActiveDetail)> EnqueueAsync(
         Guid workspaceId, BuildRequest build, CancellationToken cancellationToken)
@@ -116,32 +123,50 @@ internal sealed class WorkspaceStore(NpgsqlDataSource dataSource, TimeProvider t
         var now = time.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var lockRow = new NpgsqlCommand("SELECT deleted FROM workspaces WHERE id = $1 FOR UPDATE", connection, transaction))
+        {
+            lockRow.With(workspaceId);
+            if (await lockRow.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not false)
+            {
+                return (Guid.Empty, 0, EnqueueRefusal.WorkspaceGone, null);
+            }
+        }
+
         await using var latest = new NpgsqlCommand("""
-            SELECT w.deleted, b.build_number, j.job_status, b.transition
-            FROM workspaces w
-            JOIN LATERAL (SELECT * FROM workspace_builds lb WHERE lb.workspace_id = w.id ORDER BY lb.build_number DESC LIMIT 1) b ON true
-            JOIN provisioner_jobs j ON j.id = b.job_id
-            WHERE w.id = $1
-            FOR UPDATE OF w
+            SELECT b.build_number, j.job_status, b.transition
+            FROM workspace_builds b JOIN provisioner_jobs j ON j.id = b.job_id
+            WHERE b.workspace_id = $1
+            ORDER BY b.build_number DESC
+            LIMIT 1
             """, connection, transaction);
         latest.With(workspaceId);
         int number;
         await using (var reader = await latest.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false) || reader.GetBoolean(0))
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 return (Guid.Empty, 0, EnqueueRefusal.WorkspaceGone, null);
             }
 
-            number = reader.GetInt32(1);
-            var status = WireEnum<ProvisionerJobStatus>.Parse(reader.GetString(2));
+            number = reader.GetInt32(0);
+            var status = WireEnum<ProvisionerJobStatus>.Parse(reader.GetString(1));
             if (WorkspaceStatusRules.IsActive(status))
             {
-                return (Guid.Empty, number, EnqueueRefusal.BuildActive, $"build #{number} ({reader.GetString(3)}) is still {reader.GetString(2)}");
+                return (Guid.Empty, number, EnqueueRefusal.BuildActive, $"build #{number} ({reader.GetString(2)}) is still {reader.GetString(1)}");
             }
         }
 
-        var jobId = await InsertBuildAsync(transaction, workspaceId, number + 1, build, now, cancellationToken).ConfigureAwait(false);
+        Guid jobId;
+        try
+        {
+            jobId = await InsertBuildAsync(transaction, workspaceId, number + 1, build, now, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            // Only a writer that bypassed the row lock could get here; still a refusal, never a 500.
+            return (Guid.Empty, number + 1, EnqueueRefusal.BuildActive, $"build #{number + 1} was queued at the same moment");
+        }
+
         await using (var touch = new NpgsqlCommand("UPDATE workspaces SET updated_at = $2 WHERE id = $1", connection, transaction))
         {
             await touch.With(workspaceId).With(now).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -210,30 +235,51 @@ internal sealed class WorkspaceStore(NpgsqlDataSource dataSource, TimeProvider t
         return builds;
     }
 
-    /// <summary>
-    /// Cancels a build's job: a pending job is canceled at once (canceled_at and completed_at
-    /// together); a running one becomes canceling until its daemon notices. Null when already done.
-    /// </summary>
-    public async Task<ProvisionerJobStatus?> CancelAsync(Guid jobId, CancellationToken cancellationToken)
+    /// <summary>Cancels a build's job (<see cref="JobStore.CancelAsync"/>); null when it has already completed.</summary>
+    public Task<ProvisionerJobStatus?> CancelAsync(Guid jobId, CancellationToken cancellationToken) =>
+        JobStore.CancelAsync(dataSource, jobId, time.GetUtcNow(), cancellationToken);
+
+    /// <summary>The build a job builds, read in the completing transaction.</summary>
+    public static async Task<BuildOfJob> GetBuildOfJobAsync(NpgsqlTransaction transaction, Guid jobId, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using var cancel = new NpgsqlCommand("""
-            UPDATE provisioner_jobs
-            SET canceled_at = $2, updated_at = $2, completed_at = CASE WHEN started_at IS NULL THEN $2 ELSE NULL END
-            WHERE id = $1 AND completed_at IS NULL AND canceled_at IS NULL
-            RETURNING job_status
-            """, connection, transaction);
-        cancel.With(jobId).With(now);
-        if (await cancel.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not string status)
+        ArgumentNullException.ThrowIfNull(transaction);
+        await using var select = new NpgsqlCommand("""
+            SELECT b.id, b.workspace_id, b.transition, b.build_number, t.name
+            FROM workspace_builds b JOIN workspaces w ON w.id = b.workspace_id JOIN templates t ON t.id = w.template_id
+            WHERE b.job_id = $1
+            """, transaction.Connection, transaction);
+        select.With(jobId);
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            return null;
+            throw new InvalidOperationException($"Build job {jobId} has no build.");
         }
 
-        await JobEvents.JobChangedAsync(transaction, jobId, cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return WireEnum<ProvisionerJobStatus>.Parse(status);
+        return new BuildOfJob(reader.GetGuid(0), reader.GetGuid(1), WireEnum<WorkspaceTransition>.Parse(reader.GetString(2)), reader.GetInt32(3), reader.GetString(4));
+    }
+
+    /// <summary>The statement that records a resource a build job made.</summary>
+    public static NpgsqlBatchCommand InsertResourceCommand(Guid resourceId, Guid jobId, string name, string type, DateTimeOffset now) =>
+        BatchCommand("INSERT INTO workspace_resources (id, job_id, name, type, created_at) VALUES ($1, $2, $3, $4, $5)", resourceId, jobId, name, type, now);
+
+    /// <summary>The statement that stores (or replaces) a build's provisioner state.</summary>
+    public static NpgsqlBatchCommand SaveStateCommand(Guid buildId, byte[] state) =>
+        BatchCommand("INSERT INTO provisioner_states (build_id, state) VALUES ($1, $2) ON CONFLICT (build_id) DO UPDATE SET state = EXCLUDED.state", buildId, state);
+
+    /// <summary>The statement that touches the workspace after a build, marking it deleted after a successful delete build.</summary>
+    public static NpgsqlBatchCommand TouchCommand(Guid workspaceId, bool deleted, DateTimeOffset now) => deleted
+        ? BatchCommand("UPDATE workspaces SET deleted = true, updated_at = $2 WHERE id = $1", workspaceId, now)
+        : BatchCommand("UPDATE workspaces SET updated_at = $2 WHERE id = $1", workspaceId, now);
+
+    private static NpgsqlBatchCommand BatchCommand(string sql, params object?[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        }
+
+        return command;
     }
 
     private static async Task<Workspace?> ReadOneAsync(NpgsqlCommand command, CancellationToken cancellationToken)

@@ -116,7 +116,7 @@ public sealed class InputLimitsTests(ValidationServerFixture fixture) : IClassFi
         using var tooLarge = await RawRequests.SendAsync(fixture.Client, HttpMethod.Post, "/api/v2/templates", api.Token,
             $$"""{"name":"too-large","description":"{{padding}}"}""");
         var problem = await ProblemBody.ReadAsync(tooLarge);
-        Assert.Equal((HttpStatusCode.RequestEntityTooLarge, "request_too_large"), (problem.Status, problem.Code));
+        Assert.Equal((HttpStatusCode.RequestEntityTooLarge, "payload_too_large"), (problem.Status, problem.Code));
         Assert.Equal(before, await DatabaseSnapshot.TakeAsync(fixture.ConnectionString));
 
         using var upload = await api.UploadRawAsync(WorkspaceApi.Tar(("outpost.yaml", "name: big-upload\n"), ("blob.txt", padding + padding)));

@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
+using Outpost.Sdk;
 using Outpost.Sdk.Users;
+using Outpost.Server.Http;
 using Outpost.Server.Identity.Authentication;
 using Outpost.Server.Identity.Authorization;
 using Outpost.Server.Identity.Tokens;
@@ -34,7 +36,7 @@ internal static class ApiTokenEndpoints
 
             if (errors.Count > 0)
             {
-                return TypedResults.ValidationProblem(errors, detail: "the token request is not valid");
+                return TypedResults.ValidationProblem(errors, detail: "the token request is not valid", extensions: Problems.Code(ProblemCodes.ValidationFailed));
             }
 
             var userId = http.User.GetUserId();
@@ -42,7 +44,7 @@ internal static class ApiTokenEndpoints
             if (created is null)
             {
                 return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict",
-                    detail: $"you already have a token named \"{request.TokenName}\"; revoke it first or choose another name");
+                    detail: $"you already have a token named \"{request.TokenName}\"; revoke it first or choose another name", extensions: Problems.Code(ProblemCodes.TokenExists));
             }
 
             var (token, record) = created.Value;
@@ -60,7 +62,7 @@ internal static class ApiTokenEndpoints
             var userId = http.User.GetUserId();
             if (!await keys.RevokeApiTokenAsync(userId, idOrName, cancellationToken).ConfigureAwait(false))
             {
-                return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not Found", detail: $"you have no live token with id or name \"{idOrName}\"");
+                return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not Found", detail: $"you have no live token with id or name \"{idOrName}\"", extensions: Problems.Code(ProblemCodes.TokenNotFound));
             }
 
             IdentityLog.ApiTokenRevoked(loggers.CreateLogger(IdentityLog.Category), idOrName, userId);

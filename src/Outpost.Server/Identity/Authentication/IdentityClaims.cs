@@ -15,6 +15,9 @@ internal static class IdentityClaims
     public const string KeyId = "outpost:key_id";
     public const string KeyKind = "outpost:key_kind";
     public const string ExpiresAt = "outpost:expires_at";
+    public const string AgentId = "outpost:agent_id";
+    public const string WorkspaceId = "outpost:workspace_id";
+    public const string ProvisionerKeyName = "outpost:provisioner_key_name";
 
     public static Guid GetUserId(this ClaimsPrincipal principal) =>
         Guid.Parse(principal.FindFirstValue(UserId) ?? throw new InvalidOperationException("The request is not authenticated."), CultureInfo.InvariantCulture);

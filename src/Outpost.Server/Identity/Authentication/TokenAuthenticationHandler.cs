@@ -3,10 +3,10 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Outpost.Sdk;
+using Outpost.Server.Http;
 using Outpost.Server.Identity.Tokens;
 
 namespace Outpost.Server.Identity.Authentication;
@@ -63,7 +63,7 @@ internal sealed class TokenAuthenticationHandler(
         Response.Headers.WWWAuthenticate = rejection is null
             ? "Bearer"
             : $"Bearer error=\"invalid_token\", error_description=\"{detail.Replace("\"", "'", StringComparison.Ordinal)}\"";
-        await WriteProblemAsync(Context, StatusCodes.Status401Unauthorized, "Unauthorized", detail).ConfigureAwait(false);
+        await WriteProblemAsync(Context, StatusCodes.Status401Unauthorized, "Unauthorized", detail, rejection is null ? ProblemCodes.Unauthorized : ProblemCodes.TokenInvalid).ConfigureAwait(false);
     }
 
     internal static string? ReadToken(HttpRequest request)
@@ -89,13 +89,6 @@ internal sealed class TokenAuthenticationHandler(
         _ => "the token was rejected",
     };
 
-    internal static Task WriteProblemAsync(HttpContext context, int status, string title, string detail)
-    {
-        var problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
-        return problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
-        }).AsTask();
-    }
+    internal static Task WriteProblemAsync(HttpContext context, int status, string title, string detail, string? code = null) =>
+        Problems.WriteAsync(context, status, title, detail, code ?? ProblemCodes.ForStatus(status));
 }

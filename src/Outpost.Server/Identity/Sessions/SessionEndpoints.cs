@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using Outpost.Sdk;
 using Outpost.Sdk.Users;
+using Outpost.Server.Http;
 using Outpost.Server.Identity.Authentication;
 using Outpost.Server.Identity.Authorization;
 using Outpost.Server.Identity.Passwords;
@@ -25,7 +26,7 @@ internal static class SessionEndpoints
             var logger = loggers.CreateLogger(IdentityLog.Category);
             if (string.IsNullOrWhiteSpace(request.Email) || request.Password is null)
             {
-                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, detail: "email and password are required");
+                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, detail: "email and password are required", extensions: Problems.Code(ProblemCodes.ValidationFailed));
             }
 
             var address = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
@@ -42,7 +43,7 @@ internal static class SessionEndpoints
             if (user is null || !passwordOk || user.Status != "active")
             {
                 IdentityLog.LoginFailed(logger, user is null ? "unknown email" : !passwordOk ? "wrong password" : "suspended user");
-                return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", detail: InvalidCredentials);
+                return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", detail: InvalidCredentials, extensions: Problems.Code(ProblemCodes.InvalidCredentials));
             }
 
             limits.ReleaseFailure(request.Email, address);
@@ -66,7 +67,7 @@ internal static class SessionEndpoints
             if (sessionId is null)
             {
                 return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest,
-                    detail: "this request used an API token, which has no session to log out of; revoke it with `outpost tokens revoke`");
+                    detail: "this request used an API token, which has no session to log out of; revoke it with `outpost tokens revoke`", extensions: Problems.Code(ProblemCodes.InvalidRequest));
             }
 
             await keys.RevokeSessionAsync(sessionId.Value, "logout", cancellationToken).ConfigureAwait(false);

@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
+using Outpost.Sdk;
 using Outpost.Sdk.Users;
+using Outpost.Server.Http;
 using Outpost.Server.Identity.Authentication;
 using Outpost.Server.Identity.Authorization;
 using Outpost.Server.Identity.Passwords;
@@ -18,7 +20,7 @@ internal static class UserEndpoints
             await store.AnyAsync(cancellationToken).ConfigureAwait(false)
                 ? TypedResults.Ok("the first user exists")
                 : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No users yet",
-                    detail: "this deployment has no users; create the owner with POST /api/v2/users/first (or `outpost login <url>`)"))
+                    detail: "this deployment has no users; create the owner with POST /api/v2/users/first (or `outpost login <url>`)", extensions: Problems.Code(ProblemCodes.UserNotFound)))
             .WithName("GetFirstUser").WithSummary("200 when the first user exists, 404 while the deployment has none.").AllowAnonymous();
 
         users.MapPost("/first", static async Task<Results<Created<User>, ValidationProblem, ProblemHttpResult>> (
@@ -27,7 +29,7 @@ internal static class UserEndpoints
             var errors = UserValidation.Validate(request, roleApplies: false);
             if (errors.Count > 0)
             {
-                return TypedResults.ValidationProblem(errors, detail: "the first user is not valid");
+                return TypedResults.ValidationProblem(errors, detail: "the first user is not valid", extensions: Problems.Code(ProblemCodes.ValidationFailed));
             }
 
             // Anyone may call this endpoint; once an owner exists it must cost nothing, so the
@@ -54,14 +56,14 @@ internal static class UserEndpoints
             var errors = UserValidation.Validate(request, roleApplies: true);
             if (errors.Count > 0)
             {
-                return TypedResults.ValidationProblem(errors, detail: "the user is not valid");
+                return TypedResults.ValidationProblem(errors, detail: "the user is not valid", extensions: Problems.Code(ProblemCodes.ValidationFailed));
             }
 
             var role = request.Role ?? Roles.Member;
             var callerRole = http.User.FindFirst(IdentityClaims.Role)!.Value;
             if (!Roles.MayGrant(callerRole, role))
             {
-                return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: $"your role ({callerRole}) may not create users with the role {role}");
+                return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: $"your role ({callerRole}) may not create users with the role {role}", extensions: Problems.Code(ProblemCodes.Forbidden));
             }
 
             var (user, error) = await store.CreateAsync(request.Email, request.Username, request.Name ?? string.Empty, role,
@@ -80,7 +82,7 @@ internal static class UserEndpoints
         {
             if (!http.GetSubject().Can(ResourceType.User, PermissionAction.Read))
             {
-                return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "only template admins, admins and owners may list users");
+                return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "only template admins, admins and owners may list users", extensions: Problems.Code(ProblemCodes.Forbidden));
             }
 
             var page = await store.ListAsync(after, Math.Clamp(limit ?? 100, 1, 500), cancellationToken).ConfigureAwait(false);
@@ -91,7 +93,7 @@ internal static class UserEndpoints
         {
             var user = await store.GetByIdAsync(http.User.GetUserId(), cancellationToken).ConfigureAwait(false);
             return user is null
-                ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, detail: "your user no longer exists")
+                ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, detail: "your user no longer exists", extensions: Problems.Code(ProblemCodes.UserNotFound))
                 : TypedResults.Ok(user.ToWire());
         }).WithName("GetMe").WithSummary("The signed-in user.").RequireSignedIn();
 
@@ -106,5 +108,6 @@ internal static class UserEndpoints
             CreateUserError.FirstUserExists => "the first user already exists; log in, or ask an owner to create your user",
             CreateUserError.EmailTaken => "a user with this email already exists",
             _ => "a user with this username already exists",
-        });
+        },
+        extensions: Problems.Code(ProblemCodes.UserExists));
 }

@@ -1,4 +1,5 @@
 using Npgsql;
+using Outpost.Server.Database;
 
 namespace Outpost.Server.Identity.Users;
 
@@ -71,6 +72,14 @@ internal sealed class UserStore(NpgsqlDataSource dataSource, TimeProvider time)
 
     public Task<UserRecord?> GetByIdAsync(Guid id, CancellationToken cancellationToken) =>
         GetOneAsync($"SELECT {UserRecord.Columns} FROM users WHERE id = $1", id, cancellationToken);
+
+    /// <summary>The id of a user named by username (case-insensitive) or id; null when there is none.</summary>
+    public async Task<Guid?> FindIdAsync(string usernameOrId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT id FROM users WHERE lower(username) = lower($1) OR id::text = $1");
+        command.With(usernameOrId);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as Guid?;
+    }
 
     /// <summary>Users ordered by username, a page at a time (keyset on the lower-cased name).</summary>
     public async Task<List<UserRecord>> ListAsync(string? afterUsername, int limit, CancellationToken cancellationToken)
