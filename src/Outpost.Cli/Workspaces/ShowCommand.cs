@@ -26,8 +26,8 @@ internal static class ShowCommand
             var agents = await client.Api.ListWorkspaceAgentsAsync(workspace.Id, ct).ConfigureAwait(false);
             await context.Out.WriteLineAsync($"Workspace:  {workspace.Name} ({workspace.OwnerName})").ConfigureAwait(false);
             await context.Out.WriteLineAsync($"Template:   {workspace.TemplateName}").ConfigureAwait(false);
-            await context.Out.WriteLineAsync($"Status:     {BuildReporter.Name(workspace.Status)}").ConfigureAwait(false);
-            await context.Out.WriteLineAsync($"Last build: #{build.BuildNumber} {BuildReporter.Name(build.Transition)} ({BuildReporter.Name(build.Reason)}), job {BuildReporter.Name(build.Job.Status)}").ConfigureAwait(false);
+            await context.Out.WriteLineAsync($"Status:     {WireName.Of(workspace.Status)}").ConfigureAwait(false);
+            await context.Out.WriteLineAsync($"Last build: #{build.BuildNumber} {WireName.Of(build.Transition)} ({WireName.Of(build.Reason)}), job {WireName.Of(build.Job.Status)}").ConfigureAwait(false);
             if (build.Job.Error is { } error)
             {
                 await context.Out.WriteLineAsync($"Error:      {error}").ConfigureAwait(false);
@@ -40,7 +40,7 @@ internal static class ShowCommand
 
             foreach (var agent in agents)
             {
-                await context.Out.WriteLineAsync($"Agent:      {agent.Name} in {agent.ResourceName} ({agent.OperatingSystem}/{agent.Architecture}), {BuildReporter.Name(agent.LifecycleState)}" + (agent.Status is { } status ? $", {BuildReporter.Name(status)}" : string.Empty)).ConfigureAwait(false);
+                await context.Out.WriteLineAsync($"Agent:      {agent.Name} in {agent.ResourceName} ({agent.OperatingSystem}/{agent.Architecture}), {WireName.Of(agent.LifecycleState)}" + (agent.Status is { } status ? $", {WireName.Of(status)}" : string.Empty)).ConfigureAwait(false);
             }
 
             return ExitCodes.Success;

@@ -1,6 +1,6 @@
 using Outpost.Provisioner.Environment;
-using Outpost.Provisioner.Parameters;
 using Outpost.Provisioner.Templates;
+using Outpost.Sdk.Parameters;
 using Outpost.Sdk.Provisioning;
 
 namespace Outpost.Provisioner.Local;

@@ -247,7 +247,7 @@ internal sealed class AgentControlConnection
                 case LifecycleMessage lifecycle:
                     var received = _time.GetUtcNow();
                     await _store.LifecycleAsync(Agent.Id, lifecycle.State, lifecycle.ChangedAt, received, cancellationToken).ConfigureAwait(false);
-                    AgentApiLog.Lifecycle(_logger, Agent.Id, WireEnum<AgentLifecycleState>.Name(lifecycle.State), lifecycle.ChangedAt, received);
+                    AgentApiLog.Lifecycle(_logger, Agent.Id, WireName<AgentLifecycleState>.Name(lifecycle.State), lifecycle.ChangedAt, received);
                     break;
                 case StatsMessage stats:
                     LastStats = stats;
@@ -328,7 +328,7 @@ internal sealed class AgentControlConnection
             _sendGate.Release();
         }
 
-        AgentApiLog.ShutdownSent(_logger, Agent.Id, buildId, WireEnum<WorkspaceTransition>.Name(transition), Agent.WorkspaceId);
+        AgentApiLog.ShutdownSent(_logger, Agent.Id, buildId, WireName<WorkspaceTransition>.Name(transition), Agent.WorkspaceId);
     }
 }
 

@@ -1,8 +1,8 @@
 using Npgsql;
+using Outpost.Sdk;
 using Outpost.Sdk.Agents;
 using Outpost.Sdk.Provisioning;
 using Outpost.Server.Database;
-using Outpost.Server.ProvisionerJobs;
 
 namespace Outpost.Server.Agents;
 
@@ -39,7 +39,7 @@ internal sealed class AgentHistoryStore(NpgsqlDataSource dataSource)
         [agentId],
         static r => new AgentLifecycleEvent
         {
-            State = WireEnum<AgentLifecycleState>.Parse(r.GetString(0)),
+            State = WireName<AgentLifecycleState>.Parse(r.GetString(0)),
             ChangedAt = r.GetFieldValue<DateTimeOffset>(1),
             ReceivedAt = r.GetFieldValue<DateTimeOffset>(2),
         },
@@ -52,7 +52,7 @@ internal sealed class AgentHistoryStore(NpgsqlDataSource dataSource)
         {
             Id = r.GetInt64(0),
             CreatedAt = r.GetFieldValue<DateTimeOffset>(1),
-            Level = WireEnum<ProvisionerLogLevel>.Parse(r.GetString(2)),
+            Level = WireName<ProvisionerLogLevel>.Parse(r.GetString(2)),
             Source = r.GetString(3),
             Output = r.GetString(4),
         },

@@ -2,10 +2,10 @@ using System.Security.Cryptography;
 using System.Text;
 using Npgsql;
 using NpgsqlTypes;
+using Outpost.Sdk;
 using Outpost.Sdk.Agents;
 using Outpost.Sdk.Provisioning;
 using Outpost.Server.Database;
-using Outpost.Server.ProvisionerJobs;
 
 namespace Outpost.Server.Agents;
 
@@ -100,7 +100,7 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource)
     /// <summary>Appends to the history; the agent row keeps the state with the latest change time (late arrivals do not overwrite newer ones).</summary>
     public async Task LifecycleAsync(Guid agentId, AgentLifecycleState state, DateTimeOffset changedAt, DateTimeOffset receivedAt, CancellationToken cancellationToken)
     {
-        var name = WireEnum<AgentLifecycleState>.Name(state);
+        var name = WireName<AgentLifecycleState>.Name(state);
         await using var batch = dataSource.CreateBatch();
         batch.BatchCommands.Add(Command("""
             INSERT INTO agent_lifecycle_events (agent_id, state, changed_at, received_at) VALUES ($1, $2, $3, $4)
@@ -164,7 +164,7 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource)
                 """, connection, transaction);
             insert.With(agentId);
             insert.Parameters.Add(new NpgsqlParameter { Value = kept.Select(l => l.CreatedAt).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
-            insert.Parameters.Add(new NpgsqlParameter { Value = kept.Select(l => WireEnum<ProvisionerLogLevel>.Name(l.Level)).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter { Value = kept.Select(l => WireName<ProvisionerLogLevel>.Name(l.Level)).ToArray() });
             insert.Parameters.Add(new NpgsqlParameter { Value = kept.Select(l => l.Source).ToArray() });
             insert.Parameters.Add(new NpgsqlParameter { Value = kept.Select(l => l.Output.Replace("\0", string.Empty, StringComparison.Ordinal)).ToArray() });
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -187,7 +187,7 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource)
         command.With(workspaceId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-            ? (reader.GetGuid(0), WireEnum<WorkspaceTransition>.Parse(reader.GetString(1)))
+            ? (reader.GetGuid(0), WireName<WorkspaceTransition>.Parse(reader.GetString(1)))
             : null;
     }
 

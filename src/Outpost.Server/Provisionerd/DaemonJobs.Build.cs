@@ -4,7 +4,6 @@ using Outpost.Provisioner.Environment;
 using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
 using Outpost.Server.Database;
-using Outpost.Server.ProvisionerJobs;
 
 namespace Outpost.Server.Provisionerd;
 
@@ -39,7 +38,7 @@ internal sealed partial class DaemonJobs
 
             buildId = reader.GetGuid(0);
             workspaceId = reader.GetGuid(1);
-            transition = WireEnum<WorkspaceTransition>.Parse(reader.GetString(2));
+            transition = WireName<WorkspaceTransition>.Parse(reader.GetString(2));
             buildNumber = reader.GetInt32(3);
             templateName = reader.GetString(4);
         }
@@ -53,7 +52,7 @@ internal sealed partial class DaemonJobs
             foreach (var agent in resource.Agents)
             {
                 var environment = EnvironmentMerge.BuildAgentEnvironment(
-                    agent.ExtraEnvs.Select(e => new ExtraEnv(e.Name, e.Value, WireEnum<EnvMergeStrategy>.Name(e.MergeStrategy))), agent.Env);
+                    agent.ExtraEnvs.Select(e => new ExtraEnv(e.Name, e.Value, WireName<EnvMergeStrategy>.Name(e.MergeStrategy))), agent.Env);
                 if (environment.Error is { } error)
                 {
                     return (null, error with { Message = $"agent \"{agent.Name}\": {error.Message}" });

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Npgsql;
+using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Templates;
 using Outpost.Server.Http;
@@ -72,7 +73,7 @@ internal static class TemplateEndpoints
 
                 if (version.Job.Status != ProvisionerJobStatus.Succeeded)
                 {
-                    return Problems.Conflict($"version \"{version.Name}\" cannot be activated: its import is {WireEnum<ProvisionerJobStatus>.Name(version.Job.Status)}"
+                    return Problems.Conflict($"version \"{version.Name}\" cannot be activated: its import is {WireName<ProvisionerJobStatus>.Name(version.Job.Status)}"
                         + (version.Job.Error is { } error ? $" ({error})" : string.Empty));
                 }
             }

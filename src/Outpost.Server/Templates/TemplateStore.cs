@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Npgsql;
-using Outpost.Provisioner;
 using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Templates;

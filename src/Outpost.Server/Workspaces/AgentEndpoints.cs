@@ -12,7 +12,6 @@ using Outpost.Server.Database;
 using Outpost.Server.Http;
 using Outpost.Server.Identity.Authentication;
 using Outpost.Server.Identity.Authorization;
-using Outpost.Server.ProvisionerJobs;
 
 namespace Outpost.Server.Workspaces;
 
@@ -80,7 +79,7 @@ internal static class AgentEndpoints
                 Scripts = JsonSerializer.Deserialize(reader.GetString(9), OutpostJsonContext.Default.ListAgentScript) ?? [],
                 Apps = JsonSerializer.Deserialize(reader.GetString(10), OutpostJsonContext.Default.ListAgentApp) ?? [],
                 ConnectionTimeoutSeconds = reader.GetInt32(11),
-                LifecycleState = WireEnum<AgentLifecycleState>.Parse(reader.GetString(12)),
+                LifecycleState = WireName<AgentLifecycleState>.Parse(reader.GetString(12)),
                 FirstConnectedAt = reader.GetNullable<DateTimeOffset>(13),
                 LastConnectedAt = reader.GetNullable<DateTimeOffset>(14),
                 DisconnectedAt = reader.GetNullable<DateTimeOffset>(15),

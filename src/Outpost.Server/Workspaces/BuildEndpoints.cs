@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Workspaces;
 using Outpost.Server.Http;
@@ -34,7 +35,7 @@ internal static class BuildEndpoints
             var action = request.Transition == WorkspaceTransition.Delete ? PermissionAction.Delete : PermissionAction.Update;
             if (!subject.Can(ResourceType.Workspace, action, workspace.OwnerId))
             {
-                return Problems.Forbidden($"you may not {WireEnum<WorkspaceTransition>.Name(request.Transition)} workspace \"{workspace.Name}\"");
+                return Problems.Forbidden($"you may not {WireName<WorkspaceTransition>.Name(request.Transition)} workspace \"{workspace.Name}\"");
             }
 
             if (request.Transition != WorkspaceTransition.Start && request.Parameters.Count > 0)
@@ -111,10 +112,10 @@ internal static class BuildEndpoints
             var status = await store.CancelAsync(build.Job.Id, cancellationToken).ConfigureAwait(false);
             if (status is null)
             {
-                return Problems.Conflict($"build #{build.BuildNumber} cannot be canceled: it is already {WireEnum<ProvisionerJobStatus>.Name(build.Job.Status)}");
+                return Problems.Conflict($"build #{build.BuildNumber} cannot be canceled: it is already {WireName<ProvisionerJobStatus>.Name(build.Job.Status)}");
             }
 
-            WorkspacesLog.BuildCanceled(loggers.CreateLogger(WorkspacesLog.Category), id, http.User.GetUserId(), WireEnum<ProvisionerJobStatus>.Name(status.Value));
+            WorkspacesLog.BuildCanceled(loggers.CreateLogger(WorkspacesLog.Category), id, http.User.GetUserId(), WireName<ProvisionerJobStatus>.Name(status.Value));
             var (canceled, _) = await store.GetBuildAsync(id, cancellationToken).ConfigureAwait(false);
             return TypedResults.Ok(canceled!);
         }).WithName("CancelWorkspaceBuild").WithSummary("Cancels a build: a pending one at once, a running one once its daemon notices (canceling).")

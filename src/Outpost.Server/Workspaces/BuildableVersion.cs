@@ -1,10 +1,8 @@
 using System.Text.Json;
 using Npgsql;
-using Outpost.Provisioner.Templates;
 using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
 using Outpost.Server.Database;
-using Outpost.Server.ProvisionerJobs;
 
 namespace Outpost.Server.Workspaces;
 
@@ -28,26 +26,7 @@ internal sealed record BuildableVersion(
         }
 
         return new BuildableVersion(reader.GetGuid(0), reader.GetString(1), reader.GetGuid(2), reader.GetString(3), reader.GetString(4), reader.GetString(5),
-            WireEnum<ProvisionerJobStatus>.Parse(reader.GetString(6)),
+            WireName<ProvisionerJobStatus>.Parse(reader.GetString(6)),
             JsonSerializer.Deserialize(reader.GetString(7), OutpostJsonContext.Default.ListTemplateVersionParameter) ?? []);
     }
-
-    /// <summary>The parameters in the resolver's terms.</summary>
-    public IReadOnlyList<TemplateParameter> ResolverParameters() =>
-    [
-        .. Parameters.Select(p => new TemplateParameter
-        {
-            Name = p.Name,
-            Type = p.Type switch
-            {
-                "number" => ParameterType.Number,
-                "bool" => ParameterType.Bool,
-                _ => ParameterType.String,
-            },
-            Default = p.DefaultValue,
-            Description = p.Description,
-            Options = p.Options,
-            Mutable = p.Mutable,
-        }),
-    ];
 }

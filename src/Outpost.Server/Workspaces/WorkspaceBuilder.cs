@@ -1,7 +1,8 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using Outpost.Provisioner.Parameters;
+using Outpost.Sdk;
+using Outpost.Sdk.Parameters;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Workspaces;
 using Outpost.Server.Http;
@@ -31,7 +32,7 @@ internal sealed class WorkspaceBuilder(NpgsqlDataSource dataSource, WorkspaceSto
         if (version.ImportStatus != ProvisionerJobStatus.Succeeded)
         {
             return (null, Problems.Conflict(
-                $"version \"{version.Name}\" of template \"{version.TemplateName}\" cannot be built: its import is {WireEnum<ProvisionerJobStatus>.Name(version.ImportStatus)}; see `outpost templates versions {version.TemplateName}`"));
+                $"version \"{version.Name}\" of template \"{version.TemplateName}\" cannot be built: its import is {WireName<ProvisionerJobStatus>.Name(version.ImportStatus)}; see `outpost templates versions {version.TemplateName}`"));
         }
 
         return (version, null);
@@ -42,7 +43,7 @@ internal sealed class WorkspaceBuilder(NpgsqlDataSource dataSource, WorkspaceSto
         BuildableVersion version, IReadOnlyList<ParameterValue>? previous, IReadOnlyList<ParameterValue> supplied)
     {
         var resolution = ParameterResolver.Resolve(
-            version.ResolverParameters(),
+            version.Parameters,
             previous?.ToDictionary(p => p.Name, p => p.Value, StringComparer.Ordinal),
             [.. supplied.Select(p => new ParameterAssignment(p.Name, p.Value))]);
         if (!resolution.Succeeded)
@@ -67,7 +68,7 @@ internal sealed class WorkspaceBuilder(NpgsqlDataSource dataSource, WorkspaceSto
                 return (null, Problems.Conflict($"workspace \"{workspace.Name}\" is busy: {active}; wait for it to finish or cancel it (PATCH /api/v2/workspacebuilds/{{id}}/cancel)"));
         }
 
-        WorkspacesLog.BuildQueued(_logger, number, WireEnum<WorkspaceTransition>.Name(request.Transition), WireEnum<BuildReason>.Name(request.Reason), workspace.Id, jobId);
+        WorkspacesLog.BuildQueued(_logger, number, WireName<WorkspaceTransition>.Name(request.Transition), WireName<BuildReason>.Name(request.Reason), workspace.Id, jobId);
         var latest = await store.GetAsync(workspace.Id, cancellationToken).ConfigureAwait(false);
         return (latest!.LatestBuild, null);
     }
@@ -75,7 +76,7 @@ internal sealed class WorkspaceBuilder(NpgsqlDataSource dataSource, WorkspaceSto
     public static void Count(BuildRequest request, bool success) =>
         QueueMetrics.BuildsEnqueued.Add(1,
             new KeyValuePair<string, object?>("provisioner_type", request.Version.Provisioner),
-            new KeyValuePair<string, object?>("build_reason", WireEnum<BuildReason>.Name(request.Reason)),
-            new KeyValuePair<string, object?>("transition", WireEnum<WorkspaceTransition>.Name(request.Transition)),
+            new KeyValuePair<string, object?>("build_reason", WireName<BuildReason>.Name(request.Reason)),
+            new KeyValuePair<string, object?>("transition", WireName<WorkspaceTransition>.Name(request.Transition)),
             new KeyValuePair<string, object?>("status", success ? "success" : "failed"));
 }

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using Outpost.Provisioner;
+using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Workspaces;
 using Outpost.Server.Database;
@@ -70,7 +70,7 @@ internal static class WorkspaceEndpoints
 
             var logger = loggers.CreateLogger(WorkspacesLog.Category);
             WorkspacesLog.WorkspaceCreated(logger, workspaceId, request.Name, userId, template.Name);
-            WorkspacesLog.BuildQueued(logger, 1, "start", WireEnum<BuildReason>.Name(request.Reason), workspaceId, jobId);
+            WorkspacesLog.BuildQueued(logger, 1, "start", WireName<BuildReason>.Name(request.Reason), workspaceId, jobId);
             var workspace = await store.GetAsync(workspaceId, cancellationToken).ConfigureAwait(false);
             return TypedResults.Created($"/api/v2/workspaces/{workspaceId}", workspace!);
         }).WithName("CreateWorkspace").WithSummary("Creates a workspace from a template's active version and queues its first start build.")
@@ -90,9 +90,9 @@ internal static class WorkspaceEndpoints
             string[]? pairs = null;
             if (status is not null)
             {
-                if (!WireEnum<WorkspaceStatus>.TryParse(status, out var parsed))
+                if (!WireName<WorkspaceStatus>.TryParse(status, out var parsed))
                 {
-                    return Problems.BadRequest($"unknown status \"{status}\"{NameSuggestions.DidYouMean(status, WireEnum<WorkspaceStatus>.All)}; use one of {string.Join(", ", WireEnum<WorkspaceStatus>.All)}");
+                    return Problems.BadRequest($"unknown status \"{status}\"{NameSuggestions.DidYouMean(status, WireName<WorkspaceStatus>.All)}; use one of {string.Join(", ", WireName<WorkspaceStatus>.All)}");
                 }
 
                 pairs = WorkspaceStatusRules.PairsFor(parsed);

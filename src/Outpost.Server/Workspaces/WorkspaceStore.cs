@@ -134,8 +134,8 @@ internal sealed class WorkspaceStore(NpgsqlDataSource dataSource, TimeProvider t
             }
 
             number = reader.GetInt32(1);
-            var status = WireEnum<ProvisionerJobStatus>.Parse(reader.GetString(2));
-            if (WorkspaceStatusRules.IsActive(status))
+            var status = WireName<ProvisionerJobStatus>.Parse(reader.GetString(2));
+            if (status.IsActive())
             {
                 return (Guid.Empty, number, EnqueueRefusal.BuildActive, $"build #{number} ({reader.GetString(3)}) is still {reader.GetString(2)}");
             }
@@ -163,7 +163,7 @@ internal sealed class WorkspaceStore(NpgsqlDataSource dataSource, TimeProvider t
             """, transaction.Connection, transaction))
         {
             insert.With(Guid.CreateVersion7(now)).With(workspaceId).With(build.Version.Id).With(number)
-                .With(WireEnum<WorkspaceTransition>.Name(build.Transition)).With(WireEnum<BuildReason>.Name(build.Reason))
+                .With(WireName<WorkspaceTransition>.Name(build.Transition)).With(WireName<BuildReason>.Name(build.Reason))
                 .With(build.InitiatorId).With(jobId)
                 .WithJson(JsonSerializer.Serialize(build.Parameters.ToList(), OutpostJsonContext.Default.ListParameterValue))
                 .With(now);
@@ -233,7 +233,7 @@ internal sealed class WorkspaceStore(NpgsqlDataSource dataSource, TimeProvider t
 
         await JobEvents.JobChangedAsync(transaction, jobId, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return WireEnum<ProvisionerJobStatus>.Parse(status);
+        return WireName<ProvisionerJobStatus>.Parse(status);
     }
 
     private static async Task<Workspace?> ReadOneAsync(NpgsqlCommand command, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Outpost.Provisioner.Daemon;
 using Outpost.Provisioner.Local;
 using Outpost.Provisioner.Templates;
+using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
 using Outpost.Testing;
 
@@ -36,7 +37,7 @@ public sealed class LocalProvisionerTests : IDisposable
         Assert.True(result.Succeeded, result.Failure?.Error);
         var import = result.Value!;
         var parameter = Assert.Single(import.Parameters);
-        Assert.Equal(("greeting", "string", "Hello from Outpost"), (parameter.Name, parameter.Type, parameter.DefaultValue));
+        Assert.Equal(("greeting", "string", "Hello from Outpost"), (parameter.Name, WireName.Of(parameter.Type), parameter.DefaultValue));
         Assert.Equal(["local_workspace_directory", "local_agent_process"], import.Resources.Select(resource => resource.Type));
         var agent = Assert.Single(import.Resources[1].Agents);
         Assert.Equal("main", agent.Name);
