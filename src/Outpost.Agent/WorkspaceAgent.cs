@@ -198,14 +198,14 @@ internal sealed class WorkspaceAgent
             environment[name] = value;
         }
 
-        environment["OUTPOST_AGENT_ID"] = manifest.AgentId.ToString();
-        environment["OUTPOST_AGENT_NAME"] = manifest.AgentName;
-        environment["OUTPOST_WORKSPACE_ID"] = manifest.WorkspaceId.ToString();
-        environment["OUTPOST_WORKSPACE_NAME"] = manifest.WorkspaceName;
-        environment["OUTPOST_WORKSPACE_OWNER"] = manifest.OwnerName;
+        environment[AgentEnvironment.AgentId] = manifest.AgentId.ToString();
+        environment[AgentEnvironment.AgentName] = manifest.AgentName;
+        environment[AgentEnvironment.WorkspaceId] = manifest.WorkspaceId.ToString();
+        environment[AgentEnvironment.WorkspaceName] = manifest.WorkspaceName;
+        environment[AgentEnvironment.WorkspaceOwner] = manifest.OwnerName;
 
         // Scripts run the user's code: the agent's credential stays with the agent.
-        environment[ProvisionerDaemonApi.AgentTokenVariable] = null;
+        environment[AgentEnvironment.AgentToken] = null;
         foreach (var (name, value) in _options.ExtraScriptEnvironment)
         {
             environment[name] = value;

@@ -22,7 +22,7 @@ public static partial class NameRules
     public const int MaxLabelLength = 63;
 
     /// <summary>The prefix of the environment variables Outpost itself sets; templates may not define them.</summary>
-    public const string ReservedEnvPrefix = "OUTPOST_";
+    public const string ReservedEnvPrefix = Agents.AgentEnvironment.Prefix;
 
     /// <summary>Checks a template or workspace name.</summary>
     /// <param name="name">The name, or null.</param>

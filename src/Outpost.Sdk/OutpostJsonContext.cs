@@ -37,7 +37,7 @@ namespace Outpost.Sdk;
 [JsonSerializable(typeof(CompleteJobRequest))]
 [JsonSerializable(typeof(CompleteJobResponse))]
 [JsonSerializable(typeof(FailJobRequest))]
-[JsonSerializable(typeof(List<ControlPlaneSession>))]
+[JsonSerializable(typeof(List<ControlPlaneConnection>))]
 [JsonSerializable(typeof(List<AgentLifecycleEvent>))]
 [JsonSerializable(typeof(List<AgentLogEntry>))]
 [JsonSerializable(typeof(UploadResponse))]

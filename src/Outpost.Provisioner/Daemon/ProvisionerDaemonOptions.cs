@@ -15,7 +15,7 @@ internal sealed record ProvisionerDaemonOptions
     /// <summary>Where the local provisioner keeps one directory per workspace.</summary>
     public required string WorkspacesDirectory { get; init; }
 
-    /// <summary>The command that runs an agent (argv); null means <see cref="Local.AgentCommand.Default"/>.</summary>
+    /// <summary>The command that runs an agent (argv); null means <see cref="Local.AgentLaunchCommand.Default"/>.</summary>
     public IReadOnlyList<string>? AgentCommand { get; init; }
 
     /// <summary>

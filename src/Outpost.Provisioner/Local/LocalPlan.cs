@@ -1,5 +1,6 @@
 using Outpost.Provisioner.Environment;
 using Outpost.Provisioner.Templates;
+using Outpost.Sdk.Agents;
 using Outpost.Sdk.Parameters;
 using Outpost.Sdk.Provisioning;
 
@@ -11,9 +12,6 @@ namespace Outpost.Provisioner.Local;
 /// </summary>
 internal static class LocalPlan
 {
-    /// <summary>Scripts read parameters from here, e.g. <c>${OUTPOST_PARAM_GREETING}</c>.</summary>
-    public const string ParameterVariablePrefix = "OUTPOST_PARAM_";
-
     public const string WorkspaceDirectoryResourceName = "workspace";
 
     public static string WorkspaceDirectoryFor(string dataDirectory, Guid workspaceId)
@@ -23,7 +21,7 @@ internal static class LocalPlan
     }
 
     public static string ParameterVariable(string parameterName) =>
-        ParameterVariablePrefix + parameterName.ToUpperInvariant();
+        AgentEnvironment.ParameterPrefix + parameterName.ToUpperInvariant();
 
     public static LocalPlanResult Plan(LocalPlanRequest request)
     {

@@ -48,4 +48,7 @@ public static class OutpostEventIds
 
     /// <summary>First id of the command-line client block.</summary>
     public const int Cli = 6000;
+
+    /// <summary>First id of the provisioner block: the daemon (7000–7049) and the local provisioner (7050–7099).</summary>
+    public const int ProvisionerDaemon = 7000;
 }

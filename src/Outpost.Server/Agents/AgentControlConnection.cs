@@ -45,19 +45,19 @@ internal sealed class AgentControlConnection
 
     public AgentRecord Agent { get; }
 
-    public Guid SessionId { get; } = Guid.NewGuid();
+    public Guid ConnectionId { get; } = Guid.NewGuid();
 
     /// <summary>The latest stats the agent sent (kept in memory; for diagnostics).</summary>
     public StatsMessage? LastStats { get; private set; }
 
-    /// <summary>Serves the connection until it ends; <paramref name="recorded"/> runs once the session is in the database.</summary>
+    /// <summary>Serves the connection until it ends; <paramref name="recorded"/> runs once the connection is in the connection log.</summary>
     public async Task RunAsync(Action recorded, CancellationToken aborted)
     {
         var started = _time.GetTimestamp();
-        await _store.ConnectedAsync(Agent.Id, SessionId, _time.GetUtcNow(), aborted).ConfigureAwait(false);
+        await _store.ConnectedAsync(Agent.Id, ConnectionId, _time.GetUtcNow(), aborted).ConfigureAwait(false);
         recorded();
         _lastHeartbeatWrite = started;
-        AgentApiLog.Connected(_logger, Agent.Name, Agent.Id, Agent.WorkspaceId, SessionId, ConnectionDirection.ServerToAgent.Value);
+        AgentApiLog.Connected(_logger, Agent.Name, Agent.Id, Agent.WorkspaceId, ConnectionId, ConnectionDirection.ServerToAgent.Value);
         AgentApiMetrics.ConnectionOpened();
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted);
@@ -83,7 +83,7 @@ internal sealed class AgentControlConnection
         var duration = _time.GetElapsedTime(started);
         try
         {
-            await _store.DisconnectedAsync(Agent.Id, SessionId, _time.GetUtcNow(), end.Reason, end.Initiator, end.Detail, CancellationToken.None).ConfigureAwait(false);
+            await _store.DisconnectedAsync(Agent.Id, ConnectionId, _time.GetUtcNow(), end.Reason, end.Initiator, end.Detail, CancellationToken.None).ConfigureAwait(false);
         }
         catch (NpgsqlException ex)
         {
@@ -96,7 +96,7 @@ internal sealed class AgentControlConnection
             end.Reason.Expected() ? LogLevel.Information : LogLevel.Warning,
             Agent.Id,
             duration.TotalSeconds,
-            SessionId,
+            ConnectionId,
             end.Summary,
             ConnectionDirection.ServerToAgent.Value,
             end.Reason.LogValue,

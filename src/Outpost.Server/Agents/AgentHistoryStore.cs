@@ -6,7 +6,7 @@ using Outpost.Server.Database;
 
 namespace Outpost.Server.Agents;
 
-/// <summary>Reads of what the agent API recorded: sessions, lifecycle history, logs.</summary>
+/// <summary>Reads of what the agent API recorded: control-plane connections, lifecycle history, logs.</summary>
 internal sealed class AgentHistoryStore(NpgsqlDataSource dataSource)
 {
     /// <summary>The owner of the agent's workspace, or null when there is no such agent.</summary>
@@ -19,10 +19,10 @@ internal sealed class AgentHistoryStore(NpgsqlDataSource dataSource)
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as Guid?;
     }
 
-    public Task<List<ControlPlaneSession>> SessionsAsync(Guid agentId, CancellationToken cancellationToken) => ReadAsync(
-        "SELECT id, connected_at, ended_at, disconnect_reason, disconnect_initiator, disconnect_detail FROM control_plane_sessions WHERE agent_id = $1 ORDER BY connected_at, id",
-        [agentId],
-        static r => new ControlPlaneSession
+    public Task<List<ControlPlaneConnection>> ConnectionsAsync(Guid agentId, CancellationToken cancellationToken) => ReadAsync(
+        "SELECT id, connected_at, ended_at, disconnect_reason, disconnect_initiator, disconnect_detail FROM connection_logs WHERE agent_id = $1 AND type = $2 ORDER BY connected_at, id",
+        [agentId, WireName<ConnectionType>.Name(ConnectionType.ControlPlane)],
+        static r => new ControlPlaneConnection
         {
             Id = r.GetGuid(0),
             ConnectedAt = r.GetFieldValue<DateTimeOffset>(1),

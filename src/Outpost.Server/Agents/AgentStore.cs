@@ -57,16 +57,16 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource)
         };
     }
 
-    /// <summary>Records a new connection: the session row, and the agent's first and last connection times.</summary>
-    public async Task ConnectedAsync(Guid agentId, Guid sessionId, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Records a new control-plane connection: its connection-log row, and the agent's first and last connection times.</summary>
+    public async Task ConnectedAsync(Guid agentId, Guid connectionId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var batch = dataSource.CreateBatch();
         batch.BatchCommands.Add(Command("""
             UPDATE workspace_agents SET first_connected_at = COALESCE(first_connected_at, $2), last_connected_at = $2 WHERE id = $1
             """, agentId, now));
         batch.BatchCommands.Add(Command("""
-            INSERT INTO control_plane_sessions (id, agent_id, connected_at) VALUES ($1, $2, $3)
-            """, sessionId, agentId, now));
+            INSERT INTO connection_logs (id, agent_id, type, connected_at) VALUES ($1, $2, $3, $4)
+            """, connectionId, agentId, WireName<ConnectionType>.Name(ConnectionType.ControlPlane), now));
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -78,22 +78,22 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// Ends a session. The agent counts as disconnected only when no newer session of it is open (on
+    /// Ends a control-plane connection. The agent counts as disconnected only when no newer one of it is open (on
     /// this replica or another): a connection replaced by a reconnect must not mark a live agent down.
     /// </summary>
-    public async Task DisconnectedAsync(Guid agentId, Guid sessionId, DateTimeOffset now, DisconnectReason reason, DisconnectInitiator initiator, string detail, CancellationToken cancellationToken)
+    public async Task DisconnectedAsync(Guid agentId, Guid connectionId, DateTimeOffset now, DisconnectReason reason, DisconnectInitiator initiator, string detail, CancellationToken cancellationToken)
     {
         await using var batch = dataSource.CreateBatch();
         batch.BatchCommands.Add(Command("""
-            UPDATE control_plane_sessions SET ended_at = $2, disconnect_reason = $3, disconnect_initiator = $4, disconnect_detail = $5 WHERE id = $1
-            """, sessionId, now, reason.LogValue, initiator.LogValue, detail));
+            UPDATE connection_logs SET ended_at = $2, disconnect_reason = $3, disconnect_initiator = $4, disconnect_detail = $5 WHERE id = $1
+            """, connectionId, now, reason.LogValue, initiator.LogValue, detail));
         batch.BatchCommands.Add(Command("""
             UPDATE workspace_agents SET disconnected_at = $2
             WHERE id = $1 AND NOT EXISTS (
-                SELECT 1 FROM control_plane_sessions s
-                WHERE s.agent_id = $1 AND s.ended_at IS NULL AND s.id <> $3
-                  AND s.connected_at >= (SELECT connected_at FROM control_plane_sessions WHERE id = $3))
-            """, agentId, now, sessionId));
+                SELECT 1 FROM connection_logs c
+                WHERE c.agent_id = $1 AND c.type = $4 AND c.ended_at IS NULL AND c.id <> $3
+                  AND c.connected_at >= (SELECT connected_at FROM connection_logs WHERE id = $3))
+            """, agentId, now, connectionId, WireName<ConnectionType>.Name(ConnectionType.ControlPlane)));
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
