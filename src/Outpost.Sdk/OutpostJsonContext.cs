@@ -65,6 +65,7 @@ namespace Outpost.Sdk;
 [JsonSerializable(typeof(List<WorkspaceBuild>))]
 [JsonSerializable(typeof(CreateWorkspaceBuildRequest))]
 [JsonSerializable(typeof(WorkspaceBuildUpdate))]
+[JsonSerializable(typeof(WorkspaceAgentUpdate))]
 [JsonSerializable(typeof(WorkspaceAgent))]
 [JsonSerializable(typeof(List<WorkspaceAgent>))]
 [JsonSerializable(typeof(ProvisionerKey))]

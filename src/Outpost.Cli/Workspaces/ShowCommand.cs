@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Outpost.Cli.Hosting;
 using Outpost.Sdk;
+using Outpost.Sdk.Workspaces;
 
 namespace Outpost.Cli.Workspaces;
 
@@ -16,14 +17,15 @@ internal static class ShowCommand
         command.SetAction((result, cancellationToken) => CommandRunner.RunSignedInAsync(context, async (client, ct) =>
         {
             var workspace = await client.Api.GetWorkspaceByNameAsync("me", result.GetValue(name)!, ct).ConfigureAwait(false);
+            var agents = await client.Api.ListWorkspaceAgentsAsync(workspace.Id, ct).ConfigureAwait(false);
             if (result.GetValue(output) == OutputFormat.Json)
             {
-                await context.Out.WriteLineAsync(JsonSerializer.Serialize(workspace, OutpostJsonContext.Default.Workspace)).ConfigureAwait(false);
+                var detailed = workspace with { Resources = WorkspaceResource.FromAgents(agents) };
+                await context.Out.WriteLineAsync(JsonSerializer.Serialize(detailed, OutpostJsonContext.Default.Workspace)).ConfigureAwait(false);
                 return ExitCodes.Success;
             }
 
             var build = workspace.LatestBuild;
-            var agents = await client.Api.ListWorkspaceAgentsAsync(workspace.Id, ct).ConfigureAwait(false);
             await context.Out.WriteLineAsync($"Workspace:  {workspace.Name} ({workspace.OwnerName})").ConfigureAwait(false);
             await context.Out.WriteLineAsync($"Template:   {workspace.TemplateName}").ConfigureAwait(false);
             await context.Out.WriteLineAsync($"Status:     {WireName.Of(workspace.Status)}").ConfigureAwait(false);

@@ -56,6 +56,7 @@ internal sealed class AgentControlConnection
         var started = _time.GetTimestamp();
         await _store.ConnectedAsync(Agent.Id, ConnectionId, _time.GetUtcNow(), aborted).ConfigureAwait(false);
         recorded();
+        await AgentEvents.PublishAsync(_pubsub, Agent, WorkspaceAgentChange.Connected, state: null, _logger).ConfigureAwait(false);
         _lastHeartbeatWrite = started;
         AgentApiLog.Connected(_logger, Agent.Name, Agent.Id, Agent.WorkspaceId, ConnectionId, ConnectionDirection.ServerToAgent.Value);
         AgentApiMetrics.ConnectionOpened();
@@ -84,6 +85,7 @@ internal sealed class AgentControlConnection
         try
         {
             await _store.DisconnectedAsync(Agent.Id, ConnectionId, _time.GetUtcNow(), end.Reason, end.Initiator, end.Detail, CancellationToken.None).ConfigureAwait(false);
+            await AgentEvents.PublishAsync(_pubsub, Agent, WorkspaceAgentChange.Disconnected, state: null, _logger).ConfigureAwait(false);
         }
         catch (NpgsqlException ex)
         {
@@ -248,6 +250,7 @@ internal sealed class AgentControlConnection
                     var received = _time.GetUtcNow();
                     await _store.LifecycleAsync(Agent.Id, lifecycle.State, lifecycle.ChangedAt, received, cancellationToken).ConfigureAwait(false);
                     AgentApiLog.Lifecycle(_logger, Agent.Id, WireName<AgentLifecycleState>.Name(lifecycle.State), lifecycle.ChangedAt, received);
+                    await AgentEvents.PublishAsync(_pubsub, Agent, WorkspaceAgentChange.Lifecycle, lifecycle.State, _logger).ConfigureAwait(false);
                     break;
                 case StatsMessage stats:
                     LastStats = stats;
@@ -273,6 +276,12 @@ internal sealed class AgentControlConnection
             await foreach (var message in subscription.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 WorkspaceBuildUpdate? update = null;
+                if (!message.IsDropped && AgentEvents.Read(message.Payload) is not null)
+                {
+                    // An agent's change, perhaps this agent's own: nothing to do with builds.
+                    continue;
+                }
+
                 if (!message.IsDropped)
                 {
                     try

@@ -20,7 +20,7 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource)
         var hash = Hash(token);
         await using var command = dataSource.CreateCommand("""
             SELECT a.id, a.name, a.build_id, b.workspace_id, w.name, u.username, w.deleted, a.directory,
-                   a.environment_variables::text, a.scripts::text, a.apps::text, a.auth_token_hash
+                   a.environment_variables::text, a.scripts::text, a.apps::text, a.auth_token_hash, w.owner_id
             FROM workspace_agents a
             JOIN workspace_builds b ON b.id = a.build_id
             JOIN workspaces w ON w.id = b.workspace_id
@@ -54,6 +54,7 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource)
             EnvironmentJson = reader.GetNullableString(8),
             ScriptsJson = reader.GetString(9),
             AppsJson = reader.GetString(10),
+            OwnerId = reader.GetGuid(12),
         };
     }
 

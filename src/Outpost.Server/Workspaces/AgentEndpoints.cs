@@ -48,13 +48,20 @@ internal static class AgentEndpoints
                 return Problems.NotFound($"there is no workspace {id}");
             }
 
-            var agents = await QueryAsync(dataSource, $"{AgentSelect} WHERE a.build_id = $1 ORDER BY r.name, a.name", workspace.LatestBuild.Id, cancellationToken).ConfigureAwait(false);
-            var now = time.GetUtcNow();
-            return TypedResults.Ok(agents.ConvertAll(a => AgentStatusRules.WithStatus(a.Agent, now, agentApi.InactivityTimeout)));
+            return TypedResults.Ok(await LatestBuildAgentsAsync(dataSource, workspace, time.GetUtcNow(), agentApi.InactivityTimeout, cancellationToken).ConfigureAwait(false));
         }).WithTags("Workspaces").WithName("ListWorkspaceAgents").WithSummary("The agents of the workspace's latest build.")
           .RequirePermission(ResourceType.WorkspaceAgent, PermissionAction.Read);
 
         return routes;
+    }
+
+    /// <summary>The agents of the workspace's latest build, with their status, by resource and name.</summary>
+    public static async Task<List<WorkspaceAgent>> LatestBuildAgentsAsync(
+        NpgsqlDataSource dataSource, Workspace workspace, DateTimeOffset now, TimeSpan inactivityTimeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        var agents = await QueryAsync(dataSource, $"{AgentSelect} WHERE a.build_id = $1 ORDER BY r.name, a.name", workspace.LatestBuild.Id, cancellationToken).ConfigureAwait(false);
+        return agents.ConvertAll(a => AgentStatusRules.WithStatus(a.Agent, now, inactivityTimeout));
     }
 
     private static async Task<List<(WorkspaceAgent Agent, Guid OwnerId)>> QueryAsync(NpgsqlDataSource dataSource, string sql, Guid id, CancellationToken cancellationToken)

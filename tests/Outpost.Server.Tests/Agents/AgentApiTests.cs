@@ -1,12 +1,14 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Outpost.Agent.Transport;
 using Outpost.Sdk;
 using Outpost.Sdk.Agents;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Workspaces;
 using Outpost.Server.Tests.Identity;
+using Outpost.Server.Tests.Workspaces;
 using Outpost.Testing;
 
 namespace Outpost.Server.Tests.Agents;
@@ -201,6 +203,42 @@ public sealed class AgentApiTests(AgentApiFixture server) : IClassFixture<AgentA
 
         Assert.Equal(AgentConnectionStatus.Connecting, before.Status);
         Assert.Equal(AgentConnectionStatus.Timeout, after.Status);
+    }
+
+    [Fact]
+    public async Task An_agent_lifecycle_change_reaches_watch_subscribers_without_a_poll()
+    {
+        var seeded = await AgentSeed.CreateAsync(server.ConnectionString);
+        var login = await IdentityApi.LoginAsync(server.Client);
+        await using var watch = await SseReader.OpenAsync(server.Client, $"/api/v2/workspaces/{seeded.WorkspaceId}/watch", login.AccessToken);
+        await using var all = await SseReader.OpenAsync(server.Client, "/api/v2/workspaces/watch-all", login.AccessToken);
+        var initial = Assert.Single(Assert.Single((await watch.NextAsync(OutpostJsonContext.Default.Workspace)).Resources!).Agents);
+        Assert.Equal(AgentConnectionStatus.Connecting, initial.Status);
+
+        // The server's clock stands still: the watch's quiet-interval re-read never runs, so every
+        // event below was pushed by the agent's own connection and lifecycle changes.
+        await using var agent = new RunningAgent(server.BaseAddress, seeded.Token);
+        WorkspaceAgent seen;
+        do
+        {
+            seen = Assert.Single(Assert.Single((await watch.NextAsync(OutpostJsonContext.Default.Workspace)).Resources!).Agents);
+        }
+        while (seen.LifecycleState != AgentLifecycleState.Ready);
+
+        WorkspaceAgentUpdate? update = null;
+        while (update?.LifecycleState != AgentLifecycleState.Ready)
+        {
+            var next = await all.NextAsync();
+            Assert.NotNull(next);
+            if (next.Value.Type == "agent")
+            {
+                update = JsonSerializer.Deserialize(next.Value.Data, OutpostJsonContext.Default.WorkspaceAgentUpdate);
+            }
+        }
+
+        Assert.Equal(AgentConnectionStatus.Connected, seen.Status);
+        Assert.NotNull(seen.LastConnectedAt);
+        Assert.Equal((seeded.WorkspaceId, seeded.AgentId, "main", WorkspaceAgentChange.Lifecycle), (update.WorkspaceId, update.AgentId, update.AgentName, update.Change));
     }
 
     private static AgentScript Script(string name, string script, bool onStart = true) =>

@@ -147,6 +147,11 @@ internal sealed partial class WorkspaceMonitor
 
                     backoff = InitialBackoff;
                     Observe(snapshot);
+                    if (snapshot.Resources is { } resources)
+                    {
+                        ObserveAgents([.. resources.SelectMany(resource => resource.Agents)]);
+                    }
+
                     yield return snapshot;
                     if (snapshot.Deleted)
                     {

@@ -24,7 +24,6 @@ internal sealed class BuildFollower(CliContext context, OutpostApiClient api, Wo
     public const int FailedLogLines = 10;
 
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan AgentPoll = TimeSpan.FromMilliseconds(500);
 
     public async Task<int> FollowAsync(WorkspaceBuild build, FollowOptions options, CancellationToken cancellationToken)
     {
@@ -200,9 +199,13 @@ internal sealed class BuildFollower(CliContext context, OutpostApiClient api, Wo
     {
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
         var announced = false;
-        while (true)
+        // The watch pushes every agent connection and lifecycle change, and re-reads on its own
+        // quiet-interval timer (which is how a connection timeout shows up); no polling of /agents.
+        await foreach (var snapshot in monitor.WatchAsync(cancellationToken).ConfigureAwait(false))
         {
-            var agents = await monitor.RefreshAgentsAsync(cancellationToken).ConfigureAwait(false);
+            var agents = snapshot.Resources is { } resources
+                ? [.. resources.SelectMany(resource => resource.Agents)]
+                : await monitor.RefreshAgentsAsync(cancellationToken).ConfigureAwait(false);
             var now = context.Time.GetUtcNow();
             if (agents.Count == 0)
             {
@@ -241,8 +244,8 @@ internal sealed class BuildFollower(CliContext context, OutpostApiClient api, Wo
                 await context.Error.WriteLineAsync(view.Green($"{monitor.WorkspaceName} is ready ({ProgressView.Seconds(view.Elapsed)}).")).ConfigureAwait(false);
                 return ExitCodes.Success;
             }
-
-            await Task.Delay(AgentPoll, context.Time, cancellationToken).ConfigureAwait(false);
         }
+
+        throw new InvalidOperationException("The workspace watch ended before the agents were ready.");
     }
 }
