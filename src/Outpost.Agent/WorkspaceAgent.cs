@@ -3,6 +3,7 @@ using Outpost.Agent.ControlPlane;
 using Outpost.Agent.Logs;
 using Outpost.Agent.Scripts;
 using Outpost.Agent.Transport;
+using Outpost.Sdk;
 using Outpost.Sdk.Agents;
 using Outpost.Sdk.Provisioning;
 
@@ -54,7 +55,7 @@ internal sealed class WorkspaceAgent
         var manifest = await FetchManifestAsync(_shutdown.Token).ConfigureAwait(false);
         if (manifest is null)
         {
-            AgentLog.Stopped(_logger, AgentWire.Name(Lifecycle.State));
+            AgentLog.Stopped(_logger, WireName.Of(Lifecycle.State));
             return Lifecycle.State;
         }
 
@@ -97,14 +98,14 @@ internal sealed class WorkspaceAgent
         await DeliverAsync(sink).ConfigureAwait(false);
         await loopStop.CancelAsync().ConfigureAwait(false);
         await loop.ConfigureAwait(false);
-        AgentLog.Stopped(_logger, AgentWire.Name(final));
+        AgentLog.Stopped(_logger, WireName.Of(final));
         return final;
     }
 
     private void SetState(AgentLifecycleState state)
     {
         var change = Lifecycle.Set(state);
-        AgentLog.LifecycleChanged(_logger, AgentWire.Name(change.State), change.ChangedAt);
+        AgentLog.LifecycleChanged(_logger, WireName.Of(change.State), change.ChangedAt);
     }
 
     private async Task<AgentManifest?> FetchManifestAsync(CancellationToken cancellationToken)
@@ -197,14 +198,14 @@ internal sealed class WorkspaceAgent
             environment[name] = value;
         }
 
-        environment["OUTPOST_AGENT_ID"] = manifest.AgentId.ToString();
-        environment["OUTPOST_AGENT_NAME"] = manifest.AgentName;
-        environment["OUTPOST_WORKSPACE_ID"] = manifest.WorkspaceId.ToString();
-        environment["OUTPOST_WORKSPACE_NAME"] = manifest.WorkspaceName;
-        environment["OUTPOST_WORKSPACE_OWNER"] = manifest.OwnerName;
+        environment[AgentEnvironment.AgentId] = manifest.AgentId.ToString();
+        environment[AgentEnvironment.AgentName] = manifest.AgentName;
+        environment[AgentEnvironment.WorkspaceId] = manifest.WorkspaceId.ToString();
+        environment[AgentEnvironment.WorkspaceName] = manifest.WorkspaceName;
+        environment[AgentEnvironment.WorkspaceOwner] = manifest.OwnerName;
 
         // Scripts run the user's code: the agent's credential stays with the agent.
-        environment[ProvisionerDaemonApi.AgentTokenVariable] = null;
+        environment[AgentEnvironment.AgentToken] = null;
         foreach (var (name, value) in _options.ExtraScriptEnvironment)
         {
             environment[name] = value;

@@ -112,7 +112,7 @@ internal sealed class TestDaemon(HttpClient client, string key, string name = "t
         Parameters = [.. definition.Parameters.Select(p => new TemplateVersionParameter
         {
             Name = p.Name,
-            Type = p.Type.ToString().ToLowerInvariant(),
+            Type = p.Type,
             DefaultValue = p.Default,
             Description = p.Description ?? string.Empty,
             Options = p.Options,

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Outpost.Agent.Transport;
+using Outpost.Sdk;
 using Outpost.Sdk.Agents;
 
 namespace Outpost.Agent.ControlPlane;
@@ -225,7 +226,7 @@ internal sealed partial class ControlPlaneLoop
                 case null:
                     return frame;
                 case ShutdownMessage shutdown:
-                    AgentLog.ShutdownRequested(_logger, shutdown.Reason, shutdown.BuildId, AgentWire.Name(shutdown.Transition));
+                    AgentLog.ShutdownRequested(_logger, shutdown.Reason, shutdown.BuildId, (shutdown.Transition is { } transition ? WireName.Of(transition) : "none"));
                     ShutdownRequested(shutdown);
                     break;
                 default:

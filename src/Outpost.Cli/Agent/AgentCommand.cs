@@ -6,7 +6,6 @@ using Outpost.Agent;
 using Outpost.Agent.Transport;
 using Outpost.Cli.Hosting;
 using Outpost.Sdk.Agents;
-using Outpost.Sdk.Provisioning;
 
 namespace Outpost.Cli.Agent;
 
@@ -18,8 +17,6 @@ namespace Outpost.Cli.Agent;
 internal static class AgentCommand
 {
     public const string Name = "agent";
-
-    public const string AgentNameVariable = "OUTPOST_AGENT_NAME";
 
     public static Command Create(CliContext context)
     {
@@ -34,9 +31,9 @@ internal static class AgentCommand
     internal static (AgentOptions? Options, string? Token, IReadOnlyList<string> Errors) ReadConfiguration(Func<string, string?> environment, TimeProvider time)
     {
         List<string> errors = [];
-        var url = environment(ProvisionerDaemonApi.AgentUrlVariable);
-        var token = environment(ProvisionerDaemonApi.AgentTokenVariable);
-        if (string.IsNullOrWhiteSpace(token) && environment(ProvisionerDaemonApi.AgentTokenFileVariable) is { Length: > 0 } tokenFile)
+        var url = environment(AgentEnvironment.AgentUrl);
+        var token = environment(AgentEnvironment.AgentToken);
+        if (string.IsNullOrWhiteSpace(token) && environment(AgentEnvironment.AgentTokenFile) is { Length: > 0 } tokenFile)
         {
             (token, var fileError) = TakeTokenFile(tokenFile);
             if (fileError is not null)
@@ -48,17 +45,17 @@ internal static class AgentCommand
         Uri? serverUrl = null;
         if (string.IsNullOrWhiteSpace(url))
         {
-            errors.Add($"{ProvisionerDaemonApi.AgentUrlVariable} is not set: it must hold the server's URL, e.g. http://127.0.0.1:3000 (the provisioner sets it when it starts the agent)");
+            errors.Add($"{AgentEnvironment.AgentUrl} is not set: it must hold the server's URL, e.g. http://127.0.0.1:3000 (the provisioner sets it when it starts the agent)");
         }
         else if (!Uri.TryCreate(url, UriKind.Absolute, out serverUrl) || serverUrl.Scheme is not ("http" or "https"))
         {
-            errors.Add($"{ProvisionerDaemonApi.AgentUrlVariable}=\"{url}\" is not an http or https URL");
+            errors.Add($"{AgentEnvironment.AgentUrl}=\"{url}\" is not an http or https URL");
             serverUrl = null;
         }
 
         if (string.IsNullOrWhiteSpace(token) && errors.Count == 0)
         {
-            errors.Add($"{ProvisionerDaemonApi.AgentTokenVariable} is not set: it must hold this agent's token (the provisioner sets it when it starts the agent)");
+            errors.Add($"{AgentEnvironment.AgentToken} is not set: it must hold this agent's token (the provisioner sets it when it starts the agent)");
         }
 
         if (errors.Count > 0)
@@ -69,7 +66,7 @@ internal static class AgentCommand
         var options = new AgentOptions
         {
             ServerUrl = serverUrl!,
-            AgentName = environment(AgentNameVariable) is { Length: > 0 } name ? name : "agent",
+            AgentName = environment(AgentEnvironment.AgentName) is { Length: > 0 } name ? name : "agent",
             Time = time,
         };
         return (options, token, errors);
@@ -82,11 +79,11 @@ internal static class AgentCommand
         {
             var token = File.ReadAllText(path).Trim();
             File.Delete(path);
-            return token.Length > 0 ? (token, null) : (null, $"{ProvisionerDaemonApi.AgentTokenFileVariable}: the file {path} is empty");
+            return token.Length > 0 ? (token, null) : (null, $"{AgentEnvironment.AgentTokenFile}: the file {path} is empty");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return (null, $"{ProvisionerDaemonApi.AgentTokenFileVariable}: cannot read the token file {path}: {e.Message}");
+            return (null, $"{AgentEnvironment.AgentTokenFile}: cannot read the token file {path}: {e.Message}");
         }
     }
 
@@ -118,8 +115,8 @@ internal static class AgentCommand
         using var transport = new HttpAgentTransport(options.ServerUrl, token!);
 
         // The token stays in this process: scripts and anything they start never see it.
-        Environment.SetEnvironmentVariable(ProvisionerDaemonApi.AgentTokenVariable, null);
-        Environment.SetEnvironmentVariable(ProvisionerDaemonApi.AgentTokenFileVariable, null);
+        Environment.SetEnvironmentVariable(AgentEnvironment.AgentToken, null);
+        Environment.SetEnvironmentVariable(AgentEnvironment.AgentTokenFile, null);
         var agent = new WorkspaceAgent(options, transport, logger);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);

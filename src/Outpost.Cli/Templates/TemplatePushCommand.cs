@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Outpost.Cli.Hosting;
 using Outpost.Provisioner.Templates;
+using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Templates;
 
@@ -50,7 +51,7 @@ internal static class TemplatePushCommand
             var imported = await client.Api.GetTemplateVersionAsync(version.Id, ct).ConfigureAwait(false);
             if (imported.Job.Status != ProvisionerJobStatus.Succeeded)
             {
-                await context.Error.WriteLineAsync($"error: the import of version \"{imported.Name}\" {TemplatesCommand.Status(imported.Job.Status)}: {imported.Job.Error}").ConfigureAwait(false);
+                await context.Error.WriteLineAsync($"error: the import of version \"{imported.Name}\" {WireName.Of(imported.Job.Status)}: {imported.Job.Error}").ConfigureAwait(false);
                 return ExitCodes.TemplateImportFailed;
             }
 

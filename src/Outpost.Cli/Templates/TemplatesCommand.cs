@@ -5,7 +5,6 @@ using Outpost.Cli.Hosting;
 using Outpost.Provisioner.Templates;
 using Outpost.Sdk;
 using Outpost.Sdk.Client;
-using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Templates;
 
 namespace Outpost.Cli.Templates;
@@ -87,14 +86,12 @@ internal static class TemplatesCommand
 
             await OutputFormat.WriteTableAsync(context.Out, ["NAME", "CREATED", "STATUS", "ACTIVE", "ERROR"], versions.Select(v => (IReadOnlyList<string>)
             [
-                v.Name, v.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm'Z'", CultureInfo.InvariantCulture), Status(v.Job.Status), v.Active ? "yes" : "", v.Job.Error ?? "",
+                v.Name, v.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm'Z'", CultureInfo.InvariantCulture), WireName.Of(v.Job.Status), v.Active ? "yes" : "", v.Job.Error ?? "",
             ])).ConfigureAwait(false);
             return ExitCodes.Success;
         }, cancellationToken));
         return command;
     }
-
-    internal static string Status(ProvisionerJobStatus status) => JsonNamingPolicy.SnakeCaseLower.ConvertName(status.ToString());
 
     /// <summary>The template by name, or null when the server says there is none.</summary>
     internal static async Task<Template?> FindAsync(OutpostApiClient api, string name, CancellationToken cancellationToken)

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Outpost.Cli.Hosting;
-using Outpost.Provisioner.Parameters;
+using Outpost.Sdk.Parameters;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Workspaces;
 

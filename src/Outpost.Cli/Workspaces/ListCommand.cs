@@ -36,8 +36,8 @@ internal static class ListCommand
 
             await OutputFormat.WriteTableAsync(context.Out, ["NAME", "OWNER", "TEMPLATE", "STATUS", "LAST BUILD", "UPDATED"], workspaces.Select(w => (IReadOnlyList<string>)
             [
-                w.Name, w.OwnerName, w.TemplateName, BuildReporter.Name(w.Status),
-                $"#{w.LatestBuild.BuildNumber} {BuildReporter.Name(w.LatestBuild.Transition)}",
+                w.Name, w.OwnerName, w.TemplateName, WireName.Of(w.Status),
+                $"#{w.LatestBuild.BuildNumber} {WireName.Of(w.LatestBuild.Transition)}",
                 w.UpdatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm'Z'", CultureInfo.InvariantCulture),
             ])).ConfigureAwait(false);
             return ExitCodes.Success;

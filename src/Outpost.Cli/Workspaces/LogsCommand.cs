@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Outpost.Cli.Hosting;
+using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Templates;
 
@@ -38,7 +39,7 @@ internal static class LogsCommand
                 build = found;
             }
 
-            var active = build.Job.Status is ProvisionerJobStatus.Pending or ProvisionerJobStatus.Running or ProvisionerJobStatus.Canceling;
+            var active = build.Job.Status.IsActive();
             var lines = result.GetValue(follow) && active
                 ? client.Api.FollowBuildLogsAsync(build.Id, ct)
                 : (await client.Api.ListBuildLogsAsync(build.Id, ct).ConfigureAwait(false)).ToAsyncEnumerable();
@@ -49,7 +50,7 @@ internal static class LogsCommand
 
             if (result.GetValue(follow) && !active)
             {
-                await context.Error.WriteLineAsync($"Build #{build.BuildNumber} already finished ({BuildReporter.Name(build.Job.Status)}); nothing more will come.").ConfigureAwait(false);
+                await context.Error.WriteLineAsync($"Build #{build.BuildNumber} already finished ({WireName.Of(build.Job.Status)}); nothing more will come.").ConfigureAwait(false);
             }
 
             return ExitCodes.Success;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Outpost.Cli.Hosting;
 using Outpost.Sdk;
+using Outpost.Sdk.Workspaces;
 
 namespace Outpost.Cli.Workspaces;
 
@@ -16,18 +17,19 @@ internal static class ShowCommand
         command.SetAction((result, cancellationToken) => CommandRunner.RunSignedInAsync(context, async (client, ct) =>
         {
             var workspace = await client.Api.GetWorkspaceByNameAsync("me", result.GetValue(name)!, ct).ConfigureAwait(false);
+            var agents = await client.Api.ListWorkspaceAgentsAsync(workspace.Id, ct).ConfigureAwait(false);
             if (result.GetValue(output) == OutputFormat.Json)
             {
-                await context.Out.WriteLineAsync(JsonSerializer.Serialize(workspace, OutpostJsonContext.Default.Workspace)).ConfigureAwait(false);
+                var detailed = workspace with { Resources = WorkspaceResource.FromAgents(agents) };
+                await context.Out.WriteLineAsync(JsonSerializer.Serialize(detailed, OutpostJsonContext.Default.Workspace)).ConfigureAwait(false);
                 return ExitCodes.Success;
             }
 
             var build = workspace.LatestBuild;
-            var agents = await client.Api.ListWorkspaceAgentsAsync(workspace.Id, ct).ConfigureAwait(false);
             await context.Out.WriteLineAsync($"Workspace:  {workspace.Name} ({workspace.OwnerName})").ConfigureAwait(false);
             await context.Out.WriteLineAsync($"Template:   {workspace.TemplateName}").ConfigureAwait(false);
-            await context.Out.WriteLineAsync($"Status:     {BuildReporter.Name(workspace.Status)}").ConfigureAwait(false);
-            await context.Out.WriteLineAsync($"Last build: #{build.BuildNumber} {BuildReporter.Name(build.Transition)} ({BuildReporter.Name(build.Reason)}), job {BuildReporter.Name(build.Job.Status)}").ConfigureAwait(false);
+            await context.Out.WriteLineAsync($"Status:     {WireName.Of(workspace.Status)}").ConfigureAwait(false);
+            await context.Out.WriteLineAsync($"Last build: #{build.BuildNumber} {WireName.Of(build.Transition)} ({WireName.Of(build.Reason)}), job {WireName.Of(build.Job.Status)}").ConfigureAwait(false);
             if (build.Job.Error is { } error)
             {
                 await context.Out.WriteLineAsync($"Error:      {error}").ConfigureAwait(false);
@@ -40,7 +42,7 @@ internal static class ShowCommand
 
             foreach (var agent in agents)
             {
-                await context.Out.WriteLineAsync($"Agent:      {agent.Name} in {agent.ResourceName} ({agent.OperatingSystem}/{agent.Architecture}), {BuildReporter.Name(agent.LifecycleState)}" + (agent.Status is { } status ? $", {BuildReporter.Name(status)}" : string.Empty)).ConfigureAwait(false);
+                await context.Out.WriteLineAsync($"Agent:      {agent.Name} in {agent.ResourceName} ({agent.OperatingSystem}/{agent.Architecture}), {WireName.Of(agent.LifecycleState)}" + (agent.Status is { } status ? $", {WireName.Of(status)}" : string.Empty)).ConfigureAwait(false);
             }
 
             return ExitCodes.Success;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Outpost.Cli.Hosting;
+using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Workspaces;
 
@@ -10,7 +11,7 @@ internal static class TransitionCommand
 {
     public static Command Create(CliContext context, WorkspaceTransition transition)
     {
-        var verb = BuildReporter.Name(transition);
+        var verb = WireName.Of(transition);
         var name = new Argument<string>("name") { Description = "The workspace's name." };
         var yes = new Option<bool>("--yes", "-y") { Description = "Do not ask for confirmation." };
         var build = new BuildOptions();
@@ -42,7 +43,7 @@ internal static class TransitionCommand
 
             if ((transition, workspace.Status) is (WorkspaceTransition.Start, WorkspaceStatus.Running) or (WorkspaceTransition.Stop, WorkspaceStatus.Stopped))
             {
-                await context.Error.WriteLineAsync($"{workspace.Name} is already {BuildReporter.Name(workspace.Status)}; nothing to do.").ConfigureAwait(false);
+                await context.Error.WriteLineAsync($"{workspace.Name} is already {WireName.Of(workspace.Status)}; nothing to do.").ConfigureAwait(false);
                 return ExitCodes.Success;
             }
 

@@ -25,7 +25,7 @@ internal static class WatchCommand
                 await foreach (var snapshot in monitor.WatchAsync(ct).ConfigureAwait(false))
                 {
                     var build = snapshot.LatestBuild;
-                    var key = (build.Id, BuildReporter.Name(snapshot.Status), BuildReporter.Name(build.Job.Status));
+                    var key = (build.Id, WireName.Of(snapshot.Status), WireName.Of(build.Job.Status));
                     if (last == key)
                     {
                         continue;
@@ -34,7 +34,7 @@ internal static class WatchCommand
                     last = key;
                     await context.Out.WriteLineAsync(json
                         ? JsonSerializer.Serialize(snapshot, OutpostJsonContext.Default.Workspace)
-                        : $"{context.Time.GetUtcNow().UtcDateTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture)}  {monitor.WorkspaceName}  #{build.BuildNumber} {BuildReporter.Name(build.Transition)}  {key.Item2}").ConfigureAwait(false);
+                        : $"{context.Time.GetUtcNow().UtcDateTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture)}  {monitor.WorkspaceName}  #{build.BuildNumber} {WireName.Of(build.Transition)}  {key.Item2}").ConfigureAwait(false);
                     await context.Out.FlushAsync(ct).ConfigureAwait(false);
                 }
             }

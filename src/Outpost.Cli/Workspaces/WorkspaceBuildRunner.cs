@@ -48,14 +48,14 @@ internal sealed class WorkspaceBuildRunner
     {
         ArgumentNullException.ThrowIfNull(request);
         var latest = Monitor.Current.LatestBuild;
-        if (IsActive(latest.Job.Status))
+        if (latest.Job.Status.IsActive())
         {
             if (!flags.WaitForBusy)
             {
                 return await BusyAsync(verb, latest).ConfigureAwait(false);
             }
 
-            await _context.Error.WriteLineAsync($"{Monitor.WorkspaceName}: waiting for build #{latest.BuildNumber} ({BuildReporter.Name(latest.Transition)}) to finish before the {verb}…").ConfigureAwait(false);
+            await _context.Error.WriteLineAsync($"{Monitor.WorkspaceName}: waiting for build #{latest.BuildNumber} ({WireName.Of(latest.Transition)}) to finish before the {verb}…").ConfigureAwait(false);
             var previous = await Follower.FollowAsync(latest, flags.Follow(waitForAgents: false), cancellationToken).ConfigureAwait(false);
             if (previous == ExitCodes.Interrupted)
             {
@@ -84,9 +84,6 @@ internal sealed class WorkspaceBuildRunner
             : await Follower.FollowAsync(build, flags.Follow(waitForAgents: request.Transition == WorkspaceTransition.Start), cancellationToken).ConfigureAwait(false);
     }
 
-    private static bool IsActive(ProvisionerJobStatus status) =>
-        status is ProvisionerJobStatus.Pending or ProvisionerJobStatus.Running or ProvisionerJobStatus.Canceling;
-
     private Task<WorkspaceBuild> TraceAsync(BuildOperation operation, Func<CancellationToken, Task<WorkspaceBuild>> call, CancellationToken cancellationToken) => operation switch
     {
         BuildOperation.Start => WorkspaceOperationTelemetry.TraceStartAsync(_context.Telemetry, Monitor.WorkspaceName, call, cancellationToken),
@@ -97,15 +94,15 @@ internal sealed class WorkspaceBuildRunner
     private async Task<int> BusyAsync(string verb, WorkspaceBuild latest)
     {
         await _context.Error.WriteLineAsync(
-            $"error: {Monitor.WorkspaceName} is busy: build #{latest.BuildNumber} ({BuildReporter.Name(latest.Transition)}) is still {BuildReporter.Name(latest.Job.Status)}.").ConfigureAwait(false);
+            $"error: {Monitor.WorkspaceName} is busy: build #{latest.BuildNumber} ({WireName.Of(latest.Transition)}) is still {WireName.Of(latest.Job.Status)}.").ConfigureAwait(false);
         await _context.Error.WriteLineAsync($"Pass --wait to wait for it and then {verb}, or follow it with `outpost watch {Monitor.Current.Name}`.").ConfigureAwait(false);
         return ExitCodes.WorkspaceBusy;
     }
 
     private async Task<int> QueuedAsync(WorkspaceBuild build)
     {
-        await _context.Out.WriteLineAsync($"{Monitor.Current.Name} #{build.BuildNumber} {BuildReporter.Name(build.Transition)} {BuildReporter.Name(build.Status)}").ConfigureAwait(false);
-        await _context.Error.WriteLineAsync($"Build #{build.BuildNumber} ({BuildReporter.Name(build.Transition)}) is queued. Follow it with `outpost watch {Monitor.Current.Name}`.").ConfigureAwait(false);
+        await _context.Out.WriteLineAsync($"{Monitor.Current.Name} #{build.BuildNumber} {WireName.Of(build.Transition)} {WireName.Of(build.Status)}").ConfigureAwait(false);
+        await _context.Error.WriteLineAsync($"Build #{build.BuildNumber} ({WireName.Of(build.Transition)}) is queued. Follow it with `outpost watch {Monitor.Current.Name}`.").ConfigureAwait(false);
         return ExitCodes.Success;
     }
 }

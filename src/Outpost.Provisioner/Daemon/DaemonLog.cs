@@ -3,10 +3,10 @@ using Outpost.Sdk.Diagnostics;
 
 namespace Outpost.Provisioner.Daemon;
 
-/// <summary>The daemon's log events (ids 4150–4179).</summary>
+/// <summary>The daemon's log events (ids 7000–7049).</summary>
 internal static partial class DaemonLog
 {
-    private const int Base = OutpostEventIds.Provisioner + 50;
+    private const int Base = OutpostEventIds.ProvisionerDaemon;
 
     [LoggerMessage(EventId = Base, Level = LogLevel.Information,
         Message = "Provisioner daemon {DaemonName} started; asking for {Provisioners} jobs")]

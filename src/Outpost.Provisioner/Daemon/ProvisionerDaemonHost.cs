@@ -96,7 +96,7 @@ internal sealed class ProvisionerDaemonHost : IAsyncDisposable
                 new LocalProvisionerOptions
                 {
                     WorkspacesDirectory = options.WorkspacesDirectory,
-                    AgentCommand = options.AgentCommand ?? AgentCommand.Default(),
+                    AgentCommand = options.AgentCommand ?? AgentLaunchCommand.Default(),
                     AccessUrl = options.AccessUrl,
                     Sandbox = options.Sandbox,
                 },

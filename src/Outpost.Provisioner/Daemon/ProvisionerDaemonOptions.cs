@@ -15,10 +15,10 @@ internal sealed record ProvisionerDaemonOptions
     /// <summary>Where the local provisioner keeps one directory per workspace.</summary>
     public required string WorkspacesDirectory { get; init; }
 
-    /// <summary>The command that runs an agent (argv); null means <see cref="Local.AgentCommand.Default"/>.</summary>
     /// <summary>The local provisioner's sandbox (see <see cref="Local.LocalSandbox"/>); null for none.</summary>
     public Local.LocalSandbox? Sandbox { get; init; }
 
+    /// <summary>The command that runs an agent (argv); null means <see cref="Local.AgentLaunchCommand.Default"/>.</summary>
     public IReadOnlyList<string>? AgentCommand { get; init; }
 
     /// <summary>

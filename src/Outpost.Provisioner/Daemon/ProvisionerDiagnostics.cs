@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
 
 namespace Outpost.Provisioner.Daemon;
@@ -44,7 +45,7 @@ internal static class ProvisionerDiagnostics
 
     public static void RecordBuild(WorkspaceBuildJob build, string status, TimeSpan elapsed)
     {
-        var transition = Transition(build.Transition);
+        var transition = WireName<WorkspaceTransition>.Name(build.Transition);
         var version = build.TemplateVersionId.ToString("D");
         BuildTimings.Record(elapsed.TotalSeconds,
             new KeyValuePair<string, object?>("template_name", build.TemplateName),
@@ -62,13 +63,4 @@ internal static class ProvisionerDiagnostics
         };
         Builds.Add(1, tags);
     }
-
-    /// <summary>The wire string, which is also the label value.</summary>
-    public static string Transition(WorkspaceTransition transition) => transition switch
-    {
-        WorkspaceTransition.Start => "start",
-        WorkspaceTransition.Stop => "stop",
-        WorkspaceTransition.Delete => "delete",
-        _ => transition.ToString().ToLowerInvariant(),
-    };
 }

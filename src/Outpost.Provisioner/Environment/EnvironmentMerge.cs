@@ -46,7 +46,7 @@ internal static class EnvironmentMerge
     /// Builds an agent's environment the way upstream's InsertWorkspaceResource does: an empty map,
     /// then the extra envs in declaration order, then the agent's own env over the top (it always wins).
     /// </summary>
-    public static AgentEnvironment BuildAgentEnvironment(
+    public static MergedEnvironment BuildAgentEnvironment(
         IEnumerable<ExtraEnv> extraEnvs,
         IReadOnlyDictionary<string, string>? agentEnv)
     {
@@ -56,7 +56,7 @@ internal static class EnvironmentMerge
         var error = MergeExtraEnvs(env, extraEnvs);
         if (error is not null)
         {
-            return new AgentEnvironment { Error = error };
+            return new MergedEnvironment { Error = error };
         }
 
         foreach (var (name, value) in agentEnv ?? new Dictionary<string, string>())
@@ -64,6 +64,6 @@ internal static class EnvironmentMerge
             env[name] = value;
         }
 
-        return new AgentEnvironment { Variables = env.Count == 0 ? null : env };
+        return new MergedEnvironment { Variables = env.Count == 0 ? null : env };
     }
 }

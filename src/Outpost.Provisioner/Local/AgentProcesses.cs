@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Outpost.Provisioner.Daemon;
+using Outpost.Sdk.Agents;
 
 namespace Outpost.Provisioner.Local;
 
@@ -47,7 +48,7 @@ internal sealed class AgentProcesses(LocalProvisionerOptions options, TimeProvid
         }
 
         // The daemon's own OUTPOST_* settings (its provisioner key among them) must not leak into workspaces.
-        foreach (var inherited in start.Environment.Keys.Where(key => key.StartsWith("OUTPOST_", StringComparison.Ordinal)).ToList())
+        foreach (var inherited in start.Environment.Keys.Where(key => key.StartsWith(AgentEnvironment.Prefix, StringComparison.Ordinal)).ToList())
         {
             start.Environment.Remove(inherited);
         }

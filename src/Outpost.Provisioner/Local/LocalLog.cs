@@ -3,10 +3,10 @@ using Outpost.Sdk.Diagnostics;
 
 namespace Outpost.Provisioner.Local;
 
-/// <summary>The local provisioner's log events (ids 4180–4199). Agent tokens are never logged.</summary>
+/// <summary>The local provisioner's log events (ids 7050–7099). Agent tokens are never logged.</summary>
 internal static partial class LocalLog
 {
-    private const int Base = OutpostEventIds.Provisioner + 80;
+    private const int Base = OutpostEventIds.ProvisionerDaemon + 50;
 
     [LoggerMessage(EventId = Base, Level = LogLevel.Information,
         Message = "Started agent {Agent} (pid {Pid}) in {Directory}")]

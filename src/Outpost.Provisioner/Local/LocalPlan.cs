@@ -1,6 +1,7 @@
 using Outpost.Provisioner.Environment;
-using Outpost.Provisioner.Parameters;
 using Outpost.Provisioner.Templates;
+using Outpost.Sdk.Agents;
+using Outpost.Sdk.Parameters;
 using Outpost.Sdk.Provisioning;
 
 namespace Outpost.Provisioner.Local;
@@ -11,9 +12,6 @@ namespace Outpost.Provisioner.Local;
 /// </summary>
 internal static class LocalPlan
 {
-    /// <summary>Scripts read parameters from here, e.g. <c>${OUTPOST_PARAM_GREETING}</c>.</summary>
-    public const string ParameterVariablePrefix = "OUTPOST_PARAM_";
-
     public const string WorkspaceDirectoryResourceName = "workspace";
 
     public static string WorkspaceDirectoryFor(string dataDirectory, Guid workspaceId)
@@ -23,7 +21,7 @@ internal static class LocalPlan
     }
 
     public static string ParameterVariable(string parameterName) =>
-        ParameterVariablePrefix + parameterName.ToUpperInvariant();
+        AgentEnvironment.ParameterPrefix + parameterName.ToUpperInvariant();
 
     public static LocalPlanResult Plan(LocalPlanRequest request)
     {

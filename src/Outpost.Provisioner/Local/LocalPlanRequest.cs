@@ -1,5 +1,5 @@
-using Outpost.Provisioner.Parameters;
 using Outpost.Provisioner.Templates;
+using Outpost.Sdk.Parameters;
 using Outpost.Sdk.Provisioning;
 
 namespace Outpost.Provisioner.Local;

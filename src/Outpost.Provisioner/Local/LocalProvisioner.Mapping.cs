@@ -1,8 +1,8 @@
 using System.Text;
 using Outpost.Provisioner.Daemon;
 using Outpost.Provisioner.Environment;
-using Outpost.Provisioner.Parameters;
 using Outpost.Provisioner.Templates;
+using Outpost.Sdk.Parameters;
 using Outpost.Sdk.Provisioning;
 
 namespace Outpost.Provisioner.Local;
@@ -132,21 +132,11 @@ internal sealed partial class LocalProvisioner
 
         return new TemplateImportResult
         {
-            Parameters = [.. template.Parameters.Select(ToParameter)],
+            Parameters = [.. template.Parameters.Select(parameter => parameter.ToWire())],
             Resources = ToResources(withEnv, tokens: null),
             Readme = readme ?? template.Description,
         };
     }
-
-    private static TemplateVersionParameter ToParameter(TemplateParameter parameter) => new()
-    {
-        Name = parameter.Name,
-        Type = parameter.Type.ToName(),
-        Description = parameter.Description ?? string.Empty,
-        DefaultValue = parameter.Default,
-        Options = parameter.Options,
-        Mutable = parameter.Mutable,
-    };
 
     private static List<ProvisionedResource> ToResources(LocalWorkspacePlan plan, IReadOnlyDictionary<string, string>? tokens) =>
     [

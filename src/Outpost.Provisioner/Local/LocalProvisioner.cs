@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Outpost.Provisioner.Daemon;
 using Outpost.Provisioner.Templates;
+using Outpost.Sdk.Agents;
 using Outpost.Sdk.Provisioning;
 
 namespace Outpost.Provisioner.Local;
@@ -19,9 +20,6 @@ internal sealed partial class LocalProvisioner : IProvisioner
     public const string DirectoryStage = "Creating workspace directory";
     public const string StartingStage = "Starting agents";
     public const string RemovingStage = "Removing workspace directory";
-
-    /// <summary>The agent's name, for its logs and its first contact with the server.</summary>
-    public const string AgentNameVariable = "OUTPOST_AGENT_NAME";
 
     private const string TokenAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     private const int TokenLength = 40;
@@ -185,9 +183,9 @@ internal sealed partial class LocalProvisioner : IProvisioner
                 _options.Sandbox?.GiveToWorkspaceUser(tokenFile);
                 var environment = new Dictionary<string, string>(process.Environment, StringComparer.Ordinal)
                 {
-                    [ProvisionerDaemonApi.AgentUrlVariable] = accessUrl,
-                    [ProvisionerDaemonApi.AgentTokenFileVariable] = tokenFile,
-                    [AgentNameVariable] = process.AgentName,
+                    [AgentEnvironment.AgentUrl] = accessUrl,
+                    [AgentEnvironment.AgentTokenFile] = tokenFile,
+                    [AgentEnvironment.AgentName] = process.AgentName,
                 };
                 var logFile = LocalLayout.AgentLogFile(workspace, process.AgentName);
                 var command = _options.Sandbox is { } sandbox ? sandbox.Wrap(_options.AgentCommand, workspace) : _options.AgentCommand;

@@ -1,4 +1,4 @@
-using Outpost.Provisioner.Parameters;
+using Outpost.Sdk.Parameters;
 using Outpost.Sdk.Provisioning;
 
 namespace Outpost.Provisioner.Local;

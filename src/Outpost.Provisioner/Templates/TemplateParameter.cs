@@ -1,11 +1,7 @@
-namespace Outpost.Provisioner.Templates;
+using Outpost.Sdk.Parameters;
+using Outpost.Sdk.Provisioning;
 
-internal enum ParameterType
-{
-    String,
-    Number,
-    Bool,
-}
+namespace Outpost.Provisioner.Templates;
 
 internal sealed record TemplateParameter
 {
@@ -24,4 +20,15 @@ internal sealed record TemplateParameter
     public bool Mutable { get; init; } = true;
 
     public bool Required => Default is null;
+
+    /// <summary>The parameter as the API and the parameter rules of <see cref="ParameterResolver"/> see it.</summary>
+    public TemplateVersionParameter ToWire() => new()
+    {
+        Name = Name,
+        Type = Type,
+        Description = Description ?? string.Empty,
+        DefaultValue = Default,
+        Options = Options,
+        Mutable = Mutable,
+    };
 }

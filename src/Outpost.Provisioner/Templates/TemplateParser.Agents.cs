@@ -1,5 +1,5 @@
-using System.Text.RegularExpressions;
 using Outpost.Provisioner.Environment;
+using Outpost.Sdk;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -7,11 +7,6 @@ namespace Outpost.Provisioner.Templates;
 
 internal static partial class TemplateParser
 {
-    /// <summary>Variables with this prefix are set by Outpost itself (agent token, parameters).</summary>
-    public const string ReservedEnvPrefix = "OUTPOST_";
-
-    private const int MaxLabelLength = 63;
-
     private static readonly string[] AgentKeys =
     [
         "name", "directory", "os", "env", "startup_script", "startup_script_timeout",
@@ -194,9 +189,9 @@ internal static partial class TemplateParser
     private static string? Label(YamlFields fields, string key, string what, TemplateErrorList errors)
     {
         var value = fields.RequiredString(key);
-        if (value is not null && (!DnsLabel().IsMatch(value) || value.Length > MaxLabelLength))
+        if (value is not null && !NameRules.IsLabel(value))
         {
-            errors.Add(fields.MarkOf(key), $"{what} \"{value}\" must be lowercase letters, digits and single hyphens, start and end with a letter or digit, and be at most {MaxLabelLength} characters");
+            errors.Add(fields.MarkOf(key), $"{what} \"{value}\" must be lowercase letters, digits and single hyphens, start and end with a letter or digit, and be at most {NameRules.MaxLabelLength} characters");
             return null;
         }
 
@@ -240,24 +235,18 @@ internal static partial class TemplateParser
 
     private static bool EnvName(Mark at, string name, string where, TemplateErrorList errors)
     {
-        if (!EnvVariableName().IsMatch(name))
+        if (!NameRules.IsEnvName(name))
         {
             errors.Add(at, $"\"{name}\" in {where} is not a valid environment variable name (letters, digits and _, not starting with a digit)");
             return false;
         }
 
-        if (name.StartsWith(ReservedEnvPrefix, StringComparison.Ordinal))
+        if (NameRules.IsReservedEnvName(name))
         {
-            errors.Add(at, $"\"{name}\" in {where} is reserved: variables starting with {ReservedEnvPrefix} are set by Outpost");
+            errors.Add(at, $"\"{name}\" in {where} is reserved: variables starting with {NameRules.ReservedEnvPrefix} are set by Outpost");
             return false;
         }
 
         return true;
     }
-
-    [GeneratedRegex("^[a-z0-9](?:-?[a-z0-9])*$", RegexOptions.CultureInvariant)]
-    private static partial Regex DnsLabel();
-
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant)]
-    private static partial Regex EnvVariableName();
 }

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
-using Outpost.Provisioner.Parameters;
+using Outpost.Sdk;
+using Outpost.Sdk.Parameters;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -88,9 +89,9 @@ internal static partial class TemplateParser
             var name = YamlFields.Peek(item, "name");
             var fields = new YamlFields(item, name is null ? $"parameter {index + 1}" : $"parameter \"{name}\"", ParameterKeys, errors);
             name = fields.RequiredString("name");
-            if (name is not null && (!ParameterName().IsMatch(name) || name.Length > MaxNameLength))
+            if (name is not null && !NameRules.IsParameterName(name))
             {
-                errors.Add(fields.MarkOf("name"), $"parameter name \"{name}\" must be lowercase letters, digits and underscores, start with a letter, and be at most {MaxNameLength} characters");
+                errors.Add(fields.MarkOf("name"), $"parameter name \"{name}\" must be lowercase letters, digits and underscores, start with a letter, and be at most {NameRules.MaxTemplateItemName} characters");
             }
             else if (name is not null && !Unique(seen, name, item, errors, $"parameter \"{name}\""))
             {
@@ -99,9 +100,9 @@ internal static partial class TemplateParser
 
             var type = ParameterType.String;
             var typeName = fields.String("type");
-            if (typeName is not null && !ParameterTypeNames.TryParse(typeName, out type))
+            if (typeName is not null && !WireName<ParameterType>.TryParse(typeName, out type))
             {
-                errors.Add(fields.MarkOf("type"), $"\"type\" of {fields.Where} must be one of {string.Join(", ", ParameterTypeNames.All)}, not \"{typeName}\"");
+                errors.Add(fields.MarkOf("type"), $"\"type\" of {fields.Where} must be one of {string.Join(", ", WireName<ParameterType>.All)}, not \"{typeName}\"");
             }
 
             var options = ReadOptions(fields, type, errors);
@@ -215,7 +216,4 @@ internal static partial class TemplateParser
 
     [GeneratedRegex(@"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\):", RegexOptions.CultureInvariant)]
     private static partial Regex MarkPrefix();
-
-    [GeneratedRegex("^[a-z][a-z0-9_]*$", RegexOptions.CultureInvariant)]
-    private static partial Regex ParameterName();
 }

@@ -1,3 +1,4 @@
+using Outpost.Sdk;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 

@@ -3,9 +3,9 @@ using Outpost.Sdk.Provisioning;
 namespace Outpost.Sdk.Agents;
 
 /// <summary>One control-plane connection of an agent, as the server recorded it (for timelines).</summary>
-public sealed record ControlPlaneSession
+public sealed record ControlPlaneConnection
 {
-    /// <summary>The session's id (it appears in the server's connect and disconnect log lines).</summary>
+    /// <summary>The connection's id (it appears in the server's connect and disconnect log lines).</summary>
     public required Guid Id { get; init; }
 
     /// <summary>When the agent connected.</summary>

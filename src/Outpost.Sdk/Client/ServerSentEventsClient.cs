@@ -47,7 +47,8 @@ public static class ServerSentEventsClient
                     yield return new WatchEvent<T>(default, Resync: true);
                     continue;
                 default:
-                    if (string.IsNullOrEmpty(item.Data))
+                    // Named events this reader does not know (such as watch-all's "agent") are for newer readers.
+                    if (string.IsNullOrEmpty(item.Data) || item.EventType != SseParser.EventTypeDefault)
                     {
                         continue;
                     }

@@ -54,4 +54,7 @@ public static class OutpostEventIds
 
     /// <summary>First id of the local provisioner's sandbox block (7100–7199).</summary>
     public const int Sandbox = 7100;
+
+    /// <summary>First id of the provisioner block: the daemon (7000–7049) and the local provisioner (7050–7099).</summary>
+    public const int ProvisionerDaemon = 7000;
 }

@@ -1,3 +1,5 @@
+using Outpost.Sdk.Parameters;
+
 namespace Outpost.Sdk.Provisioning;
 
 /// <summary>
@@ -207,8 +209,8 @@ public sealed record TemplateVersionParameter
     /// <summary>The name ([a-z][a-z0-9_]*).</summary>
     public required string Name { get; init; }
 
-    /// <summary><c>string</c>, <c>number</c> or <c>bool</c>.</summary>
-    public required string Type { get; init; }
+    /// <summary><c>string</c>, <c>number</c> or <c>bool</c> on the wire.</summary>
+    public required ParameterType Type { get; init; }
 
     /// <summary>What it is for.</summary>
     public string Description { get; init; } = string.Empty;

@@ -37,6 +37,12 @@ public sealed record Workspace
 
     /// <summary>True once a delete build succeeded.</summary>
     public bool Deleted { get; init; }
+
+    /// <summary>
+    /// The resources of the latest build with their agents; sent by the workspace's watch and shown by
+    /// <c>outpost show --output json</c>, absent (null) from plain reads.
+    /// </summary>
+    public IReadOnlyList<WorkspaceResource>? Resources { get; init; }
 }
 
 /// <summary>A page of workspaces (<c>GET /api/v2/workspaces</c>).</summary>

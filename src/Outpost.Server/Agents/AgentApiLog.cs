@@ -12,17 +12,17 @@ internal static partial class AgentApiLog
     public const string Category = "Outpost.Server.Agents";
 
     [LoggerMessage(EventId = OutpostEventIds.Agent + 101, Level = LogLevel.Information,
-        Message = "Agent {AgentName} ({AgentId}) of workspace {WorkspaceId} connected to the control plane (session {SessionId}) connect_type={connect_type}")]
-    public static partial void Connected(ILogger logger, string agentName, Guid agentId, Guid workspaceId, Guid sessionId, string connect_type);
+        Message = "Agent {AgentName} ({AgentId}) of workspace {WorkspaceId} connected to the control plane (connection {ConnectionId}) connect_type={connect_type}")]
+    public static partial void Connected(ILogger logger, string agentName, Guid agentId, Guid workspaceId, Guid connectionId, string connect_type);
 
     [LoggerMessage(EventId = OutpostEventIds.Agent + 102,
-        Message = "Agent {AgentId} disconnected from the control plane after {DurationSeconds:0.0} s (session {SessionId}): {Summary}. connect_type={connect_type} disconnect_reason={disconnect_reason} disconnect_expected={disconnect_expected} disconnect_initiator={disconnect_initiator} disconnect_detail={disconnect_detail}")]
-    public static partial void Disconnected(ILogger logger, LogLevel level, Guid agentId, double durationSeconds, Guid sessionId, string summary,
+        Message = "Agent {AgentId} disconnected from the control plane after {DurationSeconds:0.0} s (connection {ConnectionId}): {Summary}. connect_type={connect_type} disconnect_reason={disconnect_reason} disconnect_expected={disconnect_expected} disconnect_initiator={disconnect_initiator} disconnect_detail={disconnect_detail}")]
+    public static partial void Disconnected(ILogger logger, LogLevel level, Guid agentId, double durationSeconds, Guid connectionId, string summary,
         string connect_type, string disconnect_reason, bool disconnect_expected, string disconnect_initiator, string disconnect_detail);
 
     [LoggerMessage(EventId = OutpostEventIds.Agent + 103, Level = LogLevel.Information,
-        Message = "Agent {AgentId} connected again (session {NewSessionId}); its older connection (session {OldSessionId}) is being closed")]
-    public static partial void Replaced(ILogger logger, Guid agentId, Guid newSessionId, Guid oldSessionId);
+        Message = "Agent {AgentId} connected again (connection {NewConnectionId}); its older connection ({OldConnectionId}) is being closed")]
+    public static partial void Replaced(ILogger logger, Guid agentId, Guid newConnectionId, Guid oldConnectionId);
 
     [LoggerMessage(EventId = OutpostEventIds.Agent + 104, Level = LogLevel.Warning,
         Message = "Agent API request to {Path} from {RemoteAddress} refused: {Reason}")]

@@ -45,19 +45,20 @@ internal sealed class AgentControlConnection
 
     public AgentRecord Agent { get; }
 
-    public Guid SessionId { get; } = Guid.NewGuid();
+    public Guid ConnectionId { get; } = Guid.NewGuid();
 
     /// <summary>The latest stats the agent sent (kept in memory; for diagnostics).</summary>
     public StatsMessage? LastStats { get; private set; }
 
-    /// <summary>Serves the connection until it ends; <paramref name="recorded"/> runs once the session is in the database.</summary>
+    /// <summary>Serves the connection until it ends; <paramref name="recorded"/> runs once the connection is in the connection log.</summary>
     public async Task RunAsync(Action recorded, CancellationToken aborted)
     {
         var started = _time.GetTimestamp();
-        await _store.ConnectedAsync(Agent.Id, SessionId, _time.GetUtcNow(), aborted).ConfigureAwait(false);
+        await _store.ConnectedAsync(Agent.Id, ConnectionId, _time.GetUtcNow(), aborted).ConfigureAwait(false);
         recorded();
+        await AgentEvents.PublishAsync(_pubsub, Agent, WorkspaceAgentChange.Connected, state: null, _logger).ConfigureAwait(false);
         _lastHeartbeatWrite = started;
-        AgentApiLog.Connected(_logger, Agent.Name, Agent.Id, Agent.WorkspaceId, SessionId, ConnectionDirection.ServerToAgent.Value);
+        AgentApiLog.Connected(_logger, Agent.Name, Agent.Id, Agent.WorkspaceId, ConnectionId, ConnectionDirection.ServerToAgent.Value);
         AgentApiMetrics.ConnectionOpened();
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted);
@@ -83,7 +84,8 @@ internal sealed class AgentControlConnection
         var duration = _time.GetElapsedTime(started);
         try
         {
-            await _store.DisconnectedAsync(Agent.Id, SessionId, _time.GetUtcNow(), end.Reason, end.Initiator, end.Detail, CancellationToken.None).ConfigureAwait(false);
+            await _store.DisconnectedAsync(Agent.Id, ConnectionId, _time.GetUtcNow(), end.Reason, end.Initiator, end.Detail, CancellationToken.None).ConfigureAwait(false);
+            await AgentEvents.PublishAsync(_pubsub, Agent, WorkspaceAgentChange.Disconnected, state: null, _logger).ConfigureAwait(false);
         }
         catch (NpgsqlException ex)
         {
@@ -96,7 +98,7 @@ internal sealed class AgentControlConnection
             end.Reason.Expected() ? LogLevel.Information : LogLevel.Warning,
             Agent.Id,
             duration.TotalSeconds,
-            SessionId,
+            ConnectionId,
             end.Summary,
             ConnectionDirection.ServerToAgent.Value,
             end.Reason.LogValue,
@@ -247,7 +249,8 @@ internal sealed class AgentControlConnection
                 case LifecycleMessage lifecycle:
                     var received = _time.GetUtcNow();
                     await _store.LifecycleAsync(Agent.Id, lifecycle.State, lifecycle.ChangedAt, received, cancellationToken).ConfigureAwait(false);
-                    AgentApiLog.Lifecycle(_logger, Agent.Id, WireEnum<AgentLifecycleState>.Name(lifecycle.State), lifecycle.ChangedAt, received);
+                    AgentApiLog.Lifecycle(_logger, Agent.Id, WireName<AgentLifecycleState>.Name(lifecycle.State), lifecycle.ChangedAt, received);
+                    await AgentEvents.PublishAsync(_pubsub, Agent, WorkspaceAgentChange.Lifecycle, lifecycle.State, _logger).ConfigureAwait(false);
                     break;
                 case StatsMessage stats:
                     LastStats = stats;
@@ -273,6 +276,12 @@ internal sealed class AgentControlConnection
             await foreach (var message in subscription.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 WorkspaceBuildUpdate? update = null;
+                if (!message.IsDropped && AgentEvents.Read(message.Payload) is not null)
+                {
+                    // An agent's change, perhaps this agent's own: nothing to do with builds.
+                    continue;
+                }
+
                 if (!message.IsDropped)
                 {
                     try
@@ -328,7 +337,7 @@ internal sealed class AgentControlConnection
             _sendGate.Release();
         }
 
-        AgentApiLog.ShutdownSent(_logger, Agent.Id, buildId, WireEnum<WorkspaceTransition>.Name(transition), Agent.WorkspaceId);
+        AgentApiLog.ShutdownSent(_logger, Agent.Id, buildId, WireName<WorkspaceTransition>.Name(transition), Agent.WorkspaceId);
     }
 }
 

@@ -10,7 +10,7 @@ using Outpost.Server.Identity.Authorization;
 
 namespace Outpost.Server.Agents;
 
-/// <summary>What the agent API recorded, for people and timelines: control-plane sessions, lifecycle history, logs.</summary>
+/// <summary>What the agent API recorded, for people and timelines: control-plane connections, lifecycle history, logs.</summary>
 internal static class AgentHistoryEndpoints
 {
     public static IEndpointRouteBuilder MapAgentHistoryEndpoints(this IEndpointRouteBuilder routes)
@@ -18,12 +18,12 @@ internal static class AgentHistoryEndpoints
         var agents = routes.MapGroup("/api/v2/workspaceagents/{id:guid}").WithTags("Workspaces")
             .RequirePermission(ResourceType.WorkspaceAgent, PermissionAction.Read);
 
-        agents.MapGet("sessions", static async Task<Results<Ok<List<ControlPlaneSession>>, ProblemHttpResult>> (
-            Guid id, HttpContext http, AgentHistoryStore store, CancellationToken cancellationToken) =>
-            await CanReadAsync(id, http, store, cancellationToken).ConfigureAwait(false) is { } problem
-                ? problem
-                : TypedResults.Ok(await store.SessionsAsync(id, cancellationToken).ConfigureAwait(false)))
-            .WithName("ListAgentControlPlaneSessions").WithSummary("Every control-plane connection of the agent, with why it ended (seed 001).");
+        agents.MapGet("connections", ListConnectionsAsync)
+            .WithName("ListAgentControlPlaneConnections").WithSummary("Every control-plane connection of the agent, with why it ended (seed 001).");
+
+        // The milestone-1 route, kept so existing clients keep working; "session" now means a login session.
+        agents.MapGet("sessions", ListConnectionsAsync)
+            .WithName("ListAgentControlPlaneSessions").WithSummary("The same as connections (the milestone-1 name).");
 
         agents.MapGet("lifecycle", static async Task<Results<Ok<List<AgentLifecycleEvent>>, ProblemHttpResult>> (
             Guid id, HttpContext http, AgentHistoryStore store, CancellationToken cancellationToken) =>
@@ -41,6 +41,12 @@ internal static class AgentHistoryEndpoints
 
         return routes;
     }
+
+    private static async Task<Results<Ok<List<ControlPlaneConnection>>, ProblemHttpResult>> ListConnectionsAsync(
+        Guid id, HttpContext http, AgentHistoryStore store, CancellationToken cancellationToken) =>
+        await CanReadAsync(id, http, store, cancellationToken).ConfigureAwait(false) is { } problem
+            ? problem
+            : TypedResults.Ok(await store.ConnectionsAsync(id, cancellationToken).ConfigureAwait(false));
 
     private static async Task<ProblemHttpResult?> CanReadAsync(Guid id, HttpContext http, AgentHistoryStore store, CancellationToken cancellationToken)
     {

@@ -1,12 +1,12 @@
 using Npgsql;
+using Outpost.Sdk;
 using Outpost.Sdk.Agents;
 using Outpost.Sdk.Provisioning;
 using Outpost.Server.Database;
-using Outpost.Server.ProvisionerJobs;
 
 namespace Outpost.Server.Agents;
 
-/// <summary>Reads of what the agent API recorded: sessions, lifecycle history, logs.</summary>
+/// <summary>Reads of what the agent API recorded: control-plane connections, lifecycle history, logs.</summary>
 internal sealed class AgentHistoryStore(NpgsqlDataSource dataSource)
 {
     /// <summary>The owner of the agent's workspace, or null when there is no such agent.</summary>
@@ -19,10 +19,10 @@ internal sealed class AgentHistoryStore(NpgsqlDataSource dataSource)
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as Guid?;
     }
 
-    public Task<List<ControlPlaneSession>> SessionsAsync(Guid agentId, CancellationToken cancellationToken) => ReadAsync(
-        "SELECT id, connected_at, ended_at, disconnect_reason, disconnect_initiator, disconnect_detail FROM control_plane_sessions WHERE agent_id = $1 ORDER BY connected_at, id",
-        [agentId],
-        static r => new ControlPlaneSession
+    public Task<List<ControlPlaneConnection>> ConnectionsAsync(Guid agentId, CancellationToken cancellationToken) => ReadAsync(
+        "SELECT id, connected_at, ended_at, disconnect_reason, disconnect_initiator, disconnect_detail FROM connection_logs WHERE agent_id = $1 AND type = $2 ORDER BY connected_at, id",
+        [agentId, WireName<ConnectionType>.Name(ConnectionType.ControlPlane)],
+        static r => new ControlPlaneConnection
         {
             Id = r.GetGuid(0),
             ConnectedAt = r.GetFieldValue<DateTimeOffset>(1),
@@ -39,7 +39,7 @@ internal sealed class AgentHistoryStore(NpgsqlDataSource dataSource)
         [agentId],
         static r => new AgentLifecycleEvent
         {
-            State = WireEnum<AgentLifecycleState>.Parse(r.GetString(0)),
+            State = WireName<AgentLifecycleState>.Parse(r.GetString(0)),
             ChangedAt = r.GetFieldValue<DateTimeOffset>(1),
             ReceivedAt = r.GetFieldValue<DateTimeOffset>(2),
         },
@@ -52,7 +52,7 @@ internal sealed class AgentHistoryStore(NpgsqlDataSource dataSource)
         {
             Id = r.GetInt64(0),
             CreatedAt = r.GetFieldValue<DateTimeOffset>(1),
-            Level = WireEnum<ProvisionerLogLevel>.Parse(r.GetString(2)),
+            Level = WireName<ProvisionerLogLevel>.Parse(r.GetString(2)),
             Source = r.GetString(3),
             Output = r.GetString(4),
         },

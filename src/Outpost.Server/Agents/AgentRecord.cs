@@ -15,6 +15,9 @@ internal sealed record AgentRecord
 
     public required string OwnerName { get; init; }
 
+    /// <summary>The workspace owner's id (watch-all shows agent changes only to those who may see them).</summary>
+    public Guid OwnerId { get; init; }
+
     public required bool WorkspaceDeleted { get; init; }
 
     public required string Directory { get; init; }

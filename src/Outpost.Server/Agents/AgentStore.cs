@@ -7,7 +7,6 @@ using Outpost.Sdk;
 using Outpost.Sdk.Agents;
 using Outpost.Sdk.Provisioning;
 using Outpost.Server.Database;
-using Outpost.Server.ProvisionerJobs;
 
 namespace Outpost.Server.Agents;
 
@@ -52,7 +51,7 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource)
         var hash = Hash(token);
         await using var command = dataSource.CreateCommand("""
             SELECT a.id, a.name, a.build_id, b.workspace_id, w.name, u.username, w.deleted, a.directory,
-                   a.environment_variables::text, a.scripts::text, a.apps::text, a.auth_token_hash
+                   a.environment_variables::text, a.scripts::text, a.apps::text, a.auth_token_hash, w.owner_id
             FROM workspace_agents a
             JOIN workspace_builds b ON b.id = a.build_id
             JOIN workspaces w ON w.id = b.workspace_id
@@ -92,19 +91,20 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource)
             EnvironmentJson = reader.GetNullableString(8),
             ScriptsJson = reader.GetString(9),
             AppsJson = reader.GetString(10),
+            OwnerId = reader.GetGuid(12),
         };
     }
 
-    /// <summary>Records a new connection: the session row, and the agent's first and last connection times.</summary>
-    public async Task ConnectedAsync(Guid agentId, Guid sessionId, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Records a new control-plane connection: its connection-log row, and the agent's first and last connection times.</summary>
+    public async Task ConnectedAsync(Guid agentId, Guid connectionId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var batch = dataSource.CreateBatch();
         batch.BatchCommands.Add(Command("""
             UPDATE workspace_agents SET first_connected_at = COALESCE(first_connected_at, $2), last_connected_at = $2 WHERE id = $1
             """, agentId, now));
         batch.BatchCommands.Add(Command("""
-            INSERT INTO control_plane_sessions (id, agent_id, connected_at) VALUES ($1, $2, $3)
-            """, sessionId, agentId, now));
+            INSERT INTO connection_logs (id, agent_id, type, connected_at) VALUES ($1, $2, $3, $4)
+            """, connectionId, agentId, WireName<ConnectionType>.Name(ConnectionType.ControlPlane), now));
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -116,29 +116,29 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// Ends a session. The agent counts as disconnected only when no newer session of it is open (on
+    /// Ends a control-plane connection. The agent counts as disconnected only when no newer one of it is open (on
     /// this replica or another): a connection replaced by a reconnect must not mark a live agent down.
     /// </summary>
-    public async Task DisconnectedAsync(Guid agentId, Guid sessionId, DateTimeOffset now, DisconnectReason reason, DisconnectInitiator initiator, string detail, CancellationToken cancellationToken)
+    public async Task DisconnectedAsync(Guid agentId, Guid connectionId, DateTimeOffset now, DisconnectReason reason, DisconnectInitiator initiator, string detail, CancellationToken cancellationToken)
     {
         await using var batch = dataSource.CreateBatch();
         batch.BatchCommands.Add(Command("""
-            UPDATE control_plane_sessions SET ended_at = $2, disconnect_reason = $3, disconnect_initiator = $4, disconnect_detail = $5 WHERE id = $1
-            """, sessionId, now, reason.LogValue, initiator.LogValue, detail));
+            UPDATE connection_logs SET ended_at = $2, disconnect_reason = $3, disconnect_initiator = $4, disconnect_detail = $5 WHERE id = $1
+            """, connectionId, now, reason.LogValue, initiator.LogValue, detail));
         batch.BatchCommands.Add(Command("""
             UPDATE workspace_agents SET disconnected_at = $2
             WHERE id = $1 AND NOT EXISTS (
-                SELECT 1 FROM control_plane_sessions s
-                WHERE s.agent_id = $1 AND s.ended_at IS NULL AND s.id <> $3
-                  AND s.connected_at >= (SELECT connected_at FROM control_plane_sessions WHERE id = $3))
-            """, agentId, now, sessionId));
+                SELECT 1 FROM connection_logs c
+                WHERE c.agent_id = $1 AND c.type = $4 AND c.ended_at IS NULL AND c.id <> $3
+                  AND c.connected_at >= (SELECT connected_at FROM connection_logs WHERE id = $3))
+            """, agentId, now, connectionId, WireName<ConnectionType>.Name(ConnectionType.ControlPlane)));
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Appends to the history; the agent row keeps the state with the latest change time (late arrivals do not overwrite newer ones).</summary>
     public async Task LifecycleAsync(Guid agentId, AgentLifecycleState state, DateTimeOffset changedAt, DateTimeOffset receivedAt, CancellationToken cancellationToken)
     {
-        var name = WireEnum<AgentLifecycleState>.Name(state);
+        var name = WireName<AgentLifecycleState>.Name(state);
         await using var batch = dataSource.CreateBatch();
         batch.BatchCommands.Add(Command("""
             INSERT INTO agent_lifecycle_events (agent_id, state, changed_at, received_at) VALUES ($1, $2, $3, $4)
@@ -202,7 +202,7 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource)
                 """, connection, transaction);
             insert.With(agentId);
             insert.Parameters.Add(new NpgsqlParameter { Value = kept.Select(l => l.CreatedAt).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
-            insert.Parameters.Add(new NpgsqlParameter { Value = kept.Select(l => WireEnum<ProvisionerLogLevel>.Name(l.Level)).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter { Value = kept.Select(l => WireName<ProvisionerLogLevel>.Name(l.Level)).ToArray() });
             insert.Parameters.Add(new NpgsqlParameter { Value = kept.Select(l => l.Source).ToArray() });
             insert.Parameters.Add(new NpgsqlParameter { Value = kept.Select(l => l.Output.Replace("\0", string.Empty, StringComparison.Ordinal)).ToArray() });
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -225,7 +225,7 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource)
         command.With(workspaceId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-            ? (reader.GetGuid(0), WireEnum<WorkspaceTransition>.Parse(reader.GetString(1)))
+            ? (reader.GetGuid(0), WireName<WorkspaceTransition>.Parse(reader.GetString(1)))
             : null;
     }
 

@@ -50,7 +50,7 @@ internal sealed class ControlPlaneHub : IDisposable
     {
         var connection = new AgentControlConnection(socket, agent, _store, _pubsub, _options, _time, _logger);
 
-        // The older connection is closed only once the newer session is recorded, so its end can see
+        // The older connection is closed only once the newer connection is recorded, so its end can see
         // that the agent is still connected and does not mark it disconnected.
         void Register()
         {
@@ -68,10 +68,10 @@ internal sealed class ControlPlaneHub : IDisposable
 
             if (replaced is not null)
             {
-                AgentApiLog.Replaced(_logger, agent.Id, connection.SessionId, replaced.SessionId);
+                AgentApiLog.Replaced(_logger, agent.Id, connection.ConnectionId, replaced.ConnectionId);
                 _ = replaced.CloseAsync(new CloseRequest(
                     DisconnectReason.Graceful, DisconnectInitiator.Agent, WebSocketCloseStatus.NormalClosure, "replaced",
-                    "the agent connected again, so the server closed its older connection", $"replaced by session {connection.SessionId}"));
+                    "the agent connected again, so the server closed its older connection", $"replaced by connection {connection.ConnectionId}"));
             }
         }
 

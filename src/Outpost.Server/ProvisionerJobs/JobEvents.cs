@@ -67,13 +67,13 @@ internal static class JobEvents
         ArgumentNullException.ThrowIfNull(reader);
         var build = reader.IsDBNull(ordinal + 3) ? null : new WorkspaceBuildUpdate
         {
-            JobStatus = WireEnum<ProvisionerJobStatus>.Parse(reader.GetString(ordinal + 1)),
+            JobStatus = WireName<ProvisionerJobStatus>.Parse(reader.GetString(ordinal + 1)),
             WorkspaceId = reader.GetGuid(ordinal + 3),
             WorkspaceName = reader.GetString(ordinal + 4),
             OwnerId = reader.GetGuid(ordinal + 5),
             BuildId = reader.GetGuid(ordinal + 6),
             BuildNumber = reader.GetInt32(ordinal + 7),
-            Transition = WireEnum<WorkspaceTransition>.Parse(reader.GetString(ordinal + 8)),
+            Transition = WireName<WorkspaceTransition>.Parse(reader.GetString(ordinal + 8)),
         };
         return new JobChange(reader.GetGuid(ordinal), reader.GetBoolean(ordinal + 2), build, reader.GetBoolean(ordinal + 9));
     }

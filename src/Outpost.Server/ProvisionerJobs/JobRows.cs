@@ -43,8 +43,8 @@ internal static class JobRows
     public static ProvisionerJob ReadJob(NpgsqlDataReader reader, int at) => new()
     {
         Id = reader.GetGuid(at),
-        Type = WireEnum<ProvisionerJobType>.Parse(reader.GetString(at + 1)),
-        Status = WireEnum<ProvisionerJobStatus>.Parse(reader.GetString(at + 2)),
+        Type = WireName<ProvisionerJobType>.Parse(reader.GetString(at + 1)),
+        Status = WireName<ProvisionerJobStatus>.Parse(reader.GetString(at + 2)),
         CreatedAt = reader.GetFieldValue<DateTimeOffset>(at + 3),
         StartedAt = reader.GetNullable<DateTimeOffset>(at + 4),
         CanceledAt = reader.GetNullable<DateTimeOffset>(at + 5),
@@ -58,20 +58,20 @@ internal static class JobRows
     public static WorkspaceBuild ReadBuild(NpgsqlDataReader reader, int at, int jobAt)
     {
         var job = ReadJob(reader, jobAt);
-        var transition = WireEnum<WorkspaceTransition>.Parse(reader.GetString(at + 3));
+        var transition = WireName<WorkspaceTransition>.Parse(reader.GetString(at + 3));
         return new WorkspaceBuild
         {
             Id = reader.GetGuid(at),
             WorkspaceId = reader.GetGuid(at + 1),
             BuildNumber = reader.GetInt32(at + 2),
             Transition = transition,
-            Reason = WireEnum<BuildReason>.Parse(reader.GetString(at + 4)),
+            Reason = WireName<BuildReason>.Parse(reader.GetString(at + 4)),
             TemplateVersionId = reader.GetGuid(at + 5),
             InitiatorId = reader.GetNullable<Guid>(at + 6),
             Parameters = JsonSerializer.Deserialize(reader.GetString(at + 7), OutpostJsonContext.Default.ListParameterValue) ?? [],
             CreatedAt = reader.GetFieldValue<DateTimeOffset>(at + 8),
             Job = job,
-            Status = WorkspaceStatusRules.Derive(job.Status, transition),
+            Status = StatusRules.WorkspaceStatusOf(job.Status, transition),
         };
     }
 
@@ -99,8 +99,8 @@ internal static class JobRows
     {
         Id = reader.GetInt64(at),
         CreatedAt = reader.GetFieldValue<DateTimeOffset>(at + 1),
-        Level = WireEnum<ProvisionerLogLevel>.Parse(reader.GetString(at + 2)),
-        Source = WireEnum<ProvisionerLogSource>.Parse(reader.GetString(at + 3)),
+        Level = WireName<ProvisionerLogLevel>.Parse(reader.GetString(at + 2)),
+        Source = WireName<ProvisionerLogSource>.Parse(reader.GetString(at + 3)),
         Stage = reader.GetString(at + 4),
         Output = reader.GetString(at + 5),
     };

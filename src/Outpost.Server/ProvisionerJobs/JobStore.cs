@@ -1,4 +1,5 @@
 using Npgsql;
+using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Templates;
 using Outpost.Server.Database;
@@ -17,7 +18,7 @@ internal static class JobStore
             INSERT INTO provisioner_jobs (id, type, provisioner, file_hash, initiator_id, created_at, updated_at)
             VALUES ($1, $2, $3, $4, $5, $6, $6)
             """, transaction.Connection, transaction);
-        command.With(jobId).With(WireEnum<ProvisionerJobType>.Name(type)).With(provisioner).With(fileHash).With(initiatorId).With(now);
+        command.With(jobId).With(WireName<ProvisionerJobType>.Name(type)).With(provisioner).With(fileHash).With(initiatorId).With(now);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await JobEvents.WakeDaemonsAsync(transaction, provisioner, cancellationToken).ConfigureAwait(false);
     }
@@ -45,8 +46,8 @@ internal static class JobStore
             """, transaction.Connection, transaction);
         command.With(jobId)
             .With(lines.Select(l => l.CreatedAt).ToArray())
-            .With(lines.Select(l => WireEnum<ProvisionerLogLevel>.Name(l.Level)).ToArray())
-            .With(lines.Select(l => WireEnum<ProvisionerLogSource>.Name(l.Source)).ToArray())
+            .With(lines.Select(l => WireName<ProvisionerLogLevel>.Name(l.Level)).ToArray())
+            .With(lines.Select(l => WireName<ProvisionerLogSource>.Name(l.Source)).ToArray())
             .With(lines.Select(l => l.Stage).ToArray())
             // PostgreSQL text cannot hold NUL; a provisioner may print one.
             .With(lines.Select(l => l.Output.Replace("\0", string.Empty, StringComparison.Ordinal)).ToArray());
@@ -121,7 +122,7 @@ internal static class JobStore
 
         await JobEvents.JobChangedAsync(transaction, jobId, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return WireEnum<ProvisionerJobStatus>.Parse(status);
+        return WireName<ProvisionerJobStatus>.Parse(status);
     }
 
     /// <summary>Marks the job followed, so its writers start announcing new lines and its end.</summary>

@@ -269,7 +269,7 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
             return (new DaemonJobOutcome(DaemonJobRefusal.NotFound, $"there is no job {jobId}"), none);
         }
 
-        var row = new JobRow(WireEnum<ProvisionerJobType>.Parse(reader.GetString(0)), !reader.IsDBNull(4), reader.GetNullable<DateTimeOffset>(2), reader.GetBoolean(6));
+        var row = new JobRow(WireName<ProvisionerJobType>.Parse(reader.GetString(0)), !reader.IsDBNull(4), reader.GetNullable<DateTimeOffset>(2), reader.GetBoolean(6));
         if (row.StartedAt is null)
         {
             return (new DaemonJobOutcome(DaemonJobRefusal.NotStarted, "the job isn't running yet: acquire it first"), row);

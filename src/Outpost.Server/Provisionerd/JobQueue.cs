@@ -139,7 +139,7 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
         }
 
         var change = JobEvents.ReadChange(reader, ChangeOrdinal);
-        var type = WireEnum<ProvisionerJobType>.Parse(reader.GetString(0));
+        var type = WireName<ProvisionerJobType>.Parse(reader.GetString(0));
         var prebuild = reader.GetBoolean(3);
         var archive = reader.IsDBNull(4) ? null : reader.GetFieldValue<byte[]>(4);
         var job = new AcquiredJob
@@ -158,7 +158,7 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
         }
         else if (archive is not null && type == ProvisionerJobType.WorkspaceBuild && change.Build is { } build)
         {
-            transition = WireEnum<WorkspaceTransition>.Name(build.Transition);
+            transition = WireName<WorkspaceTransition>.Name(build.Transition);
             // The metrics label prebuilds "prebuild" whatever reason their build records (coder-spec §7).
             reason = prebuild ? "prebuild" : reader.GetString(11);
             job = job with
@@ -211,6 +211,6 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
 
         JobEvents.Announce(outbox, row.Change);
         return new Claim(job, null, QueueMetrics.QueueWaitSeconds(job.CreatedAt, now),
-            [job.Provisioner, WireEnum<ProvisionerJobType>.Name(job.Type), row.Transition, row.Reason]);
+            [job.Provisioner, WireName<ProvisionerJobType>.Name(job.Type), row.Transition, row.Reason]);
     }
 }

@@ -45,6 +45,16 @@ internal static class ServerSentEventStream
         return TypedResults.ServerSentEvents(Serialize(WithKeepAlive(items, time, interval, CancellationToken.None), jsonTypeInfo, CancellationToken.None));
     }
 
+    /// <summary>The endpoint result over items whose data is JSON text already (pubsub payloads passed on as they are).</summary>
+    public static ServerSentEventsResult<string> CreateFromJson(IAsyncEnumerable<SseItem<string>> items, TimeProvider time, TimeSpan? keepAliveInterval = null)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(time);
+        var interval = keepAliveInterval ?? DefaultKeepAliveInterval;
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero, nameof(keepAliveInterval));
+        return TypedResults.ServerSentEvents(AsIs(WithKeepAlive(items, time, interval, CancellationToken.None), CancellationToken.None));
+    }
+
     /// <summary>
     /// Maps a pubsub subscription to SSE items: each payload through <paramref name="map"/> (null
     /// skips it, for payloads about things this client may not see), each dropped marker to
@@ -137,6 +147,16 @@ internal static class ServerSentEventStream
                 ? string.Empty
                 : JsonSerializer.Serialize(item.Data, jsonTypeInfo);
             yield return new SseItem<string>(data, item.EventType) { EventId = item.EventId, ReconnectionInterval = item.ReconnectionInterval };
+        }
+    }
+
+    private static async IAsyncEnumerable<SseItem<string>> AsIs(IAsyncEnumerable<SseItem<string>> items, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var item in items.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            yield return item.EventType is PingEventType or ResyncEventType || item.Data is null
+                ? new SseItem<string>(string.Empty, item.EventType) { EventId = item.EventId, ReconnectionInterval = item.ReconnectionInterval }
+                : item;
         }
     }
 

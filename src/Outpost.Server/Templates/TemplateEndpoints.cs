@@ -73,7 +73,7 @@ internal static class TemplateEndpoints
 
                 if (version.Job.Status != ProvisionerJobStatus.Succeeded)
                 {
-                    return Problems.Conflict($"version \"{version.Name}\" cannot be activated: its import is {WireEnum<ProvisionerJobStatus>.Name(version.Job.Status)}"
+                    return Problems.Conflict($"version \"{version.Name}\" cannot be activated: its import is {WireName<ProvisionerJobStatus>.Name(version.Job.Status)}"
                         + (version.Job.Error is { } error ? $" ({error})" : string.Empty), ProblemCodes.TemplateVersionNotReady);
                 }
             }

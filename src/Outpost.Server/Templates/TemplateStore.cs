@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Npgsql;
-using Outpost.Provisioner;
 using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Templates;
@@ -163,7 +162,7 @@ internal sealed class TemplateStore(NpgsqlDataSource dataSource, TimeProvider ti
         }
 
         return new BuildableVersion(reader.GetGuid(0), reader.GetString(1), reader.GetGuid(2), reader.GetString(3), reader.GetString(4), reader.GetString(5),
-            WireEnum<ProvisionerJobStatus>.Parse(reader.GetString(6)),
+            WireName<ProvisionerJobStatus>.Parse(reader.GetString(6)),
             JsonSerializer.Deserialize(reader.GetString(7), OutpostJsonContext.Default.ListTemplateVersionParameter) ?? []);
     }
 

@@ -12,7 +12,6 @@ using Outpost.Server.Database;
 using Outpost.Server.Http;
 using Outpost.Server.Identity.Authentication;
 using Outpost.Server.Identity.Authorization;
-using Outpost.Server.ProvisionerJobs;
 
 namespace Outpost.Server.Workspaces;
 
@@ -49,13 +48,20 @@ internal static class AgentEndpoints
                 return Problems.NotFound($"there is no workspace {id}", ProblemCodes.WorkspaceNotFound);
             }
 
-            var agents = await QueryAsync(dataSource, $"{AgentSelect} WHERE a.build_id = $1 ORDER BY r.name, a.name", workspace.LatestBuild.Id, cancellationToken).ConfigureAwait(false);
-            var now = time.GetUtcNow();
-            return TypedResults.Ok(agents.ConvertAll(a => AgentStatusRules.WithStatus(a.Agent, now, agentApi.InactivityTimeout)));
+            return TypedResults.Ok(await LatestBuildAgentsAsync(dataSource, workspace, time.GetUtcNow(), agentApi.InactivityTimeout, cancellationToken).ConfigureAwait(false));
         }).WithTags("Workspaces").WithName("ListWorkspaceAgents").WithSummary("The agents of the workspace's latest build.")
           .RequirePermission(ResourceType.WorkspaceAgent, PermissionAction.Read);
 
         return routes;
+    }
+
+    /// <summary>The agents of the workspace's latest build, with their status, by resource and name.</summary>
+    public static async Task<List<WorkspaceAgent>> LatestBuildAgentsAsync(
+        NpgsqlDataSource dataSource, Workspace workspace, DateTimeOffset now, TimeSpan inactivityTimeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        var agents = await QueryAsync(dataSource, $"{AgentSelect} WHERE a.build_id = $1 ORDER BY r.name, a.name", workspace.LatestBuild.Id, cancellationToken).ConfigureAwait(false);
+        return agents.ConvertAll(a => AgentStatusRules.WithStatus(a.Agent, now, inactivityTimeout));
     }
 
     private static async Task<List<(WorkspaceAgent Agent, Guid OwnerId)>> QueryAsync(NpgsqlDataSource dataSource, string sql, Guid id, CancellationToken cancellationToken)
@@ -80,7 +86,7 @@ internal static class AgentEndpoints
                 Scripts = JsonSerializer.Deserialize(reader.GetString(9), OutpostJsonContext.Default.ListAgentScript) ?? [],
                 Apps = JsonSerializer.Deserialize(reader.GetString(10), OutpostJsonContext.Default.ListAgentApp) ?? [],
                 ConnectionTimeoutSeconds = reader.GetInt32(11),
-                LifecycleState = WireEnum<AgentLifecycleState>.Parse(reader.GetString(12)),
+                LifecycleState = WireName<AgentLifecycleState>.Parse(reader.GetString(12)),
                 FirstConnectedAt = reader.GetNullable<DateTimeOffset>(13),
                 LastConnectedAt = reader.GetNullable<DateTimeOffset>(14),
                 DisconnectedAt = reader.GetNullable<DateTimeOffset>(15),

@@ -4,8 +4,10 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Npgsql;
 using Outpost.Sdk;
 using Outpost.Sdk.Workspaces;
+using Outpost.Server.Agents;
 using Outpost.Server.Http;
 using Outpost.Server.Identity.Authentication;
 using Outpost.Server.Identity.Authorization;
@@ -18,10 +20,13 @@ namespace Outpost.Server.Workspaces;
 /// <summary>Server-Sent Event watches of one workspace and of every visible workspace's builds.</summary>
 internal static class WatchEndpoints
 {
+    /// <summary>The watch-all event type of a <see cref="WorkspaceAgentUpdate"/>.</summary>
+    public const string AgentEventType = "agent";
+
     public static IEndpointRouteBuilder MapWatchEndpoints(this IEndpointRouteBuilder routes)
     {
         routes.MapGet("/api/v2/workspaces/{id:guid}/watch", static async Task<IResult> (
-            Guid id, HttpContext http, WorkspaceStore store, IPubsub pubsub, TimeProvider time, CancellationToken cancellationToken) =>
+            Guid id, HttpContext http, WorkspaceStore store, NpgsqlDataSource dataSource, AgentApiOptions agentApi, IPubsub pubsub, TimeProvider time, CancellationToken cancellationToken) =>
         {
             var workspace = await store.GetAsync(id, cancellationToken).ConfigureAwait(false);
             if (workspace is null || !http.GetSubject().Can(ResourceType.Workspace, PermissionAction.Read, workspace.OwnerId))
@@ -30,9 +35,10 @@ internal static class WatchEndpoints
             }
 
             var subscription = await pubsub.SubscribeAsync(JobEvents.WorkspaceChannel(id), cancellationToken).ConfigureAwait(false);
-            return ServerSentEventStream.Create(WatchOneAsync(subscription, id, store, time, CancellationToken.None), OutpostJsonContext.Default.Workspace, time);
+            var agents = new WatchedAgents(dataSource, agentApi.InactivityTimeout);
+            return ServerSentEventStream.Create(WatchOneAsync(subscription, id, store, agents, time, CancellationToken.None), OutpostJsonContext.Default.Workspace, time);
         }).WithTags("Workspaces").WithName("WatchWorkspace")
-          .WithSummary("SSE: the workspace now, then again after every change (a lost notification also sends the current state).")
+          .WithSummary("SSE: the workspace now (with its resources and agents), then again after every change, agent connections and lifecycle included (a lost notification also sends the current state).")
           .RequirePermission(ResourceType.Workspace, PermissionAction.Read);
 
         routes.MapGet("/api/v2/workspaces/watch-all", static async Task<IResult> (
@@ -40,16 +46,16 @@ internal static class WatchEndpoints
         {
             var subject = http.GetSubject();
             var subscription = await pubsub.SubscribeAsync(JobEvents.AllWorkspacesChannel, cancellationToken).ConfigureAwait(false);
-            return ServerSentEventStream.Create(WatchAllAsync(subscription, subject, CancellationToken.None), OutpostJsonContext.Default.WorkspaceBuildUpdate, time);
+            return ServerSentEventStream.CreateFromJson(WatchAllAsync(subscription, subject, CancellationToken.None), time);
         }).WithTags("Workspaces").WithName("WatchAllWorkspaces")
-          .WithSummary("SSE: every build change of the workspaces the caller may see; a resync event means updates may have been lost.")
+          .WithSummary("SSE: every build change of the workspaces the caller may see, and (event \"agent\") every agent connection and lifecycle change; a resync event means updates may have been lost.")
           .RequirePermission(ResourceType.Workspace, PermissionAction.Read);
 
         return routes;
     }
 
     private static async IAsyncEnumerable<SseItem<Workspace>> WatchOneAsync(
-        PubsubSubscription subscription, Guid id, WorkspaceStore store, TimeProvider time, [EnumeratorCancellation] CancellationToken cancellationToken)
+        PubsubSubscription subscription, Guid id, WorkspaceStore store, WatchedAgents agents, TimeProvider time, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using (subscription.ConfigureAwait(false))
         {
@@ -63,6 +69,8 @@ internal static class WatchEndpoints
                 {
                     yield break;
                 }
+
+                workspace = workspace with { Resources = WorkspaceResource.FromAgents(await agents.ReadAsync(workspace, time, cancellationToken).ConfigureAwait(false)) };
 
                 // A re-read on the quiet-interval timer (no message) sends only what changed.
                 var json = JsonSerializer.Serialize(workspace, OutpostJsonContext.Default.Workspace);
@@ -87,19 +95,26 @@ internal static class WatchEndpoints
         }
     }
 
-    private static async IAsyncEnumerable<SseItem<WorkspaceBuildUpdate>> WatchAllAsync(
+    /// <summary>Items whose data is already JSON: the pubsub payloads, passed on as they are once the caller may see them.</summary>
+    private static async IAsyncEnumerable<SseItem<string>> WatchAllAsync(
         PubsubSubscription subscription, Subject subject, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using (subscription.ConfigureAwait(false))
         {
             // Nothing may happen for a while; a first ping sends the response headers now.
-            yield return new SseItem<WorkspaceBuildUpdate>(null!, ServerSentEventStream.PingEventType);
+            yield return new SseItem<string>(null!, ServerSentEventStream.PingEventType);
             await foreach (var item in ServerSentEventStream.FromSubscription(subscription, (payload, _) =>
             {
+                if (AgentEvents.Read(payload) is { } agent)
+                {
+                    return ValueTask.FromResult<SseItem<string>?>(
+                        subject.Can(ResourceType.Workspace, PermissionAction.Read, agent.OwnerId) ? new SseItem<string>(payload, AgentEventType) : null);
+                }
+
                 var update = JsonSerializer.Deserialize(payload, OutpostJsonContext.Default.WorkspaceBuildUpdate);
-                return ValueTask.FromResult<SseItem<WorkspaceBuildUpdate>?>(
+                return ValueTask.FromResult<SseItem<string>?>(
                     update is not null && subject.Can(ResourceType.Workspace, PermissionAction.Read, update.OwnerId)
-                        ? new SseItem<WorkspaceBuildUpdate>(update)
+                        ? new SseItem<string>(payload)
                         : null);
             }, cancellationToken).ConfigureAwait(false))
             {
@@ -107,4 +122,11 @@ internal static class WatchEndpoints
             }
         }
     }
+}
+
+/// <summary>The agents a workspace watch sends with the workspace.</summary>
+internal sealed class WatchedAgents(NpgsqlDataSource dataSource, TimeSpan inactivityTimeout)
+{
+    public Task<List<WorkspaceAgent>> ReadAsync(Workspace workspace, TimeProvider time, CancellationToken cancellationToken) =>
+        AgentEndpoints.LatestBuildAgentsAsync(dataSource, workspace, time.GetUtcNow(), inactivityTimeout, cancellationToken);
 }

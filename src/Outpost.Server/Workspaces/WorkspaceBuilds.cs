@@ -1,5 +1,6 @@
+using Outpost.Sdk;
 using Microsoft.Extensions.Logging;
-using Outpost.Provisioner.Parameters;
+using Outpost.Sdk.Parameters;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Workspaces;
 using Outpost.Server.Identity.Authorization;
@@ -68,7 +69,7 @@ internal sealed class WorkspaceBuilds(WorkspaceStore workspaces, TemplateStore t
         }
 
         WorkspacesLog.WorkspaceCreated(_logger, workspaceId, request.Name, initiator, template.Name);
-        WorkspacesLog.BuildQueued(_logger, 1, "start", WireEnum<BuildReason>.Name(request.Reason), workspaceId, jobId);
+        WorkspacesLog.BuildQueued(_logger, 1, "start", WireName<BuildReason>.Name(request.Reason), workspaceId, jobId);
         var workspace = await workspaces.GetAsync(workspaceId, cancellationToken).ConfigureAwait(false);
         return workspace!;
     }
@@ -87,7 +88,7 @@ internal sealed class WorkspaceBuilds(WorkspaceStore workspaces, TemplateStore t
         var action = request.Transition == WorkspaceTransition.Delete ? PermissionAction.Delete : PermissionAction.Update;
         if (!actor.Can(ResourceType.Workspace, action, workspace.OwnerId))
         {
-            return new BuildRefusal(BuildRefusalKind.Forbidden, $"you may not {WireEnum<WorkspaceTransition>.Name(request.Transition)} workspace \"{workspace.Name}\"");
+            return new BuildRefusal(BuildRefusalKind.Forbidden, $"you may not {WireName<WorkspaceTransition>.Name(request.Transition)} workspace \"{workspace.Name}\"");
         }
 
         if (request.Transition != WorkspaceTransition.Start && request.Parameters.Count > 0)
@@ -136,7 +137,7 @@ internal sealed class WorkspaceBuilds(WorkspaceStore workspaces, TemplateStore t
                 };
         }
 
-        WorkspacesLog.BuildQueued(_logger, number, WireEnum<WorkspaceTransition>.Name(request.Transition), WireEnum<BuildReason>.Name(request.Reason), workspace.Id, jobId);
+        WorkspacesLog.BuildQueued(_logger, number, WireName<WorkspaceTransition>.Name(request.Transition), WireName<BuildReason>.Name(request.Reason), workspace.Id, jobId);
         var latest = await workspaces.GetAsync(workspace.Id, cancellationToken).ConfigureAwait(false);
         return latest!.LatestBuild;
     }
@@ -172,10 +173,10 @@ internal sealed class WorkspaceBuilds(WorkspaceStore workspaces, TemplateStore t
         if (status is null)
         {
             return new BuildRefusal(BuildRefusalKind.BuildNotCancelable,
-                $"build #{build.BuildNumber} cannot be canceled: it is already {WireEnum<ProvisionerJobStatus>.Name(build.Job.Status)}");
+                $"build #{build.BuildNumber} cannot be canceled: it is already {WireName<ProvisionerJobStatus>.Name(build.Job.Status)}");
         }
 
-        WorkspacesLog.BuildCanceled(_logger, buildId, actor.UserId ?? Guid.Empty, WireEnum<ProvisionerJobStatus>.Name(status.Value));
+        WorkspacesLog.BuildCanceled(_logger, buildId, actor.UserId ?? Guid.Empty, WireName<ProvisionerJobStatus>.Name(status.Value));
         var (canceled, _) = await workspaces.GetBuildAsync(buildId, cancellationToken).ConfigureAwait(false);
         return canceled!;
     }
@@ -197,7 +198,7 @@ internal sealed class WorkspaceBuilds(WorkspaceStore workspaces, TemplateStore t
         if (version.ImportStatus != ProvisionerJobStatus.Succeeded)
         {
             return new BuildRefusal(BuildRefusalKind.VersionNotReady,
-                $"version \"{version.Name}\" of template \"{version.TemplateName}\" cannot be built: its import is {WireEnum<ProvisionerJobStatus>.Name(version.ImportStatus)}; see `outpost templates versions {version.TemplateName}`");
+                $"version \"{version.Name}\" of template \"{version.TemplateName}\" cannot be built: its import is {WireName<ProvisionerJobStatus>.Name(version.ImportStatus)}; see `outpost templates versions {version.TemplateName}`");
         }
 
         return version;
@@ -210,7 +211,7 @@ internal sealed class WorkspaceBuilds(WorkspaceStore workspaces, TemplateStore t
         ArgumentNullException.ThrowIfNull(version);
         ArgumentNullException.ThrowIfNull(supplied);
         var resolution = ParameterResolver.Resolve(
-            version.ResolverParameters(),
+            version.Parameters,
             previous?.ToDictionary(p => p.Name, p => p.Value, StringComparer.Ordinal),
             [.. supplied.Select(p => new ParameterAssignment(p.Name, p.Value))]);
         if (!resolution.Succeeded)
@@ -224,7 +225,7 @@ internal sealed class WorkspaceBuilds(WorkspaceStore workspaces, TemplateStore t
     private static void Count(BuildRequest request, bool success) =>
         QueueMetrics.BuildsEnqueued.Add(1,
             new KeyValuePair<string, object?>("provisioner_type", request.Version.Provisioner),
-            new KeyValuePair<string, object?>("build_reason", WireEnum<BuildReason>.Name(request.Reason)),
-            new KeyValuePair<string, object?>("transition", WireEnum<WorkspaceTransition>.Name(request.Transition)),
+            new KeyValuePair<string, object?>("build_reason", WireName<BuildReason>.Name(request.Reason)),
+            new KeyValuePair<string, object?>("transition", WireName<WorkspaceTransition>.Name(request.Transition)),
             new KeyValuePair<string, object?>("status", success ? "success" : "failed"));
 }

@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
-using Outpost.Provisioner;
 using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Workspaces;
@@ -46,9 +45,9 @@ internal static class WorkspaceEndpoints
             string[]? pairs = null;
             if (status is not null)
             {
-                if (!WireEnum<WorkspaceStatus>.TryParse(status, out var parsed))
+                if (!WireName<WorkspaceStatus>.TryParse(status, out var parsed))
                 {
-                    return Problems.BadRequest($"unknown status \"{status}\"{NameSuggestions.DidYouMean(status, WireEnum<WorkspaceStatus>.All)}; use one of {string.Join(", ", WireEnum<WorkspaceStatus>.All)}");
+                    return Problems.BadRequest($"unknown status \"{status}\"{NameSuggestions.DidYouMean(status, WireName<WorkspaceStatus>.All)}; use one of {string.Join(", ", WireName<WorkspaceStatus>.All)}");
                 }
 
                 pairs = WorkspaceStatusRules.PairsFor(parsed);

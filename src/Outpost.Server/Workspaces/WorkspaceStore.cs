@@ -149,8 +149,8 @@ internal sealed class WorkspaceStore(NpgsqlDataSource dataSource, TimeProvider t
             }
 
             number = reader.GetInt32(0);
-            var status = WireEnum<ProvisionerJobStatus>.Parse(reader.GetString(1));
-            if (WorkspaceStatusRules.IsActive(status))
+            var status = WireName<ProvisionerJobStatus>.Parse(reader.GetString(1));
+            if (status.IsActive())
             {
                 return (Guid.Empty, number, EnqueueRefusal.BuildActive, $"build #{number} ({reader.GetString(2)}) is still {reader.GetString(1)}");
             }
@@ -188,7 +188,7 @@ internal sealed class WorkspaceStore(NpgsqlDataSource dataSource, TimeProvider t
             """, transaction.Connection, transaction))
         {
             insert.With(Guid.CreateVersion7(now)).With(workspaceId).With(build.Version.Id).With(number)
-                .With(WireEnum<WorkspaceTransition>.Name(build.Transition)).With(WireEnum<BuildReason>.Name(build.Reason))
+                .With(WireName<WorkspaceTransition>.Name(build.Transition)).With(WireName<BuildReason>.Name(build.Reason))
                 .With(build.InitiatorId).With(jobId)
                 .WithJson(JsonSerializer.Serialize(build.Parameters.ToList(), OutpostJsonContext.Default.ListParameterValue))
                 .With(now);
@@ -255,7 +255,7 @@ internal sealed class WorkspaceStore(NpgsqlDataSource dataSource, TimeProvider t
             throw new InvalidOperationException($"Build job {jobId} has no build.");
         }
 
-        return new BuildOfJob(reader.GetGuid(0), reader.GetGuid(1), WireEnum<WorkspaceTransition>.Parse(reader.GetString(2)), reader.GetInt32(3), reader.GetString(4));
+        return new BuildOfJob(reader.GetGuid(0), reader.GetGuid(1), WireName<WorkspaceTransition>.Parse(reader.GetString(2)), reader.GetInt32(3), reader.GetString(4));
     }
 
     /// <summary>The statement that records a resource a build job made.</summary>

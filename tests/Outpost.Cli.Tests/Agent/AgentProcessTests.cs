@@ -15,8 +15,8 @@ public sealed class AgentProcessTests : IDisposable
     {
         var (exitCode, _, stderr) = await OutpostProcess.RunAsync(["agent"], new Dictionary<string, string?>
         {
-            [ProvisionerDaemonApi.AgentUrlVariable] = null,
-            [ProvisionerDaemonApi.AgentTokenVariable] = null,
+            [AgentEnvironment.AgentUrl] = null,
+            [AgentEnvironment.AgentToken] = null,
         });
 
         Assert.Equal(ExitCodes.Usage, exitCode);
@@ -122,8 +122,8 @@ public sealed class AgentProcessTests : IDisposable
 
     private static OutpostProcess StartAgent(Uri url, string token) => OutpostProcess.Start(["agent"], new Dictionary<string, string?>
     {
-        [ProvisionerDaemonApi.AgentUrlVariable] = url.ToString(),
-        [ProvisionerDaemonApi.AgentTokenVariable] = token,
+        [AgentEnvironment.AgentUrl] = url.ToString(),
+        [AgentEnvironment.AgentToken] = token,
         ["OUTPOST_AGENT_NAME"] = "main",
     });
 

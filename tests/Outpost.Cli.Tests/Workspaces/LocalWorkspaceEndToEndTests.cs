@@ -29,6 +29,12 @@ public sealed class LocalWorkspaceEndToEndTests(LocalWorkspacesFixture server) :
         using (var json = JsonDocument.Parse(shown.Stdout))
         {
             Assert.Equal("running", json.RootElement.GetProperty("status").GetString());
+            var resource = Assert.Single(json.RootElement.GetProperty("resources").EnumerateArray());
+            var agent = Assert.Single(resource.GetProperty("agents").EnumerateArray());
+            Assert.Equal("main", agent.GetProperty("name").GetString());
+            Assert.Equal("connected", agent.GetProperty("status").GetString());
+            Assert.Equal("ready", agent.GetProperty("lifecycle_state").GetString());
+            Assert.True(agent.TryGetProperty("last_connected_at", out _));
         }
 
         var shownText = await cli.RunAsync("show", "dev");

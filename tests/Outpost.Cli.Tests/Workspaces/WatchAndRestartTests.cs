@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Outpost.Cli.Workspaces;
 using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
 using Outpost.Testing;
@@ -54,7 +53,7 @@ public sealed class WatchAndRestartTests(ClockedServerFixture server) : IClassFi
         // The delete command records its own first observation; the watch is the session that saw "deleted".
         var events = cli.Events("workspace.state_transitioned").Skip(before).ToList();
         var session = events.Single(e => e.Properties["to"] == "deleted").Context.SessionId;
-        Assert.Equal(statuses.Select(BuildReporter.Name), events.Where(e => e.Context.SessionId == session).Select(e => e.Properties["to"]));
+        Assert.Equal(statuses.Select(WireName.Of), events.Where(e => e.Context.SessionId == session).Select(e => e.Properties["to"]));
     }
 
     [Fact]

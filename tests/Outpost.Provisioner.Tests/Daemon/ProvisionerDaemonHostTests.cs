@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Outpost.Provisioner.Daemon;
 using Outpost.Provisioner.Local;
 using Outpost.Provisioner.Tests.Local;
+using Outpost.Sdk.Agents;
 using Outpost.Sdk.Provisioning;
 using Outpost.Testing;
 
@@ -32,7 +33,7 @@ public sealed class ProvisionerDaemonHostTests : IDisposable
             Assert.Null(started.Fail);
             var agent = Assert.Single(started.Complete!.WorkspaceBuild!.Resources.SelectMany(resource => resource.Agents));
             var env = await _fixture.AgentEnvironmentAsync("main");
-            Assert.Equal(agent.AuthToken, env[ProvisionerDaemonApi.AgentTokenVariable]);
+            Assert.Equal(agent.AuthToken, env[AgentEnvironment.AgentToken]);
             Assert.Contains(server.Logs, line => line.Output.StartsWith("Starting agent main (pid ", StringComparison.Ordinal));
             state = LocalState.Parse(started.Complete.WorkspaceBuild.State).State!;
             _fixture.Track(state.Processes[0].Pid);

@@ -1,8 +1,8 @@
 using Outpost.Provisioner.Environment;
 using Outpost.Provisioner.Local;
-using Outpost.Provisioner.Parameters;
 using Outpost.Provisioner.Templates;
 using Outpost.Provisioner.Tests.Templates;
+using Outpost.Sdk.Parameters;
 using Outpost.Sdk.Provisioning;
 
 namespace Outpost.Provisioner.Tests.Local;

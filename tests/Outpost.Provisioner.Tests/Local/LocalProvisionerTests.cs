@@ -2,6 +2,8 @@ using System.Diagnostics;
 using Outpost.Provisioner.Daemon;
 using Outpost.Provisioner.Local;
 using Outpost.Provisioner.Templates;
+using Outpost.Sdk;
+using Outpost.Sdk.Agents;
 using Outpost.Sdk.Provisioning;
 using Outpost.Testing;
 
@@ -36,7 +38,7 @@ public sealed class LocalProvisionerTests : IDisposable
         Assert.True(result.Succeeded, result.Failure?.Error);
         var import = result.Value!;
         var parameter = Assert.Single(import.Parameters);
-        Assert.Equal(("greeting", "string", "Hello from Outpost"), (parameter.Name, parameter.Type, parameter.DefaultValue));
+        Assert.Equal(("greeting", "string", "Hello from Outpost"), (parameter.Name, WireName.Of(parameter.Type), parameter.DefaultValue));
         Assert.Equal(["local_workspace_directory", "local_agent_process"], import.Resources.Select(resource => resource.Type));
         var agent = Assert.Single(import.Resources[1].Agents);
         Assert.Equal("main", agent.Name);
@@ -74,10 +76,10 @@ public sealed class LocalProvisionerTests : IDisposable
         var agent = Assert.Single(started.Resources.SelectMany(resource => resource.Agents));
         var process = Assert.Single(state.Processes);
         var env = await _fixture.AgentEnvironmentAsync("main");
-        Assert.Equal("http://127.0.0.1:3999", env[ProvisionerDaemonApi.AgentUrlVariable]);
-        Assert.Equal(agent.AuthToken, env[ProvisionerDaemonApi.AgentTokenVariable]);
+        Assert.Equal("http://127.0.0.1:3999", env[AgentEnvironment.AgentUrl]);
+        Assert.Equal(agent.AuthToken, env[AgentEnvironment.AgentToken]);
         Assert.True(agent.AuthToken!.Length >= 32);
-        Assert.Equal("main", env[LocalProvisioner.AgentNameVariable]);
+        Assert.Equal("main", env[AgentEnvironment.AgentName]);
         Assert.Equal("Howdy", env["OUTPOST_PARAM_GREETING"]);
         Assert.Equal(_fixture.Workspace, env["PWD"]);
         Assert.True(File.Exists(Path.Join(LocalLayout.TemplateDirectory(_fixture.Workspace), "helper.sh")));

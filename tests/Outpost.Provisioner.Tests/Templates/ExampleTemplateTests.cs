@@ -1,6 +1,6 @@
 using Outpost.Provisioner.Local;
-using Outpost.Provisioner.Parameters;
 using Outpost.Provisioner.Templates;
+using Outpost.Sdk.Parameters;
 using Outpost.Sdk.Provisioning;
 
 namespace Outpost.Provisioner.Tests.Templates;
@@ -23,7 +23,7 @@ public sealed class ExampleTemplateTests : IDisposable
         Assert.True(imported.Succeeded, string.Join("\n", imported.Errors));
         var template = imported.Definition!;
 
-        var resolution = ParameterResolver.Resolve(template.Parameters, null, []);
+        var resolution = ParameterResolver.Resolve([.. template.Parameters.Select(parameter => parameter.ToWire())], null, []);
         Assert.True(resolution.Succeeded);
         var plan = LocalPlan.Plan(new LocalPlanRequest
         {

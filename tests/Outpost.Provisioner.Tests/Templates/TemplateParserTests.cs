@@ -1,4 +1,5 @@
 using Outpost.Provisioner.Templates;
+using Outpost.Sdk.Parameters;
 
 namespace Outpost.Provisioner.Tests.Templates;
 

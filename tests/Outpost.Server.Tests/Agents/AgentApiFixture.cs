@@ -1,5 +1,6 @@
 using Outpost.Agent;
 using Outpost.Agent.Transport;
+using Outpost.Sdk;
 using Outpost.Sdk.Agents;
 using Outpost.Server.Agents;
 using Outpost.Server.Hosting;
@@ -64,5 +65,5 @@ internal sealed class RunningAgent : IAsyncDisposable
         _transport.Dispose();
     }
 
-    public static string WireEnum(AgentLifecycleState state) => Outpost.Server.ProvisionerJobs.WireEnum<AgentLifecycleState>.Name(state);
+    public static string WireEnum(AgentLifecycleState state) => WireName<AgentLifecycleState>.Name(state);
 }

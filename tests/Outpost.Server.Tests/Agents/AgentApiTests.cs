@@ -1,12 +1,14 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Outpost.Agent.Transport;
 using Outpost.Sdk;
 using Outpost.Sdk.Agents;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Workspaces;
 using Outpost.Server.Tests.Identity;
+using Outpost.Server.Tests.Workspaces;
 using Outpost.Testing;
 
 namespace Outpost.Server.Tests.Agents;
@@ -80,7 +82,7 @@ public sealed class AgentApiTests(AgentApiFixture server) : IClassFixture<AgentA
     }
 
     [Fact]
-    public async Task A_stopping_agent_reports_off_and_its_session_ends_graceful_by_the_agent()
+    public async Task A_stopping_agent_reports_off_and_its_connection_ends_graceful_by_the_agent()
     {
         var seeded = await AgentSeed.CreateAsync(server.ConnectionString, [Script("teardown", "echo bye", onStart: false)]);
         var agent = new RunningAgent(server.BaseAddress, seeded.Token);
@@ -89,19 +91,19 @@ public sealed class AgentApiTests(AgentApiFixture server) : IClassFixture<AgentA
         Assert.Equal(AgentLifecycleState.Off, await agent.StopAsync());
         await agent.DisposeAsync();
 
-        var session = await EndedSessionAsync(seeded.AgentId);
-        Assert.Equal(("graceful", "agent"), (session.Reason, session.Initiator));
-        Assert.Contains("agent shutting down", session.Detail, StringComparison.Ordinal);
+        var connection = await EndedConnectionAsync(seeded.AgentId);
+        Assert.Equal(("graceful", "agent"), (connection.Reason, connection.Initiator));
+        Assert.Contains("agent shutting down", connection.Detail, StringComparison.Ordinal);
         var read = await ReadAgentAsync(seeded.AgentId, a => a.LifecycleState == AgentLifecycleState.Off && a.Status == AgentConnectionStatus.Disconnected);
         Assert.NotNull(read.DisconnectedAt);
         var disconnect = Assert.Single(agent.Log.WithId(5007));
         Assert.Equal("server_shutdown", disconnect.Field("disconnect_reason"));
         Assert.Equal("agent", disconnect.Field("disconnect_initiator"));
 
-        var sessions = await GetAsync<List<ControlPlaneSession>>($"/api/v2/workspaceagents/{seeded.AgentId}/sessions");
+        var connections = await GetAsync<List<ControlPlaneConnection>>($"/api/v2/workspaceagents/{seeded.AgentId}/connections");
         var lifecycle = await GetAsync<List<AgentLifecycleEvent>>($"/api/v2/workspaceagents/{seeded.AgentId}/lifecycle");
         var logs = await GetAsync<List<AgentLogEntry>>($"/api/v2/workspaceagents/{seeded.AgentId}/logs");
-        var only = Assert.Single(sessions);
+        var only = Assert.Single(connections);
         Assert.Equal(("graceful", "agent", true), (only.DisconnectReason, only.DisconnectInitiator, only.DisconnectExpected));
         Assert.Equal([AgentLifecycleState.Starting, AgentLifecycleState.Ready, AgentLifecycleState.ShuttingDown, AgentLifecycleState.Off], lifecycle.Select(e => e.State));
         Assert.Equal("bye", Assert.Single(logs).Output);
@@ -141,16 +143,16 @@ public sealed class AgentApiTests(AgentApiFixture server) : IClassFixture<AgentA
         using var transport = new HttpAgentTransport(server.BaseAddress, seeded.Token);
         await using var older = (await transport.ConnectAsync(CancellationToken.None).WithTimeout()).Value!;
         await older.SendAsync(new HeartbeatMessage { SentAt = DateTimeOffset.UtcNow }, CancellationToken.None).WithTimeout();
-        await SessionsAsync(seeded.AgentId, count: 1);
+        await ConnectionsAsync(seeded.AgentId, count: 1);
 
         await using var newer = (await transport.ConnectAsync(CancellationToken.None).WithTimeout()).Value!;
         var closed = await older.ReceiveAsync(CancellationToken.None).WithTimeout();
 
         Assert.Equal(1000, closed.CloseStatus);
         Assert.Equal("replaced", closed.CloseDescription);
-        var ended = await EndedSessionAsync(seeded.AgentId);
+        var ended = await EndedConnectionAsync(seeded.AgentId);
         Assert.Equal(("graceful", "agent"), (ended.Reason, ended.Initiator));
-        Assert.Contains("replaced by session", ended.Detail, StringComparison.Ordinal);
+        Assert.Contains("replaced by connection", ended.Detail, StringComparison.Ordinal);
         var read = await ReadAgentAsync(seeded.AgentId, _ => true);
         Assert.Equal(AgentConnectionStatus.Connected, read.Status);
     }
@@ -161,11 +163,11 @@ public sealed class AgentApiTests(AgentApiFixture server) : IClassFixture<AgentA
         var seeded = await AgentSeed.CreateAsync(server.ConnectionString);
         using var transport = new HttpAgentTransport(server.BaseAddress, seeded.Token);
         await using var silent = (await transport.ConnectAsync(CancellationToken.None).WithTimeout()).Value!;
-        await SessionsAsync(seeded.AgentId, count: 1);
+        await ConnectionsAsync(seeded.AgentId, count: 1);
 
         server.Clock.Advance(TimeSpan.FromSeconds(31));
 
-        var ended = await EndedSessionAsync(seeded.AgentId);
+        var ended = await EndedConnectionAsync(seeded.AgentId);
         Assert.True(ended == ("network_error", "network", "no message for 30 s"), ended.ToString());
         await Assert.ThrowsAnyAsync<Exception>(async () => await silent.ReceiveAsync(CancellationToken.None).WithTimeout());
     }
@@ -185,7 +187,7 @@ public sealed class AgentApiTests(AgentApiFixture server) : IClassFixture<AgentA
         Assert.Equal(System.Net.WebSockets.WebSocketMessageType.Close, answer.MessageType);
         Assert.Equal(System.Net.WebSockets.WebSocketCloseStatus.ProtocolError, socket.CloseStatus);
         Assert.Equal("protocol_error", socket.CloseStatusDescription);
-        var ended = await EndedSessionAsync(seeded.AgentId);
+        var ended = await EndedConnectionAsync(seeded.AgentId);
         Assert.Equal(("protocol_error", "server"), (ended.Reason, ended.Initiator));
         Assert.Contains("unreadable control message", ended.Detail, StringComparison.Ordinal);
     }
@@ -201,6 +203,42 @@ public sealed class AgentApiTests(AgentApiFixture server) : IClassFixture<AgentA
 
         Assert.Equal(AgentConnectionStatus.Connecting, before.Status);
         Assert.Equal(AgentConnectionStatus.Timeout, after.Status);
+    }
+
+    [Fact]
+    public async Task An_agent_lifecycle_change_reaches_watch_subscribers_without_a_poll()
+    {
+        var seeded = await AgentSeed.CreateAsync(server.ConnectionString);
+        var login = await IdentityApi.LoginAsync(server.Client);
+        await using var watch = await SseReader.OpenAsync(server.Client, $"/api/v2/workspaces/{seeded.WorkspaceId}/watch", login.AccessToken);
+        await using var all = await SseReader.OpenAsync(server.Client, "/api/v2/workspaces/watch-all", login.AccessToken);
+        var initial = Assert.Single(Assert.Single((await watch.NextAsync(OutpostJsonContext.Default.Workspace)).Resources!).Agents);
+        Assert.Equal(AgentConnectionStatus.Connecting, initial.Status);
+
+        // The server's clock stands still: the watch's quiet-interval re-read never runs, so every
+        // event below was pushed by the agent's own connection and lifecycle changes.
+        await using var agent = new RunningAgent(server.BaseAddress, seeded.Token);
+        WorkspaceAgent seen;
+        do
+        {
+            seen = Assert.Single(Assert.Single((await watch.NextAsync(OutpostJsonContext.Default.Workspace)).Resources!).Agents);
+        }
+        while (seen.LifecycleState != AgentLifecycleState.Ready);
+
+        WorkspaceAgentUpdate? update = null;
+        while (update?.LifecycleState != AgentLifecycleState.Ready)
+        {
+            var next = await all.NextAsync();
+            Assert.NotNull(next);
+            if (next.Value.Type == "agent")
+            {
+                update = JsonSerializer.Deserialize(next.Value.Data, OutpostJsonContext.Default.WorkspaceAgentUpdate);
+            }
+        }
+
+        Assert.Equal(AgentConnectionStatus.Connected, seen.Status);
+        Assert.NotNull(seen.LastConnectedAt);
+        Assert.Equal((seeded.WorkspaceId, seeded.AgentId, "main", WorkspaceAgentChange.Lifecycle), (update.WorkspaceId, update.AgentId, update.AgentName, update.Change));
     }
 
     private static AgentScript Script(string name, string script, bool onStart = true) =>
@@ -224,15 +262,15 @@ public sealed class AgentApiTests(AgentApiFixture server) : IClassFixture<AgentA
         return await Eventually.ReadAsync(() => GetAsync<WorkspaceAgent>($"/api/v2/workspaceagents/{agentId}"), until);
     }
 
-    private async Task<(string Reason, string Initiator, string Detail)> EndedSessionAsync(Guid agentId) =>
+    private async Task<(string Reason, string Initiator, string Detail)> EndedConnectionAsync(Guid agentId) =>
         Assert.Single(await Eventually.ReadAsync(
             () => AgentSeed.QueryAsync(server.ConnectionString,
-                "SELECT disconnect_reason, disconnect_initiator, disconnect_detail FROM control_plane_sessions WHERE agent_id = $1 AND ended_at IS NOT NULL",
+                "SELECT disconnect_reason, disconnect_initiator, disconnect_detail FROM connection_logs WHERE agent_id = $1 AND ended_at IS NOT NULL",
                 r => (r.GetString(0), r.GetString(1), r.GetString(2)), agentId),
             rows => rows.Count > 0));
 
-    private Task SessionsAsync(Guid agentId, int count) => Eventually.ReadAsync(
-        () => AgentSeed.QueryAsync(server.ConnectionString, "SELECT id FROM control_plane_sessions WHERE agent_id = $1", r => r.GetGuid(0), agentId),
+    private Task ConnectionsAsync(Guid agentId, int count) => Eventually.ReadAsync(
+        () => AgentSeed.QueryAsync(server.ConnectionString, "SELECT id FROM connection_logs WHERE agent_id = $1", r => r.GetGuid(0), agentId),
         rows => rows.Count >= count);
 
     private Task WaitForLogsAsync(Guid agentId, string output) => Eventually.ReadAsync(

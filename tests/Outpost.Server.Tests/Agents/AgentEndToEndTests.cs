@@ -58,10 +58,10 @@ public sealed class AgentEndToEndTests(WorkspaceServerFixture fixture) : IClassF
             () => api.ReadAsync<List<AgentLifecycleEvent>>(HttpMethod.Get, $"/api/v2/workspaceagents/{agent.Id}/lifecycle"),
             events => events.Count > 0 && events[^1].State == AgentLifecycleState.Off);
         Assert.Equal([AgentLifecycleState.Starting, AgentLifecycleState.Ready, AgentLifecycleState.ShuttingDown, AgentLifecycleState.Off], lifecycle.Select(e => e.State));
-        var session = Assert.Single(await Eventually.ReadAsync(
-            () => api.ReadAsync<List<ControlPlaneSession>>(HttpMethod.Get, $"/api/v2/workspaceagents/{agent.Id}/sessions"),
-            sessions => sessions.Count == 1 && sessions[0].EndedAt is not null));
-        Assert.Equal(("graceful", "agent", true), (session.DisconnectReason, session.DisconnectInitiator, session.DisconnectExpected));
+        var connection = Assert.Single(await Eventually.ReadAsync(
+            () => api.ReadAsync<List<ControlPlaneConnection>>(HttpMethod.Get, $"/api/v2/workspaceagents/{agent.Id}/sessions"),
+            connections => connections.Count == 1 && connections[0].EndedAt is not null));
+        Assert.Equal(("graceful", "agent", true), (connection.DisconnectReason, connection.DisconnectInitiator, connection.DisconnectExpected));
         var logs = await api.ReadAsync<List<AgentLogEntry>>(HttpMethod.Get, $"/api/v2/workspaceagents/{agent.Id}/logs");
         Assert.Contains(logs, l => l.Output == "goodbye");
         var agentLog = await File.ReadAllTextAsync(Path.Join(workspaces, workspace.Id.ToString("D"), ".outpost", "logs", "main.log"));

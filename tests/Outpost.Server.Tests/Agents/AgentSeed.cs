@@ -80,7 +80,7 @@ internal static class AgentSeed
             VALUES ($1, $2, $3, $4, $5, 'initiator', $6, $7)
             """, connection, transaction))
         {
-            command.With(buildId).With(agent.WorkspaceId).With(agent.TemplateVersionId).With(buildNumber).With(WireEnum<WorkspaceTransition>.Name(transition)).With(jobId).With(now);
+            command.With(buildId).With(agent.WorkspaceId).With(agent.TemplateVersionId).With(buildNumber).With(WireName<WorkspaceTransition>.Name(transition)).With(jobId).With(now);
             await command.ExecuteNonQueryAsync();
         }
 

@@ -8,7 +8,7 @@ namespace Outpost.Server.Tests.Agents;
 
 /// <summary>
 /// A server that stops gracefully and starts again on the same address, with a real agent connected.
-/// The stop comes right after the agent's first messages, before its session is recorded: the race
+/// The stop comes right after the agent's first messages, before its connection is recorded: the race
 /// that once left a connection open until the host's 30 s stop timeout.
 /// </summary>
 public sealed class AgentServerRestartTests : IAsyncLifetime
@@ -41,9 +41,9 @@ public sealed class AgentServerRestartTests : IAsyncLifetime
         Assert.True(disconnect.Field("disconnect_reason") == "server_shutdown", disconnect.Message);
         Assert.Equal("server", disconnect.Field("disconnect_initiator"));
         Assert.Equal(true, disconnect.Fields["disconnect_expected"]);
-        var sessions = await AgentSeed.QueryAsync(_connectionString,
-            "SELECT disconnect_reason, disconnect_initiator FROM control_plane_sessions WHERE agent_id = $1 AND ended_at IS NOT NULL", r => (r.GetString(0), r.GetString(1)), seeded.AgentId);
-        Assert.Equal([("server_shutdown", "server")], sessions);
+        var connections = await AgentSeed.QueryAsync(_connectionString,
+            "SELECT disconnect_reason, disconnect_initiator FROM connection_logs WHERE agent_id = $1 AND ended_at IS NOT NULL", r => (r.GetString(0), r.GetString(1)), seeded.AgentId);
+        Assert.Equal([("server_shutdown", "server")], connections);
 
         await agent.ConnectedAsync(connection: 2);
         await agent.Log.WaitForIdAsync(5017);

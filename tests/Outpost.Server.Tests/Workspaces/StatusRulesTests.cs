@@ -2,36 +2,11 @@ using Npgsql;
 using Outpost.Sdk.Provisioning;
 using Outpost.Server.ProvisionerJobs;
 using Outpost.Testing;
-using static Outpost.Sdk.Provisioning.ProvisionerJobStatus;
-using static Outpost.Sdk.Provisioning.WorkspaceTransition;
 
 namespace Outpost.Server.Tests.Workspaces;
 
 public sealed class StatusRulesTests
 {
-    public static TheoryData<ProvisionerJobStatus, WorkspaceTransition, WorkspaceStatus> Table => new()
-    {
-        { Pending, Start, WorkspaceStatus.Pending }, { Pending, Stop, WorkspaceStatus.Pending }, { Pending, Delete, WorkspaceStatus.Pending },
-        { Running, Start, WorkspaceStatus.Starting }, { Running, Stop, WorkspaceStatus.Stopping }, { Running, Delete, WorkspaceStatus.Deleting },
-        { Succeeded, Start, WorkspaceStatus.Running }, { Succeeded, Stop, WorkspaceStatus.Stopped }, { Succeeded, Delete, WorkspaceStatus.Deleted },
-        { Canceling, Start, WorkspaceStatus.Canceling }, { Canceling, Stop, WorkspaceStatus.Canceling }, { Canceling, Delete, WorkspaceStatus.Canceling },
-        { Canceled, Start, WorkspaceStatus.Canceled }, { Canceled, Stop, WorkspaceStatus.Canceled }, { Canceled, Delete, WorkspaceStatus.Canceled },
-        { Failed, Start, WorkspaceStatus.Failed }, { Failed, Stop, WorkspaceStatus.Failed }, { Failed, Delete, WorkspaceStatus.Failed },
-    };
-
-    [Theory]
-    [MemberData(nameof(Table))]
-    public void Workspace_status_follows_the_spec_table(ProvisionerJobStatus job, WorkspaceTransition transition, WorkspaceStatus expected) =>
-        Assert.Equal(expected, WorkspaceStatusRules.Derive(job, transition));
-
-    [Fact]
-    public void The_table_covers_every_combination() =>
-        Assert.Equal(Enum.GetValues<ProvisionerJobStatus>().Length * Enum.GetValues<WorkspaceTransition>().Length, Table.Count);
-
-    [Fact]
-    public void Unmatched_values_fall_back_to_failed() =>
-        Assert.Equal(WorkspaceStatus.Failed, WorkspaceStatusRules.Derive((ProvisionerJobStatus)99, Start));
-
     [Fact]
     public void The_status_filter_pairs_are_the_table_read_backwards()
     {
@@ -39,16 +14,6 @@ public sealed class StatusRulesTests
         Assert.Equal(["running:stop"], WorkspaceStatusRules.PairsFor(WorkspaceStatus.Stopping));
         Assert.Equal(["failed:start", "failed:stop", "failed:delete"], WorkspaceStatusRules.PairsFor(WorkspaceStatus.Failed));
     }
-
-    [Theory]
-    [InlineData(Pending, true)]
-    [InlineData(Running, true)]
-    [InlineData(Canceling, true)]
-    [InlineData(Succeeded, false)]
-    [InlineData(Canceled, false)]
-    [InlineData(Failed, false)]
-    public void Pending_running_and_canceling_builds_block_another_build(ProvisionerJobStatus job, bool active) =>
-        Assert.Equal(active, WorkspaceStatusRules.IsActive(job));
 }
 
 /// <summary>The generated column <c>provisioner_jobs.job_status</c> against every shape of timestamps and error.</summary>

@@ -6,30 +6,8 @@ namespace Outpost.Cli.Workspaces.Monitoring;
 /// <summary>When an agent counts as ready, or as never going to be, for the commands that wait for it.</summary>
 internal static class AgentReadiness
 {
-    /// <summary>
-    /// The agent's connection status: the server's, or (from a server that does not send it) derived
-    /// from its connection times the way the server does (coder-spec §6), without the inactivity rule,
-    /// which needs the server's clock.
-    /// </summary>
-    public static AgentConnectionStatus StatusOf(WorkspaceAgent agent, DateTimeOffset now)
-    {
-        ArgumentNullException.ThrowIfNull(agent);
-        if (agent.Status is { } status)
-        {
-            return status;
-        }
-
-        if (agent.FirstConnectedAt is null)
-        {
-            return agent.ConnectionTimeoutSeconds > 0 && now - agent.CreatedAt > TimeSpan.FromSeconds(agent.ConnectionTimeoutSeconds)
-                ? AgentConnectionStatus.Timeout
-                : AgentConnectionStatus.Connecting;
-        }
-
-        return agent.DisconnectedAt is { } disconnected && (agent.LastConnectedAt is null || disconnected >= agent.LastConnectedAt)
-            ? AgentConnectionStatus.Disconnected
-            : AgentConnectionStatus.Connected;
-    }
+    /// <summary>The agent's connection status: the server's, or derived as the server does (see <see cref="AgentStatusRules.StatusOf"/>).</summary>
+    public static AgentConnectionStatus StatusOf(WorkspaceAgent agent, DateTimeOffset now) => AgentStatusRules.StatusOf(agent, now);
 
     /// <summary>
     /// Connected and done starting. A startup script that failed or timed out still leaves a usable

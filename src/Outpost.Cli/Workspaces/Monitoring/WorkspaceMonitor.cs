@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
+using Outpost.Sdk;
 using Outpost.Sdk.Client;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Workspaces;
@@ -71,7 +72,7 @@ internal sealed partial class WorkspaceMonitor
         }
 
         var build = workspace.LatestBuild;
-        return _state.Observe(BuildReporter.Name(workspace.Status), BuildReporter.Name(build.Transition), BuildReporter.Name(build.Reason));
+        return _state.Observe(WireName.Of(workspace.Status), WireName.Of(build.Transition), WireName.Of(build.Reason));
     }
 
     /// <summary>Records each agent's (status, lifecycle state).</summary>
@@ -86,7 +87,7 @@ internal sealed partial class WorkspaceMonitor
                 _agents.Add(agent.Name, tracker);
             }
 
-            tracker.Observe(agent.Name, BuildReporter.Name(AgentReadiness.StatusOf(agent, _time.GetUtcNow())), BuildReporter.Name(agent.LifecycleState));
+            tracker.Observe(agent.Name, WireName.Of(AgentReadiness.StatusOf(agent, _time.GetUtcNow())), WireName.Of(agent.LifecycleState));
         }
     }
 
@@ -136,7 +137,7 @@ internal sealed partial class WorkspaceMonitor
             return false;
         }
 
-        return _state.Observe(BuildReporter.Name(build.Status), BuildReporter.Name(build.Transition), BuildReporter.Name(build.Reason));
+        return _state.Observe(WireName.Of(build.Status), WireName.Of(build.Transition), WireName.Of(build.Reason));
     }
 
     /// <summary>
@@ -245,6 +246,11 @@ internal sealed partial class WorkspaceMonitor
 
                     backoff = InitialBackoff;
                     Observe(snapshot);
+                    if (snapshot.Resources is { } resources)
+                    {
+                        ObserveAgents([.. resources.SelectMany(resource => resource.Agents)]);
+                    }
+
                     yield return snapshot;
                     if (snapshot.Deleted)
                     {

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Outpost.Cli.Hosting;
 using Outpost.Cli.Workspaces.Monitoring;
+using Outpost.Sdk;
 using Outpost.Sdk.Client;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Templates;
@@ -23,13 +24,12 @@ internal sealed class BuildFollower(CliContext context, OutpostApiClient api, Wo
     public const int FailedLogLines = 10;
 
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan AgentPoll = TimeSpan.FromMilliseconds(500);
 
     public async Task<int> FollowAsync(WorkspaceBuild build, FollowOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(build);
         var view = new ProgressView(context.Error, context.ErrorIsTerminal, context.Colour, context.Time);
-        var title = $"{monitor.WorkspaceName} build #{build.BuildNumber} ({BuildReporter.Name(build.Transition)})";
+        var title = $"{monitor.WorkspaceName} build #{build.BuildNumber} ({WireName.Of(build.Transition)})";
         await view.BeginAsync(title).ConfigureAwait(false);
         WorkspaceBuild done;
         try
@@ -41,7 +41,7 @@ internal sealed class BuildFollower(CliContext context, OutpostApiClient api, Wo
             return await InterruptedAsync(build, view, options.CancelOnInterrupt).ConfigureAwait(false);
         }
 
-        await context.Out.WriteLineAsync($"{monitor.Current.Name} #{done.BuildNumber} {BuildReporter.Name(done.Transition)} {BuildReporter.Name(done.Status)}").ConfigureAwait(false);
+        await context.Out.WriteLineAsync($"{monitor.Current.Name} #{done.BuildNumber} {WireName.Of(done.Transition)} {WireName.Of(done.Status)}").ConfigureAwait(false);
         if (done.Job.Status != ProvisionerJobStatus.Succeeded)
         {
             return await FailedAsync(done, view, cancellationToken).ConfigureAwait(false);
@@ -89,7 +89,7 @@ internal sealed class BuildFollower(CliContext context, OutpostApiClient api, Wo
                         break;
                     case Workspace workspace:
                         await view.StatusAsync(workspace.Status).ConfigureAwait(false);
-                        if (workspace.LatestBuild.Id == build.Id && IsFinished(workspace.LatestBuild.Job.Status))
+                        if (workspace.LatestBuild.Id == build.Id && workspace.LatestBuild.Job.Status.IsTerminal())
                         {
                             return workspace.LatestBuild;
                         }
@@ -111,9 +111,6 @@ internal sealed class BuildFollower(CliContext context, OutpostApiClient api, Wo
             await Task.WhenAll(producers).ConfigureAwait(false);
         }
     }
-
-    private static bool IsFinished(ProvisionerJobStatus status) =>
-        status is ProvisionerJobStatus.Succeeded or ProvisionerJobStatus.Failed or ProvisionerJobStatus.Canceled;
 
     /// <summary>Copies a stream into the channel; the watch's failures end the wait, the log stream's only lose lines.</summary>
     private static async Task PumpAsync<T>(ChannelWriter<object> writer, Func<IAsyncEnumerable<T>> source, bool failuresMatter, CancellationToken cancellationToken)
@@ -157,7 +154,7 @@ internal sealed class BuildFollower(CliContext context, OutpostApiClient api, Wo
 
     private async Task<int> FailedAsync(WorkspaceBuild done, ProgressView view, CancellationToken cancellationToken)
     {
-        var verdict = $"build #{done.BuildNumber} {BuildReporter.Name(done.Job.Status)}";
+        var verdict = $"build #{done.BuildNumber} {WireName.Of(done.Job.Status)}";
         await view.EndAsync(view.Red($"{monitor.WorkspaceName} {verdict} after {ProgressView.Seconds(view.Elapsed)}.")).ConfigureAwait(false);
         var logs = await api.ListBuildLogsAsync(done.Id, cancellationToken).ConfigureAwait(false);
         if (logs.Count > 0)
@@ -176,7 +173,7 @@ internal sealed class BuildFollower(CliContext context, OutpostApiClient api, Wo
 
     private async Task<int> InterruptedAsync(WorkspaceBuild build, ProgressView view, bool cancelBuild)
     {
-        var what = $"build #{build.BuildNumber} ({BuildReporter.Name(build.Transition)})";
+        var what = $"build #{build.BuildNumber} ({WireName.Of(build.Transition)})";
         if (!cancelBuild)
         {
             await view.EndAsync($"Interrupted: stopped waiting. {what} goes on; follow it with `outpost watch {monitor.Current.Name}`.").ConfigureAwait(false);
@@ -188,7 +185,7 @@ internal sealed class BuildFollower(CliContext context, OutpostApiClient api, Wo
         try
         {
             var canceled = await api.CancelWorkspaceBuildAsync(build.Id, deadline.Token).ConfigureAwait(false);
-            await view.EndAsync($"Interrupted: {what} is {BuildReporter.Name(canceled.Job.Status)}.").ConfigureAwait(false);
+            await view.EndAsync($"Interrupted: {what} is {WireName.Of(canceled.Job.Status)}.").ConfigureAwait(false);
         }
         catch (OutpostApiException e)
         {
@@ -202,9 +199,13 @@ internal sealed class BuildFollower(CliContext context, OutpostApiClient api, Wo
     {
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
         var announced = false;
-        while (true)
+        // The watch pushes every agent connection and lifecycle change, and re-reads on its own
+        // quiet-interval timer (which is how a connection timeout shows up); no polling of /agents.
+        await foreach (var snapshot in monitor.WatchAsync(cancellationToken).ConfigureAwait(false))
         {
-            var agents = await monitor.RefreshAgentsAsync(cancellationToken).ConfigureAwait(false);
+            var agents = snapshot.Resources is { } resources
+                ? [.. resources.SelectMany(resource => resource.Agents)]
+                : await monitor.RefreshAgentsAsync(cancellationToken).ConfigureAwait(false);
             var now = context.Time.GetUtcNow();
             if (agents.Count == 0)
             {
@@ -219,7 +220,7 @@ internal sealed class BuildFollower(CliContext context, OutpostApiClient api, Wo
 
             foreach (var agent in agents)
             {
-                var state = $"{BuildReporter.Name(AgentReadiness.StatusOf(agent, now))}, {BuildReporter.Name(agent.LifecycleState)}";
+                var state = $"{WireName.Of(AgentReadiness.StatusOf(agent, now))}, {WireName.Of(agent.LifecycleState)}";
                 if (!seen.TryGetValue(agent.Name, out var before) || before != state)
                 {
                     seen[agent.Name] = state;
@@ -243,8 +244,8 @@ internal sealed class BuildFollower(CliContext context, OutpostApiClient api, Wo
                 await context.Error.WriteLineAsync(view.Green($"{monitor.WorkspaceName} is ready ({ProgressView.Seconds(view.Elapsed)}).")).ConfigureAwait(false);
                 return ExitCodes.Success;
             }
-
-            await Task.Delay(AgentPoll, context.Time, cancellationToken).ConfigureAwait(false);
         }
+
+        throw new InvalidOperationException("The workspace watch ended before the agents were ready.");
     }
 }

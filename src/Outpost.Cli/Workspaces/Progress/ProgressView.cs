@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Outpost.Sdk;
 using Outpost.Sdk.Templates;
 using Outpost.Sdk.Provisioning;
 
@@ -96,7 +97,7 @@ internal sealed class ProgressView(TextWriter error, bool terminal, bool colour,
 
     public string Paint(WorkspaceStatus status)
     {
-        var name = BuildReporter.Name(status);
+        var name = WireName.Of(status);
         if (!colour)
         {
             return name;

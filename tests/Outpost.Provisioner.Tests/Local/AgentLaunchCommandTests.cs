@@ -2,12 +2,12 @@ using Outpost.Provisioner.Local;
 
 namespace Outpost.Provisioner.Tests.Local;
 
-public sealed class AgentCommandTests
+public sealed class AgentLaunchCommandTests
 {
     [Fact]
     public void The_default_runs_this_executables_agent_verb_passing_the_entry_assembly_to_a_dotnet_host()
     {
-        var command = AgentCommand.Default();
+        var command = AgentLaunchCommand.Default();
 
         Assert.Equal(System.Environment.ProcessPath, command[0]);
         Assert.Equal("agent", command[^1]);

@@ -1,15 +1,20 @@
-using Outpost.Provisioner.Templates;
+using Outpost.Sdk.Provisioning;
 
-namespace Outpost.Provisioner.Parameters;
+namespace Outpost.Sdk.Parameters;
 
 /// <summary>
 /// Decides a build's parameter values: the user's value, else the previous build's, else the
 /// default. Every problem is reported at once so one retry can fix them all.
 /// </summary>
-internal static class ParameterResolver
+public static class ParameterResolver
 {
+    /// <summary>Resolves every parameter of a template version for a build.</summary>
+    /// <param name="parameters">The template version's parameters, in order.</param>
+    /// <param name="previous">The previous build's values by name, or null for a first build.</param>
+    /// <param name="supplied">The values the user gave.</param>
+    /// <returns>The values, or every problem.</returns>
     public static ParameterResolution Resolve(
-        IReadOnlyList<TemplateParameter> parameters,
+        IReadOnlyList<TemplateVersionParameter> parameters,
         IReadOnlyDictionary<string, string>? previous,
         IReadOnlyList<ParameterAssignment> supplied)
     {
@@ -49,6 +54,8 @@ internal static class ParameterResolver
     }
 
     /// <summary>Splits <c>name=value</c> at the first <c>=</c>, so values may contain <c>=</c> themselves.</summary>
+    /// <param name="text">The text as given on a command line.</param>
+    /// <returns>The assignment, or the problem.</returns>
     public static (ParameterAssignment? Assignment, ParameterError? Error) ParseAssignment(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -60,6 +67,9 @@ internal static class ParameterResolver
             : (new ParameterAssignment(name, text[(equals + 1)..]), null);
     }
 
+    /// <summary>Parses every <c>name=value</c>, collecting every problem.</summary>
+    /// <param name="texts">The texts as given on a command line.</param>
+    /// <returns>The assignments and the problems.</returns>
     public static (IReadOnlyList<ParameterAssignment> Assignments, IReadOnlyList<ParameterError> Errors) ParseAssignments(
         IEnumerable<string> texts)
     {
@@ -83,7 +93,7 @@ internal static class ParameterResolver
         return (assignments, errors);
     }
 
-    private static ResolvedParameter? ResolveSupplied(TemplateParameter parameter, string value, string? earlier, List<ParameterError> errors)
+    private static ResolvedParameter? ResolveSupplied(TemplateVersionParameter parameter, string value, string? earlier, List<ParameterError> errors)
     {
         if (ParameterValueCheck.Check(parameter.Type, parameter.Options, value, out var normalized) is { } problem)
         {
@@ -102,7 +112,7 @@ internal static class ParameterResolver
         return new ResolvedParameter(parameter.Name, normalized, ParameterSource.User);
     }
 
-    private static ResolvedParameter? ResolveCarried(TemplateParameter parameter, string? earlier, List<ParameterError> errors)
+    private static ResolvedParameter? ResolveCarried(TemplateVersionParameter parameter, string? earlier, List<ParameterError> errors)
     {
         if (earlier is not null)
         {
@@ -118,7 +128,7 @@ internal static class ParameterResolver
             return new ResolvedParameter(parameter.Name, normalized, ParameterSource.Previous);
         }
 
-        if (parameter.Default is null)
+        if (parameter.DefaultValue is null)
         {
             errors.Add(new ParameterError(
                 parameter.Name,
@@ -126,7 +136,7 @@ internal static class ParameterResolver
             return null;
         }
 
-        return new ResolvedParameter(parameter.Name, parameter.Default, ParameterSource.Default);
+        return new ResolvedParameter(parameter.Name, parameter.DefaultValue, ParameterSource.Default);
     }
 
     private static string Unknown(string name, IEnumerable<string> known)

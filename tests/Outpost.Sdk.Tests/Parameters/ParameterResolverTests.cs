@@ -1,16 +1,16 @@
-using Outpost.Provisioner.Parameters;
-using Outpost.Provisioner.Templates;
+using Outpost.Sdk.Parameters;
+using Outpost.Sdk.Provisioning;
 
-namespace Outpost.Provisioner.Tests.Parameters;
+namespace Outpost.Sdk.Tests.Parameters;
 
 public sealed class ParameterResolverTests
 {
-    private static readonly TemplateParameter Greeting = new() { Name = "greeting", Default = "hello" };
-    private static readonly TemplateParameter Region = new() { Name = "region", Options = ["eu", "us"], Mutable = false };
-    private static readonly TemplateParameter Cpus = new() { Name = "cpus", Type = ParameterType.Number, Default = "2" };
-    private static readonly TemplateParameter Gpu = new() { Name = "gpu", Type = ParameterType.Bool, Default = "false" };
+    private static readonly TemplateVersionParameter Greeting = new() { Name = "greeting", Type = ParameterType.String, DefaultValue = "hello" };
+    private static readonly TemplateVersionParameter Region = new() { Name = "region", Type = ParameterType.String, Options = ["eu", "us"], Mutable = false };
+    private static readonly TemplateVersionParameter Cpus = new() { Name = "cpus", Type = ParameterType.Number, DefaultValue = "2" };
+    private static readonly TemplateVersionParameter Gpu = new() { Name = "gpu", Type = ParameterType.Bool, DefaultValue = "false" };
 
-    private static readonly TemplateParameter[] All = [Greeting, Region, Cpus, Gpu];
+    private static readonly TemplateVersionParameter[] All = [Greeting, Region, Cpus, Gpu];
 
     private static ParameterResolution Resolve(
         IReadOnlyDictionary<string, string>? previous,

@@ -1,4 +1,4 @@
-namespace Outpost.Provisioner.Tests.Templates;
+namespace Outpost.Sdk.Tests;
 
 public sealed class NameSuggestionsTests
 {

@@ -1,7 +1,6 @@
 using Outpost.Sdk.Agents;
-using Outpost.Server.Agents;
 
-namespace Outpost.Server.Tests.Agents;
+namespace Outpost.Sdk.Tests.Agents;
 
 public sealed class AgentStatusRulesTests
 {
@@ -36,6 +35,38 @@ public sealed class AgentStatusRulesTests
 
         Assert.Equal(AgentConnectionStatus.Disconnected, status);
         Assert.Equal(At(10), disconnectedAt);
+    }
+
+    [Fact]
+    public void Without_the_server_clock_a_silent_agent_still_counts_as_connected()
+    {
+        var (status, _) = AgentStatusRules.Derive(Created, 0, At(1), At(10), null, At(100_000)!.Value, inactiveTimeout: null);
+
+        Assert.Equal(AgentConnectionStatus.Connected, status);
+    }
+
+    [Fact]
+    public void A_status_the_server_sent_wins_over_the_connection_times()
+    {
+        var agent = new Outpost.Sdk.Workspaces.WorkspaceAgent
+        {
+            Id = Guid.NewGuid(),
+            BuildId = Guid.NewGuid(),
+            WorkspaceId = Guid.NewGuid(),
+            ResourceName = "workspace",
+            Name = "main",
+            OperatingSystem = "linux",
+            Architecture = "amd64",
+            ConnectionTimeoutSeconds = 0,
+            LifecycleState = AgentLifecycleState.Ready,
+            CreatedAt = Created,
+            FirstConnectedAt = At(1),
+            LastConnectedAt = At(10),
+            Status = AgentConnectionStatus.Disconnected,
+        };
+
+        Assert.Equal(AgentConnectionStatus.Disconnected, AgentStatusRules.StatusOf(agent, At(11)!.Value));
+        Assert.Equal(AgentConnectionStatus.Connected, AgentStatusRules.StatusOf(agent with { Status = null }, At(11)!.Value));
     }
 
     private static DateTimeOffset? At(int? seconds) => seconds is { } s ? Created.AddSeconds(s) : null;

@@ -2,7 +2,7 @@ using Outpost.Provisioner.Environment;
 
 namespace Outpost.Provisioner.Tests.Environment;
 
-public sealed class AgentEnvironmentTests
+public sealed class MergedEnvironmentTests
 {
     [Fact]
     public void An_agent_with_no_env_at_all_gets_null_rather_than_an_empty_map()

@@ -1,8 +1,12 @@
-namespace Outpost.Provisioner;
+namespace Outpost.Sdk;
 
 /// <summary>"Did you mean" suggestions for misspelt keys and parameter names.</summary>
-internal static class NameSuggestions
+public static class NameSuggestions
 {
+    /// <summary>The candidates within a few typos of <paramref name="input"/>, closest first.</summary>
+    /// <param name="input">What was given.</param>
+    /// <param name="candidates">What would be accepted.</param>
+    /// <returns>The close candidates, closest first.</returns>
     public static IReadOnlyList<string> Closest(string input, IEnumerable<string> candidates)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -19,7 +23,10 @@ internal static class NameSuggestions
             .ToList();
     }
 
-    /// <summary>"; did you mean "x"?" or empty, to append to a message.</summary>
+    /// <summary>" (did you mean "x"?)" or empty, to append to a message.</summary>
+    /// <param name="input">What was given.</param>
+    /// <param name="candidates">What would be accepted.</param>
+    /// <returns>The suggestion, or an empty string.</returns>
     public static string DidYouMean(string input, IEnumerable<string> candidates)
     {
         var closest = Closest(input, candidates);

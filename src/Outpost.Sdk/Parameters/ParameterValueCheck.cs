@@ -1,10 +1,9 @@
 using System.Globalization;
-using Outpost.Provisioner.Templates;
 
-namespace Outpost.Provisioner.Parameters;
+namespace Outpost.Sdk.Parameters;
 
 /// <summary>Whether a value fits a parameter's type and options; shared by defaults and user input.</summary>
-internal static class ParameterValueCheck
+public static class ParameterValueCheck
 {
     private const NumberStyles NumberStyle =
         NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent;
@@ -13,6 +12,11 @@ internal static class ParameterValueCheck
     /// Returns the problem, or null with <paramref name="normalized"/> set: bools become lowercase so
     /// that "True" from a form and "true" from the CLI are the same value across builds.
     /// </summary>
+    /// <param name="type">The parameter's type.</param>
+    /// <param name="options">Its allowed values; empty means any value of the type.</param>
+    /// <param name="value">The value to check.</param>
+    /// <param name="normalized">The value as stored.</param>
+    /// <returns>The problem, or null.</returns>
     public static string? Check(ParameterType type, IReadOnlyList<string> options, string value, out string normalized)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -39,6 +43,11 @@ internal static class ParameterValueCheck
         return null;
     }
 
+    /// <summary>Whether two values of a type are the same (<c>2</c> and <c>2.0</c> are; <c>True</c> and <c>true</c> are).</summary>
+    /// <param name="type">The parameter's type.</param>
+    /// <param name="a">One value.</param>
+    /// <param name="b">The other.</param>
+    /// <returns>Whether they are equal for the type.</returns>
     public static bool SameValue(ParameterType type, string a, string b) => type switch
     {
         ParameterType.Number when TryNumber(a, out var x) && TryNumber(b, out var y) => x == y,

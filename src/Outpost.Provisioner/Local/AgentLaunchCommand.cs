@@ -3,7 +3,7 @@ using System.Reflection;
 namespace Outpost.Provisioner.Local;
 
 /// <summary>The command line that runs a workspace agent: by default this very executable's <c>agent</c> verb.</summary>
-internal static class AgentCommand
+internal static class AgentLaunchCommand
 {
     /// <summary>
     /// <c>&lt;ProcessPath&gt; agent</c> for the published <c>outpost</c> binary; under <c>dotnet outpost.dll</c>

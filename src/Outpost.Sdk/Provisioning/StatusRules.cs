@@ -1,0 +1,51 @@
+namespace Outpost.Sdk.Provisioning;
+
+/// <summary>
+/// The rules every part of Outpost applies to job and workspace (build) statuses: which are still
+/// moving, which are final, and how a workspace's status follows from its latest build (coder-spec §6).
+/// </summary>
+public static class StatusRules
+{
+    /// <summary>True while a job may still change its workspace or template version, so no second build may start.</summary>
+    /// <param name="status">The job's status.</param>
+    /// <returns>Whether it is pending, running or canceling.</returns>
+    public static bool IsActive(this ProvisionerJobStatus status) =>
+        status is ProvisionerJobStatus.Pending or ProvisionerJobStatus.Running or ProvisionerJobStatus.Canceling;
+
+    /// <summary>True once a job has completed and will not change again.</summary>
+    /// <param name="status">The job's status.</param>
+    /// <returns>Whether it succeeded, failed or was canceled.</returns>
+    public static bool IsTerminal(this ProvisionerJobStatus status) =>
+        status is ProvisionerJobStatus.Succeeded or ProvisionerJobStatus.Failed or ProvisionerJobStatus.Canceled;
+
+    /// <summary>True while the workspace's latest build is still moving (the statuses of an active job).</summary>
+    /// <param name="status">The workspace's (or a build's) status.</param>
+    /// <returns>Whether it is pending, starting, stopping, deleting or canceling.</returns>
+    public static bool IsActive(this WorkspaceStatus status) =>
+        status is WorkspaceStatus.Pending or WorkspaceStatus.Starting or WorkspaceStatus.Stopping
+            or WorkspaceStatus.Deleting or WorkspaceStatus.Canceling;
+
+    /// <summary>True once the workspace's latest build has completed.</summary>
+    /// <param name="status">The workspace's (or a build's) status.</param>
+    /// <returns>Whether it is running, stopped, deleted, failed or canceled.</returns>
+    public static bool IsTerminal(this WorkspaceStatus status) => !status.IsActive();
+
+    /// <summary>A workspace's status from its latest build's job status and transition (coder-spec §6).</summary>
+    /// <param name="job">The latest build's job status.</param>
+    /// <param name="transition">The latest build's transition.</param>
+    /// <returns>The workspace's status.</returns>
+    public static WorkspaceStatus WorkspaceStatusOf(ProvisionerJobStatus job, WorkspaceTransition transition) => (job, transition) switch
+    {
+        (ProvisionerJobStatus.Pending, _) => WorkspaceStatus.Pending,
+        (ProvisionerJobStatus.Running, WorkspaceTransition.Start) => WorkspaceStatus.Starting,
+        (ProvisionerJobStatus.Running, WorkspaceTransition.Stop) => WorkspaceStatus.Stopping,
+        (ProvisionerJobStatus.Running, WorkspaceTransition.Delete) => WorkspaceStatus.Deleting,
+        (ProvisionerJobStatus.Succeeded, WorkspaceTransition.Start) => WorkspaceStatus.Running,
+        (ProvisionerJobStatus.Succeeded, WorkspaceTransition.Stop) => WorkspaceStatus.Stopped,
+        (ProvisionerJobStatus.Succeeded, WorkspaceTransition.Delete) => WorkspaceStatus.Deleted,
+        (ProvisionerJobStatus.Canceling, _) => WorkspaceStatus.Canceling,
+        (ProvisionerJobStatus.Canceled, _) => WorkspaceStatus.Canceled,
+        // Failed, and anything unmatched, as upstream.
+        _ => WorkspaceStatus.Failed,
+    };
+}
