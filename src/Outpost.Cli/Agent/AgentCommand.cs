@@ -36,9 +36,10 @@ internal static class AgentCommand
         List<string> errors = [];
         var url = environment(ProvisionerDaemonApi.AgentUrlVariable);
         var token = environment(ProvisionerDaemonApi.AgentTokenVariable);
+        string? fileError = null;
         if (string.IsNullOrWhiteSpace(token) && environment(ProvisionerDaemonApi.AgentTokenFileVariable) is { Length: > 0 } tokenFile)
         {
-            (token, var fileError) = TakeTokenFile(tokenFile);
+            (token, fileError) = TakeTokenFile(tokenFile);
             if (fileError is not null)
             {
                 errors.Add(fileError);
@@ -56,7 +57,7 @@ internal static class AgentCommand
             serverUrl = null;
         }
 
-        if (string.IsNullOrWhiteSpace(token) && errors.Count == 0)
+        if (string.IsNullOrWhiteSpace(token) && fileError is null)
         {
             errors.Add($"{ProvisionerDaemonApi.AgentTokenVariable} is not set: it must hold this agent's token (the provisioner sets it when it starts the agent)");
         }
