@@ -33,9 +33,10 @@ internal static class AgentCommand
         List<string> errors = [];
         var url = environment(AgentEnvironment.AgentUrl);
         var token = environment(AgentEnvironment.AgentToken);
+        string? fileError = null;
         if (string.IsNullOrWhiteSpace(token) && environment(AgentEnvironment.AgentTokenFile) is { Length: > 0 } tokenFile)
         {
-            (token, var fileError) = TakeTokenFile(tokenFile);
+            (token, fileError) = TakeTokenFile(tokenFile);
             if (fileError is not null)
             {
                 errors.Add(fileError);
@@ -53,7 +54,7 @@ internal static class AgentCommand
             serverUrl = null;
         }
 
-        if (string.IsNullOrWhiteSpace(token) && errors.Count == 0)
+        if (string.IsNullOrWhiteSpace(token) && fileError is null)
         {
             errors.Add($"{AgentEnvironment.AgentToken} is not set: it must hold this agent's token (the provisioner sets it when it starts the agent)");
         }

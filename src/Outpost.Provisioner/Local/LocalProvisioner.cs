@@ -27,10 +27,12 @@ internal sealed partial class LocalProvisioner : IProvisioner
     private readonly LocalProvisionerOptions _options;
     private readonly ILogger _logger;
     private readonly AgentProcesses _processes;
+    private readonly TimeProvider _time;
 
     public LocalProvisioner(LocalProvisionerOptions options, ILogger logger, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _time = time;
         if (!Path.IsPathFullyQualified(options.WorkspacesDirectory))
         {
             throw new ArgumentException("the workspaces directory must be absolute", nameof(options));
@@ -115,7 +117,7 @@ internal sealed partial class LocalProvisioner : IProvisioner
                 resources = ToResources(plan, started.Tokens);
                 break;
             case WorkspaceTransition.Delete:
-                RemoveWorkspace(workspace, log);
+                await RemoveWorkspaceAsync(workspace, log, cancellationToken).ConfigureAwait(false);
                 state = LocalState.Empty;
                 resources = [];
                 break;
@@ -257,7 +259,7 @@ internal sealed partial class LocalProvisioner : IProvisioner
             ? Task.CompletedTask
             : Task.WhenAll(processes.Select(process => _processes.StopAsync(process, log, cancellationToken)));
 
-    private void RemoveWorkspace(string workspace, IJobLog log)
+    private async Task RemoveWorkspaceAsync(string workspace, IJobLog log, CancellationToken cancellationToken)
     {
         if (!Directory.Exists(workspace))
         {
@@ -266,7 +268,22 @@ internal sealed partial class LocalProvisioner : IProvisioner
         }
 
         log.Info(RemovingStage, $"Removing workspace directory {workspace}");
-        Directory.Delete(workspace, recursive: true);
+
+        // A sandboxed workspace's last writes can land just after its sandbox's monitor process
+        // has exited; a few short retries let them settle instead of failing the delete.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                Directory.Delete(workspace, recursive: true);
+                break;
+            }
+            catch (IOException) when (attempt < 5 && Directory.Exists(workspace))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         LocalLog.DirectoryRemoved(_logger, workspace);
     }
 
