@@ -15,6 +15,18 @@ internal sealed record ProvisionerDaemonOptions
     /// <summary>Where the local provisioner keeps one directory per workspace.</summary>
     public required string WorkspacesDirectory { get; init; }
 
+    /// <summary>Where files downloaded by hash are cached; null means <c>.file-cache</c> under <see cref="WorkspacesDirectory"/>.</summary>
+    public string? CacheDirectory { get; init; }
+
+    /// <summary>The cache's bound: least recently used files are evicted beyond it.</summary>
+    public long MaxCacheBytes { get; init; } = 1L << 30;
+
+    /// <summary>No file larger than this is downloaded.</summary>
+    public long MaxFileBytes { get; init; } = 512L << 20;
+
+    /// <summary>The cache directory in effect.</summary>
+    public string EffectiveCacheDirectory => CacheDirectory ?? Path.Join(WorkspacesDirectory, ".file-cache");
+
     /// <summary>The command that runs an agent (argv); null means <see cref="Local.AgentCommand.Default"/>.</summary>
     public IReadOnlyList<string>? AgentCommand { get; init; }
 
@@ -85,6 +97,11 @@ internal sealed record ProvisionerDaemonOptions
         if (RetryInitialDelay < TimeSpan.Zero || RetryMaxDelay < RetryInitialDelay || FinalDeliveryAttempts < 1)
         {
             errors.Add("retries need 0 ≤ initial delay ≤ max delay and at least one final delivery attempt");
+        }
+
+        if (MaxCacheBytes < 1 || MaxFileBytes < 1 || (CacheDirectory is not null && !Path.IsPathFullyQualified(CacheDirectory)))
+        {
+            errors.Add("the file cache needs an absolute directory and positive size limits");
         }
 
         if (string.IsNullOrWhiteSpace(WorkspacesDirectory) || !Path.IsPathFullyQualified(WorkspacesDirectory))

@@ -48,4 +48,8 @@ public static class OutpostEventIds
 
     /// <summary>First id of the command-line client block.</summary>
     public const int Cli = 6000;
+
+    /// <summary>First id of the Terraform block.</summary>
+    /// <remarks>7200–7219: daemon file transfer and cache; 7220–7299: the terraform provisioner; 7300–7399: <c>outpost terraform-provider</c>.</remarks>
+    public const int Terraform = 7200;
 }

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Outpost.Sdk.Provisioning;
+using Outpost.Server.Files;
 using Outpost.Server.Hosting;
 using Outpost.Server.Http;
 using Outpost.Server.Identity.Authorization;
@@ -39,6 +40,8 @@ internal static class ProvisionerdEndpoints
                 http.Items[DaemonItem] = identity;
                 return await next(context).ConfigureAwait(false);
             });
+
+        daemon.MapDaemonFileEndpoints();
 
         daemon.MapPost("/acquire", static async Task<Results<Ok<AcquiredJob>, NoContent, ProblemHttpResult>> (
             AcquireJobRequest request, HttpContext http, JobQueue queue, AcquireWaiters waiters, ServerOptions options, ILoggerFactory loggers,
