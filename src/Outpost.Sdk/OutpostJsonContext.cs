@@ -32,6 +32,8 @@ namespace Outpost.Sdk;
 [JsonSerializable(typeof(ApiProblem))]
 [JsonSerializable(typeof(AcquireJobRequest))]
 [JsonSerializable(typeof(AcquiredJob))]
+[JsonSerializable(typeof(FileDownload))]
+[JsonSerializable(typeof(FileChunk))]
 [JsonSerializable(typeof(UpdateJobRequest))]
 [JsonSerializable(typeof(UpdateJobResponse))]
 [JsonSerializable(typeof(CompleteJobRequest))]

@@ -63,6 +63,9 @@ internal sealed class TestCli : IDisposable
         CreateTransport = () => WrapTransport is null ? new SocketsHttpHandler() : WrapTransport(new SocketsHttpHandler()),
     };
 
+    /// <summary>How long one command may run (a Terraform build with a real agent takes longer than most).</summary>
+    public TimeSpan Timeout { get; set; } = TestTimeouts.Default;
+
     public async Task<CliRun> RunAsync(params string[] args)
     {
         using var stdout = new StringWriter();
@@ -70,7 +73,7 @@ internal sealed class TestCli : IDisposable
         int exitCode;
         await using (var context = CreateContext(stdout, stderr))
         {
-            exitCode = await CliApp.RunAsync(context, args).WithTimeout();
+            exitCode = await CliApp.RunAsync(context, args).WithTimeout(Timeout);
         }
 
         return new CliRun(exitCode, stdout.ToString(), stderr.ToString());

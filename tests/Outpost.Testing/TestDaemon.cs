@@ -22,6 +22,34 @@ internal sealed class TestDaemon(HttpClient client, string key, string name = "t
         return await client.SendAsync(request).WithTimeout();
     }
 
+    public async Task<HttpResponseMessage> GetAsync(string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, ProvisionerDaemonApi.Prefix + path);
+        request.Headers.Add(ProvisionerDaemonApi.KeyHeader, key);
+        return await client.SendAsync(request).WithTimeout();
+    }
+
+    /// <summary>Downloads a stored file through the chunk endpoints, checking every piece's hash and order.</summary>
+    public async Task<byte[]> DownloadAsync(string hash)
+    {
+        using var header = await GetAsync($"/files/{hash}");
+        Assert.Equal(HttpStatusCode.OK, header.StatusCode);
+        var download = (await header.Content.ReadFromJsonAsync<FileDownload>(OutpostJson.Options).WithTimeout())!;
+        using var data = new MemoryStream();
+        for (var index = 0; index < download.Chunks; index++)
+        {
+            using var response = await GetAsync($"/files/{hash}/chunks/{index}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var chunk = (await response.Content.ReadFromJsonAsync<FileChunk>(OutpostJson.Options).WithTimeout())!;
+            Assert.Equal((hash, index), (chunk.FullDataHash, chunk.PieceIndex));
+            data.Write(chunk.Data);
+        }
+
+        Assert.Equal(download.Size, data.Length);
+        Assert.Equal(hash, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data.ToArray())));
+        return data.ToArray();
+    }
+
     /// <summary>One acquire; null on 204.</summary>
     public async Task<AcquiredJob?> TryAcquireAsync(int waitSeconds = 1, string provisioner = "local")
     {
@@ -82,7 +110,7 @@ internal sealed class TestDaemon(HttpClient client, string key, string name = "t
     /// <summary>Imports the way a daemon does: parse the archive, report parameters and agents, or fail with the parse errors.</summary>
     public async Task CompleteImportAsync(AcquiredJob job)
     {
-        var result = TemplateImporter.Import(new MemoryStream(job.TemplateArchive), ArchiveLimits.Default);
+        var result = TemplateImporter.Import(new MemoryStream(await DownloadAsync(job.TemplateFileHash)), ArchiveLimits.Default);
         HttpResponseMessage response;
         if (!result.Succeeded)
         {

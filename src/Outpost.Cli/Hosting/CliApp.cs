@@ -5,6 +5,7 @@ using Outpost.Cli.Invocations;
 using Outpost.Cli.Provisioners;
 using Outpost.Cli.Server;
 using Outpost.Cli.Telemetry;
+using Outpost.Cli.Terraform;
 using Outpost.Cli.Templates;
 using Outpost.Cli.Tokens;
 using Outpost.Cli.Workspaces;
@@ -54,6 +55,7 @@ internal static class CliApp
         root.Subcommands.Add(WatchCommand.Create(context));
         root.Subcommands.Add(ProvisionerCommand.Create(context));
         root.Subcommands.Add(AgentCommand.Create(context));
+        root.Subcommands.Add(TerraformProviderCommand.Create(context));
         return root;
     }
 

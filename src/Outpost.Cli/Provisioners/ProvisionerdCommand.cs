@@ -24,9 +24,9 @@ internal static class ProvisionerdCommand
         var url = new Option<string?>("--url") { Description = $"The Outpost server's URL (env {UrlVariable})." };
         var key = new Option<string?>("--key") { Description = $"A provisioner key from the server (env {KeyVariable})." };
         var name = new Option<string?>("--name") { Description = "This daemon's name, shown with the jobs it runs. Default: the host name." };
-        var provisioners = new Option<string[]>("--provisioners")
+        var provisioners = new Option<string[]>("--provisioners", "--provisioner")
         {
-            Description = "The provisioners to run jobs for, comma-separated. Default: local.",
+            Description = "The provisioners to run jobs for (local, terraform), comma-separated or repeated. Default: local.",
             AllowMultipleArgumentsPerToken = true,
         };
         var workspaces = new Option<string?>("--workspaces-dir")

@@ -36,4 +36,13 @@ internal static class StarterTemplate
             value: /opt/tools
             merge_strategy: append
         """;
+
+    /// <summary>The Terraform starter: examples/templates/terraform-local/main.tf, embedded in the binary.</summary>
+    public static string Terraform()
+    {
+        using var stream = typeof(StarterTemplate).Assembly.GetManifestResourceStream("terraform-local.main.tf")
+            ?? throw new InvalidOperationException("the terraform starter is not embedded in this build");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
 }

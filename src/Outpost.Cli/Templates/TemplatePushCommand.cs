@@ -13,7 +13,7 @@ internal static class TemplatePushCommand
     public static Command Create(CliContext context)
     {
         var name = new Argument<string>("name") { Description = "The template's name (created when new)." };
-        var directory = new Option<string>("--directory", "-d") { Description = "The template directory (with outpost.yaml).", DefaultValueFactory = _ => "." };
+        var directory = new Option<string>("--directory", "-d") { Description = "The template directory (with outpost.yaml, or *.tf files for Terraform).", DefaultValueFactory = _ => "." };
         var yes = new Option<bool>("--yes", "-y") { Description = "Create the template without asking when it is new." };
         var command = new Command("push", "Upload a template directory as a new version and activate it once it imports.") { name, directory, yes };
         command.SetAction((result, cancellationToken) => CommandRunner.RunSignedInAsync(context, async (client, ct) =>
@@ -36,8 +36,10 @@ internal static class TemplatePushCommand
                     return ExitCodes.NotConfirmed;
                 }
 
-                template = await client.Api.CreateTemplateAsync(new CreateTemplateRequest { Name = templateName }, ct).ConfigureAwait(false);
-                await context.Error.WriteLineAsync($"Created template \"{template.Name}\".").ConfigureAwait(false);
+                // The type follows the directory: outpost.yaml is local, *.tf files are terraform.
+                var provisioner = TemplateArchive.DetectProvisioner(Path.GetFullPath(result.GetValue(directory)!)) ?? "local";
+                template = await client.Api.CreateTemplateAsync(new CreateTemplateRequest { Name = templateName, Provisioner = provisioner }, ct).ConfigureAwait(false);
+                await context.Error.WriteLineAsync($"Created template \"{template.Name}\" ({provisioner}).").ConfigureAwait(false);
             }
 
             var upload = await client.Api.UploadFileAsync(packed.Tar!, ct).ConfigureAwait(false);

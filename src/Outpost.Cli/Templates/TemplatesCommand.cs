@@ -27,12 +27,15 @@ internal static class TemplatesCommand
 
     private static Command CreateInit(CliContext context)
     {
-        var directory = new Argument<string>("directory") { Description = "Where to write outpost.yaml (default: the current directory).", DefaultValueFactory = _ => "." };
-        var command = new Command("init", "Write a starter outpost.yaml to edit and push.") { directory };
+        var directory = new Argument<string>("directory") { Description = "Where to write the starter (default: the current directory).", DefaultValueFactory = _ => "." };
+        var type = new Option<string>("--type") { Description = "local (outpost.yaml, the default) or terraform (main.tf).", DefaultValueFactory = _ => "local" };
+        type.AcceptOnlyFromAmong("local", "terraform");
+        var command = new Command("init", "Write a starter template (outpost.yaml, or main.tf with --type terraform) to edit and push.") { directory, type };
         command.SetAction(async (result, cancellationToken) =>
         {
             var target = Path.GetFullPath(result.GetValue(directory)!);
-            var file = Path.Combine(target, TemplateParser.FileName);
+            var terraform = result.GetValue(type) == "terraform";
+            var file = Path.Combine(target, terraform ? "main.tf" : TemplateParser.FileName);
             if (File.Exists(file))
             {
                 await context.Error.WriteLineAsync($"error: {file} already exists; edit it, or init another directory").ConfigureAwait(false);
@@ -40,7 +43,7 @@ internal static class TemplatesCommand
             }
 
             Directory.CreateDirectory(target);
-            await File.WriteAllTextAsync(file, StarterTemplate.Yaml + "\n", cancellationToken).ConfigureAwait(false);
+            await File.WriteAllTextAsync(file, terraform ? StarterTemplate.Terraform() : StarterTemplate.Yaml + "\n", cancellationToken).ConfigureAwait(false);
             await context.Out.WriteLineAsync(file).ConfigureAwait(false);
             await context.Error.WriteLineAsync($"Wrote {file}. Push it with: outpost templates push <name> --directory {result.GetValue(directory)}").ConfigureAwait(false);
             return ExitCodes.Success;

@@ -17,4 +17,10 @@ internal sealed class HttpProvisionerDaemonClient(ProvisionerDaemonClient client
 
     public Task FailJobAsync(Guid jobId, FailJobRequest request, CancellationToken cancellationToken) =>
         client.FailJobAsync(jobId, request, cancellationToken);
+
+    public Task<FileDownload> GetFileAsync(string hash, CancellationToken cancellationToken) =>
+        client.GetFileAsync(hash, cancellationToken);
+
+    public Task<FileChunk> GetFileChunkAsync(string hash, int index, CancellationToken cancellationToken) =>
+        client.GetFileChunkAsync(hash, index, cancellationToken);
 }

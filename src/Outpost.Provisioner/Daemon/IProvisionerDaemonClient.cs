@@ -17,4 +17,10 @@ internal interface IProvisionerDaemonClient
     public Task<AcquiredJob?> CompleteJobAsync(Guid jobId, CompleteJobRequest request, CancellationToken cancellationToken);
 
     public Task FailJobAsync(Guid jobId, FailJobRequest request, CancellationToken cancellationToken);
+
+    /// <summary>The header of a stored file (size, chunk count).</summary>
+    public Task<FileDownload> GetFileAsync(string hash, CancellationToken cancellationToken);
+
+    /// <summary>One piece of a stored file.</summary>
+    public Task<FileChunk> GetFileChunkAsync(string hash, int index, CancellationToken cancellationToken);
 }

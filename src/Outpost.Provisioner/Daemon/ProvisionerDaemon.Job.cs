@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Outpost.Provisioner.Files;
 using Outpost.Sdk.Client;
 using Outpost.Sdk.Provisioning;
 
@@ -171,7 +172,7 @@ internal sealed partial class ProvisionerDaemon
         };
     }
 
-    private async Task<JobOutcome> ExecuteAsync(AcquiredJob job, IJobLog log, CancellationToken cancellationToken)
+    private async Task<JobOutcome> ExecuteAsync(AcquiredJob job, JobLogBuffer log, CancellationToken cancellationToken)
     {
         if (!_provisioners.TryGetValue(job.Provisioner, out var provisioner))
         {
@@ -180,15 +181,34 @@ internal sealed partial class ProvisionerDaemon
                 ProvisionerErrorCodes.InvalidJob);
         }
 
+        TemplateFiles files;
+        try
+        {
+            files = new TemplateFiles(
+                await _files.GetAsync(job.TemplateFileHash, cancellationToken).ConfigureAwait(false),
+                job.ModulesFileHash is { } modules ? await _files.GetAsync(modules, cancellationToken).ConfigureAwait(false) : null);
+        }
+        catch (FileTransferException ex)
+        {
+            log.WriteDaemon(ProvisionerLogLevel.Error, ex.Message, "Setting up");
+            return JobOutcome.Failed(ex.Message, ProvisionerErrorCodes.FileUnavailable);
+        }
+        catch (OutpostApiException ex) when (ex.StatusCode is 400 or 404)
+        {
+            var message = $"the job's file is not available from the server: {ex.Message}";
+            log.WriteDaemon(ProvisionerLogLevel.Error, message, "Setting up");
+            return JobOutcome.Failed(message, ProvisionerErrorCodes.FileUnavailable);
+        }
+
         switch (job.Type)
         {
             case ProvisionerJobType.TemplateVersionImport:
-                var imported = await provisioner.ImportAsync(job.TemplateArchive, log, cancellationToken).ConfigureAwait(false);
+                var imported = await provisioner.ImportAsync(files, log, cancellationToken).ConfigureAwait(false);
                 return imported.Succeeded
                     ? new JobOutcome(new CompleteJobRequest { TemplateImport = imported.Value }, null)
                     : JobOutcome.Failed(imported.Failure!.Error, imported.Failure.ErrorCode);
             case ProvisionerJobType.WorkspaceBuild when job.WorkspaceBuild is { } build:
-                var built = await provisioner.BuildAsync(build, job.TemplateArchive, log, cancellationToken).ConfigureAwait(false);
+                var built = await BuildSteps.RunAsync(provisioner, new PlanRequest(build, files), log, cancellationToken).ConfigureAwait(false);
                 return built.Succeeded
                     ? new JobOutcome(new CompleteJobRequest { WorkspaceBuild = built.Value }, null)
                     : JobOutcome.Failed(built.Failure!.Error, built.Failure.ErrorCode);

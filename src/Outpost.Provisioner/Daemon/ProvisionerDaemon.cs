@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Outpost.Provisioner.Files;
 using Outpost.Sdk.Client;
 using Outpost.Sdk.Provisioning;
 
@@ -18,6 +19,7 @@ internal sealed partial class ProvisionerDaemon : IAsyncDisposable
     private readonly IProvisionerDaemonClient _client;
     private readonly IReadOnlyDictionary<string, IProvisioner> _provisioners;
     private readonly ProvisionerDaemonOptions _options;
+    private readonly FileFetcher _files;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _stop = new();
@@ -46,6 +48,7 @@ internal sealed partial class ProvisionerDaemon : IAsyncDisposable
         _options = options;
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         _time = time ?? throw new ArgumentNullException(nameof(time));
+        _files = new FileFetcher(client, new FileCache(options.EffectiveCacheDirectory, options.MaxCacheBytes, time), options.MaxFileBytes, _logger);
     }
 
     public string Name => _options.Name;

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Outpost.Provisioner.Local;
 using Outpost.Sdk.Client;
 
 namespace Outpost.Provisioner.Daemon;
@@ -35,7 +34,7 @@ internal sealed class ProvisionerDaemonHost : IAsyncDisposable
 
     /// <summary>
     /// Starts <paramref name="count"/> daemons (0 for none) named <c>&lt;host&gt;-builtin-&lt;n&gt;</c>, running
-    /// the local provisioner with workspaces under <paramref name="workspacesDirectory"/>.
+    /// every registered provisioner (local and terraform) with workspaces under <paramref name="workspacesDirectory"/>.
     /// <paramref name="configure"/> may adjust each daemon's options (tests shorten intervals; the
     /// agent command may be replaced).
     /// </summary>
@@ -69,6 +68,8 @@ internal sealed class ProvisionerDaemonHost : IAsyncDisposable
             var options = new ProvisionerDaemonOptions
             {
                 Name = $"{System.Environment.MachineName}-builtin-{index}",
+                // Built-in daemons run every provisioner this build has: local and terraform.
+                Provisioners = ProvisionerRegistry.Names,
                 WorkspacesDirectory = Path.GetFullPath(workspacesDirectory),
             };
             options = configure?.Invoke(options) ?? options;
@@ -80,30 +81,9 @@ internal sealed class ProvisionerDaemonHost : IAsyncDisposable
         return new ProvisionerDaemonHost(daemons, runs, http, stop, logger);
     }
 
-    /// <summary>The provisioners <paramref name="options"/> names; only <c>local</c> exists so far.</summary>
-    public static IReadOnlyList<IProvisioner> CreateProvisioners(ProvisionerDaemonOptions options, ILoggerFactory loggers, TimeProvider time)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        var unknown = options.Provisioners.Where(name => name != LocalProvisioner.ProvisionerName).ToList();
-        if (unknown.Count > 0)
-        {
-            throw new ArgumentException($"unknown provisioner(s): {string.Join(", ", unknown)}; this build runs only \"{LocalProvisioner.ProvisionerName}\"", nameof(options));
-        }
-
-        return
-        [
-            new LocalProvisioner(
-                new LocalProvisionerOptions
-                {
-                    WorkspacesDirectory = options.WorkspacesDirectory,
-                    AgentCommand = options.AgentCommand ?? AgentLaunchCommand.Default(),
-                    AccessUrl = options.AccessUrl,
-                    Sandbox = options.Sandbox,
-                },
-                loggers.CreateLogger("Outpost.Provisioner.Local"),
-                time),
-        ];
-    }
+    /// <summary>The provisioners <paramref name="options"/> names, from the <see cref="ProvisionerRegistry"/>.</summary>
+    public static IReadOnlyList<IProvisioner> CreateProvisioners(ProvisionerDaemonOptions options, ILoggerFactory loggers, TimeProvider time) =>
+        ProvisionerRegistry.Create(options, loggers, time);
 
     public async ValueTask DisposeAsync()
     {

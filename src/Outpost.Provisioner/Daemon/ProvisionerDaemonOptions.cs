@@ -18,6 +18,18 @@ internal sealed record ProvisionerDaemonOptions
     /// <summary>The local provisioner's sandbox (see <see cref="Local.LocalSandbox"/>); null for none.</summary>
     public Local.LocalSandbox? Sandbox { get; init; }
 
+    /// <summary>Where files downloaded by hash are cached; null means <c>.file-cache</c> under <see cref="WorkspacesDirectory"/>.</summary>
+    public string? CacheDirectory { get; init; }
+
+    /// <summary>The cache's bound: least recently used files are evicted beyond it.</summary>
+    public long MaxCacheBytes { get; init; } = 1L << 30;
+
+    /// <summary>No file larger than this is downloaded.</summary>
+    public long MaxFileBytes { get; init; } = 512L << 20;
+
+    /// <summary>The cache directory in effect.</summary>
+    public string EffectiveCacheDirectory => CacheDirectory ?? Path.Join(WorkspacesDirectory, ".file-cache");
+
     /// <summary>The command that runs an agent (argv); null means <see cref="Local.AgentLaunchCommand.Default"/>.</summary>
     public IReadOnlyList<string>? AgentCommand { get; init; }
 
@@ -88,6 +100,11 @@ internal sealed record ProvisionerDaemonOptions
         if (RetryInitialDelay < TimeSpan.Zero || RetryMaxDelay < RetryInitialDelay || FinalDeliveryAttempts < 1)
         {
             errors.Add("retries need 0 ≤ initial delay ≤ max delay and at least one final delivery attempt");
+        }
+
+        if (MaxCacheBytes < 1 || MaxFileBytes < 1 || (CacheDirectory is not null && !Path.IsPathFullyQualified(CacheDirectory)))
+        {
+            errors.Add("the file cache needs an absolute directory and positive size limits");
         }
 
         if (string.IsNullOrWhiteSpace(WorkspacesDirectory) || !Path.IsPathFullyQualified(WorkspacesDirectory))

@@ -39,6 +39,12 @@ internal static class ProvisionerErrorCodes
     /// <summary>An agent's environment could not be merged (coder-spec §2).</summary>
     public const string EnvMerge = "env_merge";
 
+    /// <summary>A file the job names (template or modules archive) could not be downloaded intact.</summary>
+    public const string FileUnavailable = "file_unavailable";
+
+    /// <summary>The provisioner's tool is missing or too old (no usable <c>terraform</c>).</summary>
+    public const string ProvisionerUnavailable = "provisioner_unavailable";
+
     /// <summary>Making the workspace so failed (a directory could not be created, a process would not start).</summary>
     public const string ApplyFailed = "apply_failed";
 }

@@ -52,6 +52,12 @@ internal sealed partial class LocalProvisioner : IProvisioner
 
     public string WorkspaceDirectory(Guid workspaceId) => Path.Join(Path.GetFullPath(_options.WorkspacesDirectory), workspaceId.ToString("D"));
 
+    public Task<ProvisionerResult<TemplateImportResult>> ImportAsync(TemplateFiles files, IJobLog log, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        return ImportAsync(files.TemplateArchive, log, cancellationToken);
+    }
+
     public Task<ProvisionerResult<TemplateImportResult>> ImportAsync(byte[] archive, IJobLog log, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(archive);
@@ -67,15 +73,19 @@ internal sealed partial class LocalProvisioner : IProvisioner
         return Task.FromResult(ProvisionerResult<TemplateImportResult>.Ok(result));
     }
 
-    public async Task<ProvisionerResult<WorkspaceBuildResult>> BuildAsync(WorkspaceBuildJob job, byte[] archive, IJobLog log, CancellationToken cancellationToken)
+    /// <summary>Plan, merge and apply in one call (<see cref="BuildSteps"/>), as the daemon runs a build.</summary>
+    public Task<ProvisionerResult<WorkspaceBuildResult>> BuildAsync(WorkspaceBuildJob job, byte[] archive, IJobLog log, CancellationToken cancellationToken) =>
+        BuildSteps.RunAsync(this, new PlanRequest(job, new TemplateFiles(archive)), log, cancellationToken);
+
+    public Task<ProvisionerResult<BuildPlan>> PlanAsync(PlanRequest request, IJobLog log, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(job);
-        ArgumentNullException.ThrowIfNull(archive);
+        ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(log);
+        var (job, archive) = (request.Job, request.Files.TemplateArchive);
         var (template, failure) = Parse(archive, log);
         if (template is null)
         {
-            return ProvisionerResult<WorkspaceBuildResult>.Fail(failure!, ProvisionerErrorCodes.TemplateInvalid);
+            return Task.FromResult(ProvisionerResult<BuildPlan>.Fail(failure!, ProvisionerErrorCodes.TemplateInvalid));
         }
 
         var workspace = WorkspaceDirectory(job.WorkspaceId);
@@ -89,7 +99,7 @@ internal sealed partial class LocalProvisioner : IProvisioner
         if (!planned.Succeeded)
         {
             log.Error(PlanningStage, planned.Error!);
-            return ProvisionerResult<WorkspaceBuildResult>.Fail(planned.Error!, ProvisionerErrorCodes.EnvMerge);
+            return Task.FromResult(ProvisionerResult<BuildPlan>.Fail(planned.Error!, ProvisionerErrorCodes.EnvMerge));
         }
 
         var plan = planned.Plan!;
@@ -98,6 +108,25 @@ internal sealed partial class LocalProvisioner : IProvisioner
             log.Info(PlanningStage, $"{resource.Change.ToString().ToLowerInvariant()} {resource.Type}.{resource.Name}");
         }
 
+        return Task.FromResult(ProvisionerResult<BuildPlan>.Ok(new LocalBuildPlan
+        {
+            Job = job,
+            Archive = archive,
+            Workspace = plan,
+            Agents = [.. plan.Agents.Select(agent => new PlannedAgentEnvironment(agent.Name, $"agent \"{agent.Name}\"", agent.ExtraEnvs, agent.Env))],
+        }));
+    }
+
+    public async Task<ProvisionerResult<WorkspaceBuildResult>> ApplyAsync(BuildPlan plan, IJobLog log, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        if (plan is not LocalBuildPlan local)
+        {
+            throw new ArgumentException("the local provisioner applies only its own plans", nameof(plan));
+        }
+
+        var (job, archive, workspacePlan) = (local.Job, local.Archive, local.Workspace);
+        var workspace = workspacePlan.WorkspaceDirectory;
         var previous = PreviousProcesses(job, workspace);
         cancellationToken.ThrowIfCancellationRequested();
         await StopAllAsync(previous, log, cancellationToken).ConfigureAwait(false);
@@ -107,14 +136,14 @@ internal sealed partial class LocalProvisioner : IProvisioner
         switch (job.Transition)
         {
             case WorkspaceTransition.Start:
-                var started = await StartAsync(job, plan, archive, log, cancellationToken).ConfigureAwait(false);
+                var started = await StartAsync(job, workspacePlan, archive, log, cancellationToken).ConfigureAwait(false);
                 if (started.Failure is not null)
                 {
                     return ProvisionerResult<WorkspaceBuildResult>.Fail(started.Failure, ProvisionerErrorCodes.ApplyFailed);
                 }
 
                 state = started.State!;
-                resources = ToResources(plan, started.Tokens);
+                resources = ToResources(workspacePlan, started.Tokens);
                 break;
             case WorkspaceTransition.Delete:
                 await RemoveWorkspaceAsync(workspace, log, cancellationToken).ConfigureAwait(false);
@@ -124,7 +153,7 @@ internal sealed partial class LocalProvisioner : IProvisioner
             default:
                 WriteProcessesFile(workspace, LocalState.Empty);
                 state = LocalState.Empty;
-                resources = ToResources(plan, tokens: null);
+                resources = ToResources(workspacePlan, tokens: null);
                 break;
         }
 
@@ -297,4 +326,12 @@ internal sealed partial class LocalProvisioner : IProvisioner
 
         public static StartResult Failed(string failure) => new() { Failure = failure };
     }
+}
+
+/// <summary>The local provisioner's plan: the workspace plan and the archive to unpack.</summary>
+internal sealed record LocalBuildPlan : BuildPlan
+{
+    public required byte[] Archive { get; init; }
+
+    public required LocalWorkspacePlan Workspace { get; init; }
 }

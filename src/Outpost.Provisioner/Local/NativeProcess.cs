@@ -5,6 +5,7 @@ namespace Outpost.Provisioner.Local;
 /// <summary>What .NET does not offer: sending a signal other than SIGKILL, and waiting for a process that is not our child.</summary>
 internal static partial class NativeProcess
 {
+    public const int SigInt = 2;
     public const int SigTerm = 15;
     public const int SigKill = 9;
 

@@ -16,6 +16,17 @@ internal static partial class TemplateArchive
     private const UnixFileMode RegularMode =
         UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
 
+    /// <summary><c>local</c> for a directory with outpost.yaml, <c>terraform</c> for one with *.tf files, else null.</summary>
+    public static string? DetectProvisioner(string directory)
+    {
+        if (File.Exists(Path.Join(directory, TemplateParser.FileName)))
+        {
+            return "local";
+        }
+
+        return Directory.Exists(directory) && Directory.EnumerateFiles(directory, "*.tf").Any() ? "terraform" : null;
+    }
+
     public static PackedTemplate Pack(string directory, long maxBytes)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
@@ -27,8 +38,9 @@ internal static partial class TemplateArchive
         }
 
         var root = RealPath(new DirectoryInfo(directory));
-        if (!File.Exists(Path.Join(root, TemplateParser.FileName)))
+        if (DetectProvisioner(root) is null)
         {
+            // Neither outpost.yaml nor *.tf: the message names the local template's file, as it always has.
             return new PackedTemplate { Error = $"{directory} has no {TemplateParser.FileName}" };
         }
 
@@ -96,6 +108,12 @@ internal static partial class TemplateArchive
                 .OrderBy(child => child.Name, StringComparer.Ordinal);
             foreach (var child in children)
             {
+                // Terraform's own working files (providers, downloaded modules, local state) are not template source.
+                if (child.Name == ".terraform" || child.Name.StartsWith("terraform.tfstate", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
                 var name = prefix + child.Name;
                 var real = child.LinkTarget is null ? child.FullName : RealPath(child);
                 if (child.LinkTarget is not null && !IsInside(root, real))

@@ -112,6 +112,24 @@ public sealed class ProvisionerDaemonClient : IDisposable
         using var response = await SendAsync(JobPath(jobId, "fail"), JsonContent.Create(request, Wire<FailJobRequest>()), RequestTimeout, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The header of the stored file <paramref name="hash"/> (lowercase hex SHA-256).</summary>
+    public async Task<FileDownload> GetFileAsync(string hash, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(hash);
+        using var response = await SendAsync(FilePath(hash), content: null, RequestTimeout, cancellationToken).ConfigureAwait(false);
+        return await response.Content.ReadFromJsonAsync(Wire<FileDownload>(), cancellationToken).ConfigureAwait(false)
+            ?? throw new OutpostApiException((int)response.StatusCode, "the server sent an empty file header");
+    }
+
+    /// <summary>Piece <paramref name="index"/> of the stored file <paramref name="hash"/>.</summary>
+    public async Task<FileChunk> GetFileChunkAsync(string hash, int index, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(hash);
+        using var response = await SendAsync($"{FilePath(hash)}/chunks/{index}", content: null, RequestTimeout, cancellationToken).ConfigureAwait(false);
+        return await response.Content.ReadFromJsonAsync(Wire<FileChunk>(), cancellationToken).ConfigureAwait(false)
+            ?? throw new OutpostApiException((int)response.StatusCode, "the server sent an empty chunk");
+    }
+
     /// <inheritdoc/>
     public void Dispose()
     {
@@ -130,11 +148,14 @@ public sealed class ProvisionerDaemonClient : IDisposable
 
     private static string JobPath(Guid jobId, string action) => $"jobs/{jobId:D}/{action}";
 
-    private async Task<HttpResponseMessage> SendAsync(string path, HttpContent content, TimeSpan timeout, CancellationToken cancellationToken)
+    private static string FilePath(string hash) => $"files/{Uri.EscapeDataString(hash)}";
+
+    /// <summary>POSTs <paramref name="content"/>, or GETs when it is null.</summary>
+    private async Task<HttpResponseMessage> SendAsync(string path, HttpContent? content, TimeSpan timeout, CancellationToken cancellationToken)
     {
         // Relative to the base address, so a deployment served under a path prefix keeps it.
         var uri = new Uri($"{ProvisionerDaemonApi.Prefix.TrimStart('/')}/{path}", UriKind.Relative);
-        using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = content };
+        using var request = new HttpRequestMessage(content is null ? HttpMethod.Get : HttpMethod.Post, uri) { Content = content };
         request.Headers.Add(ProvisionerDaemonApi.KeyHeader, _key);
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -57,4 +57,8 @@ public static class OutpostEventIds
 
     /// <summary>First id of the provisioner block: the daemon (7000–7049) and the local provisioner (7050–7099).</summary>
     public const int ProvisionerDaemon = 7000;
+
+    /// <summary>First id of the Terraform block.</summary>
+    /// <remarks>7200–7219: daemon file transfer and cache; 7220–7299: the terraform provisioner; 7300–7399: <c>outpost terraform-provider</c>.</remarks>
+    public const int Terraform = 7200;
 }

@@ -14,6 +14,10 @@ namespace Outpost.Sdk.Provisioning;
 /// with <see cref="CompleteJobRequest.AcquireNext"/> set, 200 with <see cref="CompleteJobResponse"/> carrying the
 /// next job when one was waiting.</item>
 /// <item><c>POST jobs/{id}/fail</c> (<see cref="FailJobRequest"/>): failure, with the reason a user will read.</item>
+/// <item><c>GET files/{hash}</c>: the <see cref="FileDownload"/> header of a stored file (size, chunk count); 404 when
+/// there is none.</item>
+/// <item><c>GET files/{hash}/chunks/{index}</c>: one <see cref="FileChunk"/> of <see cref="FileDownload.ChunkSize"/> bytes
+/// (the last may be shorter), carrying the full file's hash (coder-spec §8).</item>
 /// </list>
 /// Only the daemon that acquired a job may update, complete or fail it (409 otherwise).
 /// </summary>
@@ -66,8 +70,17 @@ public sealed record AcquiredJob
     /// <summary>When the job was queued.</summary>
     public required DateTimeOffset CreatedAt { get; init; }
 
-    /// <summary>The template source: a tar archive.</summary>
-    public required byte[] TemplateArchive { get; init; }
+    /// <summary>
+    /// The template source, a tar archive, named by the lowercase hex SHA-256 of its bytes. The daemon
+    /// downloads it in chunks (<c>files/{hash}</c>) into its cache unless the cache already holds it.
+    /// </summary>
+    public required string TemplateFileHash { get; init; }
+
+    /// <summary>
+    /// The archive of the template's <c>.terraform/modules</c> made at import, by hash; null when the
+    /// version has none (local templates, or Terraform templates without modules).
+    /// </summary>
+    public string? ModulesFileHash { get; init; }
 
     /// <summary>Set for <see cref="ProvisionerJobType.TemplateVersionImport"/>.</summary>
     public TemplateImportJob? TemplateImport { get; init; }
@@ -335,4 +348,39 @@ public sealed record FailJobRequest
 
     /// <summary>A machine-readable code, e.g. <c>canceled</c>, <c>env_merge</c>, <c>template_invalid</c>.</summary>
     public string? ErrorCode { get; init; }
+}
+
+/// <summary>The header of a file download: what the chunks will add up to (coder-spec §8 <c>DataUpload</c>).</summary>
+public sealed record FileDownload
+{
+    /// <summary>The fixed size of every chunk but the last: 2 MiB.</summary>
+    public const int DefaultChunkSize = 2 << 20;
+
+    /// <summary>Lowercase hex SHA-256 of the whole file.</summary>
+    public required string Hash { get; init; }
+
+    /// <summary>The file's size in bytes.</summary>
+    public required long Size { get; init; }
+
+    /// <summary>The chunk size the pieces are cut at.</summary>
+    public required int ChunkSize { get; init; }
+
+    /// <summary>How many chunks: ceil(size / chunk size), so 0 for an empty file.</summary>
+    public required int Chunks { get; init; }
+
+    /// <summary>The number of chunks <paramref name="size"/> bytes make at <paramref name="chunkSize"/>.</summary>
+    public static int ChunkCount(long size, int chunkSize) => (int)((size + chunkSize - 1) / chunkSize);
+}
+
+/// <summary>One piece of a file (coder-spec §8 <c>ChunkPiece</c>): every piece carries the full file's hash.</summary>
+public sealed record FileChunk
+{
+    /// <summary>Lowercase hex SHA-256 of the whole file this piece belongs to.</summary>
+    public required string FullDataHash { get; init; }
+
+    /// <summary>Its position, from 0.</summary>
+    public required int PieceIndex { get; init; }
+
+    /// <summary>The bytes [index × chunk size, min((index + 1) × chunk size, size)).</summary>
+    public required byte[] Data { get; init; }
 }

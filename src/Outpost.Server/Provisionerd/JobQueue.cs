@@ -37,7 +37,7 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
     /// </summary>
     private const string ClaimWithJobStatement = $"""
         WITH j AS ({ClaimStatement})
-        SELECT j.type, j.provisioner, j.created_at, j.prebuild, f.data,
+        SELECT j.type, j.provisioner, j.created_at, j.prebuild, f.hash,
                v.id,
                b.workspace_id, u.username, t.name, b.template_version_id, b.parameters, b.reason,
                (SELECT s.state FROM provisioner_states s JOIN workspace_builds pb ON pb.id = s.build_id
@@ -141,14 +141,14 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
         var change = JobEvents.ReadChange(reader, ChangeOrdinal);
         var type = WireName<ProvisionerJobType>.Parse(reader.GetString(0));
         var prebuild = reader.GetBoolean(3);
-        var archive = reader.IsDBNull(4) ? null : reader.GetFieldValue<byte[]>(4);
+        var archive = reader.IsDBNull(4) ? null : reader.GetString(4);
         var job = new AcquiredJob
         {
             JobId = change.JobId,
             Type = type,
             Provisioner = reader.GetString(1),
             CreatedAt = reader.GetFieldValue<DateTimeOffset>(2),
-            TemplateArchive = archive ?? [],
+            TemplateFileHash = archive ?? string.Empty,
         };
         string transition = string.Empty, reason = string.Empty;
         // Without its archive, version or build a job is left as neither kind and invalidated later.

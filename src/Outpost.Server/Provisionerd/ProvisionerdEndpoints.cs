@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
+using Outpost.Server.Files;
 using Outpost.Server.Hosting;
 using Outpost.Server.Http;
 using Outpost.Server.Identity.Authentication;
@@ -26,6 +27,8 @@ internal static class ProvisionerdEndpoints
     public static IEndpointRouteBuilder MapProvisionerdEndpoints(this IEndpointRouteBuilder routes)
     {
         var daemon = routes.MapGroup(ProvisionerDaemonApi.Prefix).WithTags("Provisioner daemons").RequireAuthorization(CallerPolicies.ProvisionerDaemon);
+
+        daemon.MapDaemonFileEndpoints();
 
         daemon.MapPost("/acquire", static async Task<Results<Ok<AcquiredJob>, NoContent, ProblemHttpResult>> (
             AcquireJobRequest request, AuthenticatedDaemon caller, HttpContext http, JobQueue queue, AcquireWaiters waiters, ServerOptions options, ILoggerFactory loggers,

@@ -24,10 +24,11 @@ public sealed class ProvisionerdCommandTests : IDisposable
     [Fact]
     public async Task Start_with_an_unknown_provisioner_says_which_ones_exist()
     {
-        var run = await _cli.RunAsync("provisionerd", "start", "--url", "http://127.0.0.1:1", "--key", "k", "--provisioners", "local,terraform");
+        // terraform is a real provisioner now (issue 17); docker is not.
+        var run = await _cli.RunAsync("provisionerd", "start", "--url", "http://127.0.0.1:1", "--key", "k", "--provisioner", "local,docker");
 
         Assert.Equal(ExitCodes.Usage, run.ExitCode);
-        Assert.Contains("unknown provisioner(s): terraform", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("unknown provisioner(s): docker; this build runs \"local\", \"terraform\"", run.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -16,6 +16,7 @@ internal sealed class DaemonHarness : IAsyncDisposable
         {
             Name = "test-daemon",
             WorkspacesDirectory = "/tmp/outpost-unused",
+            CacheDirectory = Path.Join(Path.GetTempPath(), "outpost-daemon-cache-" + Guid.NewGuid().ToString("N")),
             // Retries happen at once: these tests are about whether they happen, Backoff's tests about when.
             RetryInitialDelay = TimeSpan.Zero,
             RetryMaxDelay = TimeSpan.Zero,
@@ -48,7 +49,7 @@ internal sealed class DaemonHarness : IAsyncDisposable
         Type = ProvisionerJobType.TemplateVersionImport,
         Provisioner = "local",
         CreatedAt = DateTimeOffset.UnixEpoch,
-        TemplateArchive = [],
+        TemplateFileHash = FakeDaemonClient.EmptyFileHash,
         TemplateImport = new TemplateImportJob { TemplateVersionId = Guid.NewGuid() },
     };
 
@@ -58,7 +59,7 @@ internal sealed class DaemonHarness : IAsyncDisposable
         Type = ProvisionerJobType.WorkspaceBuild,
         Provisioner = "local",
         CreatedAt = DateTimeOffset.UnixEpoch,
-        TemplateArchive = [],
+        TemplateFileHash = FakeDaemonClient.EmptyFileHash,
         WorkspaceBuild = new WorkspaceBuildJob
         {
             BuildId = Guid.NewGuid(),
@@ -88,5 +89,9 @@ internal sealed class DaemonHarness : IAsyncDisposable
 
         Assert.Empty(Client.Violations);
         _stop.Dispose();
+        if (Directory.Exists(Options.EffectiveCacheDirectory))
+        {
+            Directory.Delete(Options.EffectiveCacheDirectory, recursive: true);
+        }
     }
 }

@@ -54,6 +54,17 @@ internal sealed class FakeDaemonApiServer : IAsyncDisposable
 
     public void Enqueue(AcquiredJob job) => _jobs.Writer.TryWrite(job);
 
+    /// <summary>Files served by hash in chunks, as the real server does.</summary>
+    public ConcurrentDictionary<string, byte[]> Files { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Stores <paramref name="data"/> and returns its hash.</summary>
+    public string AddFile(byte[] data)
+    {
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data));
+        Files[hash] = data;
+        return hash;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
@@ -96,6 +107,28 @@ internal sealed class FakeDaemonApiServer : IAsyncDisposable
             return Authorized(context)
                 ? Results.Json(new UpdateJobResponse { Canceled = false }, OutpostJson.Options)
                 : Results.Problem(statusCode: 401);
+        });
+        api.MapGet("files/{hash}", (HttpContext context, string hash) =>
+            !Authorized(context) ? Results.Problem(statusCode: 401)
+            : Files.TryGetValue(hash, out var data)
+                ? Results.Json(new FileDownload
+                {
+                    Hash = hash,
+                    Size = data.Length,
+                    ChunkSize = FileDownload.DefaultChunkSize,
+                    Chunks = FileDownload.ChunkCount(data.Length, FileDownload.DefaultChunkSize),
+                }, OutpostJson.Options)
+                : Results.Problem(statusCode: 404));
+        api.MapGet("files/{hash}/chunks/{index:int}", (HttpContext context, string hash, int index) =>
+        {
+            if (!Authorized(context) || !Files.TryGetValue(hash, out var data))
+            {
+                return Results.Problem(statusCode: 404);
+            }
+
+            var offset = index * FileDownload.DefaultChunkSize;
+            var piece = data.AsSpan(offset, Math.Min(FileDownload.DefaultChunkSize, data.Length - offset)).ToArray();
+            return Results.Json(new FileChunk { FullDataHash = hash, PieceIndex = index, Data = piece }, OutpostJson.Options);
         });
         api.MapPost("jobs/{id:guid}/complete", (Guid id, CompleteJobRequest request) =>
         {

@@ -22,8 +22,53 @@ internal sealed class FakeDaemonClient : IProvisionerDaemonClient
     private int _acquireCalls;
     private int _resultCalls;
     private int _updateCalls;
+    private int _chunkCalls;
+    private int _headerCalls;
+
+    /// <summary>The hash of the empty file, which every client serves.</summary>
+    public static readonly string EmptyFileHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData([]));
 
     public Channel<JobResult> Results { get; } = Channel.CreateUnbounded<JobResult>();
+
+    /// <summary>Files by hash; the empty file is always there.</summary>
+    public ConcurrentDictionary<string, byte[]> Files { get; } = new(StringComparer.Ordinal) { [EmptyFileHash] = [] };
+
+    /// <summary>Changes a chunk on its way out (call n, 1-based, across all downloads): a test's damaged transfer.</summary>
+    public Func<int, FileChunk, FileChunk> ChunkTamper { get; set; } = (_, chunk) => chunk;
+
+    /// <summary>The chunk size the client cuts files at.</summary>
+    public int ChunkSize { get; set; } = FileDownload.DefaultChunkSize;
+
+    public int ChunkCalls => Volatile.Read(ref _chunkCalls);
+
+    public int HeaderCalls => Volatile.Read(ref _headerCalls);
+
+    public string AddFile(byte[] data)
+    {
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data));
+        Files[hash] = data;
+        return hash;
+    }
+
+    public Task<FileDownload> GetFileAsync(string hash, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _headerCalls);
+        if (!Files.TryGetValue(hash, out var data))
+        {
+            return Task.FromException<FileDownload>(new Sdk.Client.OutpostApiException(404, $"there is no file {hash}"));
+        }
+
+        return Task.FromResult(new FileDownload { Hash = hash, Size = data.Length, ChunkSize = ChunkSize, Chunks = FileDownload.ChunkCount(data.Length, ChunkSize) });
+    }
+
+    public Task<FileChunk> GetFileChunkAsync(string hash, int index, CancellationToken cancellationToken)
+    {
+        var call = Interlocked.Increment(ref _chunkCalls);
+        var data = Files[hash];
+        var offset = index * ChunkSize;
+        var chunk = new FileChunk { FullDataHash = hash, PieceIndex = index, Data = data.AsSpan(offset, Math.Min(ChunkSize, data.Length - offset)).ToArray() };
+        return Task.FromResult(ChunkTamper(call, chunk));
+    }
 
     public ConcurrentQueue<string> Violations { get; } = new();
 

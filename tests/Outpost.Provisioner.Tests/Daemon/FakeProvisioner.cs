@@ -6,6 +6,7 @@ namespace Outpost.Provisioner.Tests.Daemon;
 /// <summary>A provisioner whose every run a test scripts: it says when it started and does what <see cref="Run"/> says.</summary>
 internal sealed class FakeProvisioner : IProvisioner
 {
+    private int _applies;
     private TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public string Name => "local";
@@ -15,22 +16,48 @@ internal sealed class FakeProvisioner : IProvisioner
 
     public Task Started => _started.Task;
 
-    public async Task<ProvisionerResult<TemplateImportResult>> ImportAsync(byte[] archive, IJobLog log, CancellationToken cancellationToken)
+    /// <summary>The agents each plan reports (their env inputs); none by default.</summary>
+    public IReadOnlyList<PlannedAgentEnvironment> PlannedAgents { get; set; } = [];
+
+    /// <summary>How many times apply ran.</summary>
+    public int Applies => Volatile.Read(ref _applies);
+
+    /// <summary>The files the last job got.</summary>
+    public TemplateFiles? LastFiles { get; private set; }
+
+    public async Task<ProvisionerResult<TemplateImportResult>> ImportAsync(TemplateFiles files, IJobLog log, CancellationToken cancellationToken)
     {
+        LastFiles = files;
         _started.TrySetResult();
         await Run(log, cancellationToken);
         return ProvisionerResult<TemplateImportResult>.Ok(new TemplateImportResult { Parameters = [], Resources = [] });
     }
 
-    public async Task<ProvisionerResult<WorkspaceBuildResult>> BuildAsync(WorkspaceBuildJob job, byte[] archive, IJobLog log, CancellationToken cancellationToken)
+    public async Task<ProvisionerResult<BuildPlan>> PlanAsync(PlanRequest request, IJobLog log, CancellationToken cancellationToken)
     {
+        LastFiles = request.Files;
         _started.TrySetResult();
         await Run(log, cancellationToken);
-        return ProvisionerResult<WorkspaceBuildResult>.Ok(new WorkspaceBuildResult { Resources = [], State = [1, 2, 3] });
+        return ProvisionerResult<BuildPlan>.Ok(new Plan { Job = request.Job, Agents = PlannedAgents });
+    }
+
+    public Task<ProvisionerResult<WorkspaceBuildResult>> ApplyAsync(BuildPlan plan, IJobLog log, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _applies);
+        var agents = plan.Agents.Select(agent => new ProvisionedAgent
+        {
+            Name = agent.Agent,
+            Env = agent.Env,
+            ExtraEnvs = [.. agent.ExtraEnvs.Select(env => new ExtraEnvEntry { Name = env.Name, Value = env.Value })],
+        }).ToList();
+        IReadOnlyList<ProvisionedResource> resources = agents.Count == 0 ? [] : [new ProvisionedResource { Name = "box", Type = "fake", Agents = agents }];
+        return Task.FromResult(ProvisionerResult<WorkspaceBuildResult>.Ok(new WorkspaceBuildResult { Resources = resources, State = [1, 2, 3] }));
     }
 
     /// <summary>Blocks each run until <paramref name="release"/> completes (or the job is canceled).</summary>
     public void BlockUntil(Task release) => Run = (_, ct) => release.WaitAsync(ct);
 
     public void ResetStarted() => _started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private sealed record Plan : BuildPlan;
 }

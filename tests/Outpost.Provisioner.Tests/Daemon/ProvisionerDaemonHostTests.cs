@@ -25,7 +25,7 @@ public sealed class ProvisionerDaemonHostTests : IDisposable
         LocalState state;
         await using (host)
         {
-            var start = Job(template, WorkspaceTransition.Start, []);
+            var start = Job(server, template, WorkspaceTransition.Start, []);
             server.Enqueue(start);
             var started = await server.Finished.Reader.ReadAsync().AsTask().WithTimeout();
 
@@ -38,7 +38,7 @@ public sealed class ProvisionerDaemonHostTests : IDisposable
             state = LocalState.Parse(started.Complete.WorkspaceBuild.State).State!;
             _fixture.Track(state.Processes[0].Pid);
 
-            server.Enqueue(Job(template, WorkspaceTransition.Stop, started.Complete.WorkspaceBuild.State));
+            server.Enqueue(Job(server, template, WorkspaceTransition.Stop, started.Complete.WorkspaceBuild.State));
             var stopped = await server.Finished.Reader.ReadAsync().AsTask().WithTimeout();
             Assert.NotNull(stopped.Complete);
         }
@@ -57,13 +57,13 @@ public sealed class ProvisionerDaemonHostTests : IDisposable
         Assert.Equal(0, host.Count);
     }
 
-    private AcquiredJob Job(byte[] template, WorkspaceTransition transition, byte[] previousState) => new()
+    private AcquiredJob Job(FakeDaemonApiServer server, byte[] template, WorkspaceTransition transition, byte[] previousState) => new()
     {
         JobId = Guid.NewGuid(),
         Type = ProvisionerJobType.WorkspaceBuild,
         Provisioner = "local",
         CreatedAt = DateTimeOffset.UtcNow,
-        TemplateArchive = template,
+        TemplateFileHash = server.AddFile(template),
         WorkspaceBuild = _fixture.Job(transition, previousState),
     };
 }

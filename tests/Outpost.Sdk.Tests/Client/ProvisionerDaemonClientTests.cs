@@ -19,7 +19,7 @@ public sealed class ProvisionerDaemonClientTests
             Type = ProvisionerJobType.TemplateVersionImport,
             Provisioner = "local",
             CreatedAt = DateTimeOffset.UnixEpoch,
-            TemplateArchive = [1, 2, 3],
+            TemplateFileHash = "ab12",
         };
         var wire = JsonSerializer.Serialize(job, OutpostJson.Options);
         Assert.Contains("\"type\":\"template_version_import\"", wire, StringComparison.Ordinal);
@@ -29,7 +29,7 @@ public sealed class ProvisionerDaemonClientTests
         var acquired = await client.AcquireAsync(new AcquireJobRequest { DaemonName = "d1", Provisioners = ["local"], WaitSeconds = 5 }, CancellationToken.None).WaitAsync(Timeout);
 
         Assert.Equal(job.JobId, acquired!.JobId);
-        Assert.Equal([1, 2, 3], acquired.TemplateArchive);
+        Assert.Equal("ab12", acquired.TemplateFileHash);
         var request = Assert.Single(server.Requests);
         Assert.Equal("/base/api/v2/provisionerd/acquire", request.Path);
         Assert.Equal("secret-key", request.Key);

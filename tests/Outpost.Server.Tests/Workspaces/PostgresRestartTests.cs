@@ -228,7 +228,9 @@ public sealed class PostgresRestartTests(ITestOutputHelper output) : IAsyncLifet
         var options = ServerFixture.CreateOptions(_postgres.ConnectionString, Path.Combine(_root, "server")) with
         {
             ProvisionerDaemons = daemons,
-            ConfigureDaemon = daemon => daemon with { WaitSeconds = 2 },
+            // Built-in daemons run local and terraform; here they run local only, so that the held
+            // terraform build is the test daemon's alone.
+            ConfigureDaemon = daemon => daemon with { WaitSeconds = 2, Provisioners = ["local"] },
         };
         var start = await OutpostServer.StartAsync(options, TestTimeouts.Token()).WithTimeout();
         _server = start.Server ?? throw new InvalidOperationException($"The server did not start: {start.Error}");

@@ -1,0 +1,430 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Outpost.Provisioner.Daemon;
+using Outpost.Provisioner.Templates;
+using Outpost.Sdk.Provisioning;
+
+namespace Outpost.Provisioner.Terraform;
+
+/// <summary>
+/// The <c>terraform</c> provisioner: each workspace has a working directory where the template is
+/// unpacked and its state kept between steps; <c>terraform init</c>, <c>plan -out</c> (the plan step),
+/// then <c>apply</c> of the saved plan (the apply step); <c>show -json</c> reads what was built. The
+/// Outpost provider is this very binary, installed through a generated CLI configuration (no
+/// registry, no network). The state goes back to the server with the result and returns with the
+/// next build (stop and delete destroy through it).
+/// </summary>
+internal sealed class TerraformProvisioner : IProvisioner
+{
+    public const string ProvisionerName = "terraform";
+    public const string InitStage = "Initializing terraform";
+    public const string PlanStage = "Planning";
+    public const string ApplyStage = "Applying";
+    public const string ReadStage = "Reading state";
+    public const string PlanFile = "outpost.tfplan";
+    public const string StateFile = "terraform.tfstate";
+
+    private readonly TerraformProvisionerOptions _options;
+    private readonly ILogger _logger;
+    private readonly Lazy<Task<string?>> _unavailable;
+
+    public TerraformProvisioner(TerraformProvisionerOptions options, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!Path.IsPathFullyQualified(options.WorkspacesDirectory))
+        {
+            throw new ArgumentException("the workspaces directory must be absolute", nameof(options));
+        }
+
+        _options = options;
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        _unavailable = new Lazy<Task<string?>>(async () =>
+        {
+            var (_, problem) = await TerraformBinary.CheckAsync(options.TerraformPath, CancellationToken.None).ConfigureAwait(false);
+            if (problem is not null)
+            {
+                TerraformLog.Unavailable(_logger, problem);
+            }
+
+            return problem;
+        });
+    }
+
+    public string Name => ProvisionerName;
+
+    public string Root => Path.Join(Path.GetFullPath(_options.WorkspacesDirectory), "terraform");
+
+    public string WorkingDirectory(Guid workspaceId) => Path.Join(Root, workspaceId.ToString("D"));
+
+    public async Task<ProvisionerResult<TemplateImportResult>> ImportAsync(TemplateFiles files, IJobLog log, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        ArgumentNullException.ThrowIfNull(log);
+        if (await _unavailable.Value.ConfigureAwait(false) is { } problem)
+        {
+            return ProvisionerResult<TemplateImportResult>.Fail(problem, ProvisionerErrorCodes.ProvisionerUnavailable);
+        }
+
+        var directory = Path.Join(Root, "import-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            if (Unpack(files.TemplateArchive, directory, log) is { } unpackProblem)
+            {
+                return ProvisionerResult<TemplateImportResult>.Fail(unpackProblem, ProvisionerErrorCodes.TemplateInvalid);
+            }
+
+            // Outside a build: no build id, transition start, so the plan shows what a start creates.
+            var environment = Environment(job: null, accessUrl: string.Empty);
+            var runner = Runner();
+            var init = await runner.RunAsync("init", directory, environment, ["init", "-input=false", "-no-color", "-json", "-upgrade"], log, streamOutput: true, Guid.Empty, cancellationToken).ConfigureAwait(false);
+            if (!init.Succeeded)
+            {
+                return ProvisionerResult<TemplateImportResult>.Fail(init.Failure("init"), ProvisionerErrorCodes.TemplateInvalid);
+            }
+
+            var plan = await runner.RunAsync("plan", directory, environment, ["plan", "-input=false", "-no-color", "-json", "-refresh=false", $"-out={PlanFile}"], log, streamOutput: true, Guid.Empty, cancellationToken).ConfigureAwait(false);
+            if (!plan.Succeeded)
+            {
+                return ProvisionerResult<TemplateImportResult>.Fail(plan.Failure("plan"), ProvisionerErrorCodes.TemplateInvalid);
+            }
+
+            var shown = await ShowAsync(runner, directory, environment, PlanFile, log, Guid.Empty, cancellationToken).ConfigureAwait(false);
+            if (shown.Json is not { } json)
+            {
+                return ProvisionerResult<TemplateImportResult>.Fail(shown.Failure!, ProvisionerErrorCodes.TemplateInvalid);
+            }
+
+            var resources = TerraformJson.PlanResources(json);
+            var result = new TemplateImportResult
+            {
+                Parameters = TerraformJson.Parameters(resources),
+                Resources = TerraformJson.ToResources(resources, withTokens: false, TerraformJson.ConfigurationReferences(json)),
+                Readme = File.Exists(Path.Join(directory, "README.md")) ? await File.ReadAllTextAsync(Path.Join(directory, "README.md"), cancellationToken).ConfigureAwait(false) : null,
+            };
+            log.Info(PlanStage, $"The template declares {result.Parameters.Count} parameter(s) and {result.Resources.Sum(r => r.Agents.Count)} agent(s)");
+            return ProvisionerResult<TemplateImportResult>.Ok(result);
+        }
+        finally
+        {
+            TryDelete(directory);
+        }
+    }
+
+    public async Task<ProvisionerResult<BuildPlan>> PlanAsync(PlanRequest request, IJobLog log, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(log);
+        if (await _unavailable.Value.ConfigureAwait(false) is { } problem)
+        {
+            return ProvisionerResult<BuildPlan>.Fail(problem, ProvisionerErrorCodes.ProvisionerUnavailable);
+        }
+
+        var job = request.Job;
+        var directory = WorkingDirectory(job.WorkspaceId);
+        if (Unpack(request.Files.TemplateArchive, directory, log) is { } unpackProblem)
+        {
+            return ProvisionerResult<BuildPlan>.Fail(unpackProblem, ProvisionerErrorCodes.TemplateInvalid);
+        }
+
+        // The state comes from the server each build; a file left by an earlier run is not trusted over it.
+        var statePath = Path.Join(directory, StateFile);
+        if (job.PreviousState.Length > 0)
+        {
+            await File.WriteAllBytesAsync(statePath, job.PreviousState, cancellationToken).ConfigureAwait(false);
+        }
+        else if (File.Exists(statePath))
+        {
+            File.Delete(statePath);
+        }
+
+        var environment = Environment(job, _options.AccessUrl ?? job.AccessUrl);
+        var runner = Runner();
+        List<string> initArguments = ["init", "-input=false", "-no-color", "-json", "-upgrade"];
+        if (request.Files.ModulesArchive is { } modules)
+        {
+            // The modules archived at import replace .terraform/modules, so init finds them in place
+            // and downloads nothing; without -upgrade it keeps them (the lock file is recomputed).
+            if (UnpackModules(modules, directory, log) is { } modulesProblem)
+            {
+                return ProvisionerResult<BuildPlan>.Fail(modulesProblem, ProvisionerErrorCodes.TemplateInvalid);
+            }
+
+            initArguments.Remove("-upgrade");
+            File.Delete(Path.Join(directory, ".terraform.lock.hcl"));
+        }
+
+        var init = await runner.RunAsync("init", directory, environment, initArguments, log, streamOutput: true, job.WorkspaceId, cancellationToken).ConfigureAwait(false);
+        if (!init.Succeeded)
+        {
+            return ProvisionerResult<BuildPlan>.Fail(init.Failure("init"), ProvisionerErrorCodes.TemplateInvalid);
+        }
+
+        List<string> arguments = ["plan", "-input=false", "-no-color", "-json", $"-out={PlanFile}"];
+        if (job.Transition == WorkspaceTransition.Delete)
+        {
+            arguments.Add("-destroy");
+        }
+
+        var plan = await runner.RunAsync("plan", directory, environment, arguments, log, streamOutput: true, job.WorkspaceId, cancellationToken).ConfigureAwait(false);
+        if (!plan.Succeeded)
+        {
+            return ProvisionerResult<BuildPlan>.Fail(plan.Failure("plan"), ProvisionerErrorCodes.TemplateInvalid);
+        }
+
+        var shown = await ShowAsync(runner, directory, environment, PlanFile, log, job.WorkspaceId, cancellationToken).ConfigureAwait(false);
+        if (shown.Json is not { } json)
+        {
+            return ProvisionerResult<BuildPlan>.Fail(shown.Failure!, ProvisionerErrorCodes.ProvisionerError);
+        }
+
+        return ProvisionerResult<BuildPlan>.Ok(new TerraformBuildPlan
+        {
+            Job = job,
+            Directory = directory,
+            Agents = job.Transition == WorkspaceTransition.Start ? TerraformJson.PlannedEnvironments(json) : [],
+        });
+    }
+
+    public async Task<ProvisionerResult<WorkspaceBuildResult>> ApplyAsync(BuildPlan plan, IJobLog log, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        if (plan is not TerraformBuildPlan terraform)
+        {
+            throw new ArgumentException("the terraform provisioner applies only its own plans", nameof(plan));
+        }
+
+        var job = terraform.Job;
+        // Apply runs the saved plan; secrets (seed 003) are baked into it and not passed again.
+        var environment = Environment(job, _options.AccessUrl ?? job.AccessUrl);
+        var runner = Runner();
+        var applied = await runner.RunAsync("apply", terraform.Directory, environment, ["apply", "-input=false", "-no-color", "-json", PlanFile], log, streamOutput: true, job.WorkspaceId, cancellationToken).ConfigureAwait(false);
+        var statePath = Path.Join(terraform.Directory, StateFile);
+        if (!applied.Succeeded)
+        {
+            // The state stays as terraform wrote it, in the working directory, for the next build.
+            return ProvisionerResult<WorkspaceBuildResult>.Fail(applied.Failure("apply"), ProvisionerErrorCodes.ApplyFailed);
+        }
+
+        var state = File.Exists(statePath) ? await File.ReadAllBytesAsync(statePath, cancellationToken).ConfigureAwait(false) : [];
+        var shown = await ShowAsync(runner, terraform.Directory, environment, planFile: null, log, job.WorkspaceId, cancellationToken).ConfigureAwait(false);
+        if (shown.Json is not { } json)
+        {
+            return ProvisionerResult<WorkspaceBuildResult>.Fail(shown.Failure!, ProvisionerErrorCodes.ProvisionerError);
+        }
+
+        var resources = TerraformJson.ToResources(TerraformJson.StateResources(json), withTokens: true);
+        if (job.Transition == WorkspaceTransition.Delete)
+        {
+            TryDelete(terraform.Directory);
+        }
+
+        return ProvisionerResult<WorkspaceBuildResult>.Ok(new WorkspaceBuildResult { Resources = resources, State = state });
+    }
+
+    private TerraformRunner Runner() => new(_options.TerraformPath!, _options.StageTimeout, _options.CancelGrace, _logger);
+
+    private async Task<(JsonElement? Json, string? Failure)> ShowAsync(
+        TerraformRunner runner, string directory, IReadOnlyDictionary<string, string> environment, string? planFile, IJobLog log, Guid workspaceId, CancellationToken cancellationToken)
+    {
+        List<string> arguments = ["show", "-json", "-no-color"];
+        if (planFile is not null)
+        {
+            arguments.Add(planFile);
+        }
+
+        var shown = await runner.RunAsync("show", directory, environment, arguments, log, streamOutput: false, workspaceId, cancellationToken).ConfigureAwait(false);
+        if (!shown.Succeeded)
+        {
+            return (null, shown.Failure("show"));
+        }
+
+        using var document = JsonDocument.Parse(shown.Output);
+        return (document.RootElement.Clone(), null);
+    }
+
+    /// <summary>
+    /// Replaces the template's files in <paramref name="directory"/>: what the previous template
+    /// unpacked (listed in <see cref="TemplateListFile"/>) goes, the rest stays — the state,
+    /// <c>.terraform</c>, and whatever the workspace itself keeps there (a home directory, say).
+    /// </summary>
+    private string? Unpack(byte[] archive, string directory, IJobLog log)
+    {
+        Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var staging = directory + ".unpack";
+        TryDelete(staging);
+        var extracted = TemplateArchive.Extract(new MemoryStream(archive, writable: false), staging, _options.ArchiveLimits);
+        if (!extracted.Succeeded)
+        {
+            TryDelete(staging);
+            return $"could not unpack the template: {extracted.Error}";
+        }
+
+        var list = Path.Join(directory, TemplateListFile);
+        var previous = File.Exists(list) ? File.ReadAllLines(list) : [];
+        foreach (var name in previous.Where(name => name.Length > 0 && name is not (".terraform" or StateFile) && !name.Contains('/', StringComparison.Ordinal)))
+        {
+            var path = Path.Join(directory, name);
+            if (Directory.Exists(path))
+            {
+                Directory.Delete(path, recursive: true);
+            }
+            else if (File.Exists(path))
+            {
+                File.Delete(path);
+            }
+        }
+
+        var names = new List<string>();
+        foreach (var entry in new DirectoryInfo(staging).EnumerateFileSystemInfos())
+        {
+            var target = Path.Join(directory, entry.Name);
+            if (entry is DirectoryInfo)
+            {
+                if (Directory.Exists(target))
+                {
+                    Directory.Delete(target, recursive: true);
+                }
+
+                Directory.Move(entry.FullName, target);
+            }
+            else
+            {
+                File.Move(entry.FullName, target, overwrite: true);
+            }
+
+            names.Add(entry.Name);
+        }
+
+        File.WriteAllLines(list, names);
+        TryDelete(staging);
+        log.Info(InitStage, $"Unpacked the template's {extracted.Files.Count} file(s) into {directory}");
+        return null;
+    }
+
+    /// <summary>Replaces <c>.terraform/modules</c> with the modules archive made at import.</summary>
+    private string? UnpackModules(byte[] archive, string directory, IJobLog log)
+    {
+        var modules = Path.Join(directory, ".terraform", "modules");
+        TryDelete(modules);
+        var extracted = TemplateArchive.Extract(new MemoryStream(archive, writable: false), modules, _options.ArchiveLimits);
+        if (!extracted.Succeeded)
+        {
+            return $"could not unpack the template's modules: {extracted.Error}";
+        }
+
+        log.Info(InitStage, $"Unpacked {extracted.Files.Count} module file(s) cached at import into {modules}");
+        return null;
+    }
+
+    /// <summary>Where the working directory records which top-level entries came from the template.</summary>
+    public const string TemplateListFile = ".outpost-template-files";
+
+    /// <summary>
+    /// terraform's environment: the host's, minus anything OUTPOST_* or TF_* a host might leak into the
+    /// provider, plus the generated CLI configuration and what the provider reads about this build.
+    /// </summary>
+    private Dictionary<string, string> Environment(WorkspaceBuildJob? job, string accessUrl)
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (System.Collections.DictionaryEntry entry in System.Environment.GetEnvironmentVariables())
+        {
+            var name = (string)entry.Key;
+            if (!name.StartsWith("OUTPOST_", StringComparison.Ordinal) && !name.StartsWith("TF_", StringComparison.Ordinal))
+            {
+                environment[name] = (string?)entry.Value ?? string.Empty;
+            }
+        }
+
+        environment["TF_CLI_CONFIG_FILE"] = WriteCliConfiguration();
+        environment["TF_IN_AUTOMATION"] = "1";
+        environment["TF_INPUT"] = "0";
+        environment["CHECKPOINT_DISABLE"] = "1";
+        environment["OUTPOST_TELEMETRY"] = "off";
+        environment["OUTPOST_AGENT_COMMAND"] = string.Join(' ', _options.OutpostCommand.Select(Quote));
+        environment["OUTPOST_WORKSPACE_ACCESS_URL"] = accessUrl;
+        if (job is null)
+        {
+            return environment;
+        }
+
+        environment["OUTPOST_WORKSPACE_ID"] = job.WorkspaceId.ToString("D");
+        environment["OUTPOST_WORKSPACE_NAME"] = job.WorkspaceName;
+        environment["OUTPOST_WORKSPACE_TRANSITION"] = job.Transition.ToString().ToLowerInvariant();
+        environment["OUTPOST_WORKSPACE_BUILD_ID"] = job.BuildId.ToString("D");
+        environment["OUTPOST_WORKSPACE_TEMPLATE_NAME"] = job.TemplateName;
+        environment["OUTPOST_WORKSPACE_TEMPLATE_VERSION"] = job.TemplateVersionId.ToString("D");
+        environment["OUTPOST_WORKSPACE_OWNER_ID"] = job.OwnerId.ToString("D");
+        environment["OUTPOST_WORKSPACE_OWNER"] = job.OwnerName;
+        foreach (var parameter in job.Parameters)
+        {
+            environment["OUTPOST_PARAMETER_" + Convert.ToHexStringLower(Encoding.UTF8.GetBytes(parameter.Name))] = parameter.Value;
+        }
+
+        return environment;
+    }
+
+    /// <summary>
+    /// The CLI configuration that makes <c>outpost/outpost</c> this binary: a filesystem mirror (the
+    /// unpacked layout) holding a wrapper that runs <c>outpost terraform-provider</c>, and no other
+    /// installation method, so <c>terraform init</c> never reaches a registry.
+    /// </summary>
+    private string WriteCliConfiguration()
+    {
+        var mirror = Path.Join(Root, ".mirror");
+        var target = $"{(OperatingSystem.IsMacOS() ? "darwin" : "linux")}_{(System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? "arm64" : "amd64")}";
+        var package = Path.Join(mirror, "registry.terraform.io", "outpost", "outpost", ProviderVersion, target);
+        Directory.CreateDirectory(package, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var wrapper = Path.Join(package, $"terraform-provider-outpost_v{ProviderVersion}");
+        var script = $"#!/bin/sh\nexec {string.Join(' ', _options.OutpostCommand.Select(Quote))} terraform-provider \"$@\"\n";
+        if (!File.Exists(wrapper) || File.ReadAllText(wrapper) != script)
+        {
+            File.WriteAllText(wrapper, script);
+            File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        var config = Path.Join(Root, ".terraformrc");
+        var content = $$"""
+            provider_installation {
+              filesystem_mirror {
+                path    = "{{mirror}}"
+                include = ["registry.terraform.io/outpost/outpost"]
+              }
+            }
+
+            """;
+        if (!File.Exists(config) || File.ReadAllText(config) != content)
+        {
+            File.WriteAllText(config, content);
+            File.SetUnixFileMode(config, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        return config;
+    }
+
+    /// <summary>The version the mirror offers the provider as; templates need not pin it.</summary>
+    public const string ProviderVersion = "0.1.0";
+
+    private static string Quote(string word) => "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    private static void TryDelete(string directory)
+    {
+        try
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+            // Left for the next build to replace.
+        }
+    }
+}
+
+/// <summary>The terraform provisioner's plan: the saved plan file in the workspace's working directory.</summary>
+internal sealed record TerraformBuildPlan : BuildPlan
+{
+    public required string Directory { get; init; }
+}

@@ -1,0 +1,82 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Npgsql;
+using Outpost.Sdk.Provisioning;
+using Outpost.Server.Database;
+using Outpost.Server.Http;
+
+namespace Outpost.Server.Files;
+
+/// <summary>
+/// Stored files for provisioner daemons, by hash and in chunks (coder-spec §8): <c>GET files/{hash}</c>
+/// answers the header, <c>GET files/{hash}/chunks/{index}</c> one piece. Mapped inside the daemon
+/// route group, so only a provisioner key may call them.
+/// </summary>
+internal static class DaemonFileEndpoints
+{
+    public static RouteGroupBuilder MapDaemonFileEndpoints(this RouteGroupBuilder daemon)
+    {
+        daemon.MapGet("/files/{hash}", static async Task<Results<Ok<FileDownload>, ProblemHttpResult>> (
+            string hash, NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
+        {
+            if (!IsHash(hash))
+            {
+                return Problems.BadRequest("hash must be the 64 lowercase hex digits of a SHA-256");
+            }
+
+            await using var select = dataSource.CreateCommand("SELECT length(data) FROM files WHERE hash = $1");
+            select.With(hash);
+            var size = await select.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            if (size is not int length)
+            {
+                return Problems.NotFound($"there is no file {hash}");
+            }
+
+            return TypedResults.Ok(new FileDownload
+            {
+                Hash = hash,
+                Size = length,
+                ChunkSize = FileDownload.DefaultChunkSize,
+                Chunks = FileDownload.ChunkCount(length, FileDownload.DefaultChunkSize),
+            });
+        }).WithName("GetDaemonFile").WithSummary("The header of a stored file: its size and how many 2 MiB chunks it is sent in.");
+
+        daemon.MapGet("/files/{hash}/chunks/{index:int}", static async Task<Results<Ok<FileChunk>, ProblemHttpResult>> (
+            string hash, int index, NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
+        {
+            if (!IsHash(hash))
+            {
+                return Problems.BadRequest("hash must be the 64 lowercase hex digits of a SHA-256");
+            }
+
+            if (index < 0)
+            {
+                return Problems.BadRequest("index must not be negative");
+            }
+
+            // bytea substring is 1-based; only the piece leaves the database.
+            await using var select = dataSource.CreateCommand("SELECT length(data), substring(data FROM $2 FOR $3) FROM files WHERE hash = $1");
+            // int parameters: bytea substring takes (bytea, int, int); stored files are far below 2 GiB.
+            select.With(hash).With((int)Math.Min((long)index * FileDownload.DefaultChunkSize + 1, int.MaxValue)).With(FileDownload.DefaultChunkSize);
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return Problems.NotFound($"there is no file {hash}");
+            }
+
+            var chunks = FileDownload.ChunkCount(reader.GetInt32(0), FileDownload.DefaultChunkSize);
+            if (index >= chunks)
+            {
+                return Problems.NotFound($"file {hash} has {chunks} chunk(s); there is no chunk {index}");
+            }
+
+            return TypedResults.Ok(new FileChunk { FullDataHash = hash, PieceIndex = index, Data = reader.GetFieldValue<byte[]>(1) });
+        }).WithName("GetDaemonFileChunk").WithSummary("One 2 MiB piece of a stored file, carrying the whole file's hash.");
+
+        return daemon;
+    }
+
+    private static bool IsHash(string hash) => hash.Length == 64 && hash.All(static c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));
+}
