@@ -64,10 +64,18 @@ public sealed class SessionSocket : IDisposable
         var frame = SessionFrames.Decode(message.Value);
         if (frame.Type == SessionFrameType.Close)
         {
-            ReceivedClose = SessionFrames.ReadJson(frame, SessionJsonContext.Default.SessionClose);
+            ObserveClose(frame);
         }
 
         return frame;
+    }
+
+    /// <summary>Records a close frame read with <see cref="ReceiveRawAsync"/> (a relay that forwards frames unparsed).</summary>
+    public SessionClose ObserveClose(SessionFrame frame)
+    {
+        var close = SessionFrames.ReadJson(frame, SessionJsonContext.Default.SessionClose);
+        ReceivedClose = close;
+        return close;
     }
 
     /// <summary>The next whole binary message (unparsed, for relays); null when the peer closed the WebSocket.</summary>

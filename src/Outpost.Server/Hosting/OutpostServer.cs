@@ -11,6 +11,7 @@ using OpenTelemetry.Trace;
 using OpenTelemetry.Metrics;
 using Outpost.Sdk;
 using Outpost.Server.Agents;
+using Outpost.Server.Sessions;
 using Outpost.Server.Database;
 using Outpost.Server.Deployment;
 using Outpost.Server.Diagnostics;
@@ -155,6 +156,7 @@ internal static partial class OutpostServer
         builder.Services.AddOutpostIdentity(options.Identity);
         builder.Services.AddWorkspaces();
         builder.Services.AddAgentApi(options.AgentApi);
+        builder.Services.AddSessionRelay(options.SessionRelay);
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(json => OutpostJson.Apply(json.SerializerOptions));
 
@@ -192,6 +194,7 @@ internal static partial class OutpostServer
         app.MapIdentityEndpoints();
         app.MapWorkspaces();
         app.MapAgentApi();
+        app.MapSessionRelay();
         options.ConfigureApplication?.Invoke(app);
         return app;
     }
