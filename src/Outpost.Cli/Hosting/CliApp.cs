@@ -53,6 +53,7 @@ internal static class CliApp
         root.Subcommands.Add(WatchCommand.Create(context));
         root.Subcommands.Add(ProvisionerCommand.Create(context));
         root.Subcommands.Add(AgentCommand.Create(context));
+        root.Subcommands.Add(Connect.SshCommand.Create(context));
         return root;
     }
 
