@@ -14,6 +14,9 @@ internal sealed record AgentOptions
 
     public ControlPlaneOptions ControlPlane { get; init; } = new();
 
+    /// <summary>Data-plane limits and timings.</summary>
+    public Sessions.AgentSessionOptions Sessions { get; init; } = new();
+
     /// <summary>Retries of the first manifest fetch (a wrong token retries here, never at full speed).</summary>
     public Backoff ManifestBackoff { get; init; } = Backoff.Default();
 

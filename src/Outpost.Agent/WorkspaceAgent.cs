@@ -2,10 +2,12 @@ using Microsoft.Extensions.Logging;
 using Outpost.Agent.ControlPlane;
 using Outpost.Agent.Logs;
 using Outpost.Agent.Scripts;
+using Outpost.Agent.Sessions;
 using Outpost.Agent.Transport;
 using Outpost.Sdk;
 using Outpost.Sdk.Agents;
 using Outpost.Sdk.Provisioning;
+using Outpost.Sdk.Sessions;
 
 namespace Outpost.Agent;
 
@@ -34,7 +36,11 @@ internal sealed class WorkspaceAgent
         _time = options.Time;
         _startedAt = _time.GetTimestamp();
         Lifecycle = new LifecycleReporter(_time);
+        Sessions = new AgentSessions(options.Sessions, () => ScriptContextFor(Manifest!), _time, logger);
     }
+
+    /// <summary>The data plane: sessions dialed back to the relay.</summary>
+    public AgentSessions Sessions { get; }
 
     public LifecycleReporter Lifecycle { get; }
 
@@ -68,7 +74,8 @@ internal sealed class WorkspaceAgent
             HeartbeatInterval = () => TimeSpan.FromSeconds(Math.Max(1, Manifest!.HeartbeatIntervalSeconds)),
             CollectStats = CollectStats,
             Reconnected = RefreshManifestAsync,
-            ShutdownRequested = _ => RequestShutdown(),
+            ShutdownRequested = OnShutdownRequested,
+            SessionDialRequested = dial => _ = DialAsync(dial),
         };
         var loop = ControlPlane.RunAsync(loopStop.Token);
 
@@ -85,6 +92,7 @@ internal sealed class WorkspaceAgent
             await WaitForShutdownAsync().ConfigureAwait(false);
         }
 
+        await Sessions.StopAllAsync(new SessionEnd(DisconnectReason.ServerShutdown, DisconnectInitiator.Agent, "the agent is shutting down")).ConfigureAwait(false);
         SetState(AgentLifecycleState.ShuttingDown);
         var stopped = await RunScriptsAsync(runner, static s => s.RunOnStop, CancellationToken.None).ConfigureAwait(false);
         var final = stopped switch
@@ -100,6 +108,33 @@ internal sealed class WorkspaceAgent
         await loop.ConfigureAwait(false);
         AgentLog.Stopped(_logger, WireName.Of(final));
         return final;
+    }
+
+    private void OnShutdownRequested(ShutdownMessage shutdown)
+    {
+        // Sessions learn first that the workspace is going away; the first reason given wins.
+        if (shutdown.Reason == AgentApi.WorkspaceStoppedCloseReason)
+        {
+            _ = Sessions.StopAllAsync(new SessionEnd(DisconnectReason.WorkspaceStopped, DisconnectInitiator.Server,
+                $"build {shutdown.BuildId} ({AgentWire.Name(shutdown.Transition)}) stops the workspace"));
+        }
+
+        RequestShutdown();
+    }
+
+    private async Task DialAsync(SessionDialMessage dial)
+    {
+        var result = await _transport.DialSessionAsync(dial.RelayUrl, dial.Ticket, _shutdown.Token).ConfigureAwait(false);
+        if (result.Value is not { } socket)
+        {
+            AgentSessionLog.DialFailed(_logger, dial.RelayUrl, result.Failure!.Message);
+            return;
+        }
+
+        using (socket)
+        {
+            await Sessions.ServeAsync(socket, CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
     private void SetState(AgentLifecycleState state)
@@ -246,7 +281,7 @@ internal sealed class WorkspaceAgent
     private StatsMessage CollectStats() => new()
     {
         CollectedAt = _time.GetUtcNow(),
-        SessionCount = 0,
+        SessionCount = Sessions.OpenSessions,
         MemoryBytes = Environment.WorkingSet,
         UptimeSeconds = _time.GetElapsedTime(_startedAt).TotalSeconds,
     };

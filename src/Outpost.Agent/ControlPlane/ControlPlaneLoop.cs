@@ -43,6 +43,9 @@ internal sealed partial class ControlPlaneLoop
     /// <summary>Called when the server asks the agent to shut down.</summary>
     public Action<ShutdownMessage> ShutdownRequested { get; init; } = static _ => { };
 
+    /// <summary>Called when the server asks the agent to dial a relay back for a session.</summary>
+    public Action<Sdk.Sessions.SessionDialMessage> SessionDialRequested { get; init; } = static _ => { };
+
     /// <summary>Connections made so far.</summary>
     public int Connections { get; private set; }
 
@@ -228,6 +231,9 @@ internal sealed partial class ControlPlaneLoop
                 case ShutdownMessage shutdown:
                     AgentLog.ShutdownRequested(_logger, shutdown.Reason, shutdown.BuildId, (shutdown.Transition is { } transition ? WireName.Of(transition) : "none"));
                     ShutdownRequested(shutdown);
+                    break;
+                case Sdk.Sessions.SessionDialMessage dial:
+                    SessionDialRequested(dial);
                     break;
                 default:
                     AgentLog.MessageIgnored(_logger, frame.Message.GetType().Name);

@@ -100,6 +100,35 @@ internal sealed class HttpAgentTransport : IAgentTransport, IDisposable
         }
     }
 
+    public async Task<AgentApiResult<WebSocket>> DialSessionAsync(Uri relayUrl, string ticket, CancellationToken cancellationToken)
+    {
+        var target = new UriBuilder(new Uri(relayUrl, Sdk.Sessions.SessionApi.AgentDialPath));
+        target.Scheme = target.Scheme == Uri.UriSchemeHttps ? "wss" : "ws";
+        var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", "Bearer " + _token);
+        socket.Options.SetRequestHeader(Sdk.Sessions.SessionApi.TicketHeader, ticket);
+        socket.Options.CollectHttpResponseDetails = true;
+
+        // A relay that vanishes without a close is noticed by the keep-alive, so a terminal detaches instead of hanging.
+        socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(15);
+        socket.Options.KeepAliveTimeout = TimeSpan.FromSeconds(30);
+        try
+        {
+            using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            connectTimeout.CancelAfter(RequestTimeout);
+            await socket.ConnectAsync(target.Uri, connectTimeout.Token).ConfigureAwait(false);
+            return AgentApiResult<WebSocket>.Ok(socket);
+        }
+        catch (Exception ex) when (ex is WebSocketException or HttpRequestException or IOException or OperationCanceledException)
+        {
+            var status = socket.HttpStatusCode;
+            socket.Dispose();
+            return AgentApiResult<WebSocket>.Fail(new AgentApiFailure(
+                status == 0 ? AgentApiFailureKind.Unreachable : AgentApiFailureKind.Rejected,
+                status == 0 ? $"could not reach {target.Uri}: {Describe(ex)}" : $"the relay refused the dial with {(int)status} {status}", (int)status));
+        }
+    }
+
     public void Dispose() => _http.Dispose();
 
     private static async Task<AgentApiFailure?> FailureOfAsync(HttpResponseMessage response, CancellationToken cancellationToken)

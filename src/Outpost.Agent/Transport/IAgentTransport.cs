@@ -16,6 +16,10 @@ internal interface IAgentTransport
 
     /// <summary>Opens the control-plane WebSocket.</summary>
     public Task<AgentApiResult<IControlPlaneConnection>> ConnectAsync(CancellationToken cancellationToken);
+
+    /// <summary>Dials a relay back for one data-plane session (see <see cref="Sdk.Sessions.SessionApi"/>).</summary>
+    public Task<AgentApiResult<System.Net.WebSockets.WebSocket>> DialSessionAsync(Uri relayUrl, string ticket, CancellationToken cancellationToken) =>
+        Task.FromResult(AgentApiResult<System.Net.WebSockets.WebSocket>.Fail(new AgentApiFailure(AgentApiFailureKind.Unreachable, "this transport has no data plane")));
 }
 
 /// <summary>

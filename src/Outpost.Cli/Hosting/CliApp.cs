@@ -56,6 +56,7 @@ internal static class CliApp
         root.Subcommands.Add(ProvisionerCommand.Create(context));
         root.Subcommands.Add(AgentCommand.Create(context));
         root.Subcommands.Add(TerraformProviderCommand.Create(context));
+        root.Subcommands.Add(Connect.SshCommand.Create(context));
         return root;
     }
 

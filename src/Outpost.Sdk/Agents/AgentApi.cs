@@ -142,6 +142,7 @@ public sealed record AgentLogLine
 [JsonDerivedType(typeof(LifecycleMessage), "lifecycle")]
 [JsonDerivedType(typeof(StatsMessage), "stats")]
 [JsonDerivedType(typeof(ShutdownMessage), "shutdown")]
+[JsonDerivedType(typeof(Outpost.Sdk.Sessions.SessionDialMessage), "session_dial")]
 public abstract record AgentControlMessage;
 
 /// <summary>Agent → server: still here.</summary>

@@ -61,4 +61,13 @@ public static class OutpostEventIds
     /// <summary>First id of the Terraform block.</summary>
     /// <remarks>7200–7219: daemon file transfer and cache; 7220–7299: the terraform provisioner; 7300–7399: <c>outpost terraform-provider</c>.</remarks>
     public const int Terraform = 7200;
+
+    /// <summary>First id of the server's session relay block (4500–4599).</summary>
+    public const int SessionRelay = 4500;
+
+    /// <summary>First id of the agent's session block (5150–5199; 5101–5110 are the server's agent API).</summary>
+    public const int AgentSessions = 5150;
+
+    /// <summary>First id of the CLI's session block (6100–6199).</summary>
+    public const int CliSessions = 6100;
 }

@@ -107,6 +107,21 @@ internal sealed class AgentControlConnection
             end.Detail);
     }
 
+    /// <summary>Sends one message to the agent (a session dial request).</summary>
+    public async Task SendAsync(AgentControlMessage message, CancellationToken cancellationToken)
+    {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(message, OutpostJson.Options);
+        await _sendGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _socket.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _sendGate.Release();
+        }
+    }
+
     /// <summary>Closes from the server's side (shutdown, replacement); the first request wins and names the reason.</summary>
     public async Task CloseAsync(CloseRequest request)
     {

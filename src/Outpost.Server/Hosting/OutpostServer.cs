@@ -11,6 +11,7 @@ using OpenTelemetry.Trace;
 using OpenTelemetry.Metrics;
 using Outpost.Sdk;
 using Outpost.Server.Agents;
+using Outpost.Server.Sessions;
 using Outpost.Server.Database;
 using Outpost.Server.Deployment;
 using Outpost.Server.Diagnostics;
@@ -184,6 +185,7 @@ internal static partial class OutpostServer
         builder.Services.AddProvisionerJobs();
         builder.Services.AddProvisionerd();
         builder.Services.AddAgentApi(options.AgentApi);
+        builder.Services.AddSessionRelay(options.SessionRelay);
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(json => OutpostJson.Apply(json.SerializerOptions));
         builder.Services.AddRequestValidation();
@@ -229,6 +231,7 @@ internal static partial class OutpostServer
         app.MapWorkspaces();
         app.MapProvisionerd();
         app.MapAgentApi();
+        app.MapSessionRelay();
         options.ConfigureApplication?.Invoke(app);
         return app;
     }

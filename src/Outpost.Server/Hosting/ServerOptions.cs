@@ -11,6 +11,9 @@ internal sealed record ServerOptions
     public required IPEndPoint HttpEndpoint { get; init; }
 
     /// <summary>The URL users and agents reach the server at; null means "derive from the bound address".</summary>
+    /// <summary>The session relay's timings and this replica's URL for agents' dial-backs.</summary>
+    public Sessions.SessionRelayOptions? SessionRelay { get; init; }
+
     public Uri? AccessUrl { get; init; }
 
     /// <summary>An Npgsql connection string for an external database, or null for the embedded one.</summary>

@@ -1,0 +1,14 @@
+namespace Outpost.Sdk.Sessions;
+
+/// <summary>What a data-plane session carries.</summary>
+public enum SessionKind
+{
+    /// <summary>A command with its stdin, stdout and stderr kept apart and its exit status.</summary>
+    Exec,
+
+    /// <summary>A reconnecting pseudo-terminal running the user's login shell (or a command).</summary>
+    Pty,
+
+    /// <summary>A byte stream to a TCP port inside the workspace.</summary>
+    Tcp,
+}

@@ -1,0 +1,159 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Outpost.Sdk;
+using Outpost.Sdk.Agents;
+using Outpost.Sdk.Sessions;
+using Outpost.Sdk.Provisioning;
+using Outpost.Sdk.Workspaces;
+using Outpost.Server.Http;
+using Outpost.Server.Identity.Authentication;
+using Outpost.Server.Identity.Authorization;
+using Outpost.Server.ProvisionerJobs;
+using Outpost.Server.Pubsub;
+
+namespace Outpost.Server.Sessions;
+
+/// <summary>The data plane's two WebSockets: the client's (<see cref="SessionApi.ClientPath"/>) and the agent's dial-back (<see cref="SessionApi.AgentDialPath"/>).</summary>
+internal static class SessionEndpoints
+{
+    public static IEndpointRouteBuilder MapSessionRelay(this IEndpointRouteBuilder routes)
+    {
+        // Signed-in users; the object-level decision is SessionAccess's.
+        routes.Map(string.Format(System.Globalization.CultureInfo.InvariantCulture, SessionApi.ClientPath, "{id:guid}"), static async (
+            Guid id, HttpContext http, SessionAccess access, SessionTickets tickets, SessionRelayHub hub, IPubsub pubsub, SessionRelayOptions options,
+            IServer server, TimeProvider time, ILoggerFactory loggers) =>
+        {
+            var (target, problem) = await access.AuthorizeClientAsync(id, http, http.RequestAborted).ConfigureAwait(false);
+            if (target is null)
+            {
+                return problem!;
+            }
+
+            if (!http.WebSockets.IsWebSocketRequest)
+            {
+                return Problems.BadRequest("a session is a WebSocket: send an upgrade request");
+            }
+
+            var logger = loggers.CreateLogger(SessionRelayLog.Category);
+            using var socket = new SessionSocket(await http.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false));
+            var relay = new SessionRelay(target, socket, options, time);
+            hub.Add(relay);
+            var started = time.GetTimestamp();
+            using var watchStop = new CancellationTokenSource();
+            var watch = WatchWorkspaceAsync(relay, hub, pubsub, watchStop.Token);
+            RelayEnd end;
+            try
+            {
+                SessionRelayLog.Opened(logger, relay.Id, "pending", id, target.WorkspaceId, http.User.GetUserId(), http.Connection.RemoteIpAddress?.ToString() ?? "unknown", "relay");
+                end = await relay.RunAsync(tickets, pubsub, RelayUrl(options, server), http.RequestAborted).ConfigureAwait(false);
+            }
+            finally
+            {
+                hub.Remove(relay);
+                await watchStop.CancelAsync().ConfigureAwait(false);
+                await watch.ConfigureAwait(false);
+            }
+
+            SessionRelayLog.Ended(logger, end.Reason.Expected() ? LogLevel.Information : LogLevel.Warning, relay.Id, relay.Kind,
+                time.GetElapsedTime(started).TotalSeconds, relay.BytesToAgent, relay.BytesToClient, relay.Exit?.Describe() ?? "none",
+                ConnectionDirection.ClientToServer.Value, end.Reason.LogValue, end.Reason.Expected(), end.Initiator.LogValue, end.Detail);
+            return Results.Empty;
+        }).RequireSignedIn().WithTags("Sessions").WithName("ConnectToAgent")
+            .WithSummary("A data-plane session with a workspace agent (WebSocket; first frame: the session header).");
+
+        // Agents authenticate with their own token plus the one-time ticket, so the group skips user authentication.
+        routes.Map(SessionApi.AgentDialPath, static async (HttpContext http, SessionAccess access, SessionTickets tickets, ILoggerFactory loggers) =>
+        {
+            var (agent, refusal) = await access.AuthenticateAgentAsync(http, http.RequestAborted).ConfigureAwait(false);
+            var ticket = http.Request.Headers[SessionApi.TicketHeader].ToString();
+            var pending = agent is null || ticket.Length == 0 ? null : tickets.Redeem(ticket, agent.Id);
+            refusal ??= pending is null ? "the session ticket is unknown, used, expired or for another agent" : null;
+            if (refusal is not null)
+            {
+                SessionRelayLog.DialRefused(loggers.CreateLogger(SessionRelayLog.Category), http.Connection.RemoteIpAddress?.ToString() ?? "unknown", refusal);
+                return Problems.Problem(StatusCodes.Status401Unauthorized, "Unauthorized", refusal);
+            }
+
+            if (!http.WebSockets.IsWebSocketRequest)
+            {
+                return Problems.BadRequest("the dial-back is a WebSocket: send an upgrade request");
+            }
+
+            var socket = await http.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+            if (!pending!.Dialed.TrySetResult(socket))
+            {
+                socket.Dispose();
+                return Results.Empty;
+            }
+
+            // The relay owns the socket now; the request lives until it is done.
+            await pending.Done.Task.ConfigureAwait(false);
+            return Results.Empty;
+        }).AllowAnonymous().WithTags("Sessions").WithName("AgentSessionDial");
+
+        return routes;
+    }
+
+    /// <summary>Closes the relay with <c>workspace_stopped</c> when a stop or delete build of its workspace appears.</summary>
+    private static async Task WatchWorkspaceAsync(SessionRelay relay, SessionRelayHub hub, IPubsub pubsub, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var subscription = await pubsub.SubscribeAsync(JobEvents.WorkspaceChannel(relay.WorkspaceId), cancellationToken).ConfigureAwait(false);
+            await foreach (var message in subscription.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (message.IsDropped || message.Payload is null)
+                {
+                    continue;
+                }
+
+                WorkspaceBuildUpdate? update;
+                try
+                {
+                    update = JsonSerializer.Deserialize(message.Payload, OutpostJsonContext.Default.WorkspaceBuildUpdate);
+                }
+                catch (JsonException)
+                {
+                    continue;
+                }
+
+                if (update is { Transition: not WorkspaceTransition.Start })
+                {
+                    hub.CloseWorkspace(relay.WorkspaceId, new RelayEnd(DisconnectReason.WorkspaceStopped, DisconnectInitiator.Server,
+                        $"build {update.BuildNumber} ({update.Transition.ToString().ToLowerInvariant()}) stops the workspace"));
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The session ended.
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+        {
+            // Without the watch, the agent's own workspace_stopped close still ends the session.
+        }
+    }
+
+    private static Uri RelayUrl(SessionRelayOptions options, IServer server)
+    {
+        if (options.RelayUrl is { } configured)
+        {
+            return configured;
+        }
+
+        var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "http://127.0.0.1:3000";
+        var uri = new UriBuilder(address);
+        if (uri.Host is "0.0.0.0" or "[::]" or "::" or "+" or "*")
+        {
+            uri.Host = "127.0.0.1";
+        }
+
+        return uri.Uri;
+    }
+}

@@ -1,0 +1,287 @@
+using System.Net.WebSockets;
+using System.Text.Json;
+using Outpost.Sdk;
+using Outpost.Sdk.Agents;
+using Outpost.Sdk.Sessions;
+using Outpost.Server.Pubsub;
+
+namespace Outpost.Server.Sessions;
+
+/// <summary>
+/// One relayed session: reads the client's header, asks the agent (through the pubsub, so the replica holding its
+/// control connection delivers it) to dial back here with a one-time ticket, then splices the two WebSockets
+/// message by message — each side reads one frame only after the other side took the previous one, so the
+/// relay holds at most one frame per direction. Whichever end finishes decides the disconnect fields.
+/// </summary>
+internal sealed class SessionRelay
+{
+    private readonly SessionTarget _target;
+    private readonly SessionSocket _client;
+    private readonly SessionRelayOptions _options;
+    private readonly TimeProvider _time;
+    private readonly CancellationTokenSource _serverClose = new();
+    private RelayEnd? _serverEnd;
+    private long _toAgent;
+    private long _toClient;
+
+    public SessionRelay(SessionTarget target, SessionSocket client, SessionRelayOptions options, TimeProvider time)
+    {
+        _target = target;
+        _client = client;
+        _options = options;
+        _time = time;
+    }
+
+    public Guid Id { get; } = Guid.NewGuid();
+
+    public Guid WorkspaceId => _target.WorkspaceId;
+
+    public string Kind { get; private set; } = "unknown";
+
+    public long BytesToAgent => Interlocked.Read(ref _toAgent);
+
+    public long BytesToClient => Interlocked.Read(ref _toClient);
+
+    public SessionExit? Exit { get; private set; }
+
+    /// <summary>Ends the session from the server's side (workspace stopped, shutdown); the first reason wins.</summary>
+    public void Close(RelayEnd end)
+    {
+        if (Interlocked.CompareExchange(ref _serverEnd, end, null) is null)
+        {
+            _serverClose.Cancel();
+        }
+    }
+
+    public async Task<RelayEnd> RunAsync(SessionTickets tickets, IPubsub pubsub, Uri relayUrl, CancellationToken aborted)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, _serverClose.Token);
+        var (header, headerBytes, refusal) = await ReadHeaderAsync(linked.Token).ConfigureAwait(false);
+        if (header is null)
+        {
+            return await EndBothAsync(refusal!, null).ConfigureAwait(false);
+        }
+
+        Kind = header.Kind.ToString().ToLowerInvariant();
+        var pending = tickets.Issue(_target.AgentId);
+        WebSocket agentSocket;
+        try
+        {
+            var dial = new SessionDialMessage { AgentId = _target.AgentId, Ticket = pending.Ticket, RelayUrl = relayUrl };
+            await pubsub.PublishAsync(SessionDialBus.Channel, JsonSerializer.Serialize<AgentControlMessage>(dial, OutpostJson.Options), linked.Token).ConfigureAwait(false);
+            agentSocket = await pending.Dialed.Task.WaitAsync(_options.DialTimeout, _time, linked.Token).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            tickets.Forget(pending);
+            return await EndBothAsync(new RelayEnd(DisconnectReason.ControlPlaneLost, DisconnectInitiator.Server,
+                $"the agent did not dial back within {_options.DialTimeout.TotalSeconds:0} s (is its control plane connected?)"), null).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            tickets.Forget(pending);
+            return await EndBothAsync(_serverEnd ?? ClientGone(null), null).ConfigureAwait(false);
+        }
+
+        using var agent = new SessionSocket(agentSocket);
+        try
+        {
+            await agent.SendAsync(headerBytes, linked.Token).ConfigureAwait(false);
+            return await SpliceAsync(agent, linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+        {
+            return await EndBothAsync(_serverEnd ?? new RelayEnd(DisconnectReason.NetworkError, DisconnectInitiator.Network, $"the agent's socket broke: {ex.Message}"), agent).ConfigureAwait(false);
+        }
+        finally
+        {
+            pending.Done.TrySetResult();
+        }
+    }
+
+    private async Task<RelayEnd> SpliceAsync(SessionSocket agent, CancellationToken cancellationToken)
+    {
+        using var abort = new CancellationTokenSource();
+        var up = CopyAsync(_client, agent, toAgent: true, abort.Token);
+        var down = CopyAsync(agent, _client, toAgent: false, abort.Token);
+        var serverClose = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = cancellationToken.Register(() => serverClose.TrySetResult());
+        var first = await Task.WhenAny(up, down, serverClose.Task).ConfigureAwait(false);
+        RelayEnd end;
+        if (first == serverClose.Task)
+        {
+            end = await EndBothAsync(_serverEnd ?? ClientGone(null), agent).ConfigureAwait(false);
+        }
+        else if (first == down)
+        {
+            // The agent ended: its close frame (forwarded already) names the reason.
+            var outcome = await down.ConfigureAwait(false);
+            end = agent.ReceivedClose is { } close ? RelayEnd.From(close)
+                : outcome.Error is { } error ? Broke("agent", error)
+                : new RelayEnd(DisconnectReason.NetworkError, DisconnectInitiator.Agent, "the agent closed the WebSocket without a close frame");
+            var toClient = agent.ReceivedClose is null ? end : null;
+            if (toClient is not null)
+            {
+                await _client.CloseAsync(toClient.ToClose(), _options.CloseTimeout, _time).ConfigureAwait(false);
+            }
+            else
+            {
+                await CloseOutputQuietlyAsync(_client).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            var outcome = await up.ConfigureAwait(false);
+            end = _client.ReceivedClose is { } close ? RelayEnd.From(close)
+                : outcome.Error is { } error ? Broke("client", error)
+                : ClientGone(null);
+            if (_client.ReceivedClose is null)
+            {
+                await agent.CloseAsync(end.ToClose(), _options.CloseTimeout, _time).ConfigureAwait(false);
+            }
+            else
+            {
+                await CloseOutputQuietlyAsync(agent).ConfigureAwait(false);
+            }
+        }
+
+        // Let the other direction see its close (bounded), then drop both.
+        try
+        {
+            await Task.WhenAll(up, down).WaitAsync(_options.CloseTimeout, _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Dropped below.
+        }
+
+        await abort.CancelAsync().ConfigureAwait(false);
+        return end;
+    }
+
+    private async Task<CopyOutcome> CopyAsync(SessionSocket from, SessionSocket to, bool toAgent, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                var message = await from.ReceiveRawAsync(cancellationToken).ConfigureAwait(false);
+                if (message is not { } frame)
+                {
+                    return new CopyOutcome(null);
+                }
+
+                var decoded = SessionFrames.Decode(frame);
+                if (decoded.Type == SessionFrameType.Close)
+                {
+                    from.ObserveClose(decoded);
+                }
+                else if (decoded.Type == SessionFrameType.Exit && !toAgent)
+                {
+                    Exit = SessionFrames.ReadJson(decoded, SessionJsonContext.Default.SessionExit);
+                }
+                else if (decoded.Type == SessionFrameType.Resize && SessionFrames.ReadResize(decoded) is var (rows, cols) && SessionLimits.SizeProblem(rows, cols) is not null)
+                {
+                    // Refused here, before it reaches the terminal.
+                    continue;
+                }
+
+                await to.SendAsync(frame, cancellationToken).ConfigureAwait(false);
+                Interlocked.Add(ref toAgent ? ref _toAgent : ref _toClient, decoded.Payload.Length);
+                if (decoded.Type == SessionFrameType.Close)
+                {
+                    return new CopyOutcome(null);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or IOException or OperationCanceledException or SessionProtocolException or ObjectDisposedException)
+        {
+            return new CopyOutcome(ex);
+        }
+    }
+
+    private async Task<(SessionHeader? Header, ReadOnlyMemory<byte> Bytes, RelayEnd? Refusal)> ReadHeaderAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.HeaderTimeout);
+        try
+        {
+            var message = await _client.ReceiveRawAsync(timeout.Token).ConfigureAwait(false);
+            if (message is not { } bytes)
+            {
+                return (null, default, ClientGone(null));
+            }
+
+            var frame = SessionFrames.Decode(bytes);
+            if (frame.Type != SessionFrameType.Header)
+            {
+                throw new SessionProtocolException($"the first frame was {frame.Type}, not a header");
+            }
+
+            var header = SessionFrames.ReadJson(frame, SessionJsonContext.Default.SessionHeader);
+            return header.Validate() is { } problem
+                ? (null, default, new RelayEnd(DisconnectReason.ProtocolError, DisconnectInitiator.Client, problem))
+                : (header, bytes.ToArray(), null);
+        }
+        catch (SessionProtocolException ex)
+        {
+            return (null, default, new RelayEnd(DisconnectReason.ProtocolError, DisconnectInitiator.Client, ex.Message));
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return (null, default, new RelayEnd(DisconnectReason.ProtocolError, DisconnectInitiator.Client, $"no header within {_options.HeaderTimeout.TotalSeconds:0} s"));
+        }
+        catch (Exception ex) when (ex is WebSocketException or IOException or OperationCanceledException)
+        {
+            return (null, default, _serverEnd ?? Broke("client", ex));
+        }
+    }
+
+    private async Task<RelayEnd> EndBothAsync(RelayEnd end, SessionSocket? agent)
+    {
+        await _client.CloseAsync(end.ToClose(), _options.CloseTimeout, _time).ConfigureAwait(false);
+        if (agent is not null)
+        {
+            await agent.CloseAsync(end.ToClose(), _options.CloseTimeout, _time).ConfigureAwait(false);
+        }
+
+        return end;
+    }
+
+    private async Task CloseOutputQuietlyAsync(SessionSocket socket)
+    {
+        using var timeout = new CancellationTokenSource(_options.CloseTimeout, _time);
+        try
+        {
+            if (socket.Socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                await socket.Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            socket.Socket.Abort();
+        }
+    }
+
+    private static RelayEnd ClientGone(Exception? error) => error is null
+        ? new RelayEnd(DisconnectReason.ClientClosed, DisconnectInitiator.Client, "the client closed the WebSocket")
+        : Broke("client", error);
+
+    private static RelayEnd Broke(string side, Exception error) => error is SessionProtocolException
+        ? new RelayEnd(DisconnectReason.ProtocolError, side == "client" ? DisconnectInitiator.Client : DisconnectInitiator.Agent, $"the {side} sent garbage: {error.Message}")
+        : new RelayEnd(DisconnectReason.NetworkError, DisconnectInitiator.Network, $"the {side}'s connection broke: {error.GetType().Name}: {error.Message}");
+
+    private sealed record CopyOutcome(Exception? Error);
+}
+
+/// <summary>Why a relayed session ended, with the seed-001 fields.</summary>
+internal sealed record RelayEnd(DisconnectReason Reason, DisconnectInitiator Initiator, string Detail)
+{
+    public SessionClose ToClose() => SessionClose.Of(Reason, Initiator, Detail);
+
+    public static RelayEnd From(SessionClose close) => new(close.DisconnectReason, close.DisconnectInitiator, close.Detail);
+}
+
+/// <summary>The agent a client connects to, as the authorization found it.</summary>
+internal sealed record SessionTarget(Guid AgentId, Guid WorkspaceId, Guid OwnerId);

@@ -1,0 +1,18 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Outpost.Server.Sessions;
+
+internal static class SessionsServiceCollectionExtensions
+{
+    /// <summary>The session relay: tickets, the dial bus, the registry of relayed sessions.</summary>
+    public static IServiceCollection AddSessionRelay(this IServiceCollection services, SessionRelayOptions? options = null)
+    {
+        services.TryAddSingleton(options ?? new SessionRelayOptions());
+        services.AddSingleton<SessionTickets>();
+        services.AddSingleton<SessionRelayHub>();
+        services.AddSingleton<SessionAccess>();
+        services.AddHostedService<SessionDialBus>();
+        return services;
+    }
+}

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Outpost.Testing;
+
+namespace Outpost.Cli.Tests.Connect;
+
+/// <summary>
+/// Issue 15 end to end: the real server and its relay, a real local workspace whose agent is a real
+/// <c>outpost agent</c> process, and the real <c>outpost ssh</c> process.
+/// </summary>
+public sealed class SshEndToEndTests(LocalWorkspacesFixture server) : IClassFixture<LocalWorkspacesFixture>
+{
+    [Fact]
+    public async Task Exec_through_the_relay_carries_binary_data_exit_codes_and_signals_and_a_stop_ends_it_with_workspace_stopped()
+    {
+        using var cli = new TestCli();
+        Assert.Equal(0, (await cli.RunAsync("login", server.BaseAddress.ToString(), "--email", ClockedServerFixture.OwnerEmail, "--password", ClockedServerFixture.OwnerPassword)).ExitCode);
+        var push = await cli.RunAsync("templates", "push", "local-starter", "--directory", LocalWorkspacesFixture.LocalStarterDirectory, "--yes");
+        Assert.True(push.ExitCode == 0, push.Stderr);
+        var create = await cli.RunAsync("create", "sshdev", "--template", "local-starter", "--yes", "--wait");
+        Assert.True(create.ExitCode == 0, create.Stderr);
+
+        var three = await OutpostProcess.RunAsync(["ssh", "sshdev", "--", "sh", "-c", "echo to-out; echo to-err >&2; exit 3"], cli.Environment);
+        Assert.True(three.ExitCode == 3, three.Stderr);
+        Assert.Equal("to-out", three.Stdout.Trim());
+        Assert.Contains("to-err", three.Stderr, StringComparison.Ordinal);
+
+        var zero = await OutpostProcess.RunAsync(["ssh", "sshdev", "--", "true"], cli.Environment);
+        Assert.True(zero.ExitCode == 0, zero.Stderr);
+
+        var killed = await OutpostProcess.RunAsync(["ssh", "sshdev", "--", "sh", "-c", "kill -KILL $$"], cli.Environment);
+        Assert.True(killed.ExitCode == 137, killed.Stderr);
+
+        var data = RandomNumberGenerator.GetBytes(50 * 1024 * 1024);
+        var (catExit, echoed) = await RunBinaryAsync(cli.Environment, data, "ssh", "sshdev", "--", "cat");
+        Assert.Equal(0, catExit);
+        Assert.Equal(SHA256.HashData(data), SHA256.HashData(echoed));
+
+        await using var sleeper = OutpostProcess.Start(["ssh", "sshdev", "--", "sh", "-c", "echo sleeping; sleep 300"], cli.Environment);
+        await sleeper.WaitForLineAsync(l => l.Contains("sleeping", StringComparison.Ordinal));
+        var stop = await cli.RunAsync("stop", "sshdev", "--yes", "--wait");
+        Assert.True(stop.ExitCode == 0, stop.Stderr);
+        Assert.Equal(255, await sleeper.WaitForExitAsync());
+        Assert.Contains("disconnect_reason=workspace_stopped", sleeper.StandardError, StringComparison.Ordinal);
+
+        var stopped = await OutpostProcess.RunAsync(["ssh", "sshdev", "--", "true"], cli.Environment);
+        Assert.NotEqual(0, stopped.ExitCode);
+        Assert.Contains("is stopped", stopped.Stderr, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int ExitCode, byte[] Stdout)> RunBinaryAsync(IReadOnlyDictionary<string, string?> environment, byte[] stdin, params string[] arguments)
+    {
+        var startInfo = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        startInfo.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "outpost.dll"));
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        startInfo.Environment["OUTPOST_TELEMETRY"] = "off";
+        foreach (var (key, value) in environment)
+        {
+            startInfo.Environment[key] = value;
+        }
+
+        using var process = Process.Start(startInfo)!;
+        var output = new MemoryStream();
+        var reading = process.StandardOutput.BaseStream.CopyToAsync(output);
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.StandardInput.BaseStream.WriteAsync(stdin).AsTask().WithTimeout(TimeSpan.FromMinutes(3));
+        process.StandardInput.Close();
+        await reading.WithTimeout(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync().WithTimeout();
+        Assert.True(process.ExitCode == 0, await errors.WithTimeout());
+        return (process.ExitCode, output.ToArray());
+    }
+}
