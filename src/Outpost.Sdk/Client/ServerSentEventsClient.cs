@@ -47,8 +47,7 @@ public static class ServerSentEventsClient
                     yield return new WatchEvent<T>(default, Resync: true);
                     continue;
                 default:
-                    // Named events this reader does not know (such as watch-all's "agent") are for newer readers.
-                    if (string.IsNullOrEmpty(item.Data) || item.EventType != SseParser.EventTypeDefault)
+                    if (string.IsNullOrEmpty(item.Data))
                     {
                         continue;
                     }

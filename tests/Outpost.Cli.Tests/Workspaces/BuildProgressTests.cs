@@ -93,7 +93,7 @@ public sealed class BuildProgressTests(ClockedServerFixture server) : IClassFixt
         cli.Interrupt = ctrlC.Token;
 
         var agentsRead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var transport = new SignallingTransport(new SocketsHttpHandler(), "/agents", agentsRead);
+        var transport = new AgentsSeenTransport(new SocketsHttpHandler(), agentsRead);
         cli.WrapTransport = inner =>
         {
             inner.Dispose();
@@ -180,19 +180,84 @@ public sealed class BuildProgressTests(ClockedServerFixture server) : IClassFixt
         Assert.Empty(cli.Events("workspace.update.triggered"));
     }
 
-    /// <summary>Completes when a second request to a path ending in <c>suffix</c> is sent: the first one's answer has been used.</summary>
-    private sealed class SignallingTransport(HttpMessageHandler inner, string suffix, TaskCompletionSource seen) : DelegatingHandler(inner)
+    /// <summary>
+    /// Signals once the command has handled a watch event that carries the agents while waiting for
+    /// them: its second watch (the first follows the build) asks for more after such an event, and
+    /// the SSE reader asks for more only once the event before was handled.
+    /// </summary>
+    private sealed class AgentsSeenTransport(HttpMessageHandler inner, TaskCompletionSource seen) : DelegatingHandler(inner)
     {
-        private int _count;
+        private int _watches;
 
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            if (request.RequestUri?.AbsolutePath.EndsWith(suffix, StringComparison.Ordinal) == true && Interlocked.Increment(ref _count) == 2)
+            var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            if (request.RequestUri?.AbsolutePath.EndsWith("/watch", StringComparison.Ordinal) != true || Interlocked.Increment(ref _watches) != 2)
+            {
+                return response;
+            }
+
+            var original = response.Content;
+            var content = new StreamContent(new AgentsSeenStream(await original.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), seen));
+            foreach (var header in original.Headers)
+            {
+                content.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+
+            response.Content = content;
+            return response;
+        }
+    }
+
+    private sealed class AgentsSeenStream(Stream inner, TaskCompletionSource seen) : Stream
+    {
+        private bool _agentsRead;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_agentsRead)
             {
                 seen.TrySetResult();
             }
 
-            return base.SendAsync(request, cancellationToken);
+            var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            _agentsRead |= System.Text.Encoding.UTF8.GetString(buffer.Span[..read]).Contains("\"agents\":[{", StringComparison.Ordinal);
+            return read;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
         }
     }
 
