@@ -116,7 +116,7 @@ internal sealed class WorkspaceAgent
         if (shutdown.Reason == AgentApi.WorkspaceStoppedCloseReason)
         {
             _ = Sessions.StopAllAsync(new SessionEnd(DisconnectReason.WorkspaceStopped, DisconnectInitiator.Server,
-                $"build {shutdown.BuildId} ({AgentWire.Name(shutdown.Transition)}) stops the workspace"));
+                $"build {shutdown.BuildId} ({(shutdown.Transition is { } transition ? WireName.Of(transition) : "none")}) stops the workspace"));
         }
 
         RequestShutdown();
