@@ -1,6 +1,10 @@
 namespace Outpost.Agent.Sessions;
 
-/// <summary>The user's login shell: the agent user's /etc/passwd entry, else <c>$SHELL</c>, else /bin/sh.</summary>
+/// <summary>
+/// The user's login shell: the agent user's /etc/passwd entry, else <c>$SHELL</c>, else /bin/sh. An entry
+/// that refuses logins (nologin, false: the sandbox's unprivileged user has one) is passed over, because
+/// the terminal is the workspace's own shell, not a login to the host.
+/// </summary>
 internal static class LoginShell
 {
     public static string Find()
@@ -11,7 +15,7 @@ internal static class LoginShell
             foreach (var line in File.ReadLines("/etc/passwd"))
             {
                 var fields = line.Split(':');
-                if (fields.Length >= 7 && fields[2] == uid && fields[6].Length > 0 && File.Exists(fields[6]))
+                if (fields.Length >= 7 && fields[2] == uid && fields[6].Length > 0 && File.Exists(fields[6]) && !RefusesLogins(fields[6]))
                 {
                     return fields[6];
                 }
@@ -23,6 +27,8 @@ internal static class LoginShell
         }
 
         var shell = Environment.GetEnvironmentVariable("SHELL");
-        return !string.IsNullOrEmpty(shell) && File.Exists(shell) ? shell : "/bin/sh";
+        return !string.IsNullOrEmpty(shell) && File.Exists(shell) && !RefusesLogins(shell) ? shell : "/bin/sh";
     }
+
+    private static bool RefusesLogins(string shell) => Path.GetFileName(shell) is "nologin" or "false";
 }

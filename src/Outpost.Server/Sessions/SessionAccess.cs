@@ -38,14 +38,4 @@ internal sealed class SessionAccess(NpgsqlDataSource dataSource, AgentStore agen
 
         return (target, null);
     }
-
-    public async Task<(AgentRecord? Agent, string? Refusal)> AuthenticateAgentAsync(HttpContext http, CancellationToken cancellationToken)
-    {
-        var header = http.Request.Headers.Authorization.ToString();
-        var token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : string.Empty;
-        var agent = token.Length == 0 ? null : await agents.FindByTokenAsync(token, cancellationToken).ConfigureAwait(false);
-        return token.Length == 0 ? (null, "no agent token (Authorization: Bearer <token>)")
-            : agent is null ? (null, "agent token not found")
-            : (agent, null);
-    }
 }

@@ -67,15 +67,14 @@ internal static class SessionEndpoints
         }).RequireSignedIn().WithTags("Sessions").WithName("ConnectToAgent")
             .WithSummary("A data-plane session with a workspace agent (WebSocket; first frame: the session header).");
 
-        // Agents authenticate with their own token plus the one-time ticket, so the group skips user authentication.
-        routes.Map(SessionApi.AgentDialPath, static async (HttpContext http, SessionAccess access, SessionTickets tickets, ILoggerFactory loggers) =>
+        // Agents authenticate with their own token (the agent scheme) plus the one-time ticket.
+        routes.Map(SessionApi.AgentDialPath, static async (HttpContext http, AuthenticatedAgent caller, SessionTickets tickets, ILoggerFactory loggers) =>
         {
-            var (agent, refusal) = await access.AuthenticateAgentAsync(http, http.RequestAborted).ConfigureAwait(false);
             var ticket = http.Request.Headers[SessionApi.TicketHeader].ToString();
-            var pending = agent is null || ticket.Length == 0 ? null : tickets.Redeem(ticket, agent.Id);
-            refusal ??= pending is null ? "the session ticket is unknown, used, expired or for another agent" : null;
-            if (refusal is not null)
+            var pending = ticket.Length == 0 ? null : tickets.Redeem(ticket, caller.Agent.Id);
+            if (pending is null)
             {
+                var refusal = "the session ticket is unknown, used, expired or for another agent";
                 SessionRelayLog.DialRefused(loggers.CreateLogger(SessionRelayLog.Category), http.Connection.RemoteIpAddress?.ToString() ?? "unknown", refusal);
                 return Problems.Problem(StatusCodes.Status401Unauthorized, "Unauthorized", refusal);
             }
@@ -95,7 +94,7 @@ internal static class SessionEndpoints
             // The relay owns the socket now; the request lives until it is done.
             await pending.Done.Task.ConfigureAwait(false);
             return Results.Empty;
-        }).AllowAnonymous().WithTags("Sessions").WithName("AgentSessionDial");
+        }).RequireAuthorization(CallerPolicies.WorkspaceAgent).WithTags("Sessions").WithName("AgentSessionDial");
 
         return routes;
     }

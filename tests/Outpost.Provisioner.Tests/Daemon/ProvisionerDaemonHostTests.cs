@@ -33,7 +33,8 @@ public sealed class ProvisionerDaemonHostTests : IDisposable
             Assert.Null(started.Fail);
             var agent = Assert.Single(started.Complete!.WorkspaceBuild!.Resources.SelectMany(resource => resource.Agents));
             var env = await _fixture.AgentEnvironmentAsync("main");
-            Assert.Equal(agent.AuthToken, env[AgentEnvironment.AgentToken]);
+            Assert.False(env.ContainsKey(AgentEnvironment.AgentToken));
+            Assert.Equal(agent.AuthToken, await File.ReadAllTextAsync(env[AgentEnvironment.AgentTokenFile]));
             Assert.Contains(server.Logs, line => line.Output.StartsWith("Starting agent main (pid ", StringComparison.Ordinal));
             state = LocalState.Parse(started.Complete.WorkspaceBuild.State).State!;
             _fixture.Track(state.Processes[0].Pid);

@@ -77,7 +77,8 @@ public sealed class LocalProvisionerTests : IDisposable
         var process = Assert.Single(state.Processes);
         var env = await _fixture.AgentEnvironmentAsync("main");
         Assert.Equal("http://127.0.0.1:3999", env[AgentEnvironment.AgentUrl]);
-        Assert.Equal(agent.AuthToken, env[AgentEnvironment.AgentToken]);
+        Assert.False(env.ContainsKey(AgentEnvironment.AgentToken));
+            Assert.Equal(agent.AuthToken, await File.ReadAllTextAsync(env[AgentEnvironment.AgentTokenFile]));
         Assert.True(agent.AuthToken!.Length >= 32);
         Assert.Equal("main", env[AgentEnvironment.AgentName]);
         Assert.Equal("Howdy", env["OUTPOST_PARAM_GREETING"]);
