@@ -104,7 +104,27 @@ public sealed class ExecSessionTests
 
         Assert.Equal(DisconnectReason.ClientClosed, end.Reason);
         Assert.Equal("user pressed ^C", end.Detail);
-        Assert.False(Directory.Exists($"/proc/{sleeper}") && !File.ReadAllText($"/proc/{sleeper}/stat").Contains(") Z ", StringComparison.Ordinal));
+        // SIGKILL to the group is delivered asynchronously and the sleeper is not our child (no wait
+        // event for it), so watch /proc for it to go, within a bound.
+        var deadline = TimeProvider.System.GetTimestamp() + TimeSpan.FromSeconds(10).Ticks * TimeProvider.System.TimestampFrequency / TimeSpan.TicksPerSecond;
+        while (IsAlive(sleeper) && TimeProvider.System.GetTimestamp() < deadline)
+        {
+            await Task.Delay(10, TestTimeouts.Token());
+        }
+
+        Assert.False(IsAlive(sleeper), $"process {sleeper} of the session's group is still running");
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            return !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     [Fact]
