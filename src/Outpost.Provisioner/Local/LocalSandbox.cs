@@ -81,6 +81,13 @@ internal sealed record LocalSandbox
             argv.AddRange(["--tmpfs", hidden]);
         }
 
+        // The agent's own program may live under /tmp or a hidden directory (a build tree, a test run):
+        // its directory comes back read-only, or the sandbox could not start the agent at all.
+        foreach (var directory in command.Where(Path.IsPathRooted).Where(File.Exists).Select(Path.GetDirectoryName).OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            argv.AddRange(["--ro-bind", directory, directory]);
+        }
+
         argv.AddRange(["--bind", workspace, workspace, "--chdir", workspace, "--setenv", "HOME", workspace, "--"]);
         argv.AddRange(command);
         return argv;
