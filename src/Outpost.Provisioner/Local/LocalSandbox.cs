@@ -76,16 +76,17 @@ internal sealed record LocalSandbox
         }
 
         argv.AddRange([Bubblewrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]);
-        foreach (var hidden in HiddenDirectories)
-        {
-            argv.AddRange(["--tmpfs", hidden]);
-        }
-
         // The agent's own program may live under /tmp or a hidden directory (a build tree, a test run):
-        // its directory comes back read-only, or the sandbox could not start the agent at all.
+        // its directory comes back read-only, or the sandbox could not start the agent at all. Before the
+        // hidden directories, so one inside it stays hidden.
         foreach (var directory in command.Where(Path.IsPathRooted).Where(File.Exists).Select(Path.GetDirectoryName).OfType<string>().Distinct(StringComparer.Ordinal))
         {
             argv.AddRange(["--ro-bind", directory, directory]);
+        }
+
+        foreach (var hidden in HiddenDirectories)
+        {
+            argv.AddRange(["--tmpfs", hidden]);
         }
 
         argv.AddRange(["--bind", workspace, workspace, "--chdir", workspace, "--setenv", "HOME", workspace, "--"]);
