@@ -76,10 +76,11 @@ internal sealed record LocalSandbox
         }
 
         argv.AddRange([Bubblewrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]);
-        // The agent's own program may live under /tmp or a hidden directory (a build tree, a test run):
+        // The agent's own program (the command, or the .dll dotnet runs) may live under /tmp or a hidden directory (a build tree, a test run):
         // its directory comes back read-only, or the sandbox could not start the agent at all. Before the
         // hidden directories, so one inside it stays hidden.
-        foreach (var directory in command.Where(Path.IsPathRooted).Where(File.Exists).Select(Path.GetDirectoryName).OfType<string>().Distinct(StringComparer.Ordinal))
+        foreach (var directory in command.Where((arg, i) => (i == 0 || arg.EndsWith(".dll", StringComparison.Ordinal)) && Path.IsPathRooted(arg) && File.Exists(arg))
+            .Select(Path.GetDirectoryName).OfType<string>().Distinct(StringComparer.Ordinal))
         {
             argv.AddRange(["--ro-bind", directory, directory]);
         }
