@@ -20,7 +20,7 @@ internal static class AgentApiEndpoints
         // Agent tokens are not user credentials: the group authenticates with the agent scheme only.
         var api = routes.MapGroup(AgentApi.Prefix).WithTags("Workspace agent API").RequireAuthorization(CallerPolicies.WorkspaceAgent);
 
-        api.MapGet("manifest", static (AuthenticatedAgent caller) => TypedResults.Ok(ManifestOf(caller.Agent))).WithName("GetAgentManifest");
+        api.MapGet("manifest", static (AuthenticatedAgent caller) => TypedResults.Ok(ManifestOf(caller.Agent))).WithName("GetAgentManifest").WithSummary("The calling agent's manifest: its directory, environment, scripts and apps.");
 
         api.MapPost("logs", static async Task<Results<NoContent, ProblemHttpResult>> (
             AgentLogsRequest request, AuthenticatedAgent caller, AgentStore store, AgentApiOptions options, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken) =>
@@ -39,7 +39,7 @@ internal static class AgentApiEndpoints
 
             // Lines past the limit are acknowledged too: the agent must not hold its scripts back for them.
             return TypedResults.NoContent();
-        }).WithName("PostAgentLogs");
+        }).WithName("PostAgentLogs").WithSummary("Appends script output lines; lines past the per-agent limit are acknowledged and dropped.");
 
         api.Map("rpc", static async (HttpContext http, AuthenticatedAgent caller, ControlPlaneHub hub) =>
         {

@@ -186,7 +186,7 @@ internal static partial class OutpostServer
         builder.Services.AddProvisionerd();
         builder.Services.AddAgentApi(options.AgentApi);
         builder.Services.AddSessionRelay(options.SessionRelay);
-        builder.Services.AddOpenApi();
+        OpenApiConventions.Add(builder.Services);
         builder.Services.ConfigureHttpJsonOptions(json => OutpostJson.Apply(json.SerializerOptions));
         builder.Services.AddRequestValidation();
         builder.Services.AddSingleton<TokenGuessThrottle>();

@@ -33,19 +33,19 @@ internal static class ProvisionerKeyEndpoints
 
             var (token, key) = created.Value;
             return TypedResults.Created($"/api/v2/provisionerkeys/{key.Id}", new CreateProvisionerKeyResponse { Key = token.ToString(), ProvisionerKey = key });
-        }).WithName("CreateProvisionerKey").WithSummary("Creates a key for an external provisioner daemon; its secret is shown only in this answer.")
+        }).WithName("CreateProvisionerKey").DocumentsProblem(StatusCodes.Status409Conflict, ProblemCodes.ProvisionerKeyExists).WithSummary("Creates a key for an external provisioner daemon; its secret is shown only in this answer.")
           .RequirePermission(ResourceType.ProvisionerKey, PermissionAction.Create);
 
         keys.MapGet("/", static async (ProvisionerKeyStore store, CancellationToken cancellationToken) =>
             TypedResults.Ok(await store.ListAsync(cancellationToken).ConfigureAwait(false)))
-            .WithName("ListProvisionerKeys").RequirePermission(ResourceType.ProvisionerKey, PermissionAction.Read);
+            .WithName("ListProvisionerKeys").WithSummary("The provisioner keys, without their secrets.").RequirePermission(ResourceType.ProvisionerKey, PermissionAction.Read);
 
         keys.MapDelete("/{idOrName}", static async Task<Results<NoContent, ProblemHttpResult>> (
             string idOrName, ProvisionerKeyStore store, CancellationToken cancellationToken) =>
             await store.DeleteAsync(idOrName, cancellationToken).ConfigureAwait(false)
                 ? TypedResults.NoContent()
                 : Problems.NotFound($"there is no provisioner key with id or name \"{idOrName}\"", ProblemCodes.ProvisionerKeyNotFound))
-            .WithName("DeleteProvisionerKey").RequirePermission(ResourceType.ProvisionerKey, PermissionAction.Delete);
+            .WithName("DeleteProvisionerKey").WithSummary("Deletes a provisioner key by id or name; daemons using it are refused from then on.").RequirePermission(ResourceType.ProvisionerKey, PermissionAction.Delete);
 
         return routes;
     }

@@ -96,7 +96,7 @@ internal static class ProvisionerdEndpoints
             return outcome.Refusal == DaemonJobRefusal.None
                 ? TypedResults.Ok(new UpdateJobResponse { Canceled = outcome.Canceled })
                 : Refuse(outcome, loggers);
-        }).WithName("UpdateJob").WithSummary("Appends logs and heartbeats; answers whether the job was canceled.");
+        }).WithName("UpdateJob").DocumentsProblem(StatusCodes.Status409Conflict, ProblemCodes.JobConflict).WithSummary("Appends logs and heartbeats; answers whether the job was canceled.");
 
         daemon.MapPost("/jobs/{id:guid}/complete", static async Task<Results<Ok<CompleteJobResponse>, NoContent, ProblemHttpResult>> (
             Guid id, CompleteJobRequest request, AuthenticatedDaemon caller, HttpContext http, DaemonJobs jobs, JobQueue queue, ServerOptions options, ILoggerFactory loggers,
@@ -147,7 +147,7 @@ internal static class ProvisionerdEndpoints
 
             var nextJob = Acquired(queue.Committed(claim), identity, acquire, loggers);
             return TypedResults.Ok(new CompleteJobResponse { NextJob = nextJob });
-        }).WithName("CompleteJob").WithSummary(
+        }).WithName("CompleteJob").DocumentsProblem(StatusCodes.Status409Conflict, ProblemCodes.JobConflict).DocumentsProblem(StatusCodes.Status422UnprocessableEntity, ProblemCodes.BuildFailedByServer).WithSummary(
             "Completes a job with what it built; with acquire_next, also claims the next queued job (200). 422 when the server fails it instead (an environment merge error).");
 
         daemon.MapPost("/jobs/{id:guid}/fail", static async Task<Results<NoContent, ProblemHttpResult>> (
@@ -161,7 +161,7 @@ internal static class ProvisionerdEndpoints
 
             ProvisionerJobsLog.JobFailed(loggers.CreateLogger(ProvisionerJobsLog.Category), id, request.ErrorCode ?? "none", outcome.FailedBy!);
             return TypedResults.NoContent();
-        }).WithName("FailJob").WithSummary("Fails a job with a reason users will read.");
+        }).WithName("FailJob").DocumentsProblem(StatusCodes.Status409Conflict, ProblemCodes.JobConflict).WithSummary("Fails a job with a reason users will read.");
 
         return routes;
     }

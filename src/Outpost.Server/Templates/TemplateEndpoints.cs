@@ -40,12 +40,12 @@ internal static class TemplateEndpoints
             return created is null
                 ? Problems.Conflict($"a template named \"{request.Name}\" already exists; push a new version to it instead", ProblemCodes.TemplateExists)
                 : TypedResults.Created($"/api/v2/templates/{created.Id}", created);
-        }).WithName("CreateTemplate").WithSummary("Creates an empty template; push versions to it.")
+        }).WithName("CreateTemplate").DocumentsProblem(StatusCodes.Status409Conflict, ProblemCodes.TemplateExists).WithSummary("Creates an empty template; push versions to it.")
           .RequirePermission(ResourceType.Template, PermissionAction.Create);
 
         templates.MapGet("/", static async (TemplateStore store, CancellationToken cancellationToken) =>
             TypedResults.Ok(await store.ListAsync(cancellationToken).ConfigureAwait(false)))
-            .WithName("ListTemplates").RequirePermission(ResourceType.Template, PermissionAction.Read);
+            .WithName("ListTemplates").WithSummary("Every template, with its active version.").RequirePermission(ResourceType.Template, PermissionAction.Read);
 
         templates.MapGet("/{idOrName}", static async Task<Results<Ok<Template>, ProblemHttpResult>> (
             string idOrName, TemplateStore store, CancellationToken cancellationToken) =>
@@ -81,7 +81,7 @@ internal static class TemplateEndpoints
             await store.UpdateAsync(template.Id, request.ActiveVersionId, request.Description, cancellationToken).ConfigureAwait(false);
             var (updated, _) = await store.FindAsync(template.Id.ToString(), cancellationToken).ConfigureAwait(false);
             return TypedResults.Ok(updated!);
-        }).WithName("UpdateTemplate").WithSummary("Activates a successfully imported version, or changes the description.")
+        }).WithName("UpdateTemplate").DocumentsProblem(StatusCodes.Status409Conflict, ProblemCodes.TemplateVersionNotReady).WithSummary("Activates a successfully imported version, or changes the description.")
           .RequirePermission(ResourceType.Template, PermissionAction.Update);
 
         templates.MapPost("/{idOrName}/versions", static async Task<Results<Created<TemplateVersion>, ProblemHttpResult>> (
@@ -102,7 +102,7 @@ internal static class TemplateEndpoints
             return version is null
                 ? Problems.Conflict($"template \"{template.Name}\" already has a version named \"{request.Name}\"", ProblemCodes.TemplateVersionExists)
                 : TypedResults.Created($"/api/v2/templateversions/{version.Id}", version);
-        }).WithName("CreateTemplateVersion").WithSummary("Queues the import of an uploaded archive as a new version.")
+        }).WithName("CreateTemplateVersion").DocumentsProblem(StatusCodes.Status409Conflict, ProblemCodes.TemplateVersionExists).WithSummary("Queues the import of an uploaded archive as a new version.")
           .RequirePermission(ResourceType.TemplateVersion, PermissionAction.Create);
 
         templates.MapGet("/{idOrName}/versions", static async Task<Results<Ok<List<TemplateVersion>>, ProblemHttpResult>> (
@@ -110,7 +110,7 @@ internal static class TemplateEndpoints
         {
             var (template, missing) = await store.FindAsync(idOrName, cancellationToken).ConfigureAwait(false);
             return template is null ? Problems.NotFound(missing!, ProblemCodes.TemplateNotFound) : TypedResults.Ok(await store.ListVersionsAsync(template.Id, cancellationToken).ConfigureAwait(false));
-        }).WithName("ListTemplateVersions").RequirePermission(ResourceType.TemplateVersion, PermissionAction.Read);
+        }).WithName("ListTemplateVersions").WithSummary("The versions of a template, by id or name, with their import status.").RequirePermission(ResourceType.TemplateVersion, PermissionAction.Read);
 
         var versions = routes.MapGroup("/api/v2/templateversions").WithTags("Templates").RequireAuthorization(CallerPolicies.User);
         versions.MapGet("/{id:guid}", static async Task<Results<Ok<TemplateVersion>, ProblemHttpResult>> (
@@ -118,7 +118,7 @@ internal static class TemplateEndpoints
         {
             var version = await store.GetVersionAsync(id, cancellationToken).ConfigureAwait(false);
             return version is null ? Problems.NotFound($"there is no template version {id}", ProblemCodes.TemplateVersionNotFound) : TypedResults.Ok(version);
-        }).WithName("GetTemplateVersion").RequirePermission(ResourceType.TemplateVersion, PermissionAction.Read);
+        }).WithName("GetTemplateVersion").WithSummary("A template version: its import job's status, parameters and agents.").RequirePermission(ResourceType.TemplateVersion, PermissionAction.Read);
 
         versions.MapGet("/{id:guid}/logs", static async Task<IResult> (
             Guid id, bool? follow, long? after, TemplateStore store, NpgsqlDataSource dataSource, IPubsub pubsub, TimeProvider time, CancellationToken cancellationToken) =>

@@ -37,7 +37,7 @@ internal static class AgentEndpoints
             return agents.Count == 0 || !http.GetSubject().Can(ResourceType.WorkspaceAgent, PermissionAction.Read, agents[0].OwnerId)
                 ? Problems.NotFound($"there is no workspace agent {id}", ProblemCodes.AgentNotFound)
                 : TypedResults.Ok(AgentStatusRules.WithStatus(agents[0].Agent, time.GetUtcNow(), agentApi.InactivityTimeout));
-        }).WithTags("Workspaces").WithName("GetWorkspaceAgent").RequirePermission(ResourceType.WorkspaceAgent, PermissionAction.Read);
+        }).WithTags("Workspaces").WithName("GetWorkspaceAgent").WithSummary("A workspace agent with its derived status (connecting, connected, disconnected, timeout) and lifecycle state.").RequirePermission(ResourceType.WorkspaceAgent, PermissionAction.Read);
 
         routes.MapGet("/api/v2/workspaces/{id:guid}/agents", static async Task<Results<Ok<List<WorkspaceAgent>>, ProblemHttpResult>> (
             Guid id, HttpContext http, WorkspaceStore store, NpgsqlDataSource dataSource, TimeProvider time, AgentApiOptions agentApi, CancellationToken cancellationToken) =>

@@ -23,7 +23,9 @@ internal static class BuildEndpoints
         {
             var (build, refusal) = await builds.BuildAsync(http.GetSubject(), id, request, cancellationToken).ConfigureAwait(false);
             return build is null ? refusal!.ToProblem() : TypedResults.Created($"/api/v2/workspacebuilds/{build.Id}", build);
-        }).WithTags("Workspaces").WithName("CreateWorkspaceBuild").WithSummary("Queues a start, stop or delete build; 409 while another build is active.")
+        }).WithTags("Workspaces").WithName("CreateWorkspaceBuild")
+          .DocumentsProblem(StatusCodes.Status409Conflict, ProblemCodes.WorkspaceBusy, ProblemCodes.TemplateVersionNotReady)
+          .DocumentsProblem(StatusCodes.Status400BadRequest, ProblemCodes.TemplateVersionNotFound, ProblemCodes.InvalidParameters).WithSummary("Queues a start, stop or delete build; 409 while another build is active.")
           .RequirePermission(ResourceType.WorkspaceBuild, PermissionAction.Create);
 
         routes.MapGet("/api/v2/workspaces/{id:guid}/builds", static async Task<Results<Ok<List<WorkspaceBuild>>, ProblemHttpResult>> (
@@ -44,14 +46,14 @@ internal static class BuildEndpoints
             return build is null || !http.GetSubject().Can(ResourceType.WorkspaceBuild, PermissionAction.Read, ownerId)
                 ? Problems.NotFound($"there is no build {id}", ProblemCodes.BuildNotFound)
                 : TypedResults.Ok(build);
-        }).WithName("GetWorkspaceBuild").RequirePermission(ResourceType.WorkspaceBuild, PermissionAction.Read);
+        }).WithName("GetWorkspaceBuild").WithSummary("A workspace build: its transition, status, job and timings.").RequirePermission(ResourceType.WorkspaceBuild, PermissionAction.Read);
 
         builds.MapPatch("/{id:guid}/cancel", static async Task<Results<Ok<WorkspaceBuild>, ProblemHttpResult>> (
             Guid id, HttpContext http, WorkspaceBuilds service, CancellationToken cancellationToken) =>
         {
             var (canceled, refusal) = await service.CancelAsync(http.GetSubject(), id, cancellationToken).ConfigureAwait(false);
             return canceled is null ? refusal!.ToProblem() : TypedResults.Ok(canceled);
-        }).WithName("CancelWorkspaceBuild").WithSummary("Cancels a build: a pending one at once, a running one once its daemon notices (canceling).")
+        }).WithName("CancelWorkspaceBuild").DocumentsProblem(StatusCodes.Status409Conflict, ProblemCodes.BuildNotCancelable).WithSummary("Cancels a build: a pending one at once, a running one once its daemon notices (canceling).")
           .RequirePermission(ResourceType.WorkspaceBuild, PermissionAction.Read);
 
         builds.MapGet("/{id:guid}/logs", static async Task<IResult> (

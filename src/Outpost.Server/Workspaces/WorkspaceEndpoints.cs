@@ -28,7 +28,9 @@ internal static class WorkspaceEndpoints
         {
             var (workspace, refusal) = await builds.CreateWorkspaceAsync(http.GetSubject(), request, ownerId: null, cancellationToken).ConfigureAwait(false);
             return workspace is null ? refusal!.ToProblem() : TypedResults.Created($"/api/v2/workspaces/{workspace.Id}", workspace);
-        }).WithName("CreateWorkspace").WithSummary("Creates a workspace from a template's active version and queues its first start build.")
+        }).WithName("CreateWorkspace")
+          .DocumentsProblem(StatusCodes.Status409Conflict, ProblemCodes.WorkspaceExists, ProblemCodes.TemplateNoActiveVersion)
+          .DocumentsProblem(StatusCodes.Status400BadRequest, ProblemCodes.TemplateNotFound, ProblemCodes.InvalidParameters).WithSummary("Creates a workspace from a template's active version and queues its first start build.")
           .RequirePermission(ResourceType.Workspace, PermissionAction.Create);
 
         workspaces.MapGet("/", static async Task<Results<Ok<WorkspacesResponse>, ProblemHttpResult>> (
@@ -86,7 +88,7 @@ internal static class WorkspaceEndpoints
             return workspace is null || !http.GetSubject().Can(ResourceType.Workspace, PermissionAction.Read, workspace.OwnerId)
                 ? Problems.NotFound($"there is no workspace {id}", ProblemCodes.WorkspaceNotFound)
                 : TypedResults.Ok(workspace);
-        }).WithName("GetWorkspace").RequirePermission(ResourceType.Workspace, PermissionAction.Read);
+        }).WithName("GetWorkspace").WithSummary("A workspace by id, with its latest build.").RequirePermission(ResourceType.Workspace, PermissionAction.Read);
 
         routes.MapGet("/api/v2/users/{user}/workspace/{name}", static async Task<Results<Ok<Workspace>, ProblemHttpResult>> (
             string user, string name, HttpContext http, WorkspaceStore store, UserStore users, CancellationToken cancellationToken) =>

@@ -50,7 +50,7 @@ internal static class ApiTokenEndpoints
             var (token, record) = created.Value;
             IdentityLog.ApiTokenCreated(loggers.CreateLogger(IdentityLog.Category), record.Id, record.Name, userId, record.ExpiresAt);
             return TypedResults.Created($"/api/v2/users/me/keys/tokens/{record.Id}", new CreateTokenResponse { Key = token.ToString(), Token = ToWire(record) });
-        }).WithName("CreateApiToken").WithSummary("Creates an API token; its secret is shown only in this answer.").RequirePermission(ResourceType.ApiKey, PermissionAction.Create);
+        }).WithName("CreateApiToken").DocumentsProblem(StatusCodes.Status409Conflict, ProblemCodes.TokenExists).WithSummary("Creates an API token; its secret is shown only in this answer.").RequirePermission(ResourceType.ApiKey, PermissionAction.Create);
 
         tokens.MapGet("/", static async (HttpContext http, ApiKeyStore keys, CancellationToken cancellationToken) =>
             TypedResults.Ok((await keys.ListApiTokensAsync(http.User.GetUserId(), cancellationToken).ConfigureAwait(false)).ConvertAll(ToWire)))

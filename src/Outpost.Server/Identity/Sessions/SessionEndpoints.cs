@@ -133,7 +133,7 @@ internal static class SessionEndpoints
                 RefreshToken = outcome.Tokens.Refresh.ToString(),
             }, OutpostJson.Options);
         })
-        .WithName("OAuth2Token").WithTags("Identity").WithSummary("OAuth 2.0 token endpoint: the refresh_token grant, with rotation and reuse detection.")
+        .WithName("OAuth2Token").WithTags("Identity").Produces<OAuth2TokenResponse>().Produces<OAuth2ErrorResponse>(StatusCodes.Status400BadRequest).WithSummary("OAuth 2.0 token endpoint: the refresh_token grant, with rotation and reuse detection.")
         .AllowAnonymous().DisableAntiforgery();
         return routes;
     }

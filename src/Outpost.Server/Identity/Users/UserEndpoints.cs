@@ -21,7 +21,7 @@ internal static class UserEndpoints
                 ? TypedResults.Ok("the first user exists")
                 : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No users yet",
                     detail: "this deployment has no users; create the owner with POST /api/v2/users/first (or `outpost login <url>`)", extensions: Problems.Code(ProblemCodes.UserNotFound)))
-            .WithName("GetFirstUser").WithSummary("200 when the first user exists, 404 while the deployment has none.").AllowAnonymous();
+            .WithName("GetFirstUser").WithSummary("200 when the first user exists, 404 while the deployment has none.").ProducesProblem(StatusCodes.Status404NotFound).AllowAnonymous();
 
         users.MapPost("/first", static async Task<Results<Created<User>, ValidationProblem, ProblemHttpResult>> (
             CreateUserRequest request, UserStore store, PasswordHasher hasher, ILoggerFactory loggers, CancellationToken cancellationToken) =>
@@ -48,7 +48,7 @@ internal static class UserEndpoints
 
             IdentityLog.FirstUserCreated(loggers.CreateLogger(IdentityLog.Category), user.Id, user.Username);
             return TypedResults.Created($"/api/v2/users/{user.Id}", user.ToWire());
-        }).WithName("CreateFirstUser").WithSummary("Creates the first user as owner; only while no user exists.").AllowAnonymous();
+        }).WithName("CreateFirstUser").DocumentsProblem(StatusCodes.Status409Conflict, ProblemCodes.UserExists).WithSummary("Creates the first user as owner; only while no user exists.").AllowAnonymous();
 
         users.MapPost("/", static async Task<Results<Created<User>, ValidationProblem, ProblemHttpResult>> (
             CreateUserRequest request, HttpContext http, UserStore store, PasswordHasher hasher, ILoggerFactory loggers, CancellationToken cancellationToken) =>
@@ -75,7 +75,7 @@ internal static class UserEndpoints
 
             IdentityLog.UserCreated(loggers.CreateLogger(IdentityLog.Category), user.Id, user.Username, role, http.User.GetUserId());
             return TypedResults.Created($"/api/v2/users/{user.Id}", user.ToWire());
-        }).WithName("CreateUser").WithSummary("Creates a user; owners and admins only.").RequirePermission(ResourceType.User, PermissionAction.Create);
+        }).WithName("CreateUser").DocumentsProblem(StatusCodes.Status409Conflict, ProblemCodes.UserExists).WithSummary("Creates a user; owners and admins only.").RequirePermission(ResourceType.User, PermissionAction.Create);
 
         users.MapGet("/", static async Task<Results<Ok<List<User>>, ProblemHttpResult>> (
             HttpContext http, UserStore store, string? after, int? limit, CancellationToken cancellationToken) =>
