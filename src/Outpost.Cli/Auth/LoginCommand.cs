@@ -139,18 +139,11 @@ internal static class LoginCommand
                 return null;
             }
 
-            username ??= await prompter.AskAsync("Username", Environment.UserName, cancellationToken).ConfigureAwait(false);
-            email ??= await prompter.AskAsync("Email", null, cancellationToken).ConfigureAwait(false);
-            if (password is null)
-            {
-                password = await prompter.AskSecretAsync("Password", cancellationToken).ConfigureAwait(false);
-                var confirm = await prompter.AskSecretAsync("Confirm password", cancellationToken).ConfigureAwait(false);
-                if (password != confirm)
-                {
-                    await context.Error.WriteLineAsync("error: the passwords do not match; nothing was created").ConfigureAwait(false);
-                    return null;
-                }
-            }
+            // Each answer is checked as it is given, with the server's own rules (UserRules), and
+            // asked again with the reason; the server still decides when the user is created.
+            username ??= await AskValidAsync(prompter, context, "Username", Environment.UserName, "username", UserRules.UsernameProblem, cancellationToken).ConfigureAwait(false);
+            email ??= username is null ? null : await AskValidAsync(prompter, context, "Email", null, "email", UserRules.EmailProblem, cancellationToken).ConfigureAwait(false);
+            password ??= email is null ? null : await AskValidPasswordAsync(prompter, context, cancellationToken).ConfigureAwait(false);
         }
 
         if (string.IsNullOrEmpty(username) || string.IsNullOrEmpty(email) || string.IsNullOrEmpty(password))
@@ -204,6 +197,58 @@ internal static class LoginCommand
     }
 
     private const int MaxFirstUserAttempts = 5;
+
+    /// <summary>Asks until the answer passes <paramref name="rule"/>; null when the person stops answering or gives up.</summary>
+    private static async Task<string?> AskValidAsync(IPrompter prompter, CliContext context, string question, string? defaultValue, string field,
+        Func<string?, string?> rule, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < MaxFirstUserAttempts; attempt++)
+        {
+            var answer = await prompter.AskAsync(question, defaultValue, cancellationToken).ConfigureAwait(false);
+            if (answer is null)
+            {
+                return null;
+            }
+
+            var problem = rule(answer);
+            if (problem is null)
+            {
+                return answer;
+            }
+
+            await context.Error.WriteLineAsync($"The {field} {problem}.").ConfigureAwait(false);
+        }
+
+        return null;
+    }
+
+    private static async Task<string?> AskValidPasswordAsync(IPrompter prompter, CliContext context, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < MaxFirstUserAttempts; attempt++)
+        {
+            var password = await prompter.AskSecretAsync("Password", cancellationToken).ConfigureAwait(false);
+            if (password is null)
+            {
+                return null;
+            }
+
+            if (UserRules.PasswordProblem(password) is { } problem)
+            {
+                await context.Error.WriteLineAsync($"The password {problem}.").ConfigureAwait(false);
+                continue;
+            }
+
+            var confirm = await prompter.AskSecretAsync("Confirm password", cancellationToken).ConfigureAwait(false);
+            if (password == confirm)
+            {
+                return password;
+            }
+
+            await context.Error.WriteLineAsync("The passwords do not match.").ConfigureAwait(false);
+        }
+
+        return null;
+    }
 
     private static async Task<string?> AskNewPasswordAsync(IPrompter prompter, CliContext context, CancellationToken cancellationToken)
     {

@@ -1,39 +1,18 @@
-using System.Net.Mail;
-using System.Text.RegularExpressions;
 using Outpost.Sdk.Users;
 using Outpost.Server.Identity.Authorization;
 
 namespace Outpost.Server.Identity.Users;
 
-/// <summary>Field rules for new users; every problem is reported at once, keyed by field.</summary>
-internal static partial class UserValidation
+/// <summary>Field rules for new users (<see cref="UserRules"/>); every problem is reported at once, keyed by field.</summary>
+internal static class UserValidation
 {
-    public const int MinPasswordLength = 8;
-    public const int MaxPasswordLength = 256;
-
     public static Dictionary<string, string[]> Validate(CreateUserRequest request, bool roleApplies)
     {
         var errors = new Dictionary<string, string[]>();
-        if (!IsEmail(request.Email))
-        {
-            errors["email"] = ["must be a valid email address, like dev@example.com"];
-        }
-
-        if (!IsUsername(request.Username))
-        {
-            errors["username"] = ["must be 1 to 32 letters or digits, with single hyphens between them (like jane-doe)"];
-        }
-
-        if (request.Password is null || request.Password.Length < MinPasswordLength || request.Password.Length > MaxPasswordLength)
-        {
-            errors["password"] = [$"must be {MinPasswordLength} to {MaxPasswordLength} characters"];
-        }
-
-        if (request.Name is { Length: > 128 })
-        {
-            errors["name"] = ["must be at most 128 characters"];
-        }
-
+        Add(errors, "email", UserRules.EmailProblem(request.Email));
+        Add(errors, "username", UserRules.UsernameProblem(request.Username));
+        Add(errors, "password", UserRules.PasswordProblem(request.Password));
+        Add(errors, "name", UserRules.NameProblem(request.Name));
         if (roleApplies && request.Role is not null && !Roles.IsValid(request.Role))
         {
             errors["role"] = [$"must be one of: {string.Join(", ", Roles.All)}"];
@@ -42,18 +21,11 @@ internal static partial class UserValidation
         return errors;
     }
 
-    public static bool IsEmail(string? value)
+    private static void Add(Dictionary<string, string[]> errors, string field, string? problem)
     {
-        if (string.IsNullOrWhiteSpace(value) || value.Length > 254 || value.Trim() != value)
+        if (problem is not null)
         {
-            return false;
+            errors[field] = [problem];
         }
-
-        return MailAddress.TryCreate(value, out var address) && address.Address == value && address.Host.Contains('.', StringComparison.Ordinal);
     }
-
-    public static bool IsUsername(string? value) => value is { Length: >= 1 and <= 32 } && UsernamePattern().IsMatch(value);
-
-    [GeneratedRegex("^[a-zA-Z0-9]+(?:-[a-zA-Z0-9]+)*$")]
-    private static partial Regex UsernamePattern();
 }
