@@ -29,17 +29,6 @@ public static class ProvisionerDaemonApi
     /// <summary>The route prefix.</summary>
     public const string Prefix = "/api/v2/provisionerd";
 
-    /// <summary>The environment variable that tells a launched agent where the server is.</summary>
-    public const string AgentUrlVariable = "OUTPOST_AGENT_URL";
-
-    /// <summary>The environment variable that carries a launched agent's token.</summary>
-    public const string AgentTokenVariable = "OUTPOST_AGENT_TOKEN";
-
-    /// <summary>
-    /// The environment variable naming a 0600 file that holds a launched agent's token; the agent
-    /// reads and deletes it at start, so nothing it starts can read the token back.
-    /// </summary>
-    public const string AgentTokenFileVariable = "OUTPOST_AGENT_TOKEN_FILE";
 }
 
 /// <summary>A daemon asking for work.</summary>
