@@ -28,7 +28,6 @@ public static class ProvisionerDaemonApi
 
     /// <summary>The route prefix.</summary>
     public const string Prefix = "/api/v2/provisionerd";
-
 }
 
 /// <summary>A daemon asking for work.</summary>
