@@ -1,10 +1,8 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging.Abstractions;
 using Outpost.Provisioner.Daemon;
 using Outpost.Provisioner.Local;
-using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Templates;
 using Outpost.Sdk.Workspaces;
@@ -51,7 +49,7 @@ public sealed partial class LocalProvisionerEndToEndTests(WorkspaceServerFixture
 
         var template = await api.CreateTemplateAsync("e2e-local");
         var version = await api.CreateVersionAsync(template.Id, await api.UploadAsync(WorkspaceApi.StarterYaml));
-        var importLog = await FollowAsync($"/api/v2/templateversions/{version.Id}/logs?follow=true", api.Token);
+        var importLog = await SseReader.FollowJobLogAsync(fixture.Client, $"/api/v2/templateversions/{version.Id}/logs?follow=true", api.Token);
         version = await api.ReadAsync<TemplateVersion>(HttpMethod.Get, $"/api/v2/templateversions/{version.Id}");
         Assert.Equal(ProvisionerJobStatus.Succeeded, version.Job.Status);
         Assert.Equal(["greeting", "size"], version.Parameters.Select(parameter => parameter.Name));
@@ -59,25 +57,25 @@ public sealed partial class LocalProvisionerEndToEndTests(WorkspaceServerFixture
         await api.ReadAsync<Template>(HttpMethod.Patch, $"/api/v2/templates/{template.Id}", new UpdateTemplateRequest { ActiveVersionId = version.Id });
 
         var workspace = await api.CreateWorkspaceAsync("e2e", "e2e-local", ("greeting", "hey"));
-        var startLog = await FollowAsync($"/api/v2/workspacebuilds/{workspace.LatestBuild.Id}/logs?follow=true", api.Token);
+        var startLog = await SseReader.FollowJobLogAsync(fixture.Client, $"/api/v2/workspacebuilds/{workspace.LatestBuild.Id}/logs?follow=true", api.Token);
         workspace = await api.GetWorkspaceAsync(workspace.Id);
         Assert.True(workspace.Status == WorkspaceStatus.Running, $"{workspace.Status}: {workspace.LatestBuild.Job.Error}");
         var pid = _agentPid = AgentPid(startLog);
         var directory = Path.Join(workspaces, workspace.Id.ToString("D"));
-        var env = await File.ReadAllTextAsync(await WaitForFileAsync(Path.Join(directory, "env.txt")));
+        var env = await File.ReadAllTextAsync(await FileAppearance.WaitAsync(Path.Join(directory, "env.txt")));
         Assert.Contains("OUTPOST_PARAM_GREETING=hey", env, StringComparison.Ordinal);
         Assert.Contains($"OUTPOST_AGENT_URL={fixture.BaseAddress.ToString().TrimEnd('/')}", env, StringComparison.Ordinal);
         Assert.DoesNotContain("OUTPOST_PROVISIONER_KEY", env, StringComparison.Ordinal);
 
         var stop = await api.BuildAsync(workspace.Id, WorkspaceTransition.Stop);
-        var stopLog = await FollowAsync($"/api/v2/workspacebuilds/{stop.Id}/logs?follow=true", api.Token);
+        var stopLog = await SseReader.FollowJobLogAsync(fixture.Client, $"/api/v2/workspacebuilds/{stop.Id}/logs?follow=true", api.Token);
         workspace = await api.GetWorkspaceAsync(workspace.Id);
         Assert.True(workspace.Status == WorkspaceStatus.Stopped, $"{workspace.Status}: {workspace.LatestBuild.Job.Error}");
         Assert.Contains(stopLog, line => line.Output == $"Stopping agent main (pid {pid}): SIGTERM");
         Assert.Null(ProcessIdentity.StartTime(pid));
 
         var delete = await api.BuildAsync(workspace.Id, WorkspaceTransition.Delete);
-        await FollowAsync($"/api/v2/workspacebuilds/{delete.Id}/logs?follow=true", api.Token);
+        await SseReader.FollowJobLogAsync(fixture.Client, $"/api/v2/workspacebuilds/{delete.Id}/logs?follow=true", api.Token);
         workspace = await api.GetWorkspaceAsync(workspace.Id);
         Assert.True(workspace.Status == WorkspaceStatus.Deleted, $"{workspace.Status}: {workspace.LatestBuild.Job.Error}");
         Assert.False(Directory.Exists(directory));
@@ -94,10 +92,10 @@ public sealed partial class LocalProvisionerEndToEndTests(WorkspaceServerFixture
         var api = await WorkspaceApi.LoginAsync(fixture.Client);
         var template = await api.CreateTemplateAsync("e2e-cancel");
         var version = await api.CreateVersionAsync(template.Id, await api.UploadAsync("agents:\n  - name: main\n    shutdown_script_timeout: 60s\n"));
-        await FollowAsync($"/api/v2/templateversions/{version.Id}/logs?follow=true", api.Token);
+        await SseReader.FollowJobLogAsync(fixture.Client, $"/api/v2/templateversions/{version.Id}/logs?follow=true", api.Token);
         await api.ReadAsync<Template>(HttpMethod.Patch, $"/api/v2/templates/{template.Id}", new UpdateTemplateRequest { ActiveVersionId = version.Id });
         var workspace = await api.CreateWorkspaceAsync("e2e-cancel", "e2e-cancel");
-        _agentPid = AgentPid(await FollowAsync($"/api/v2/workspacebuilds/{workspace.LatestBuild.Id}/logs?follow=true", api.Token));
+        _agentPid = AgentPid(await SseReader.FollowJobLogAsync(fixture.Client, $"/api/v2/workspacebuilds/{workspace.LatestBuild.Id}/logs?follow=true", api.Token));
 
         var stop = await api.BuildAsync(workspace.Id, WorkspaceTransition.Stop);
         await using (var stream = await SseReader.OpenAsync(fixture.Client, $"/api/v2/workspacebuilds/{stop.Id}/logs?follow=true", api.Token))
@@ -125,35 +123,6 @@ public sealed partial class LocalProvisionerEndToEndTests(WorkspaceServerFixture
     {
         var started = log.Select(line => StartedAgent().Match(line.Output)).First(match => match.Success);
         return int.Parse(started.Groups[1].Value, CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>Every line of a job's log, read from its follow stream until the server ends it with the job.</summary>
-    private async Task<List<ProvisionerJobLog>> FollowAsync(string path, string token)
-    {
-        await using var stream = await SseReader.OpenAsync(fixture.Client, path, token);
-        var lines = new List<ProvisionerJobLog>();
-        while (await stream.NextAsync() is { } next && next.Type == "message")
-        {
-            lines.Add(JsonSerializer.Deserialize(next.Data, OutpostJsonContext.Default.ProvisionerJobLog)!);
-        }
-
-        return lines;
-    }
-
-    /// <summary>The stand-in agent writes its environment moments after it starts; its directory reports the file.</summary>
-    private static async Task<string> WaitForFileAsync(string path)
-    {
-        var appeared = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var watcher = new FileSystemWatcher(Path.GetDirectoryName(path)!, Path.GetFileName(path));
-        watcher.Created += (_, _) => appeared.TrySetResult();
-        watcher.Renamed += (_, _) => appeared.TrySetResult();
-        watcher.EnableRaisingEvents = true;
-        if (!File.Exists(path))
-        {
-            await appeared.Task.WithTimeout(TestTimeouts.Short);
-        }
-
-        return path;
     }
 
     [GeneratedRegex(@"^Starting agent main \(pid (\d+)\)")]

@@ -1,8 +1,6 @@
-using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Outpost.Provisioner.Daemon;
 using Outpost.Provisioner.Local;
-using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Templates;
 using Outpost.Sdk.Workspaces;
@@ -58,12 +56,12 @@ public sealed class LocalSandboxTests(WorkspaceServerFixture fixture) : IClassFi
         var api = await WorkspaceApi.LoginAsync(fixture.Client);
         var template = await api.CreateTemplateAsync("sandboxed");
         var version = await api.CreateVersionAsync(template.Id, await api.UploadAsync("agents:\n  - name: main\n"));
-        await FollowAsync($"/api/v2/templateversions/{version.Id}/logs?follow=true", api.Token);
+        await SseReader.FollowJobLogAsync(fixture.Client, $"/api/v2/templateversions/{version.Id}/logs?follow=true", api.Token);
         await api.ReadAsync<Template>(HttpMethod.Patch, $"/api/v2/templates/{template.Id}", new UpdateTemplateRequest { ActiveVersionId = version.Id });
 
         var neighbor = await StartAsync(api, "neighbor");
         var workspace = await StartAsync(api, "sandboxed");
-        var probe = await File.ReadAllTextAsync(await WaitForFileAsync(Path.Join(workspaces, workspace.Id.ToString("D"), "probe.txt")));
+        var probe = await File.ReadAllTextAsync(await FileAppearance.WaitAsync(Path.Join(workspaces, workspace.Id.ToString("D"), "probe.txt")));
 
         Assert.True(Directory.Exists(Path.Join(workspaces, neighbor.Id.ToString("D"))));
         Assert.Contains("secret=hidden", probe, StringComparison.Ordinal);
@@ -79,7 +77,7 @@ public sealed class LocalSandboxTests(WorkspaceServerFixture fixture) : IClassFi
         foreach (var started in new[] { neighbor, workspace })
         {
             var stop = await api.BuildAsync(started.Id, WorkspaceTransition.Stop);
-            await FollowAsync($"/api/v2/workspacebuilds/{stop.Id}/logs?follow=true", api.Token);
+            await SseReader.FollowJobLogAsync(fixture.Client, $"/api/v2/workspacebuilds/{stop.Id}/logs?follow=true", api.Token);
             Assert.Equal(WorkspaceStatus.Stopped, (await api.GetWorkspaceAsync(started.Id)).Status);
         }
     }
@@ -87,7 +85,7 @@ public sealed class LocalSandboxTests(WorkspaceServerFixture fixture) : IClassFi
     private async Task<Workspace> StartAsync(WorkspaceApi api, string name)
     {
         var workspace = await api.CreateWorkspaceAsync(name, "sandboxed");
-        await FollowAsync($"/api/v2/workspacebuilds/{workspace.LatestBuild.Id}/logs?follow=true", api.Token);
+        await SseReader.FollowJobLogAsync(fixture.Client, $"/api/v2/workspacebuilds/{workspace.LatestBuild.Id}/logs?follow=true", api.Token);
         workspace = await api.GetWorkspaceAsync(workspace.Id);
         Assert.True(workspace.Status == WorkspaceStatus.Running, $"{workspace.Status}: {workspace.LatestBuild.Job.Error}");
         return workspace;
@@ -98,32 +96,5 @@ public sealed class LocalSandboxTests(WorkspaceServerFixture fixture) : IClassFi
         var root = Directory.CreateTempSubdirectory("outpost-sandbox-").FullName;
         File.SetUnixFileMode(root, (UnixFileMode)0b111_001_001);
         return root;
-    }
-
-    private async Task<List<ProvisionerJobLog>> FollowAsync(string path, string token)
-    {
-        await using var stream = await SseReader.OpenAsync(fixture.Client, path, token);
-        var lines = new List<ProvisionerJobLog>();
-        while (await stream.NextAsync() is { } next && next.Type == "message")
-        {
-            lines.Add(JsonSerializer.Deserialize(next.Data, OutpostJsonContext.Default.ProvisionerJobLog)!);
-        }
-
-        return lines;
-    }
-
-    private static async Task<string> WaitForFileAsync(string path)
-    {
-        var appeared = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var watcher = new FileSystemWatcher(Path.GetDirectoryName(path)!, Path.GetFileName(path));
-        watcher.Created += (_, _) => appeared.TrySetResult();
-        watcher.Renamed += (_, _) => appeared.TrySetResult();
-        watcher.EnableRaisingEvents = true;
-        if (!File.Exists(path))
-        {
-            await appeared.Task.WithTimeout(TestTimeouts.Short);
-        }
-
-        return path;
     }
 }

@@ -1,6 +1,8 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Outpost.Sdk;
+using Outpost.Sdk.Templates;
 using Outpost.Testing;
 
 namespace Outpost.Server.Tests.Workspaces;
@@ -24,6 +26,19 @@ internal sealed class SseReader : IAsyncDisposable
         var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         return new SseReader(response, await response.Content.ReadAsStreamAsync().WithTimeout());
+    }
+
+    /// <summary>Every line of a job's log, read from its follow stream until the server ends it with the job.</summary>
+    public static async Task<List<ProvisionerJobLog>> FollowJobLogAsync(HttpClient client, string path, string token)
+    {
+        await using var stream = await OpenAsync(client, path, token);
+        var lines = new List<ProvisionerJobLog>();
+        while (await stream.NextAsync() is { } next && next.Type == "message")
+        {
+            lines.Add(JsonSerializer.Deserialize(next.Data, OutpostJsonContext.Default.ProvisionerJobLog)!);
+        }
+
+        return lines;
     }
 
     /// <summary>The next event (type, data), or null when the stream ended.</summary>
