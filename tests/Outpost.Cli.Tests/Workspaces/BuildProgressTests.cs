@@ -209,19 +209,9 @@ public sealed class BuildProgressTests(ClockedServerFixture server) : IClassFixt
         }
     }
 
-    private sealed class AgentsSeenStream(Stream inner, TaskCompletionSource seen) : Stream
+    private sealed class AgentsSeenStream(Stream inner, TaskCompletionSource seen) : ReadOnlyStreamWrapper(inner)
     {
         private bool _agentsRead;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
@@ -230,34 +220,9 @@ public sealed class BuildProgressTests(ClockedServerFixture server) : IClassFixt
                 seen.TrySetResult();
             }
 
-            var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            var read = await Inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
             _agentsRead |= System.Text.Encoding.UTF8.GetString(buffer.Span[..read]).Contains("\"agents\":[{", StringComparison.Ordinal);
             return read;
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-
-            base.Dispose(disposing);
         }
     }
 

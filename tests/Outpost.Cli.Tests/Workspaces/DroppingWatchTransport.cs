@@ -1,3 +1,5 @@
+using Outpost.Testing;
+
 namespace Outpost.Cli.Tests.Workspaces;
 
 /// <summary>
@@ -64,19 +66,9 @@ internal sealed class DroppingWatchTransport(HttpMessageHandler inner) : Delegat
         }
     }
 
-    private sealed class CuttableStream(Stream inner) : Stream
+    private sealed class CuttableStream(Stream inner) : ReadOnlyStreamWrapper(inner)
     {
         private readonly TaskCompletionSource _cut = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public void Cut() => _cut.TrySetResult();
 
@@ -87,38 +79,13 @@ internal sealed class DroppingWatchTransport(HttpMessageHandler inner) : Delegat
                 throw new IOException("the connection was reset (test)");
             }
 
-            var read = inner.ReadAsync(buffer, cancellationToken).AsTask();
+            var read = Inner.ReadAsync(buffer, cancellationToken).AsTask();
             if (await Task.WhenAny(read, _cut.Task) == read)
             {
                 return await read;
             }
 
             throw new IOException("the connection was reset (test)");
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-
-            base.Dispose(disposing);
         }
     }
 }
