@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Outpost.Cli.Hosting;
 using Outpost.Sdk;
+using Outpost.Sdk.Client;
 using Outpost.Sdk.Workspaces;
 
 namespace Outpost.Cli.Workspaces;
@@ -17,16 +18,7 @@ internal static class ListCommand
         var command = new Command("list", "List workspaces.") { output, all };
         command.SetAction((result, cancellationToken) => CommandRunner.RunSignedInAsync(context, async (client, ct) =>
         {
-            var workspaces = new List<Workspace>();
-            Guid? after = null;
-            do
-            {
-                var query = (result.GetValue(all) ? "limit=200" : "owner=me&limit=200") + (after is { } cursor ? $"&after={cursor}" : string.Empty);
-                var page = await client.Api.ListWorkspacesAsync(query, ct).ConfigureAwait(false);
-                workspaces.AddRange(page.Workspaces);
-                after = page.NextAfter;
-            }
-            while (after is not null);
+            var workspaces = await ListAllAsync(client.Api, result.GetValue(all) ? null : "owner=me", ct).ConfigureAwait(false);
 
             if (result.GetValue(output) == OutputFormat.Json)
             {
@@ -43,5 +35,22 @@ internal static class ListCommand
             return ExitCodes.Success;
         }, cancellationToken));
         return command;
+    }
+
+    /// <summary>Every page of <c>GET /api/v2/workspaces</c> with <paramref name="filter"/> (e.g. <c>owner=me</c>).</summary>
+    public static async Task<List<Workspace>> ListAllAsync(OutpostApiClient api, string? filter, CancellationToken cancellationToken)
+    {
+        var workspaces = new List<Workspace>();
+        Guid? after = null;
+        do
+        {
+            var query = (filter is null ? "limit=200" : $"{filter}&limit=200") + (after is { } cursor ? $"&after={cursor}" : string.Empty);
+            var page = await api.ListWorkspacesAsync(query, cancellationToken).ConfigureAwait(false);
+            workspaces.AddRange(page.Workspaces);
+            after = page.NextAfter;
+        }
+        while (after is not null);
+
+        return workspaces;
     }
 }
