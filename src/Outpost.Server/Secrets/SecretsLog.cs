@@ -23,6 +23,6 @@ internal static partial class SecretsLog
     [LoggerMessage(EventId = OutpostEventIds.Secrets + 5, Level = LogLevel.Error, Message = "Job {JobId} failed: its owner's secrets could not be loaded: {Reason}")]
     public static partial void LoadFailed(ILogger logger, Guid jobId, string reason);
 
-    [LoggerMessage(EventId = OutpostEventIds.Secrets + 7, Level = LogLevel.Information, Message = "Re-encrypted {Secrets} secret(s) and {States} provisioner state(s) under key {KeyId}")]
+    [LoggerMessage(EventId = OutpostEventIds.Secrets + 6, Level = LogLevel.Information, Message = "Re-encrypted {Secrets} secret(s) and {States} provisioner state(s) under key {KeyId}")]
     public static partial void Rotated(ILogger logger, int secrets, int states, string keyId);
 }
