@@ -3,6 +3,7 @@ using Outpost.Sdk.Agents;
 using Outpost.Sdk.Deployment;
 using Outpost.Sdk.Files;
 using Outpost.Sdk.Provisioning;
+using Outpost.Sdk.Secrets;
 using Outpost.Sdk.Templates;
 using Outpost.Sdk.Users;
 using Outpost.Sdk.Workspaces;
@@ -74,6 +75,11 @@ namespace Outpost.Sdk;
 [JsonSerializable(typeof(List<ProvisionerKey>))]
 [JsonSerializable(typeof(CreateProvisionerKeyRequest))]
 [JsonSerializable(typeof(CreateProvisionerKeyResponse))]
+[JsonSerializable(typeof(UserSecret))]
+[JsonSerializable(typeof(List<UserSecret>))]
+[JsonSerializable(typeof(CreateUserSecretRequest))]
+[JsonSerializable(typeof(UpdateUserSecretRequest))]
+[JsonSerializable(typeof(List<BuildSecret>))]
 [JsonSerializable(typeof(AgentManifest))]
 [JsonSerializable(typeof(AgentLogsRequest))]
 [JsonSerializable(typeof(AgentControlMessage))]

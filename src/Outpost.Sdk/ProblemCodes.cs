@@ -145,6 +145,35 @@ public static class ProblemCodes
     /// <summary>409: a provisioner key with that name already exists.</summary>
     public const string ProvisionerKeyExists = "provisioner_key_exists";
 
+    // User secrets (docs/secrets.md). Each 400 names the field in the problem's errors.
+
+    /// <summary>400: the secret's name is empty, too long or has characters outside letters, digits, '_', '-' and '.'.</summary>
+    public const string SecretNameInvalid = "secret_name_invalid";
+
+    /// <summary>400: the env name is not POSIX, is reserved, or has a reserved prefix.</summary>
+    public const string SecretEnvInvalid = "secret_env_invalid";
+
+    /// <summary>400: the file path does not start with ~/ or /, has a NUL byte or is too long.</summary>
+    public const string SecretFileInvalid = "secret_file_invalid";
+
+    /// <summary>400: the value is missing, has a NUL byte or is larger than 32 KiB.</summary>
+    public const string SecretValueInvalid = "secret_value_invalid";
+
+    /// <summary>400: the description is too long.</summary>
+    public const string SecretDescriptionInvalid = "secret_description_invalid";
+
+    /// <summary>400: the user already keeps the most secrets allowed (100).</summary>
+    public const string SecretLimitReached = "secret_limit_reached";
+
+    /// <summary>400: the user's secrets together would exceed the build-time size budget (256 KiB).</summary>
+    public const string SecretPayloadTooLarge = "secret_payload_too_large";
+
+    /// <summary>404: the caller has no secret by that name.</summary>
+    public const string SecretNotFound = "secret_not_found";
+
+    /// <summary>409: the caller already has a secret with that name, env binding or file binding.</summary>
+    public const string SecretExists = "secret_exists";
+
     /// <summary>The generic code for an HTTP status, used when a problem names nothing more specific.</summary>
     public static string ForStatus(int status) => status switch
     {

@@ -40,6 +40,9 @@ internal sealed class TestCli : IDisposable
 
     public IPrompter? Prompter { get; set; }
 
+    /// <summary>What the next runs read as piped stdin; null is a terminal (no stdin to read).</summary>
+    public string? Stdin { get; set; }
+
     /// <summary>Canceling it is pressing Ctrl-C in every run that is in progress.</summary>
     public CancellationToken Interrupt { get; set; }
 
@@ -58,6 +61,7 @@ internal sealed class TestCli : IDisposable
             Logger = NullLogger.Instance,
         }),
         Prompter = Prompter,
+        In = Stdin is null ? null : new StringReader(Stdin),
         Interrupt = Interrupt,
         Loggers = NullLoggerFactory.Instance,
         CreateTransport = () => WrapTransport is null ? new SocketsHttpHandler() : WrapTransport(new SocketsHttpHandler()),

@@ -41,6 +41,7 @@ internal static class CliApp
         root.Subcommands.Add(LogoutCommand.Create(context));
         root.Subcommands.Add(WhoamiCommand.Create(context));
         root.Subcommands.Add(TokensCommand.Create(context));
+        root.Subcommands.Add(Secrets.SecretsCommand.Create(context));
         root.Subcommands.Add(TelemetryCommand.Create());
         root.Subcommands.Add(TemplatesCommand.Create(context));
         root.Subcommands.Add(CreateCommand.Create(context));

@@ -25,6 +25,9 @@ internal sealed class CliContext : IAsyncDisposable
     /// <summary>Null when nobody can answer questions (stdin is not a terminal, or CI).</summary>
     public IPrompter? Prompter { get; init; }
 
+    /// <summary>Piped stdin (values such as secrets are read from it); null when stdin is a terminal.</summary>
+    public TextReader? In { get; init; }
+
     public required ILoggerFactory Loggers { get; init; }
 
     /// <summary>True when stderr is a terminal: live progress is redrawn in place there.</summary>
@@ -64,6 +67,7 @@ internal sealed class CliContext : IAsyncDisposable
             Time = TimeProvider.System,
             Telemetry = LocalTelemetry.Create(new LocalTelemetryOptions { Logger = loggers.CreateLogger("Outpost.Telemetry") }),
             Prompter = interactive ? TerminalPrompter.Console() : null,
+            In = Console.IsInputRedirected ? Console.In : null,
             Loggers = loggers,
             ErrorIsTerminal = !Console.IsErrorRedirected && string.IsNullOrEmpty(environment("CI")),
         };

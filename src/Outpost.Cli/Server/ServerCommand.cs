@@ -50,6 +50,7 @@ internal static class ServerCommand
             httpAddress, accessUrl, postgresUrl, dataDir, provisionerDaemons, prometheusAddress, prometheusUserLabels, unsandboxed, logFormat,
         };
 
+        command.Subcommands.Add(Secrets.ServerSecretsCommand.Create());
         command.SetAction(async (result, cancellationToken) =>
         {
             var env = new EnvironmentReader(Environment.GetEnvironmentVariable);

@@ -1,5 +1,6 @@
 using Outpost.Provisioner.Environment;
 using Outpost.Sdk.Provisioning;
+using Outpost.Sdk.Secrets;
 
 namespace Outpost.Provisioner.Daemon;
 
@@ -27,8 +28,32 @@ internal interface IProvisioner
 /// <summary>What a job's files are, fetched by hash: the template archive and, for Terraform, the modules archive made at import.</summary>
 internal sealed record TemplateFiles(byte[] TemplateArchive, byte[]? ModulesArchive = null);
 
-/// <summary>What the plan step gets. User secrets will travel here, and only here (seed 003).</summary>
-internal sealed record PlanRequest(WorkspaceBuildJob Job, TemplateFiles Files);
+/// <summary>
+/// What the plan step gets. User secrets travel here, and only here (seed 003): a start build's
+/// secrets become <see cref="SecretVariables"/> (<c>OUTPOST_SECRET_ENV_*</c>, <c>OUTPOST_SECRET_FILE_*</c>)
+/// and leave <see cref="Job"/>, so the plan a provisioner returns (which apply gets) carries none.
+/// </summary>
+internal sealed record PlanRequest
+{
+    private static readonly IReadOnlyDictionary<string, string> None = new Dictionary<string, string>();
+
+    public PlanRequest(WorkspaceBuildJob job, TemplateFiles files)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        Job = job with { UserSecrets = [] };
+        Files = files;
+        SecretVariables = job.Transition == WorkspaceTransition.Start ? SecretEncoding.Encode(job.UserSecrets) : None;
+    }
+
+    public WorkspaceBuildJob Job { get; }
+
+    public TemplateFiles Files { get; }
+
+    /// <summary>The owner's secrets as plan-step environment variables; empty on stop and delete.</summary>
+    public IReadOnlyDictionary<string, string> SecretVariables { get; }
+
+    public override string ToString() => $"PlanRequest {{ Build = {Job.BuildId}, Secrets = {SecretVariables.Count} }}";
+}
 
 /// <summary>
 /// A provisioner's plan: its own details (in a derived record) plus, for a start build, every agent's

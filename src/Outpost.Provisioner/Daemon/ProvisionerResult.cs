@@ -33,6 +33,12 @@ internal static class ProvisionerErrorCodes
     /// <summary>The job names a provisioner this daemon does not run, or lacks its details.</summary>
     public const string InvalidJob = "invalid_job";
 
+    /// <summary>The server could not load a start build's user secrets (or decrypt its state), so the build did not run.</summary>
+    public const string SecretsUnavailable = "secrets_unavailable";
+
+    /// <summary>A start build's template requires a secret its owner does not have.</summary>
+    public const string SecretMissing = "secret_missing";
+
     /// <summary>The template archive or its <c>outpost.yaml</c> is invalid.</summary>
     public const string TemplateInvalid = "template_invalid";
 

@@ -102,6 +102,15 @@ internal sealed partial class LocalProvisioner : IProvisioner
             return Task.FromResult(ProvisionerResult<BuildPlan>.Fail(planned.Error!, ProvisionerErrorCodes.EnvMerge));
         }
 
+        var (secrets, missing) = job.Transition == WorkspaceTransition.Start
+            ? LocalSecrets.Resolve(template, request.SecretVariables, workspace)
+            : (LocalSecrets.None, null);
+        if (missing is not null)
+        {
+            log.Error(PlanningStage, missing);
+            return Task.FromResult(ProvisionerResult<BuildPlan>.Fail(missing, ProvisionerErrorCodes.SecretMissing));
+        }
+
         var plan = planned.Plan!;
         foreach (var resource in plan.Resources)
         {
@@ -113,6 +122,7 @@ internal sealed partial class LocalProvisioner : IProvisioner
             Job = job,
             Archive = archive,
             Workspace = plan,
+            Secrets = secrets,
             Agents = [.. plan.Agents.Select(agent => new PlannedAgentEnvironment(agent.Name, $"agent \"{agent.Name}\"", agent.ExtraEnvs, agent.Env))],
         }));
     }
@@ -136,7 +146,7 @@ internal sealed partial class LocalProvisioner : IProvisioner
         switch (job.Transition)
         {
             case WorkspaceTransition.Start:
-                var started = await StartAsync(job, workspacePlan, archive, log, cancellationToken).ConfigureAwait(false);
+                var started = await StartAsync(job, workspacePlan, archive, local.Secrets, log, cancellationToken).ConfigureAwait(false);
                 if (started.Failure is not null)
                 {
                     return ProvisionerResult<WorkspaceBuildResult>.Fail(started.Failure, ProvisionerErrorCodes.ApplyFailed);
@@ -160,7 +170,8 @@ internal sealed partial class LocalProvisioner : IProvisioner
         return ProvisionerResult<WorkspaceBuildResult>.Ok(new WorkspaceBuildResult { Resources = resources, State = state.ToBytes() });
     }
 
-    private async Task<StartResult> StartAsync(WorkspaceBuildJob job, LocalWorkspacePlan plan, byte[] archive, IJobLog log, CancellationToken cancellationToken)
+    private async Task<StartResult> StartAsync(
+        WorkspaceBuildJob job, LocalWorkspacePlan plan, byte[] archive, IReadOnlyDictionary<string, AgentSecrets> secrets, IJobLog log, CancellationToken cancellationToken)
     {
         var workspace = plan.WorkspaceDirectory;
         if (_options.Sandbox is { RefusalReason: { } refused })
@@ -218,6 +229,18 @@ internal sealed partial class LocalProvisioner : IProvisioner
                     [AgentEnvironment.AgentTokenFile] = tokenFile,
                     [AgentEnvironment.AgentName] = process.AgentName,
                 };
+                if (secrets.TryGetValue(process.AgentName, out var agentSecrets))
+                {
+                    // Into the process, not the reported agent env the server stores (docs/secrets.md).
+                    LocalSecrets.WriteFiles(agentSecrets, workspace, _options.Sandbox);
+                    foreach (var (name, value) in agentSecrets.Env)
+                    {
+                        environment[name] = value;
+                    }
+
+                    log.Info(StartingStage, $"Agent {process.AgentName} gets {agentSecrets.Env.Count} secret variable(s) and {agentSecrets.Files.Count} secret file(s)");
+                }
+
                 var logFile = LocalLayout.AgentLogFile(workspace, process.AgentName);
                 var command = _options.Sandbox is { } sandbox ? sandbox.Wrap(_options.AgentCommand, workspace) : _options.AgentCommand;
                 var result = _processes.Launch(process.AgentName, command, process.WorkingDirectory, environment, logFile);
@@ -334,4 +357,7 @@ internal sealed record LocalBuildPlan : BuildPlan
     public required byte[] Archive { get; init; }
 
     public required LocalWorkspacePlan Workspace { get; init; }
+
+    /// <summary>The owner's secrets for each agent, resolved at plan time on a start build (empty otherwise).</summary>
+    public IReadOnlyDictionary<string, AgentSecrets> Secrets { get; init; } = LocalSecrets.None;
 }

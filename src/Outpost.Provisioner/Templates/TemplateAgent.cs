@@ -25,4 +25,7 @@ internal sealed record TemplateAgent
     public TimeSpan ShutdownScriptTimeout { get; init; } = DefaultScriptTimeout;
 
     public IReadOnlyList<TemplateApp> Apps { get; init; } = [];
+
+    /// <summary>The owner's secrets this agent receives on start builds.</summary>
+    public IReadOnlyList<TemplateSecret> Secrets { get; init; } = [];
 }

@@ -10,7 +10,7 @@ internal static partial class TemplateParser
     private static readonly string[] AgentKeys =
     [
         "name", "directory", "os", "env", "startup_script", "startup_script_timeout",
-        "shutdown_script", "shutdown_script_timeout", "apps",
+        "shutdown_script", "shutdown_script_timeout", "apps", "secrets",
     ];
 
     private static readonly string[] AppKeys = ["slug", "display_name", "url"];
@@ -49,6 +49,7 @@ internal static partial class TemplateParser
                 ShutdownScript = Script(fields, "shutdown_script"),
                 ShutdownScriptTimeout = Timeout(fields, "shutdown_script_timeout", errors),
                 Apps = ReadApps(fields, errors),
+                Secrets = ReadAgentSecrets(fields, errors),
             };
             if (name is not null)
             {

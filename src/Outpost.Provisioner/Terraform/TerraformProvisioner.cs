@@ -166,7 +166,7 @@ internal sealed class TerraformProvisioner : IProvisioner
             arguments.Add("-destroy");
         }
 
-        var plan = await runner.RunAsync("plan", directory, environment, arguments, log, streamOutput: true, job.WorkspaceId, cancellationToken).ConfigureAwait(false);
+        var plan = await runner.RunAsync("plan", directory, PlanEnvironment(environment, request.SecretVariables), arguments, log, streamOutput: true, job.WorkspaceId, cancellationToken).ConfigureAwait(false);
         if (!plan.Succeeded)
         {
             return ProvisionerResult<BuildPlan>.Fail(plan.Failure("plan"), ProvisionerErrorCodes.TemplateInvalid);
@@ -208,6 +208,7 @@ internal sealed class TerraformProvisioner : IProvisioner
 
         var state = File.Exists(statePath) ? await File.ReadAllBytesAsync(statePath, cancellationToken).ConfigureAwait(false) : [];
         var shown = await ShowAsync(runner, terraform.Directory, environment, planFile: null, log, job.WorkspaceId, cancellationToken).ConfigureAwait(false);
+        RemoveBakedFiles(terraform.Directory);
         if (shown.Json is not { } json)
         {
             return ProvisionerResult<WorkspaceBuildResult>.Fail(shown.Failure!, ProvisionerErrorCodes.ProvisionerError);
@@ -315,6 +316,36 @@ internal sealed class TerraformProvisioner : IProvisioner
 
         log.Info(InitStage, $"Unpacked {extracted.Files.Count} module file(s) cached at import into {modules}");
         return null;
+    }
+
+    /// <summary>
+    /// <c>terraform plan</c>'s environment, the only step that sees user secrets (seed 003): host
+    /// <c>OUTPOST_SECRET_*</c> and <c>CODER_*</c> variables are dropped first, so a host value never
+    /// stands in for a secret, then the build's encoded secrets are added.
+    /// </summary>
+    internal static Dictionary<string, string> PlanEnvironment(IReadOnlyDictionary<string, string> environment, IReadOnlyDictionary<string, string> secretVariables)
+    {
+        var planEnvironment = environment.Where(entry => !Sdk.Secrets.SecretEncoding.IsStrippedHostVariable(entry.Key))
+            .ToDictionary(entry => entry.Key, entry => entry.Value, StringComparer.Ordinal);
+        foreach (var (name, value) in secretVariables)
+        {
+            planEnvironment[name] = value;
+        }
+
+        return planEnvironment;
+    }
+
+    /// <summary>
+    /// The plan file and the state on disk hold values baked in at plan time (user secrets, agent
+    /// tokens); once apply has read the state for the server, which stores it encrypted, they go.
+    /// Every build writes the state it gets from the server back before it plans.
+    /// </summary>
+    private static void RemoveBakedFiles(string directory)
+    {
+        foreach (var name in new[] { PlanFile, StateFile, StateFile + ".backup" })
+        {
+            File.Delete(Path.Join(directory, name));
+        }
     }
 
     /// <summary>Where the working directory records which top-level entries came from the template.</summary>

@@ -70,4 +70,7 @@ public static class OutpostEventIds
 
     /// <summary>First id of the CLI's session block (6100–6199).</summary>
     public const int CliSessions = 6100;
+
+    /// <summary>First id of the server's user secrets block (4600–4699).</summary>
+    public const int Secrets = 4600;
 }

@@ -122,6 +122,12 @@ public sealed record WorkspaceBuildJob
 
     /// <summary>The URL agents must use to reach the server (the server's access URL).</summary>
     public required string AccessUrl { get; init; }
+
+    /// <summary>
+    /// The owner's secrets with their values, sorted by name: set on start builds only (stop and
+    /// delete never carry them). The daemon passes them to the plan step alone (docs/secrets.md).
+    /// </summary>
+    public IReadOnlyList<Secrets.BuildSecret> UserSecrets { get; init; } = [];
 }
 
 /// <summary>One parameter's name and value.</summary>

@@ -24,6 +24,7 @@ using Outpost.Provisioner.Local;
 using Outpost.Server.Provisionerd;
 using Outpost.Server.ProvisionerJobs;
 using Outpost.Server.Pubsub;
+using Outpost.Server.Secrets;
 using Outpost.Server.Throttling;
 using Outpost.Server.Validation;
 using Outpost.Server.Templates;
@@ -71,6 +72,12 @@ internal static partial class OutpostServer
                 return await FailAsync(resources, dataDirectoryError).ConfigureAwait(false);
             }
 
+            var (secretsKeys, secretsKeyError) = SecretsKeyRing.Load(options.DataDirectory, options.SecretsKey, options.SecretsPreviousKeys);
+            if (secretsKeys is null)
+            {
+                return await FailAsync(resources, secretsKeyError!).ConfigureAwait(false);
+            }
+
             var connectionString = options.PostgresConnectionString;
             if (connectionString is null)
             {
@@ -102,7 +109,7 @@ internal static partial class OutpostServer
             }
 
             var deployment = await DeploymentInfo.LoadAsync(dataSource, cancellationToken).ConfigureAwait(false);
-            var app = BuildApplication(options, dataSource, deployment, resources);
+            var app = BuildApplication(options, dataSource, deployment, secretsKeys, resources);
             try
             {
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -152,7 +159,7 @@ internal static partial class OutpostServer
         }
     }
 
-    private static WebApplication BuildApplication(ServerOptions options, NpgsqlDataSource dataSource, DeploymentInfo deployment, List<IAsyncDisposable> resources)
+    private static WebApplication BuildApplication(ServerOptions options, NpgsqlDataSource dataSource, DeploymentInfo deployment, SecretsKeyRing secretsKeys, List<IAsyncDisposable> resources)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -184,6 +191,7 @@ internal static partial class OutpostServer
         builder.Services.AddWorkspaces();
         builder.Services.AddProvisionerJobs();
         builder.Services.AddProvisionerd();
+        builder.Services.AddUserSecrets(secretsKeys);
         builder.Services.AddAgentApi(options.AgentApi);
         builder.Services.AddSessionRelay(options.SessionRelay);
         OpenApiConventions.Add(builder.Services);
@@ -230,6 +238,7 @@ internal static partial class OutpostServer
         app.MapTemplates();
         app.MapWorkspaces();
         app.MapProvisionerd();
+        app.MapUserSecretEndpoints();
         app.MapAgentApi();
         app.MapSessionRelay();
         options.ConfigureApplication?.Invoke(app);

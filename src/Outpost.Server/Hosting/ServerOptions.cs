@@ -48,6 +48,12 @@ internal sealed record ServerOptions
     /// <summary>How logs are written; tests and services get JSON (stderr is not a terminal).</summary>
     public ServerLogFormat LogFormat { get; init; } = ServerLogFormat.Auto;
 
+    /// <summary>The key user secrets and provisioner state are encrypted with (env OUTPOST_SECRETS_KEY); null for the generated key file.</summary>
+    public string? SecretsKey { get; init; }
+
+    /// <summary>Earlier keys, comma-separated, still accepted for decryption during a rotation (env OUTPOST_SECRETS_PREVIOUS_KEYS).</summary>
+    public string? SecretsPreviousKeys { get; init; }
+
     /// <summary>How many provisioner daemons run inside the server process (0 for none).</summary>
     public int ProvisionerDaemons { get; init; } = 3;
 
@@ -148,6 +154,8 @@ internal sealed record ServerOptions
             PrometheusUserLabels = userLabels,
             LocalProvisionerUnsandboxed = unsandboxed,
             LogFormat = logFormat,
+            SecretsKey = env.Get("OUTPOST_SECRETS_KEY"),
+            SecretsPreviousKeys = env.Get("OUTPOST_SECRETS_PREVIOUS_KEYS"),
         }, errors);
     }
 

@@ -12,6 +12,7 @@ using Outpost.Server.Http;
 using Outpost.Server.Identity.Authentication;
 using Outpost.Server.Identity.Authorization;
 using Outpost.Server.ProvisionerJobs;
+using Outpost.Server.Secrets;
 using Outpost.Server.Workspaces;
 
 namespace Outpost.Server.Provisionerd;
@@ -32,7 +33,7 @@ internal static class ProvisionerdEndpoints
 
         daemon.MapPost("/acquire", static async Task<Results<Ok<AcquiredJob>, NoContent, ProblemHttpResult>> (
             AcquireJobRequest request, AuthenticatedDaemon caller, HttpContext http, JobQueue queue, AcquireWaiters waiters, ServerOptions options, ILoggerFactory loggers,
-            IHostApplicationLifetime lifetime, CancellationToken cancellationToken) =>
+            IHostApplicationLifetime lifetime, BuildSecrets secrets, DaemonJobs jobs, CancellationToken cancellationToken) =>
         {
             if (request.WaitSeconds is < 1 or > 60)
             {
@@ -56,7 +57,7 @@ internal static class ProvisionerdEndpoints
             // once: the web host waits for every request in flight before it stops.
             using var poll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
             poll.CancelAfter(TimeSpan.FromSeconds(request.WaitSeconds));
-            var first = await TryAcquireAsync(queue, identity, request, accessUrl, loggers, cancellationToken).ConfigureAwait(false);
+            var first = await HandOutAsync(await TryAcquireAsync(queue, identity, request, accessUrl, loggers, cancellationToken).ConfigureAwait(false), identity, secrets, jobs, cancellationToken).ConfigureAwait(false);
             if (first is not null)
             {
                 return TypedResults.Ok(first);
@@ -68,7 +69,7 @@ internal static class ProvisionerdEndpoints
                 {
                     // Register, then claim: a job queued in between is either claimed now or wakes us.
                     using var waiter = await waiters.RegisterAsync(poll.Token).ConfigureAwait(false);
-                    var job = await TryAcquireAsync(queue, identity, request, accessUrl, loggers, cancellationToken).ConfigureAwait(false);
+                    var job = await HandOutAsync(await TryAcquireAsync(queue, identity, request, accessUrl, loggers, cancellationToken).ConfigureAwait(false), identity, secrets, jobs, cancellationToken).ConfigureAwait(false);
                     if (job is not null)
                     {
                         return TypedResults.Ok(job);
@@ -100,7 +101,7 @@ internal static class ProvisionerdEndpoints
 
         daemon.MapPost("/jobs/{id:guid}/complete", static async Task<Results<Ok<CompleteJobResponse>, NoContent, ProblemHttpResult>> (
             Guid id, CompleteJobRequest request, AuthenticatedDaemon caller, HttpContext http, DaemonJobs jobs, JobQueue queue, ServerOptions options, ILoggerFactory loggers,
-            CancellationToken cancellationToken) =>
+            BuildSecrets secrets, CancellationToken cancellationToken) =>
         {
             // Checked before anything is recorded: a bad request changes nothing.
             if (request.AcquireNext is { } next && (next.Provisioners.Count == 0 || string.IsNullOrWhiteSpace(next.DaemonName)))
@@ -113,7 +114,7 @@ internal static class ProvisionerdEndpoints
             var accessUrl = AccessUrl(options, http);
             // The next job is claimed in the completion's own transaction: one commit for both.
             var nextClaim = request.AcquireNext is { } acquireNext ? new DaemonJobs.NextClaim(queue, acquireNext, accessUrl) : null;
-            var (outcome, build, claim) = await jobs.CompleteAsync(identity, id, request, nextClaim, cancellationToken).ConfigureAwait(false);
+            var (outcome, build, claim) = await jobs.CompleteAsync(identity, id, secrets.Protect(request), nextClaim, cancellationToken).ConfigureAwait(false);
             if (outcome.Refusal != DaemonJobRefusal.None)
             {
                 return Refuse(outcome, loggers);
@@ -145,7 +146,7 @@ internal static class ProvisionerdEndpoints
                 return TypedResults.NoContent();
             }
 
-            var nextJob = Acquired(queue.Committed(claim), identity, acquire, loggers);
+            var nextJob = await HandOutAsync(Acquired(queue.Committed(claim), identity, acquire, loggers), identity, secrets, jobs, cancellationToken).ConfigureAwait(false);
             return TypedResults.Ok(new CompleteJobResponse { NextJob = nextJob });
         }).WithName("CompleteJob").DocumentsProblem(StatusCodes.Status409Conflict, ProblemCodes.JobConflict).DocumentsProblem(StatusCodes.Status422UnprocessableEntity, ProblemCodes.BuildFailedByServer).WithSummary(
             "Completes a job with what it built; with acquire_next, also claims the next queued job (200). 422 when the server fails it instead (an environment merge error).");
@@ -182,6 +183,26 @@ internal static class ProvisionerdEndpoints
     {
         var acquired = await queue.TryAcquireAsync(identity, request, accessUrl, cancellationToken).ConfigureAwait(false);
         return Acquired(acquired, identity, request, loggers);
+    }
+
+    /// <summary>
+    /// User secrets (docs/secrets.md): a claimed start build gets its owner's secrets and every build
+    /// its decrypted state; when they cannot be loaded the job is failed and not handed out.
+    /// </summary>
+    private static async Task<AcquiredJob?> HandOutAsync(AcquiredJob? job, DaemonIdentity identity, BuildSecrets secrets, DaemonJobs jobs, CancellationToken cancellationToken)
+    {
+        if (job is null)
+        {
+            return null;
+        }
+
+        var (prepared, failure) = await secrets.PrepareAsync(job, cancellationToken).ConfigureAwait(false);
+        if (failure is not null)
+        {
+            await jobs.FailAsync(identity, job.JobId, new FailJobRequest { Error = failure, ErrorCode = Provisioner.Daemon.ProvisionerErrorCodes.SecretsUnavailable }, cancellationToken).ConfigureAwait(false);
+        }
+
+        return prepared;
     }
 
     /// <summary>Records a handed-out job's queue wait and logs it.</summary>

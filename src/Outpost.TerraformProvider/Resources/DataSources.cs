@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Outpost.Sdk.Secrets;
 using Outpost.TerraformProvider.Cty;
 using Outpost.TerraformProvider.Protocol;
 using Outpost.TerraformProvider.Schema;
@@ -144,18 +145,12 @@ internal sealed partial class SecretDataSource : ProviderDataSource
         }
 
         var (env, file) = (state.String("env"), state.String("file"));
-        var variable = env is not null ? ProviderEnvironment.SecretEnvVariable(env) : ProviderEnvironment.SecretFileVariable(file!);
+        var variable = env is not null ? SecretEncoding.EnvVariable(env) : SecretEncoding.FileVariable(file!);
         state["id"] = env is not null ? $"env:{env}" : $"file:{file}";
         var value = environment.Get(variable);
         if (value is null && environment.WorkspaceTransition == "start" && environment.InBuild)
         {
-            var what = env is not null ? $"environment variable \"{env}\"" : $"file \"{file}\"";
-            var help = state.String("help_message") is { Length: > 0 } message ? $"\n\nHelp message: {message}" : string.Empty;
-            return
-            [
-                Diagnostics.Error($"Missing required secret: {what}",
-                    $"Required: the template needs a secret bound to {what}.{help}\n\nTo resolve: ensure a secret exposes the {what} (outpost secrets create)."),
-            ];
+            return [Diagnostics.Error(MissingSecret.Summary(env, file), MissingSecret.Detail(env, file, state.String("help_message")))];
         }
 
         state["value"] = value ?? string.Empty;

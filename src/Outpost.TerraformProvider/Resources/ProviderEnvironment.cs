@@ -23,8 +23,6 @@ internal sealed class ProviderEnvironment(Func<string, string?> variables)
     public const string OwnerFullName = "OUTPOST_WORKSPACE_OWNER_NAME";
     public const string PresetName = "OUTPOST_WORKSPACE_PRESET";
     public const string ParameterPrefix = "OUTPOST_PARAMETER_";
-    public const string SecretEnvPrefix = "OUTPOST_SECRET_ENV_";
-    public const string SecretFilePrefix = "OUTPOST_SECRET_FILE_";
     public const string TaskId = "OUTPOST_TASK_ID";
     public const string TaskPrompt = "OUTPOST_TASK_PROMPT";
 
@@ -43,8 +41,4 @@ internal sealed class ProviderEnvironment(Func<string, string?> variables)
 
     /// <summary>The variable a parameter's value arrives in: the prefix and the lowercase hex of the name's UTF-8 bytes.</summary>
     public static string ParameterVariable(string name) => ParameterPrefix + Convert.ToHexStringLower(Encoding.UTF8.GetBytes(name));
-
-    public static string SecretEnvVariable(string name) => SecretEnvPrefix + name;
-
-    public static string SecretFileVariable(string path) => SecretFilePrefix + Convert.ToHexStringLower(Encoding.UTF8.GetBytes(path));
 }

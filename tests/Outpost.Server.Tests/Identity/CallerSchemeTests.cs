@@ -42,6 +42,7 @@ public sealed class CallerSchemeTests(WorkspaceServerFixture fixture) : IClassFi
 
         Assert.Contains(endpoints, e => e.RoutePattern.RawText!.Contains("workspaceagents/me", StringComparison.Ordinal));
         Assert.Contains(endpoints, e => e.RoutePattern.RawText!.Contains("provisionerd", StringComparison.Ordinal));
+        Assert.Equal(4, endpoints.Count(e => e.RoutePattern.RawText!.StartsWith("/api/v2/users/me/secrets", StringComparison.Ordinal)));
         Assert.True(wrong.Count == 0, string.Join("\n", wrong));
     }
 
