@@ -57,6 +57,7 @@ internal static class CliApp
         root.Subcommands.Add(AgentCommand.Create(context));
         root.Subcommands.Add(TerraformProviderCommand.Create(context));
         root.Subcommands.Add(Connect.SshCommand.Create(context));
+        root.Subcommands.Add(Connect.PortForwardCommand.Create(context));
         return root;
     }
 

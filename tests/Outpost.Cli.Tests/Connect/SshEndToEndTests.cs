@@ -8,17 +8,12 @@ namespace Outpost.Cli.Tests.Connect;
 /// Issue 15 end to end: the real server and its relay, a real local workspace whose agent is a real
 /// <c>outpost agent</c> process, and the real <c>outpost ssh</c> process.
 /// </summary>
-public sealed class SshEndToEndTests(LocalWorkspacesFixture server) : IClassFixture<LocalWorkspacesFixture>
+public sealed partial class SshEndToEndTests(LocalWorkspacesFixture server) : IClassFixture<LocalWorkspacesFixture>
 {
     [Fact]
     public async Task Exec_through_the_relay_carries_binary_data_exit_codes_and_signals_and_a_stop_ends_it_with_workspace_stopped()
     {
-        using var cli = new TestCli();
-        Assert.Equal(0, (await cli.RunAsync("login", server.BaseAddress.ToString(), "--email", ClockedServerFixture.OwnerEmail, "--password", ClockedServerFixture.OwnerPassword)).ExitCode);
-        var push = await cli.RunAsync("templates", "push", "local-starter", "--directory", LocalWorkspacesFixture.LocalStarterDirectory, "--yes");
-        Assert.True(push.ExitCode == 0, push.Stderr);
-        var create = await cli.RunAsync("create", "sshdev", "--template", "local-starter", "--yes", "--wait");
-        Assert.True(create.ExitCode == 0, create.Stderr);
+        using var cli = await CreateWorkspaceAsync("sshdev");
 
         var three = await OutpostProcess.RunAsync(["ssh", "sshdev", "--", "sh", "-c", "echo to-out; echo to-err >&2; exit 3"], cli.Environment);
         Assert.True(three.ExitCode == 3, three.Stderr);
