@@ -38,7 +38,7 @@ internal sealed class InteractiveTerminal(CliContext context, AgentConnector con
             while (true)
             {
                 var (rows, cols) = Size();
-                var header = new SessionHeader { Kind = SessionKind.Pty, ReconnectId = id, Rows = rows, Cols = cols, Term = context.Environment("TERM") ?? "xterm-256color" };
+                var header = new SessionHeader { Kind = SessionKind.Pty, ConnectionType = ConnectionType.Ssh, ReconnectId = id, Rows = rows, Cols = cols, Term = context.Environment("TERM") ?? "xterm-256color" };
                 var (socket, error) = await connector.OpenAsync(header, cancellationToken).ConfigureAwait(false);
                 if (socket is null)
                 {

@@ -42,7 +42,7 @@ internal static class SshCommand
     private static async Task<int> RunExecAsync(CliContext context, AgentConnector connector, string[] args, CancellationToken cancellationToken)
     {
         var started = context.Time.GetTimestamp();
-        var (socket, error) = await connector.OpenAsync(new SessionHeader { Kind = SessionKind.Exec, Command = args[0], Args = args[1..] }, cancellationToken).ConfigureAwait(false);
+        var (socket, error) = await connector.OpenAsync(new SessionHeader { Kind = SessionKind.Exec, ConnectionType = ConnectionType.Ssh, Command = args[0], Args = args[1..] }, cancellationToken).ConfigureAwait(false);
         if (socket is null)
         {
             await context.Error.WriteLineAsync($"error: {error}").ConfigureAwait(false);

@@ -58,6 +58,7 @@ internal static class CliApp
         root.Subcommands.Add(TerraformProviderCommand.Create(context));
         root.Subcommands.Add(Connect.SshCommand.Create(context));
         root.Subcommands.Add(Connect.PortForwardCommand.Create(context));
+        root.Subcommands.Add(Connect.ConnectionsCommand.Create(context));
         return root;
     }
 

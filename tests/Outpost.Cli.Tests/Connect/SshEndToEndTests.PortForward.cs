@@ -30,6 +30,14 @@ public sealed partial class SshEndToEndTests
         Assert.Equal(0, await refused.GetStream().ReadAsync(new byte[16]).AsTask().WaitAsync(TestTimeouts.Default));
         var said = await forward.WaitForLineAsync(l => l.Contains($"port {closed}:", StringComparison.Ordinal));
         Assert.Contains("connection refused inside the workspace", said, StringComparison.Ordinal);
+
+        // Each accepted connection was a session of its own in the connection log; the server's ssh session is still open.
+        var forwards = await ConnectionsAsync(cli, ["pfdev", "--type", "port_forward"]);
+        Assert.Equal(3, forwards.Count);
+        Assert.Equal(2, forwards.Count(f => f.DisconnectReason == "graceful" && f.BytesToClient > 0));
+        Assert.Contains(forwards, f => f.DisconnectReason == "network_error" && f.DisconnectDetail!.Contains("connection refused inside the workspace", StringComparison.Ordinal));
+        var open = Assert.Single(await ConnectionsAsync(cli, ["pfdev", "--open", "--type", "ssh"], open: _ => true));
+        Assert.Null(open.EndedAt);
     }
 
     [Theory]
