@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
 using Outpost.Cli.Hosting;
+using Outpost.Sdk;
 using Outpost.Sdk.Agents;
 using Outpost.Sdk.Sessions;
 
@@ -13,6 +14,9 @@ namespace Outpost.Cli.Connect;
 /// </summary>
 internal static class PortForwardCommand
 {
+    /// <summary>The connection log's and telemetry's type of a forwarded connection.</summary>
+    public static readonly string ConnectionTypeName = WireName.Of(ConnectionType.PortForward);
+
     public static Command Create(CliContext context)
     {
         var target = new Argument<string>("workspace") { Description = "The workspace, optionally with the agent: NAME or NAME.AGENT." };
@@ -131,17 +135,13 @@ internal static class PortForwardCommand
             using (session)
             {
                 var close = await SpliceAsync(session, local, context.Time, cancellationToken).ConfigureAwait(false);
-                if (!close.Opened)
+                if (!close.DisconnectReason.Expected())
                 {
-                    await context.Error.WriteLineAsync($"error: port {spec.RemotePort}: {close.Close.Detail}").ConfigureAwait(false);
-                }
-                else if (!close.Close.DisconnectReason.Expected())
-                {
-                    await context.Error.WriteLineAsync($"error: a connection to port {spec.RemotePort} ended: {AgentConnector.Describe(close.Close)}").ConfigureAwait(false);
+                    await context.Error.WriteLineAsync($"error: a connection to port {spec.RemotePort} ended: {AgentConnector.Describe(close)}").ConfigureAwait(false);
                 }
 
                 await SshCommand.CloseOutputQuietlyAsync(session).ConfigureAwait(false);
-                SshCommand.LogEnd(context, connector, "tcp", started, null, close.Close);
+                SshCommand.LogEnd(context, connector, session, ConnectionTypeName, SessionKind.Tcp, started, null, close);
             }
         }
     }
@@ -150,7 +150,7 @@ internal static class PortForwardCommand
     {
         try
         {
-            return await connector.OpenAsync(new SessionHeader { Kind = SessionKind.Tcp, Port = spec.RemotePort }, cancellationToken).ConfigureAwait(false);
+            return await connector.OpenAsync(new SessionHeader { Kind = SessionKind.Tcp, Port = spec.RemotePort }, ConnectionTypeName, reconnect: false, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is System.Net.WebSockets.WebSocketException or IOException or OperationCanceledException)
         {
@@ -158,21 +158,9 @@ internal static class PortForwardCommand
         }
     }
 
-    private static async Task<(bool Opened, SessionClose Close)> SpliceAsync(SessionSocket session, Socket local, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>Both directions of an opened session until either side ends it; how it ended.</summary>
+    private static async Task<SessionClose> SpliceAsync(SessionSocket session, Socket local, TimeProvider time, CancellationToken cancellationToken)
     {
-        try
-        {
-            var first = await session.ReceiveAsync(cancellationToken).ConfigureAwait(false);
-            if (first is not { Type: SessionFrameType.Opened })
-            {
-                return (false, session.ReceivedClose ?? SessionClose.Of(DisconnectReason.NetworkError, DisconnectInitiator.Server, "the session closed before it opened"));
-            }
-        }
-        catch (Exception ex) when (ex is System.Net.WebSockets.WebSocketException or IOException or SessionProtocolException or OperationCanceledException)
-        {
-            return (false, Failure(ex, cancellationToken));
-        }
-
         using var stopUp = new CancellationTokenSource();
         var up = UpAsync(session, local, stopUp.Token);
         SessionClose close;
@@ -189,7 +177,7 @@ internal static class PortForwardCommand
         await stopUp.CancelAsync().ConfigureAwait(false);
         await up.ConfigureAwait(false);
         ShutdownQuietly(local);
-        return (true, close);
+        return close;
     }
 
     /// <summary>The workspace's bytes to the local connection until the session closes; a local peer that goes away closes the session.</summary>

@@ -12,6 +12,8 @@ public sealed class SessionSocket : IDisposable
 {
     private readonly SemaphoreSlim _sendGate = new(1, 1);
     private byte[]? _buffer;
+    private long _sent;
+    private long _received;
 
     /// <summary>Wraps an open WebSocket.</summary>
     public SessionSocket(WebSocket socket)
@@ -23,6 +25,12 @@ public sealed class SessionSocket : IDisposable
     /// <summary>The WebSocket underneath.</summary>
     public WebSocket Socket { get; }
 
+    /// <summary>Bytes of the frames sent so far (headers included).</summary>
+    public long BytesSent => Interlocked.Read(ref _sent);
+
+    /// <summary>Bytes of the frames received so far (headers included).</summary>
+    public long BytesReceived => Interlocked.Read(ref _received);
+
     /// <summary>Set once a <see cref="SessionFrameType.Close"/> frame has been received.</summary>
     public SessionClose? ReceivedClose { get; private set; }
 
@@ -33,6 +41,7 @@ public sealed class SessionSocket : IDisposable
         try
         {
             await Socket.SendAsync(frame, WebSocketMessageType.Binary, endOfMessage: true, cancellationToken).ConfigureAwait(false);
+            Interlocked.Add(ref _sent, frame.Length);
         }
         finally
         {
@@ -105,6 +114,7 @@ public sealed class SessionSocket : IDisposable
             count += result.Count;
             if (result.EndOfMessage)
             {
+                Interlocked.Add(ref _received, count);
                 return buffer.AsMemory(0, count);
             }
         }

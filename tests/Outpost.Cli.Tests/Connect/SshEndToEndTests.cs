@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Outpost.Sdk;
 using Outpost.Sdk.Connections;
+using Outpost.Telemetry.Workspaces;
 using Outpost.Testing;
 
 namespace Outpost.Cli.Tests.Connect;
@@ -25,6 +26,24 @@ public sealed partial class SshEndToEndTests(LocalWorkspacesFixture server) : IC
 
         var zero = await OutpostProcess.RunAsync(["ssh", "sshdev", "--", "true"], cli.Environment);
         Assert.True(zero.ExitCode == 0, zero.Stderr);
+
+        // Client telemetry of the two real runs: a span per connection with its phases, a closed event, no command text or data.
+        var opened = cli.Events(ConnectionTelemetry.Opened);
+        Assert.Equal(2, opened.Count);
+        var span = opened[^1];
+        Assert.Equal(("success", "ssh", "exec", "relay", $"{ClockedServerFixture.OwnerUsername}/sshdev", "main", "false"),
+            (span.Properties["result"], span.Properties["connectionType"], span.Properties["kind"], span.Properties["path"], span.Properties["workspaceName"], span.Properties["agentName"], span.Properties["reconnect"]));
+        Assert.Equal(["resolve_workspace", "wait_for_agent", "dial", "handshake"],
+            cli.Events().Where(e => e.ParentEventId == span.EventId).Select(e => e.EventName[(ConnectionTelemetry.Opened.Length + 1)..]));
+        var closed = cli.Events(ConnectionTelemetry.Closed);
+        Assert.Equal(2, closed.Count);
+        Assert.Equal(("graceful", "true", "agent", "3"), (closed[0].Properties["disconnectReason"], closed[0].Properties["disconnectExpected"], closed[0].Properties["disconnectInitiator"], closed[0].Properties["exitCode"]));
+        Assert.Equal("0", closed[1].Properties["exitCode"]);
+        Assert.DoesNotContain("disconnectDetail", closed[1].Properties.Keys);
+        Assert.True(closed[0].Measurements["bytesReceived"] > "to-out".Length && closed[0].Measurements["bytesSent"] > 0 && closed[0].Measurements["durationMs"] > 0);
+        var files = string.Concat(Directory.GetFiles(cli.TelemetryDirectory).Select(File.ReadAllText));
+        Assert.DoesNotContain("to-out", files, StringComparison.Ordinal);
+        Assert.DoesNotContain("to-err", files, StringComparison.Ordinal);
 
         var killed = await OutpostProcess.RunAsync(["ssh", "sshdev", "--", "sh", "-c", "kill -KILL $$"], cli.Environment);
         Assert.True(killed.ExitCode == 137, killed.Stderr);
