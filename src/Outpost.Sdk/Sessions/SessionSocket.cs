@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json.Serialization.Metadata;
 
@@ -49,9 +50,25 @@ public sealed class SessionSocket : IDisposable
         }
     }
 
-    /// <summary>Sends a frame with the given payload.</summary>
-    public Task SendAsync(SessionFrameType type, ReadOnlySpan<byte> payload, CancellationToken cancellationToken) =>
-        SendAsync(SessionFrames.Encode(type, payload), cancellationToken);
+    /// <summary>Sends a frame with the given payload, encoded into a pooled buffer (data frames allocate nothing).</summary>
+    public Task SendAsync(SessionFrameType type, ReadOnlySpan<byte> payload, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(SessionFrames.HeaderBytes + payload.Length);
+        var length = SessionFrames.Write(type, payload, buffer);
+        return SendPooledAsync(buffer, length, cancellationToken);
+    }
+
+    private async Task SendPooledAsync(byte[] buffer, int length, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await SendAsync(buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 
     /// <summary>Sends a frame with a JSON payload.</summary>
     public Task SendJsonAsync<T>(SessionFrameType type, T value, JsonTypeInfo<T> info, CancellationToken cancellationToken) =>
