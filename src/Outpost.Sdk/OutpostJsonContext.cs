@@ -41,6 +41,8 @@ namespace Outpost.Sdk;
 [JsonSerializable(typeof(CompleteJobResponse))]
 [JsonSerializable(typeof(FailJobRequest))]
 [JsonSerializable(typeof(List<ControlPlaneConnection>))]
+[JsonSerializable(typeof(Outpost.Sdk.Connections.ConnectionLogPage))]
+[JsonSerializable(typeof(List<Outpost.Sdk.Connections.ConnectionLogEntry>))]
 [JsonSerializable(typeof(List<AgentLifecycleEvent>))]
 [JsonSerializable(typeof(List<AgentLogEntry>))]
 [JsonSerializable(typeof(UploadResponse))]

@@ -22,7 +22,7 @@ internal sealed class TcpSession(SessionHost host, SessionSocket socket, Session
             var why = ex is SocketException { SocketErrorCode: SocketError.ConnectionRefused } ? "connection refused"
                 : ex is OperationCanceledException ? $"no answer within {host.Options.DialTimeout.TotalSeconds:0} s"
                 : ((SocketException)ex).Message;
-            var refused = new SessionEnd(DisconnectReason.NetworkError, DisconnectInitiator.Agent, $"{why}: {target}:{header.Port} inside the workspace");
+            var refused = new SessionEnd(DisconnectReason.NetworkError, DisconnectInitiator.Agent, $"{why} inside the workspace ({target}:{header.Port})");
             await socket.CloseAsync(refused.ToClose(), host.Options.CloseTimeout, host.Time).ConfigureAwait(false);
             return refused;
         }

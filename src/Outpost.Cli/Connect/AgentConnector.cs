@@ -2,10 +2,13 @@ using System.Net;
 using System.Net.WebSockets;
 using Outpost.Cli.Hosting;
 using Outpost.Cli.Workspaces.Monitoring;
+using Outpost.Sdk;
 using Outpost.Sdk.Agents;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Sessions;
 using Outpost.Sdk.Workspaces;
+using Outpost.Telemetry;
+using Outpost.Telemetry.Workspaces;
 
 namespace Outpost.Cli.Connect;
 
@@ -22,24 +25,69 @@ internal sealed class AgentConnector(CliContext context, AuthenticatedClient cli
 
     public WorkspaceAgent? Agent { get; private set; }
 
+    /// <summary>
+    /// Resolves the target, waits for its agent and opens the first session, inside one <c>workspace.connection.opened</c>
+    /// span with a phase for each step; an error message and exit code when it cannot.
+    /// </summary>
+    public Task<(SessionSocket? Socket, string? Error, int ExitCode)> ConnectAsync(string target, bool start, Func<SessionHeader> header, string connectionType, SessionKind kind, CancellationToken cancellationToken) =>
+        ConnectionTelemetry.TraceOpenedAsync(context.Telemetry, connectionType, WireName.Of(kind), reconnect: false, async (span, ct) =>
+        {
+            var (error, code) = await ResolveAsync(target, start, span, ct).ConfigureAwait(false);
+            if (error is not null)
+            {
+                span.SetProperty(ConnectionTelemetry.Failure, code == ExitCodes.AgentsNotReady ? "agent_not_ready" : "workspace_unavailable");
+                span.MarkFailure();
+                return (null, error, code);
+            }
+
+            var (socket, refusal) = await OpenCoreAsync(header(), span, ct).ConfigureAwait(false);
+            return (socket, refusal, socket is null ? SshCommand.SessionFailed : ExitCodes.Success);
+        }, cancellationToken);
+
     /// <summary>Finds the agent and waits until it is ready; an error message (and exit code) when it cannot be used.</summary>
-    public async Task<(string? Error, int ExitCode)> ResolveAsync(string target, bool start, CancellationToken cancellationToken)
+    public Task<(string? Error, int ExitCode)> ResolveAsync(string target, bool start, CancellationToken cancellationToken) =>
+        ResolveAsync(target, start, span: null, cancellationToken);
+
+    private async Task<(string? Error, int ExitCode)> ResolveAsync(string target, bool start, ITelemetrySpan? span, CancellationToken cancellationToken)
     {
         var dot = target.IndexOf('.', StringComparison.Ordinal);
         WorkspaceName = dot < 0 ? target : target[..dot];
         var agentName = dot < 0 ? null : target[(dot + 1)..];
+        var (workspace, refusal) = await PhaseAsync(span, ConnectionTelemetry.ResolveWorkspacePhase, ct => FindAndStartAsync(start, ct), cancellationToken).ConfigureAwait(false);
+        if (workspace is null)
+        {
+            return (refusal, ExitCodes.Failure);
+        }
+
+        span?.SetProperty(WorkspaceTelemetryNames.WorkspaceName, $"{workspace.OwnerName}/{workspace.Name}");
+        var ready = await PhaseAsync(span, ConnectionTelemetry.WaitForAgentPhase, ct => WaitForAgentAsync(workspace, agentName, ct), cancellationToken).ConfigureAwait(false);
+        if (Agent is not null)
+        {
+            span?.SetProperty(WorkspaceTelemetryNames.AgentName, Agent.Name);
+        }
+
+        return ready;
+    }
+
+    private async Task<(Workspace? Workspace, string? Refusal)> FindAndStartAsync(bool start, CancellationToken cancellationToken)
+    {
         var workspace = await client.Api.GetWorkspaceByNameAsync("me", WorkspaceName, cancellationToken).ConfigureAwait(false);
         if (workspace.LatestBuild.Transition != WorkspaceTransition.Start)
         {
             if (!start)
             {
-                return ($"workspace \"{WorkspaceName}\" is {workspace.Status.ToString().ToLowerInvariant()}: start it with outpost start {WorkspaceName}, or pass --start", ExitCodes.Failure);
+                return (null, $"workspace \"{WorkspaceName}\" is {workspace.Status.ToString().ToLowerInvariant()}: start it with outpost start {WorkspaceName}, or pass --start");
             }
 
             await context.Error.WriteLineAsync($"Starting workspace \"{WorkspaceName}\"…").ConfigureAwait(false);
             await client.Api.CreateWorkspaceBuildAsync(workspace.Id, new CreateWorkspaceBuildRequest { Transition = WorkspaceTransition.Start }, cancellationToken).ConfigureAwait(false);
         }
 
+        return (workspace, null);
+    }
+
+    private async Task<(string? Error, int ExitCode)> WaitForAgentAsync(Workspace workspace, string? agentName, CancellationToken cancellationToken)
+    {
         var deadline = context.Time.GetTimestamp();
         var said = false;
         while (true)
@@ -78,8 +126,60 @@ internal sealed class AgentConnector(CliContext context, AuthenticatedClient cli
         }
     }
 
-    /// <summary>Opens one session: the WebSocket, the header sent; the failure as a message when the server refused.</summary>
-    public async Task<(SessionSocket? Socket, string? Error)> OpenAsync(SessionHeader header, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens one more session (a forwarded connection, a terminal's reconnect) in its own <c>workspace.connection.opened</c>
+    /// span: the WebSocket, the header, and the agent's first frame. On success the socket is past the opened frame;
+    /// otherwise the failure as a message (the agent's refusal, such as a port refused inside the workspace).
+    /// </summary>
+    public Task<(SessionSocket? Socket, string? Error)> OpenAsync(SessionHeader header, string connectionType, bool reconnect, CancellationToken cancellationToken) =>
+        ConnectionTelemetry.TraceOpenedAsync(context.Telemetry, connectionType, WireName.Of(header.Kind), reconnect, (span, ct) =>
+        {
+            span.SetProperty(WorkspaceTelemetryNames.AgentName, Agent!.Name);
+            return OpenCoreAsync(header, span, ct);
+        }, cancellationToken);
+
+    private async Task<(SessionSocket? Socket, string? Error)> OpenCoreAsync(SessionHeader header, ITelemetrySpan span, CancellationToken cancellationToken)
+    {
+        var (socket, refusal) = await span.PhaseAsync(ConnectionTelemetry.DialPhase, (_, ct) => DialAsync(ct), cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (socket is null)
+        {
+            span.SetProperty(ConnectionTelemetry.Failure, "dial_refused");
+            span.MarkFailure();
+            return (null, refusal);
+        }
+
+        var close = await span.PhaseAsync(ConnectionTelemetry.HandshakePhase, (_, ct) => HandshakeAsync(socket, header, ct), cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (close is null)
+        {
+            return (socket, null);
+        }
+
+        span.SetProperty(ConnectionTelemetry.Failure, "session_refused");
+        span.SetProperty(ConnectionTelemetry.DisconnectReason, close.DisconnectReason.LogValue);
+        span.MarkFailure();
+        await SshCommand.CloseOutputQuietlyAsync(socket).ConfigureAwait(false);
+        socket.Dispose();
+        return (null, close.DisconnectReason == DisconnectReason.Graceful || close.DisconnectInitiator == DisconnectInitiator.Agent ? close.Detail : $"the session was refused: {Describe(close)}");
+    }
+
+    /// <summary>Sends the header and reads the agent's first frame: null when it opened, else why not.</summary>
+    private static async Task<SessionClose?> HandshakeAsync(SessionSocket socket, SessionHeader header, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await socket.SendJsonAsync(SessionFrameType.Header, header, SessionJsonContext.Default.SessionHeader, cancellationToken).ConfigureAwait(false);
+            var first = await socket.ReceiveAsync(cancellationToken).ConfigureAwait(false);
+            return first is { Type: SessionFrameType.Opened } ? null
+                : socket.ReceivedClose ?? SessionClose.Of(DisconnectReason.ProtocolError, DisconnectInitiator.Server, $"the session answered {first?.Type.ToString() ?? "nothing"} before it opened");
+        }
+        catch (Exception ex) when (ex is WebSocketException or IOException or SessionProtocolException)
+        {
+            return SessionClose.Of(ex is SessionProtocolException ? DisconnectReason.ProtocolError : DisconnectReason.NetworkError,
+                ex is SessionProtocolException ? DisconnectInitiator.Server : DisconnectInitiator.Network, ex.Message);
+        }
+    }
+
+    private async Task<(SessionSocket? Socket, string? Error)> DialAsync(CancellationToken cancellationToken)
     {
         var url = new UriBuilder(new Uri(client.Api.BaseAddress, SessionApi.ClientPathFor(Agent!.Id)));
         url.Scheme = url.Scheme == Uri.UriSchemeHttps ? "wss" : "ws";
@@ -107,10 +207,18 @@ internal sealed class AgentConnector(CliContext context, AuthenticatedClient cli
             });
         }
 
-        var session = new SessionSocket(socket);
-        await session.SendJsonAsync(SessionFrameType.Header, header, SessionJsonContext.Default.SessionHeader, cancellationToken).ConfigureAwait(false);
-        return (session, null);
+        return (new SessionSocket(socket), null);
     }
+
+    /// <summary>Records <c>workspace.connection.closed</c> for a session that had opened.</summary>
+    public void RecordClosed(string connectionType, SessionKind kind, long started, SessionSocket socket, SessionExit? exit, SessionClose close) =>
+        ConnectionTelemetry.RecordClosed(context.Telemetry, new ConnectionClosed(
+            WorkspaceName, Agent?.Name ?? "?", connectionType, WireName.Of(kind),
+            close.DisconnectReason.LogValue, close.DisconnectReason.Expected(), close.DisconnectInitiator.LogValue, close.Detail,
+            context.Time.GetElapsedTime(started), socket.BytesSent, socket.BytesReceived, exit?.ShellStatus));
+
+    private static Task<T> PhaseAsync<T>(ITelemetrySpan? span, string name, Func<CancellationToken, Task<T>> body, CancellationToken cancellationToken) =>
+        span is null ? body(cancellationToken) : span.PhaseAsync(name, (_, ct) => body(ct), cancellationToken: cancellationToken);
 
     public static string Describe(SessionClose close) =>
         $"disconnect_reason={new DisconnectReason(close.Reason).LogValue} disconnect_initiator={new DisconnectInitiator(close.Initiator).LogValue} disconnect_detail={close.Detail}";

@@ -17,9 +17,16 @@ internal sealed class InteractiveTerminal(CliContext context, AgentConnector con
 {
     private static readonly TimeSpan ReconnectFor = TimeSpan.FromMinutes(5);
 
-    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    /// <summary>The header of the terminal <paramref name="id"/> at the local terminal's size.</summary>
+    public static SessionHeader Header(CliContext context, Guid id)
     {
-        var id = Guid.NewGuid();
+        var (rows, cols) = Size();
+        return new SessionHeader { Kind = SessionKind.Pty, ConnectionType = ConnectionType.Ssh, ReconnectId = id, Rows = rows, Cols = cols, Term = context.Environment("TERM") ?? "xterm-256color" };
+    }
+
+    /// <summary>Runs the terminal over <paramref name="first"/> (already opened), reconnecting to terminal <paramref name="id"/> when the connection drops.</summary>
+    public async Task<int> RunAsync(SessionSocket first, Guid id, CancellationToken cancellationToken)
+    {
         var started = context.Time.GetTimestamp();
         var input = Channel.CreateBounded<byte[]?>(new BoundedChannelOptions(8) { FullMode = BoundedChannelFullMode.Wait });
         using var rawMode = RawMode.Enter();
@@ -37,9 +44,8 @@ internal sealed class InteractiveTerminal(CliContext context, AgentConnector con
         {
             while (true)
             {
-                var (rows, cols) = Size();
-                var header = new SessionHeader { Kind = SessionKind.Pty, ReconnectId = id, Rows = rows, Cols = cols, Term = context.Environment("TERM") ?? "xterm-256color" };
-                var (socket, error) = await connector.OpenAsync(header, cancellationToken).ConfigureAwait(false);
+                var (socket, error) = attempt == 0 ? (first, null)
+                    : await connector.OpenAsync(Header(context, id), SshCommand.ConnectionTypeName, reconnect: true, cancellationToken).ConfigureAwait(false);
                 if (socket is null)
                 {
                     if (attempt == 0 || context.Time.GetElapsedTime(lostAt) > ReconnectFor)
@@ -60,10 +66,11 @@ internal sealed class InteractiveTerminal(CliContext context, AgentConnector con
 
                 using (socket)
                 {
+                    var connected = context.Time.GetTimestamp();
                     var (exit, close, lost) = await RunConnectionAsync(socket, input.Reader, stdout, cancellationToken).ConfigureAwait(false);
                     if (lost is null)
                     {
-                        SshCommand.LogEnd(context, connector, "pty", started, exit, close!);
+                        SshCommand.LogEnd(context, connector, socket, SshCommand.ConnectionTypeName, SessionKind.Pty, started, exit, close!);
                         if (exit is not null)
                         {
                             return exit.ShellStatus;
@@ -73,6 +80,8 @@ internal sealed class InteractiveTerminal(CliContext context, AgentConnector con
                         return SshCommand.SessionFailed;
                     }
 
+                    connector.RecordClosed(SshCommand.ConnectionTypeName, SessionKind.Pty, connected, socket, null,
+                        SessionClose.Of(DisconnectReason.NetworkError, DisconnectInitiator.Network, lost));
                     attempt++;
                     lostAt = context.Time.GetTimestamp();
                     CliConnectLog.Reconnecting(context.Loggers.CreateLogger(CliConnectLog.Category), lost, attempt);

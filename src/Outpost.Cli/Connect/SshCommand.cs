@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Outpost.Cli.Hosting;
+using Outpost.Sdk;
 using Outpost.Sdk.Agents;
 using Outpost.Sdk.Sessions;
 
@@ -15,6 +16,9 @@ internal static class SshCommand
     /// <summary>What ssh(1) exits with when the session, not the command, failed.</summary>
     public const int SessionFailed = 255;
 
+    /// <summary>The connection log's and telemetry's type of <c>outpost ssh</c> sessions.</summary>
+    public static readonly string ConnectionTypeName = WireName.Of(ConnectionType.Ssh);
+
     public static Command Create(CliContext context)
     {
         var target = new Argument<string>("workspace") { Description = "The workspace, optionally with the agent: NAME or NAME.AGENT." };
@@ -24,31 +28,30 @@ internal static class SshCommand
         ssh.SetAction((result, cancellationToken) => CommandRunner.RunSignedInAsync(context, async (client, ct) =>
         {
             var connector = new AgentConnector(context, client);
-            var (error, code) = await connector.ResolveAsync(result.GetValue(target)!, result.GetValue(start), ct).ConfigureAwait(false);
-            if (error is not null)
+            var args = result.GetValue(command) ?? [];
+            var reconnectId = Guid.NewGuid();
+            var kind = args.Length > 0 ? SessionKind.Exec : SessionKind.Pty;
+            var started = context.Time.GetTimestamp();
+            var (socket, error, code) = await connector.ConnectAsync(result.GetValue(target)!, result.GetValue(start),
+                () => args.Length > 0
+                    ? new SessionHeader { Kind = SessionKind.Exec, ConnectionType = ConnectionType.Ssh, Command = args[0], Args = args[1..] }
+                    : InteractiveTerminal.Header(context, reconnectId),
+                ConnectionTypeName, kind, ct).ConfigureAwait(false);
+            if (socket is null)
             {
                 await context.Error.WriteLineAsync($"error: {error}").ConfigureAwait(false);
                 return code;
             }
 
-            var args = result.GetValue(command) ?? [];
             return args.Length > 0
-                ? await RunExecAsync(context, connector, args, ct).ConfigureAwait(false)
-                : await new InteractiveTerminal(context, connector).RunAsync(ct).ConfigureAwait(false);
+                ? await RunExecAsync(context, connector, socket, started, ct).ConfigureAwait(false)
+                : await new InteractiveTerminal(context, connector).RunAsync(socket, reconnectId, ct).ConfigureAwait(false);
         }, cancellationToken));
         return ssh;
     }
 
-    private static async Task<int> RunExecAsync(CliContext context, AgentConnector connector, string[] args, CancellationToken cancellationToken)
+    private static async Task<int> RunExecAsync(CliContext context, AgentConnector connector, SessionSocket socket, long started, CancellationToken cancellationToken)
     {
-        var started = context.Time.GetTimestamp();
-        var (socket, error) = await connector.OpenAsync(new SessionHeader { Kind = SessionKind.Exec, Command = args[0], Args = args[1..] }, cancellationToken).ConfigureAwait(false);
-        if (socket is null)
-        {
-            await context.Error.WriteLineAsync($"error: {error}").ConfigureAwait(false);
-            return SessionFailed;
-        }
-
         using (socket)
         {
             using var stdinStop = new CancellationTokenSource();
@@ -85,7 +88,7 @@ internal static class SshCommand
             {
                 close = SessionClose.Of(DisconnectReason.ClientClosed, DisconnectInitiator.Client, "interrupted");
                 await socket.CloseAsync(close, TimeSpan.FromSeconds(2), context.Time).ConfigureAwait(false);
-                LogEnd(context, connector, "exec", started, exit, close);
+                LogEnd(context, connector, socket, ConnectionTypeName, SessionKind.Exec, started, exit, close);
                 throw;
             }
             catch (Exception ex) when (ex is System.Net.WebSockets.WebSocketException or IOException or SessionProtocolException)
@@ -98,7 +101,7 @@ internal static class SshCommand
             await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             close ??= SessionClose.Of(DisconnectReason.NetworkError, DisconnectInitiator.Network, "the server closed the connection without saying why");
             await CloseOutputQuietlyAsync(socket).ConfigureAwait(false);
-            LogEnd(context, connector, "exec", started, exit, close);
+            LogEnd(context, connector, socket, ConnectionTypeName, SessionKind.Exec, started, exit, close);
             if (exit is not null)
             {
                 return exit.ShellStatus;
@@ -152,11 +155,13 @@ internal static class SshCommand
         }
     }
 
-    internal static void LogEnd(CliContext context, AgentConnector connector, string kind, long started, SessionExit? exit, SessionClose close)
+    /// <summary>The end of a session that had opened: the log line and <c>workspace.connection.closed</c>.</summary>
+    internal static void LogEnd(CliContext context, AgentConnector connector, SessionSocket socket, string connectionType, SessionKind kind, long started, SessionExit? exit, SessionClose close)
     {
         var reason = close.DisconnectReason;
         CliConnectLog.Ended(context.Loggers.CreateLogger(CliConnectLog.Category), reason.Expected() ? LogLevel.Information : LogLevel.Warning,
-            connector.WorkspaceName, connector.Agent?.Name ?? "?", kind, context.Time.GetElapsedTime(started).TotalSeconds, exit?.Describe() ?? "none",
+            connector.WorkspaceName, connector.Agent?.Name ?? "?", WireName.Of(kind), context.Time.GetElapsedTime(started).TotalSeconds, exit?.Describe() ?? "none",
             ConnectionDirection.ClientToServer.Value, reason.LogValue, reason.Expected(), close.DisconnectInitiator.LogValue, close.Detail);
+        connector.RecordClosed(connectionType, kind, started, socket, exit, close);
     }
 }

@@ -58,6 +58,8 @@ internal static class CliApp
         root.Subcommands.Add(AgentCommand.Create(context));
         root.Subcommands.Add(TerraformProviderCommand.Create(context));
         root.Subcommands.Add(Connect.SshCommand.Create(context));
+        root.Subcommands.Add(Connect.PortForwardCommand.Create(context));
+        root.Subcommands.Add(Connect.ConnectionsCommand.Create(context));
         root.Subcommands.Add(SshConfig.ConfigSshCommand.Create(context));
         return root;
     }

@@ -5,4 +5,16 @@ public enum ConnectionType
 {
     /// <summary>An agent's control-plane connection to the server (<c>control_plane</c>).</summary>
     ControlPlane,
+
+    /// <summary>A session opened by <c>outpost ssh</c>: a terminal, or a command after <c>--</c> (<c>ssh</c>).</summary>
+    Ssh,
+
+    /// <summary>A terminal session opened by another client (<c>pty</c>).</summary>
+    Pty,
+
+    /// <summary>A command session opened by another client (<c>exec</c>).</summary>
+    Exec,
+
+    /// <summary>A tcp session: one forwarded connection (<c>port_forward</c>).</summary>
+    PortForward,
 }

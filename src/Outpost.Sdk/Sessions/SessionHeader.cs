@@ -1,3 +1,5 @@
+using Outpost.Sdk.Agents;
+
 namespace Outpost.Sdk.Sessions;
 
 /// <summary>What a client asks for, sent as the first frame of every session.</summary>
@@ -36,6 +38,21 @@ public sealed record SessionHeader
     /// <summary>tcp: the port, 1–65535.</summary>
     public int Port { get; init; }
 
+    /// <summary>
+    /// What the connection log calls the session when the kind alone does not say it: <c>ssh</c> for exec and pty
+    /// sessions of <c>outpost ssh</c>. Null otherwise (the log type is then <c>exec</c>, <c>pty</c> or <c>port_forward</c>).
+    /// </summary>
+    public ConnectionType? ConnectionType { get; init; }
+
+    /// <summary>The connection log's type of this session.</summary>
+    public ConnectionType LogType() => Kind switch
+    {
+        SessionKind.Tcp => Agents.ConnectionType.PortForward,
+        _ when ConnectionType == Agents.ConnectionType.Ssh => Agents.ConnectionType.Ssh,
+        SessionKind.Exec => Agents.ConnectionType.Exec,
+        _ => Agents.ConnectionType.Pty,
+    };
+
     /// <summary>The first problem with the header (naming the field), or null when it can be served.</summary>
     public string? Validate()
     {
@@ -53,6 +70,11 @@ public sealed record SessionHeader
                 break;
             default:
                 return $"kind: {(int)Kind} is not exec, pty or tcp";
+        }
+
+        if (ConnectionType is { } type && (type != Agents.ConnectionType.Ssh || Kind == SessionKind.Tcp))
+        {
+            return $"connection_type: only exec and pty sessions may say ssh, not {WireName.Of(type)}";
         }
 
         if (Command is { Length: > SessionLimits.MaxCommandLength })

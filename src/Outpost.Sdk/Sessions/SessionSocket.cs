@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json.Serialization.Metadata;
 
@@ -12,6 +13,8 @@ public sealed class SessionSocket : IDisposable
 {
     private readonly SemaphoreSlim _sendGate = new(1, 1);
     private byte[]? _buffer;
+    private long _sent;
+    private long _received;
 
     /// <summary>Wraps an open WebSocket.</summary>
     public SessionSocket(WebSocket socket)
@@ -23,6 +26,12 @@ public sealed class SessionSocket : IDisposable
     /// <summary>The WebSocket underneath.</summary>
     public WebSocket Socket { get; }
 
+    /// <summary>Bytes of the frames sent so far (headers included).</summary>
+    public long BytesSent => Interlocked.Read(ref _sent);
+
+    /// <summary>Bytes of the frames received so far (headers included).</summary>
+    public long BytesReceived => Interlocked.Read(ref _received);
+
     /// <summary>Set once a <see cref="SessionFrameType.Close"/> frame has been received.</summary>
     public SessionClose? ReceivedClose { get; private set; }
 
@@ -33,6 +42,7 @@ public sealed class SessionSocket : IDisposable
         try
         {
             await Socket.SendAsync(frame, WebSocketMessageType.Binary, endOfMessage: true, cancellationToken).ConfigureAwait(false);
+            Interlocked.Add(ref _sent, frame.Length);
         }
         finally
         {
@@ -40,9 +50,25 @@ public sealed class SessionSocket : IDisposable
         }
     }
 
-    /// <summary>Sends a frame with the given payload.</summary>
-    public Task SendAsync(SessionFrameType type, ReadOnlySpan<byte> payload, CancellationToken cancellationToken) =>
-        SendAsync(SessionFrames.Encode(type, payload), cancellationToken);
+    /// <summary>Sends a frame with the given payload, encoded into a pooled buffer (data frames allocate nothing).</summary>
+    public Task SendAsync(SessionFrameType type, ReadOnlySpan<byte> payload, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(SessionFrames.HeaderBytes + payload.Length);
+        var length = SessionFrames.Write(type, payload, buffer);
+        return SendPooledAsync(buffer, length, cancellationToken);
+    }
+
+    private async Task SendPooledAsync(byte[] buffer, int length, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await SendAsync(buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 
     /// <summary>Sends a frame with a JSON payload.</summary>
     public Task SendJsonAsync<T>(SessionFrameType type, T value, JsonTypeInfo<T> info, CancellationToken cancellationToken) =>
@@ -105,6 +131,7 @@ public sealed class SessionSocket : IDisposable
             count += result.Count;
             if (result.EndOfMessage)
             {
+                Interlocked.Add(ref _received, count);
                 return buffer.AsMemory(0, count);
             }
         }

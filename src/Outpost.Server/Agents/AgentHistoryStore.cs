@@ -2,12 +2,13 @@ using Npgsql;
 using Outpost.Sdk;
 using Outpost.Sdk.Agents;
 using Outpost.Sdk.Provisioning;
+using Outpost.Server.Connections;
 using Outpost.Server.Database;
 
 namespace Outpost.Server.Agents;
 
 /// <summary>Reads of what the agent API recorded: control-plane connections, lifecycle history, logs.</summary>
-internal sealed class AgentHistoryStore(NpgsqlDataSource dataSource)
+internal sealed class AgentHistoryStore(NpgsqlDataSource dataSource, ConnectionLogStore connectionLog)
 {
     /// <summary>The owner of the agent's workspace, or null when there is no such agent.</summary>
     public async Task<Guid?> OwnerOfAsync(Guid agentId, CancellationToken cancellationToken)
@@ -19,20 +20,19 @@ internal sealed class AgentHistoryStore(NpgsqlDataSource dataSource)
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as Guid?;
     }
 
-    public Task<List<ControlPlaneConnection>> ConnectionsAsync(Guid agentId, CancellationToken cancellationToken) => ReadAsync(
-        "SELECT id, connected_at, ended_at, disconnect_reason, disconnect_initiator, disconnect_detail FROM connection_logs WHERE agent_id = $1 AND type = $2 ORDER BY connected_at, id",
-        [agentId, WireName<ConnectionType>.Name(ConnectionType.ControlPlane)],
-        static r => new ControlPlaneConnection
-        {
-            Id = r.GetGuid(0),
-            ConnectedAt = r.GetFieldValue<DateTimeOffset>(1),
-            EndedAt = r.GetNullable<DateTimeOffset>(2),
-            DisconnectReason = r.GetNullableString(3),
-            DisconnectInitiator = r.GetNullableString(4),
-            DisconnectExpected = r.IsDBNull(3) ? null : new DisconnectReason(r.GetString(3) == "unknown" ? string.Empty : r.GetString(3)).Expected(),
-            DisconnectDetail = r.GetNullableString(5),
-        },
-        cancellationToken);
+    public Task<List<ControlPlaneConnection>> ConnectionsAsync(Guid agentId, CancellationToken cancellationToken) =>
+        connectionLog.ControlPlaneConnectionsAsync(agentId, cancellationToken);
+
+    /// <summary>The agent's workspace and its owner, or null when there is no such agent.</summary>
+    public async Task<(Guid WorkspaceId, Guid OwnerId)?> WorkspaceOfAsync(Guid agentId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT w.id, w.owner_id FROM workspace_agents a JOIN workspace_builds b ON b.id = a.build_id JOIN workspaces w ON w.id = b.workspace_id WHERE a.id = $1
+            """);
+        command.With(agentId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? (reader.GetGuid(0), reader.GetGuid(1)) : null;
+    }
 
     public Task<List<AgentLifecycleEvent>> LifecycleAsync(Guid agentId, CancellationToken cancellationToken) => ReadAsync(
         "SELECT state, changed_at, received_at FROM agent_lifecycle_events WHERE agent_id = $1 ORDER BY changed_at, id",

@@ -6,12 +6,13 @@ using NpgsqlTypes;
 using Outpost.Sdk;
 using Outpost.Sdk.Agents;
 using Outpost.Sdk.Provisioning;
+using Outpost.Server.Connections;
 using Outpost.Server.Database;
 
 namespace Outpost.Server.Agents;
 
 /// <summary>The store of <c>workspace_agents</c> (and the agent API's tables): recording a build's agents, token lookup, connection bookkeeping, lifecycle history and logs.</summary>
-internal sealed class AgentStore(NpgsqlDataSource dataSource)
+internal sealed class AgentStore(NpgsqlDataSource dataSource, ConnectionLogStore connectionLog)
 {
     /// <summary>SHA-256 of an agent token, as stored; presented tokens are hashed the same way to be found.</summary>
     public static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
@@ -102,9 +103,7 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource)
         batch.BatchCommands.Add(Command("""
             UPDATE workspace_agents SET first_connected_at = COALESCE(first_connected_at, $2), last_connected_at = $2 WHERE id = $1
             """, agentId, now));
-        batch.BatchCommands.Add(Command("""
-            INSERT INTO connection_logs (id, agent_id, type, connected_at) VALUES ($1, $2, $3, $4)
-            """, connectionId, agentId, WireName<ConnectionType>.Name(ConnectionType.ControlPlane), now));
+        batch.BatchCommands.Add(connectionLog.OpenControlPlaneCommand(connectionId, agentId, now));
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -122,15 +121,10 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource)
     public async Task DisconnectedAsync(Guid agentId, Guid connectionId, DateTimeOffset now, DisconnectReason reason, DisconnectInitiator initiator, string detail, CancellationToken cancellationToken)
     {
         await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(Command("""
-            UPDATE connection_logs SET ended_at = $2, disconnect_reason = $3, disconnect_initiator = $4, disconnect_detail = $5 WHERE id = $1
-            """, connectionId, now, reason.LogValue, initiator.LogValue, detail));
-        batch.BatchCommands.Add(Command("""
+        batch.BatchCommands.Add(ConnectionLogStore.CloseCommand(connectionId, now, new ConnectionEnd(reason, initiator, detail)));
+        batch.BatchCommands.Add(Command($"""
             UPDATE workspace_agents SET disconnected_at = $2
-            WHERE id = $1 AND NOT EXISTS (
-                SELECT 1 FROM connection_logs c
-                WHERE c.agent_id = $1 AND c.type = $4 AND c.ended_at IS NULL AND c.id <> $3
-                  AND c.connected_at >= (SELECT connected_at FROM connection_logs WHERE id = $3))
+            WHERE id = $1 AND {ConnectionLogStore.NoNewerOpenControlPlane}
             """, agentId, now, connectionId, WireName<ConnectionType>.Name(ConnectionType.ControlPlane)));
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }

@@ -10,6 +10,7 @@ internal static class AgentsServiceCollectionExtensions
     public static IServiceCollection AddAgentApi(this IServiceCollection services, AgentApiOptions? options = null)
     {
         services.TryAddSingleton(options ?? new AgentApiOptions());
+        services.TryAddSingleton<Connections.ConnectionLogStore>();
         services.AddSingleton<AgentStore>();
         services.AddSingleton<AgentHistoryStore>();
         services.AddSingleton<ControlPlaneHub>();

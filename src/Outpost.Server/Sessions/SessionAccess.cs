@@ -1,10 +1,10 @@
 using Microsoft.AspNetCore.Http;
-using Npgsql;
+using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
 using Outpost.Server.Agents;
-using Outpost.Server.Database;
 using Outpost.Server.Identity.Authentication;
 using Outpost.Server.Identity.Authorization;
+using Outpost.Server.Workspaces;
 
 namespace Outpost.Server.Sessions;
 
@@ -13,29 +13,23 @@ namespace Outpost.Server.Sessions;
 /// and admins and owners for any workspace. Anyone else gets 404, as if the agent did not exist. Agents dial back
 /// with their own token (checked as the agent API does) and a ticket.
 /// </summary>
-internal sealed class SessionAccess(NpgsqlDataSource dataSource, AgentStore agents)
+internal sealed class SessionAccess(AgentHistoryStore agents, WorkspaceStore workspaces)
 {
     public async Task<(SessionTarget? Target, IResult? Problem)> AuthorizeClientAsync(Guid agentId, HttpContext http, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
-            SELECT w.id, w.owner_id, w.deleted FROM workspace_agents a JOIN workspace_builds b ON b.id = a.build_id JOIN workspaces w ON w.id = b.workspace_id WHERE a.id = $1
-            """);
-        command.With(agentId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-            || reader.GetBoolean(2)
-            || !http.GetSubject().Can(ResourceType.Workspace, PermissionAction.Update, reader.GetGuid(1)))
+        var notFound = Http.Problems.NotFound($"there is no workspace agent {agentId}", ProblemCodes.AgentNotFound);
+        if (await agents.WorkspaceOfAsync(agentId, cancellationToken).ConfigureAwait(false) is not var (workspaceId, ownerId)
+            || !http.GetSubject().Can(ResourceType.Workspace, PermissionAction.Update, ownerId)
+            || await workspaces.GetAsync(workspaceId, cancellationToken).ConfigureAwait(false) is not { Deleted: false } workspace)
         {
-            return (null, Http.Problems.NotFound($"there is no workspace agent {agentId}"));
+            return (null, notFound);
         }
 
-        var target = new SessionTarget(agentId, reader.GetGuid(0), reader.GetGuid(1));
-        await reader.DisposeAsync().ConfigureAwait(false);
-        if (await agents.LatestBuildAsync(target.WorkspaceId, cancellationToken).ConfigureAwait(false) is { Transition: not WorkspaceTransition.Start })
+        if (workspace.LatestBuild.Transition != WorkspaceTransition.Start)
         {
             return (null, Http.Problems.Conflict("the workspace is stopped: start it first (outpost start, or --start)"));
         }
 
-        return (target, null);
+        return (new SessionTarget(agentId, workspaceId, ownerId), null);
     }
 }

@@ -11,6 +11,8 @@ using Outpost.Sdk.Agents;
 using Outpost.Sdk.Sessions;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Workspaces;
+using Outpost.Server.Agents;
+using Outpost.Server.Connections;
 using Outpost.Server.Http;
 using Outpost.Server.Identity.Authentication;
 using Outpost.Server.Identity.Authorization;
@@ -22,12 +24,15 @@ namespace Outpost.Server.Sessions;
 /// <summary>The data plane's two WebSockets: the client's (<see cref="SessionApi.ClientPath"/>) and the agent's dial-back (<see cref="SessionApi.AgentDialPath"/>).</summary>
 internal static class SessionEndpoints
 {
+    /// <summary>The connection log's <c>path</c> of a relayed session.</summary>
+    public const string Path = "relay";
+
     public static IEndpointRouteBuilder MapSessionRelay(this IEndpointRouteBuilder routes)
     {
         // Signed-in users; the object-level decision is SessionAccess's.
         routes.Map(string.Format(System.Globalization.CultureInfo.InvariantCulture, SessionApi.ClientPath, "{id:guid}"), static async (
             Guid id, HttpContext http, SessionAccess access, SessionTickets tickets, SessionRelayHub hub, IPubsub pubsub, SessionRelayOptions options,
-            IServer server, TimeProvider time, ILoggerFactory loggers) =>
+            ConnectionLogStore connectionLog, IServer server, TimeProvider time, ILoggerFactory loggers) =>
         {
             var (target, problem) = await access.AuthorizeClientAsync(id, http, http.RequestAborted).ConfigureAwait(false);
             if (target is null)
@@ -47,11 +52,26 @@ internal static class SessionEndpoints
             var started = time.GetTimestamp();
             using var watchStop = new CancellationTokenSource();
             var watch = WatchWorkspaceAsync(relay, hub, pubsub, watchStop.Token);
+            var userId = http.User.GetUserId();
+            var clientAddress = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+            var logged = false;
             RelayEnd end;
             try
             {
-                SessionRelayLog.Opened(logger, relay.Id, "pending", id, target.WorkspaceId, http.User.GetUserId(), http.Connection.RemoteIpAddress?.ToString() ?? "unknown", "relay");
-                end = await relay.RunAsync(tickets, pubsub, RelayUrl(options, server), http.RequestAborted).ConfigureAwait(false);
+                end = await relay.RunAsync(tickets, pubsub, RelayUrl(options, server), async (opened, ct) =>
+                {
+                    SessionRelayLog.Opened(logger, opened.Id, opened.Kind, id, target.WorkspaceId, userId, clientAddress, Path);
+                    try
+                    {
+                        await connectionLog.OpenSessionAsync(new SessionRow(opened.Id, opened.Type!.Value, id, target.WorkspaceId, userId, clientAddress, Path, time.GetUtcNow()), ct).ConfigureAwait(false);
+                        logged = true;
+                    }
+                    catch (NpgsqlException ex)
+                    {
+                        // The session goes on: the relay log line above still records it.
+                        SessionRelayLog.RecordFailed(logger, $"session {opened.Id}", ex.Message);
+                    }
+                }, http.RequestAborted).ConfigureAwait(false);
             }
             finally
             {
@@ -63,6 +83,20 @@ internal static class SessionEndpoints
             SessionRelayLog.Ended(logger, end.Reason.Expected() ? LogLevel.Information : LogLevel.Warning, relay.Id, relay.Kind,
                 time.GetElapsedTime(started).TotalSeconds, relay.BytesToAgent, relay.BytesToClient, relay.Exit?.Describe() ?? "none",
                 ConnectionDirection.ClientToServer.Value, end.Reason.LogValue, end.Reason.Expected(), end.Initiator.LogValue, end.Detail);
+            if (logged)
+            {
+                try
+                {
+                    await connectionLog.CloseAsync(relay.Id, time.GetUtcNow(),
+                        new ConnectionEnd(end.Reason, end.Initiator, end.Detail, relay.BytesToAgent, relay.BytesToClient, relay.Exit?.ShellStatus), CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (NpgsqlException ex)
+                {
+                    // Left open, the row is closed by the sweep once this replica stops vouching for it.
+                    SessionRelayLog.RecordFailed(logger, $"the end of session {relay.Id}", ex.Message);
+                }
+            }
+
             return Results.Empty;
         }).RequireSignedIn().WithTags("Sessions").WithName("ConnectToAgent")
             .WithSummary("A data-plane session with a workspace agent (WebSocket; first frame: the session header).");
@@ -96,10 +130,14 @@ internal static class SessionEndpoints
             return Results.Empty;
         }).RequireAuthorization(CallerPolicies.WorkspaceAgent).WithTags("Sessions").WithName("AgentSessionDial");
 
+        routes.MapConnectionLog();
         return routes;
     }
 
-    /// <summary>Closes the relay with <c>workspace_stopped</c> when a stop or delete build of its workspace appears.</summary>
+    /// <summary>
+    /// Closes the relay with <c>workspace_stopped</c> when a stop or delete build of its workspace appears, and tells
+    /// it when its agent's control-plane connection ends or comes back.
+    /// </summary>
     private static async Task WatchWorkspaceAsync(SessionRelay relay, SessionRelayHub hub, IPubsub pubsub, CancellationToken cancellationToken)
     {
         try
@@ -109,6 +147,16 @@ internal static class SessionEndpoints
             {
                 if (message.IsDropped || message.Payload is null)
                 {
+                    continue;
+                }
+
+                if (AgentEvents.Read(message.Payload) is { } agentUpdate)
+                {
+                    if (agentUpdate.AgentId == relay.AgentId && agentUpdate.Change is WorkspaceAgentChange.Connected or WorkspaceAgentChange.Disconnected)
+                    {
+                        relay.ControlPlaneChanged(agentUpdate.Change == WorkspaceAgentChange.Connected);
+                    }
+
                     continue;
                 }
 

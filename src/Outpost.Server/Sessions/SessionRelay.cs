@@ -21,6 +21,8 @@ internal sealed class SessionRelay
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _serverClose = new();
     private RelayEnd? _serverEnd;
+    private readonly Lock _gate = new();
+    private ITimer? _controlPlaneLost;
     private long _toAgent;
     private long _toClient;
 
@@ -36,6 +38,11 @@ internal sealed class SessionRelay
 
     public Guid WorkspaceId => _target.WorkspaceId;
 
+    public Guid AgentId => _target.AgentId;
+
+    /// <summary>The connection log's type, once the header was read; null when the session never got that far.</summary>
+    public ConnectionType? Type { get; private set; }
+
     public string Kind { get; private set; } = "unknown";
 
     public long BytesToAgent => Interlocked.Read(ref _toAgent);
@@ -43,6 +50,23 @@ internal sealed class SessionRelay
     public long BytesToClient => Interlocked.Read(ref _toClient);
 
     public SessionExit? Exit { get; private set; }
+
+    /// <summary>
+    /// The agent's control-plane connection ended (on whichever replica held it) or came back. While it is gone, the
+    /// agent's socket breaking is attributed to it, and after <see cref="SessionRelayOptions.ControlPlaneGrace"/>
+    /// the relay closes the session itself.
+    /// </summary>
+    public void ControlPlaneChanged(bool connected)
+    {
+        lock (_gate)
+        {
+            _controlPlaneLost?.Dispose();
+            _controlPlaneLost = connected ? null : _time.CreateTimer(
+                static state => ((SessionRelay)state!).Close(new RelayEnd(DisconnectReason.ControlPlaneLost, DisconnectInitiator.Server,
+                    $"the agent's control-plane connection was lost and did not come back within {((SessionRelay)state!)._options.ControlPlaneGrace.TotalSeconds:0} s")),
+                this, _options.ControlPlaneGrace, Timeout.InfiniteTimeSpan);
+        }
+    }
 
     /// <summary>Ends the session from the server's side (workspace stopped, shutdown); the first reason wins.</summary>
     public void Close(RelayEnd end)
@@ -53,7 +77,23 @@ internal sealed class SessionRelay
         }
     }
 
-    public async Task<RelayEnd> RunAsync(SessionTickets tickets, IPubsub pubsub, Uri relayUrl, CancellationToken aborted)
+    /// <summary>Runs the session; <paramref name="opened"/> is called once the header is accepted, before the agent is asked to dial.</summary>
+    public async Task<RelayEnd> RunAsync(SessionTickets tickets, IPubsub pubsub, Uri relayUrl, Func<SessionRelay, CancellationToken, Task> opened, CancellationToken aborted)
+    {
+        try
+        {
+            return await RunCoreAsync(tickets, pubsub, relayUrl, opened, aborted).ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _controlPlaneLost?.Dispose();
+            }
+        }
+    }
+
+    private async Task<RelayEnd> RunCoreAsync(SessionTickets tickets, IPubsub pubsub, Uri relayUrl, Func<SessionRelay, CancellationToken, Task> opened, CancellationToken aborted)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, _serverClose.Token);
         var (header, headerBytes, refusal) = await ReadHeaderAsync(linked.Token).ConfigureAwait(false);
@@ -63,6 +103,8 @@ internal sealed class SessionRelay
         }
 
         Kind = header.Kind.ToString().ToLowerInvariant();
+        Type = header.LogType();
+        await opened(this, linked.Token).ConfigureAwait(false);
         var pending = tickets.Issue(_target.AgentId);
         WebSocket agentSocket;
         try
@@ -91,7 +133,7 @@ internal sealed class SessionRelay
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
         {
-            return await EndBothAsync(_serverEnd ?? new RelayEnd(DisconnectReason.NetworkError, DisconnectInitiator.Network, $"the agent's socket broke: {ex.Message}"), agent).ConfigureAwait(false);
+            return await EndBothAsync(_serverEnd ?? AgentBroke(ex), agent).ConfigureAwait(false);
         }
         finally
         {
@@ -117,8 +159,8 @@ internal sealed class SessionRelay
             // The agent ended: its close frame (forwarded already) names the reason.
             var outcome = await down.ConfigureAwait(false);
             end = agent.ReceivedClose is { } close ? RelayEnd.From(close)
-                : outcome.Error is { } error ? Broke("agent", error)
-                : new RelayEnd(DisconnectReason.NetworkError, DisconnectInitiator.Agent, "the agent closed the WebSocket without a close frame");
+                : outcome.Error is SessionProtocolException garbage ? Broke("agent", garbage)
+                : AgentBroke(outcome.Error);
             var toClient = agent.ReceivedClose is null ? end : null;
             if (toClient is not null)
             {
@@ -262,6 +304,20 @@ internal sealed class SessionRelay
         {
             socket.Socket.Abort();
         }
+    }
+
+    /// <summary>The agent's socket ended without a close frame: a lost control plane says why, else the transport.</summary>
+    private RelayEnd AgentBroke(Exception? error)
+    {
+        bool lost;
+        lock (_gate)
+        {
+            lost = _controlPlaneLost is not null;
+        }
+
+        var what = error is null ? "the agent closed the WebSocket without a close frame" : $"the agent's socket broke: {error.GetType().Name}: {error.Message}";
+        return lost ? new RelayEnd(DisconnectReason.ControlPlaneLost, DisconnectInitiator.Agent, $"{what}, after its control-plane connection was lost")
+            : new RelayEnd(DisconnectReason.NetworkError, error is null ? DisconnectInitiator.Agent : DisconnectInitiator.Network, what);
     }
 
     private static RelayEnd ClientGone(Exception? error) => error is null

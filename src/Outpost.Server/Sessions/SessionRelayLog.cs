@@ -33,4 +33,12 @@ internal static partial class SessionRelayLog
     [LoggerMessage(EventId = OutpostEventIds.SessionRelay + 5, Level = LogLevel.Information,
         Message = "Closing {Count} relayed sessions: {Reason}")]
     public static partial void ClosingAll(ILogger logger, int count, string reason);
+
+    [LoggerMessage(EventId = OutpostEventIds.SessionRelay + 6, Level = LogLevel.Warning,
+        Message = "Closed {Count} connection-log rows left open by a replica that stopped vouching for them more than {StaleSeconds:0} s ago")]
+    public static partial void AbandonedClosed(ILogger logger, int count, double staleSeconds);
+
+    [LoggerMessage(EventId = OutpostEventIds.SessionRelay + 7, Level = LogLevel.Warning,
+        Message = "Could not record {What} in the connection log: {Reason}")]
+    public static partial void RecordFailed(ILogger logger, string what, string reason);
 }

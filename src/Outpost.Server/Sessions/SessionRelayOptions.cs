@@ -17,4 +17,13 @@ internal sealed record SessionRelayOptions
 
     /// <summary>How long close frames may take.</summary>
     public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>How often this replica vouches for its open connection-log rows and sweeps abandoned ones.</summary>
+    public TimeSpan ConnectionHeartbeat { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>An open row nobody vouched for this long belongs to a replica that stopped: it is closed.</summary>
+    public TimeSpan ConnectionStaleAfter { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>How long a session outlives its agent's lost control-plane connection before the relay closes it (control_plane_lost).</summary>
+    public TimeSpan ControlPlaneGrace { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -43,6 +43,6 @@ public sealed class TcpSessionTests
 
         Assert.Null(client.Opened);
         Assert.Equal("network_error", client.Close!.Reason);
-        Assert.Equal($"connection refused: 127.0.0.1:{port} inside the workspace", client.Close.Detail);
+        Assert.Equal($"connection refused inside the workspace (127.0.0.1:{port})", client.Close.Detail);
     }
 }

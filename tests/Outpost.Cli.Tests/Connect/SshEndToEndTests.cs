@@ -1,5 +1,9 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using System.Text.Json;
+using Outpost.Sdk;
+using Outpost.Sdk.Connections;
+using Outpost.Telemetry.Workspaces;
 using Outpost.Testing;
 
 namespace Outpost.Cli.Tests.Connect;
@@ -8,17 +12,12 @@ namespace Outpost.Cli.Tests.Connect;
 /// Issue 15 end to end: the real server and its relay, a real local workspace whose agent is a real
 /// <c>outpost agent</c> process, and the real <c>outpost ssh</c> process.
 /// </summary>
-public sealed class SshEndToEndTests(LocalWorkspacesFixture server) : IClassFixture<LocalWorkspacesFixture>
+public sealed partial class SshEndToEndTests(LocalWorkspacesFixture server) : IClassFixture<LocalWorkspacesFixture>
 {
     [Fact]
     public async Task Exec_through_the_relay_carries_binary_data_exit_codes_and_signals_and_a_stop_ends_it_with_workspace_stopped()
     {
-        using var cli = new TestCli();
-        Assert.Equal(0, (await cli.RunAsync("login", server.BaseAddress.ToString(), "--email", ClockedServerFixture.OwnerEmail, "--password", ClockedServerFixture.OwnerPassword)).ExitCode);
-        var push = await cli.RunAsync("templates", "push", "local-starter", "--directory", LocalWorkspacesFixture.LocalStarterDirectory, "--yes");
-        Assert.True(push.ExitCode == 0, push.Stderr);
-        var create = await cli.RunAsync("create", "sshdev", "--template", "local-starter", "--yes", "--wait");
-        Assert.True(create.ExitCode == 0, create.Stderr);
+        using var cli = await CreateWorkspaceAsync("sshdev");
 
         var three = await OutpostProcess.RunAsync(["ssh", "sshdev", "--", "sh", "-c", "echo to-out; echo to-err >&2; exit 3"], cli.Environment);
         Assert.True(three.ExitCode == 3, three.Stderr);
@@ -27,6 +26,24 @@ public sealed class SshEndToEndTests(LocalWorkspacesFixture server) : IClassFixt
 
         var zero = await OutpostProcess.RunAsync(["ssh", "sshdev", "--", "true"], cli.Environment);
         Assert.True(zero.ExitCode == 0, zero.Stderr);
+
+        // Client telemetry of the two real runs: a span per connection with its phases, a closed event, no command text or data.
+        var opened = cli.Events(ConnectionTelemetry.Opened);
+        Assert.Equal(2, opened.Count);
+        var span = opened[^1];
+        Assert.Equal(("success", "ssh", "exec", "relay", $"{ClockedServerFixture.OwnerUsername}/sshdev", "main", "false"),
+            (span.Properties["result"], span.Properties["connectionType"], span.Properties["kind"], span.Properties["path"], span.Properties["workspaceName"], span.Properties["agentName"], span.Properties["reconnect"]));
+        Assert.Equal(["resolve_workspace", "wait_for_agent", "dial", "handshake"],
+            cli.Events().Where(e => e.ParentEventId == span.EventId).Select(e => e.EventName[(ConnectionTelemetry.Opened.Length + 1)..]));
+        var closed = cli.Events(ConnectionTelemetry.Closed);
+        Assert.Equal(2, closed.Count);
+        Assert.Equal(("graceful", "true", "agent", "3"), (closed[0].Properties["disconnectReason"], closed[0].Properties["disconnectExpected"], closed[0].Properties["disconnectInitiator"], closed[0].Properties["exitCode"]));
+        Assert.Equal("0", closed[1].Properties["exitCode"]);
+        Assert.DoesNotContain("disconnectDetail", closed[1].Properties.Keys);
+        Assert.True(closed[0].Measurements["bytesReceived"] > "to-out".Length && closed[0].Measurements["bytesSent"] > 0 && closed[0].Measurements["durationMs"] > 0);
+        var files = string.Concat(Directory.GetFiles(cli.TelemetryDirectory).Select(File.ReadAllText));
+        Assert.DoesNotContain("to-out", files, StringComparison.Ordinal);
+        Assert.DoesNotContain("to-err", files, StringComparison.Ordinal);
 
         var killed = await OutpostProcess.RunAsync(["ssh", "sshdev", "--", "sh", "-c", "kill -KILL $$"], cli.Environment);
         Assert.True(killed.ExitCode == 137, killed.Stderr);
@@ -46,6 +63,39 @@ public sealed class SshEndToEndTests(LocalWorkspacesFixture server) : IClassFixt
         var stopped = await OutpostProcess.RunAsync(["ssh", "sshdev", "--", "true"], cli.Environment);
         Assert.NotEqual(0, stopped.ExitCode);
         Assert.Contains("is stopped", stopped.Stderr, StringComparison.Ordinal);
+
+        // The connection log: one closed row per session, with what passed and how it ended.
+        var sessions = await ConnectionsAsync(cli, ["sshdev", "--type", "ssh"]);
+        Assert.Equal(5, sessions.Count);
+        Assert.All(sessions, s => Assert.True(s.EndedAt is not null && s.Path == "relay" && s.Username == ClockedServerFixture.OwnerUsername && s.ClientAddress is not null, s.ToString()));
+        Assert.Equal([0, 0, 3, 137], sessions.Where(s => s.ExitCode is not null).Select(s => s.ExitCode!.Value).Order());
+        Assert.Contains(sessions, s => s.BytesToAgent >= data.Length && s.BytesToClient >= data.Length && s.DisconnectReason == "graceful");
+        var stoppedRow = Assert.Single(sessions, s => s.ExitCode is null);
+        Assert.Equal(("workspace_stopped", "server", true), (stoppedRow.DisconnectReason, stoppedRow.DisconnectInitiator, stoppedRow.DisconnectExpected));
+        var controlPlane = Assert.Single(await ConnectionsAsync(cli, ["sshdev", "--type", "control_plane"]));
+        Assert.NotNull(controlPlane.EndedAt);
+        Assert.Null(controlPlane.UserId);
+    }
+
+    /// <summary>
+    /// <c>outpost connections … --output json</c>, re-read until no row is open but those <paramref name="open"/> allows:
+    /// the relay closes a row just after the client saw the session end, and nothing tells the test when it landed.
+    /// </summary>
+    private static async Task<List<ConnectionLogEntry>> ConnectionsAsync(TestCli cli, string[] filters, Func<ConnectionLogEntry, bool>? open = null)
+    {
+        var deadline = DateTimeOffset.UtcNow + TestTimeouts.Short;
+        while (true)
+        {
+            var run = await cli.RunAsync(["connections", .. filters, "--output", "json"]);
+            Assert.True(run.ExitCode == 0, run.Stderr);
+            var rows = JsonSerializer.Deserialize(run.Stdout, OutpostJsonContext.Default.ListConnectionLogEntry)!;
+            if (rows.All(r => r.EndedAt is not null || (open?.Invoke(r) ?? false)) || DateTimeOffset.UtcNow > deadline)
+            {
+                return rows;
+            }
+
+            await Task.Delay(50);
+        }
     }
 
     private static async Task<(int ExitCode, byte[] Stdout)> RunBinaryAsync(IReadOnlyDictionary<string, string?> environment, byte[] stdin, params string[] arguments)

@@ -1,0 +1,13 @@
+using Outpost.Sdk.Connections;
+
+namespace Outpost.Sdk.Client;
+
+public sealed partial class OutpostApiClient
+{
+    /// <summary>
+    /// A page of the connection log, newest first. <paramref name="query"/> carries the filters: <c>workspace</c>
+    /// (id), <c>user</c> (id, username or <c>me</c>), <c>type</c>, <c>since</c>, <c>until</c>, <c>open</c>, <c>limit</c>, <c>after</c>.
+    /// </summary>
+    public Task<ConnectionLogPage> ListConnectionsAsync(string? query, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Get, string.IsNullOrEmpty(query) ? "api/v2/connections" : $"api/v2/connections?{query}", null, OutpostJsonContext.Default.ConnectionLogPage, cancellationToken);
+}
