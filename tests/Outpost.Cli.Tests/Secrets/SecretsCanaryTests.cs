@@ -14,7 +14,7 @@ namespace Outpost.Cli.Tests.Secrets;
 /// telemetry files, every job's logs and errors through the API, every row of the database and
 /// every file of the data directory are scanned: the value appears only encrypted.
 /// </summary>
-public sealed class SecretsCanaryTests(SecretsCanaryFixture server) : IClassFixture<SecretsCanaryFixture>
+public sealed class SecretsCanaryTests(SecretsCanaryFixture server) : IClassFixture<SecretsCanaryFixture>, IDisposable
 {
     private static readonly string Templates = Path.Join(AppContext.BaseDirectory, "Secrets", "Templates");
 
@@ -107,6 +107,25 @@ public sealed class SecretsCanaryTests(SecretsCanaryFixture server) : IClassFixt
         // The kept secret and the terraform start's state (which holds the value) are there, as envelopes ("OPS1").
         Assert.True(dump.Split("\\x4f505331").Length >= 3, "expected the secret and the provisioner state as encrypted envelopes");
         ScanDirectory(server.DataDirectory, except: []);
+    }
+
+    /// <summary>A run that failed half-way leaves agents running: every process working inside the server's data directory is killed.</summary>
+    public void Dispose()
+    {
+        foreach (var process in Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(name => int.TryParse(name, out _)))
+        {
+            try
+            {
+                if (new DirectoryInfo($"/proc/{process}/cwd").LinkTarget is { } cwd && cwd.StartsWith(server.DataDirectory, StringComparison.Ordinal))
+                {
+                    Provisioner.Local.NativeProcess.Signal(int.Parse(process!, System.Globalization.CultureInfo.InvariantCulture), Provisioner.Local.NativeProcess.SigKill);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Gone meanwhile, or not ours to look at.
+            }
+        }
     }
 
     private void AssertNoCanary(string where, string text)
