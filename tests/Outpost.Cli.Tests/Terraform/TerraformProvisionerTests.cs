@@ -27,13 +27,16 @@ public sealed class TerraformProvisionerTests : IDisposable
             .WaitAsync(TimeSpan.FromMinutes(3));
 
         Assert.True(result.Succeeded, result.Failure?.Error);
-        var parameter = Assert.Single(result.Value!.Parameters);
+        var imported = result.Value!.Result;
+        var parameter = Assert.Single(imported.Parameters);
         Assert.Equal(("greeting", ParameterType.String, "Hello from Outpost", true), (parameter.Name, parameter.Type, parameter.DefaultValue, parameter.Mutable));
-        var agent = Assert.Single(result.Value.Resources.SelectMany(resource => resource.Agents));
+        var agent = Assert.Single(imported.Resources.SelectMany(resource => resource.Agents));
         Assert.Equal("main", agent.Name);
-        Assert.Equal("terraform_data", Assert.Single(result.Value.Resources, resource => resource.Agents.Count > 0).Type);
+        Assert.Equal("terraform_data", Assert.Single(imported.Resources, resource => resource.Agents.Count > 0).Type);
         Assert.Null(agent.AuthToken);
-        Assert.Equal("# hi\n", result.Value.Readme);
+        Assert.Equal("# hi\n", imported.Readme);
+        // No module calls: nothing to archive.
+        Assert.Null(result.Value.ModulesArchive);
         Assert.Contains(log.Lines, line => line.Level == ProvisionerLogLevel.Info && line.Stage == "init");
     }
 
@@ -74,10 +77,13 @@ public sealed class TerraformProvisionerTests : IDisposable
         var (level, message, error) = TerraformRunner.Parse(
             """{"@level":"error","@message":"Error: Unsupported argument","diagnostic":{"severity":"error","summary":"Unsupported argument","detail":"An argument named \"x\" is not expected here.","range":{"filename":"main.tf","start":{"line":7,"column":3}}}}""");
         var (warnLevel, _, warnError) = TerraformRunner.Parse("""{"@level":"warn","@message":"Warning: something"}""");
+        var (_, _, addressed) = TerraformRunner.Parse(
+            """{"@level":"error","diagnostic":{"severity":"error","summary":"invalid merge_strategy","detail":"not \"sideways\"","address":"outpost_env.first","range":{"filename":"main.tf","start":{"line":14,"column":20}}}}""");
 
         Assert.Equal(ProvisionerLogLevel.Error, level);
         Assert.Equal("main.tf:7: Unsupported argument: An argument named \"x\" is not expected here.", error);
         Assert.Equal($"Error: {error}", message);
+        Assert.Equal("main.tf:14: outpost_env.first: invalid merge_strategy: not \"sideways\"", addressed);
         Assert.Equal(ProvisionerLogLevel.Warn, warnLevel);
         Assert.Null(warnError);
         Assert.Equal((ProvisionerLogLevel.Info, "plain text", (string?)null), TerraformRunner.Parse("plain text"));
