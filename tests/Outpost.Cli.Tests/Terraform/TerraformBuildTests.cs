@@ -89,7 +89,7 @@ public sealed class TerraformBuildTests(ClockedServerFixture server) : IClassFix
     }
 
     [Fact]
-    public async Task Outpost_create_resolves_outpost_parameter_values_and_refuses_a_missing_required_one_by_name()
+    public async Task Outpost_create_resolves_outpost_parameter_values_and_refuses_a_missing_required_one_by_name_and_presets_show_with_the_version()
     {
         var template = Template("tf-parameters", Provider + """
             data "outpost_parameter" "region" {
@@ -101,6 +101,18 @@ public sealed class TerraformBuildTests(ClockedServerFixture server) : IClassFix
               name    = "size"
               type    = "number"
               default = "2"
+            }
+
+            data "outpost_workspace_preset" "small" {
+              name       = "small"
+              default    = true
+              parameters = { region = "eu-west", size = "1" }
+            }
+
+            data "outpost_workspace_preset" "big" {
+              name        = "big"
+              description = "For builds"
+              parameters  = { size = "8" }
             }
 
             resource "terraform_data" "marker" {
@@ -118,6 +130,14 @@ public sealed class TerraformBuildTests(ClockedServerFixture server) : IClassFix
         await PushAsync(cli, "tf-parameters", template);
         var parameters = Assert.Single(await VersionsAsync(cli, "tf-parameters")).Parameters;
         Assert.Equal(["region", "size"], parameters.Select(parameter => parameter.Name).Order(StringComparer.Ordinal));
+        var shown = await cli.RunAsync("templates", "versions", "show", "tf-parameters", "--output", "json").WithTimeout();
+        var table = await cli.RunAsync("templates", "versions", "show", "tf-parameters").WithTimeout();
+        var presets = JsonSerializer.Deserialize(shown.Stdout, OutpostJsonContext.Default.TemplateVersion)!.Presets;
+        Assert.Equal(["big", "small"], presets.Select(preset => preset.Name));
+        Assert.Equal(("For builds", false, "8"), (presets[0].Description, presets[0].Default, presets[0].Parameters["size"]));
+        Assert.Equal(new Dictionary<string, string> { ["region"] = "eu-west", ["size"] = "1" }, presets[1].Parameters);
+        Assert.True(presets[1].Default);
+        Assert.True(table.Stdout.Contains("region=eu-west, size=1", StringComparison.Ordinal), table.Stdout + table.Stderr);
 
         var missing = await cli.RunAsync("create", "params", "--template", "tf-parameters").WithTimeout(Step);
         var created = await cli.RunAsync("create", "params", "--template", "tf-parameters", "--parameter", "region=eu-west").WithTimeout(Step);

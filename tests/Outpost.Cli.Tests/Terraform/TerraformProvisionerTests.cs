@@ -55,6 +55,37 @@ public sealed class TerraformProvisionerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_preset_naming_an_undeclared_parameter_fails_the_import_naming_the_data_source()
+    {
+        var provisioner = Provisioner(TerraformCli.Find() ?? throw new InvalidOperationException("terraform is not on PATH; this test needs terraform 1.5 or newer"));
+        var log = new Log();
+        var template = """
+            terraform {
+              required_providers {
+                outpost = { source = "outpost/outpost" }
+              }
+            }
+
+            data "outpost_parameter" "size" {
+              name    = "size"
+              default = "1"
+            }
+
+            data "outpost_workspace_preset" "wrong" {
+              name       = "wrong"
+              parameters = { colour = "blue" }
+            }
+            """;
+
+        var result = await provisioner.ImportAsync(new TemplateFiles(Tar(("main.tf", template))), log, TestTimeouts.Token(TimeSpan.FromMinutes(3)))
+            .WaitAsync(TimeSpan.FromMinutes(3));
+
+        Assert.Equal(ProvisionerErrorCodes.TemplateInvalid, result.Failure!.ErrorCode);
+        Assert.Equal("data.outpost_workspace_preset.wrong: parameter \"colour\" is not declared by any outpost_parameter", result.Failure.Error);
+        Assert.Contains(log.Lines, line => line.Level == ProvisionerLogLevel.Error && line.Output == result.Failure.Error);
+    }
+
+    [Fact]
     public async Task Without_terraform_or_with_one_older_than_1_5_jobs_are_refused_naming_OUTPOST_TERRAFORM_PATH()
     {
         var old = Path.Join(_root, "terraform-old");
