@@ -41,6 +41,24 @@ public sealed class TerraformProvisionerTests : IDisposable
     }
 
     [Fact]
+    public async Task An_import_of_the_podman_example_reports_its_image_parameter_preset_and_agent()
+    {
+        var provisioner = Provisioner(TerraformCli.Find() ?? throw new InvalidOperationException("terraform is not on PATH; this test needs terraform 1.5 or newer"));
+        var example = Path.Join(Path.GetDirectoryName(LocalWorkspacesFixture.LocalStarterDirectory)!, "terraform-podman", "main.tf");
+
+        var result = await provisioner.ImportAsync(new TemplateFiles(Tar(("main.tf", File.ReadAllText(example)))), new Log(), TestTimeouts.Token(TimeSpan.FromMinutes(3)))
+            .WaitAsync(TimeSpan.FromMinutes(3));
+
+        Assert.True(result.Succeeded, result.Failure?.Error);
+        var imported = result.Value!.Result;
+        Assert.Equal(("image", "docker.io/library/debian:bookworm-slim"), (Assert.Single(imported.Parameters).Name, imported.Parameters[0].DefaultValue));
+        var preset = Assert.Single(imported.Presets);
+        Assert.Equal(("debian", true), (preset.Name, preset.Default));
+        Assert.Equal("main", Assert.Single(imported.Resources.SelectMany(resource => resource.Agents)).Name);
+        Assert.Contains(imported.Resources, resource => resource.Type == "terraform_data" && resource.Name == "container");
+    }
+
+    [Fact]
     public async Task An_hcl_error_fails_the_import_with_file_and_line()
     {
         var provisioner = Provisioner(TerraformCli.Find() ?? throw new InvalidOperationException("terraform is not on PATH; this test needs terraform 1.5 or newer"));
