@@ -57,6 +57,7 @@ namespace Outpost.Sdk;
 [JsonSerializable(typeof(ProvisionerJobLog))]
 [JsonSerializable(typeof(List<ProvisionerJobLog>))]
 [JsonSerializable(typeof(List<TemplateVersionParameter>))]
+[JsonSerializable(typeof(List<TemplateVersionPreset>))]
 [JsonSerializable(typeof(List<ProvisionedResource>))]
 [JsonSerializable(typeof(List<ParameterValue>))]
 [JsonSerializable(typeof(List<AgentScript>))]

@@ -77,7 +77,8 @@ internal static class TemplatesCommand
     {
         var name = new Argument<string>("template") { Description = "The template's name." };
         var output = OutputFormat.CreateOption();
-        var command = new Command("versions", "List a template's versions and their import status.") { name, output };
+        var command = new Command("versions", "List a template's versions and their import status; versions show for one version.") { name, output };
+        command.Subcommands.Add(TemplateVersionShowCommand.Create(context));
         command.SetAction((result, cancellationToken) => CommandRunner.RunSignedInAsync(context, async (client, ct) =>
         {
             var versions = await client.Api.ListTemplateVersionsAsync(result.GetValue(name)!, ct).ConfigureAwait(false);

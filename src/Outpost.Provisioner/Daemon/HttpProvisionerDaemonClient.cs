@@ -23,4 +23,7 @@ internal sealed class HttpProvisionerDaemonClient(ProvisionerDaemonClient client
 
     public Task<FileChunk> GetFileChunkAsync(string hash, int index, CancellationToken cancellationToken) =>
         client.GetFileChunkAsync(hash, index, cancellationToken);
+
+    public async Task<string> UploadFileAsync(byte[] data, CancellationToken cancellationToken) =>
+        (await client.UploadFileAsync(data, cancellationToken).ConfigureAwait(false)).Hash;
 }

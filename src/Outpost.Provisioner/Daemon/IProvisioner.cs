@@ -17,7 +17,7 @@ internal interface IProvisioner
     /// <summary>The name jobs ask for: <c>local</c>, <c>terraform</c>.</summary>
     public string Name { get; }
 
-    public Task<ProvisionerResult<TemplateImportResult>> ImportAsync(TemplateFiles files, IJobLog log, CancellationToken cancellationToken);
+    public Task<ProvisionerResult<ImportedTemplate>> ImportAsync(TemplateFiles files, IJobLog log, CancellationToken cancellationToken);
 
     public Task<ProvisionerResult<BuildPlan>> PlanAsync(PlanRequest request, IJobLog log, CancellationToken cancellationToken);
 
@@ -27,6 +27,12 @@ internal interface IProvisioner
 
 /// <summary>What a job's files are, fetched by hash: the template archive and, for Terraform, the modules archive made at import.</summary>
 internal sealed record TemplateFiles(byte[] TemplateArchive, byte[]? ModulesArchive = null);
+
+/// <summary>
+/// What an import found, and for Terraform the archive of <c>.terraform/modules</c> as <c>terraform init</c>
+/// left it, which the daemon stores on the server before completing so builds need not download modules.
+/// </summary>
+internal sealed record ImportedTemplate(TemplateImportResult Result, byte[]? ModulesArchive = null);
 
 /// <summary>
 /// What the plan step gets. User secrets travel here, and only here (seed 003): a start build's

@@ -23,4 +23,7 @@ internal interface IProvisionerDaemonClient
 
     /// <summary>One piece of a stored file.</summary>
     public Task<FileChunk> GetFileChunkAsync(string hash, int index, CancellationToken cancellationToken);
+
+    /// <summary>Stores a file an import made (a modules archive); answers its hash.</summary>
+    public Task<string> UploadFileAsync(byte[] data, CancellationToken cancellationToken);
 }

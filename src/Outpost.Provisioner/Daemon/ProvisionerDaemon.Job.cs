@@ -204,9 +204,14 @@ internal sealed partial class ProvisionerDaemon
         {
             case ProvisionerJobType.TemplateVersionImport:
                 var imported = await provisioner.ImportAsync(files, log, cancellationToken).ConfigureAwait(false);
-                return imported.Succeeded
-                    ? new JobOutcome(new CompleteJobRequest { TemplateImport = imported.Value }, null)
-                    : JobOutcome.Failed(imported.Failure!.Error, imported.Failure.ErrorCode);
+                if (!imported.Succeeded)
+                {
+                    return JobOutcome.Failed(imported.Failure!.Error, imported.Failure.ErrorCode);
+                }
+
+                return await StoreModulesAsync(imported.Value!, log, cancellationToken).ConfigureAwait(false) is { } stored
+                    ? new JobOutcome(new CompleteJobRequest { TemplateImport = stored }, null)
+                    : JobOutcome.Failed("the template's modules archive could not be stored on the server", ProvisionerErrorCodes.FileUnavailable);
             case ProvisionerJobType.WorkspaceBuild when job.WorkspaceBuild is { } build:
                 var built = await BuildSteps.RunAsync(provisioner, new PlanRequest(build, files), log, cancellationToken).ConfigureAwait(false);
                 return built.Succeeded
@@ -215,6 +220,37 @@ internal sealed partial class ProvisionerDaemon
             default:
                 return JobOutcome.Failed($"the {job.Type} job carries no details for its type", ProvisionerErrorCodes.InvalidJob);
         }
+    }
+
+    /// <summary>
+    /// Uploads an import's modules archive (before the completion, which names it) and returns the
+    /// result naming it; null when the server would not store it or stored other bytes.
+    /// </summary>
+    private async Task<TemplateImportResult?> StoreModulesAsync(ImportedTemplate imported, JobLogBuffer log, CancellationToken cancellationToken)
+    {
+        if (imported.ModulesArchive is not { } archive)
+        {
+            return imported.Result;
+        }
+
+        var expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(archive));
+        try
+        {
+            var hash = await _client.UploadFileAsync(archive, cancellationToken).ConfigureAwait(false);
+            if (!string.Equals(hash, expected, StringComparison.Ordinal))
+            {
+                log.WriteDaemon(ProvisionerLogLevel.Error, $"The server stored the modules archive as {hash}; its bytes hash to {expected}", "Storing modules");
+                return null;
+            }
+        }
+        catch (Exception ex) when (ex is OutpostApiException or HttpRequestException or TimeoutException)
+        {
+            log.WriteDaemon(ProvisionerLogLevel.Error, $"Could not store the modules archive ({archive.Length:N0} bytes): {ex.Message}", "Storing modules");
+            return null;
+        }
+
+        log.WriteDaemon(ProvisionerLogLevel.Info, $"Stored the modules archive ({archive.Length:N0} bytes) as {expected}; builds of this version use it", "Storing modules");
+        return imported.Result with { ModulesFileHash = expected };
     }
 
     /// <summary>

@@ -52,10 +52,13 @@ internal sealed partial class LocalProvisioner : IProvisioner
 
     public string WorkspaceDirectory(Guid workspaceId) => Path.Join(Path.GetFullPath(_options.WorkspacesDirectory), workspaceId.ToString("D"));
 
-    public Task<ProvisionerResult<TemplateImportResult>> ImportAsync(TemplateFiles files, IJobLog log, CancellationToken cancellationToken)
+    public async Task<ProvisionerResult<ImportedTemplate>> ImportAsync(TemplateFiles files, IJobLog log, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(files);
-        return ImportAsync(files.TemplateArchive, log, cancellationToken);
+        var imported = await ImportAsync(files.TemplateArchive, log, cancellationToken).ConfigureAwait(false);
+        return imported.Succeeded
+            ? ProvisionerResult<ImportedTemplate>.Ok(new ImportedTemplate(imported.Value!))
+            : ProvisionerResult<ImportedTemplate>.Fail(imported.Failure!.Error, imported.Failure.ErrorCode);
     }
 
     public Task<ProvisionerResult<TemplateImportResult>> ImportAsync(byte[] archive, IJobLog log, CancellationToken cancellationToken)

@@ -44,6 +44,21 @@ internal static partial class TemplateArchive
             return new PackedTemplate { Error = $"{directory} has no {TemplateParser.FileName}" };
         }
 
+        return PackTree(root, maxBytes);
+    }
+
+    /// <summary>Packs any directory the same deterministic way (Terraform's downloaded modules, say).</summary>
+    public static PackedTemplate PackDirectory(string directory, long maxBytes)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
+        return Directory.Exists(directory)
+            ? PackTree(RealPath(new DirectoryInfo(directory)), maxBytes)
+            : new PackedTemplate { Error = $"{directory} is not a directory" };
+    }
+
+    private static PackedTemplate PackTree(string root, long maxBytes)
+    {
         var packer = new Packer(root, maxBytes);
         using var output = new MemoryStream();
         using (var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))

@@ -58,6 +58,7 @@ internal static class TerraformJson
     public const string Script = "outpost_script";
     public const string App = "outpost_app";
     public const string Parameter = "outpost_parameter";
+    public const string Preset = "outpost_workspace_preset";
 
     /// <summary>Every resource instance of a <c>values</c> object (root module and child modules).</summary>
     public static List<TerraformResource> Resources(JsonElement values)
@@ -246,6 +247,45 @@ internal static class TerraformJson
                 Mutable = parameter.Bool("mutable"),
             })
             .DistinctBy(parameter => parameter.Name),
+    ];
+
+    /// <summary>A state file's lineage and serial; (null, 0) when there is no state or it is not terraform's.</summary>
+    public static (string? Lineage, long Serial) StateVersion(byte[]? state)
+    {
+        if (state is not { Length: > 0 })
+        {
+            return (null, 0);
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(state);
+            var root = document.RootElement;
+            return root.ValueKind == JsonValueKind.Object
+                && root.TryGetProperty("lineage", out var lineage) && lineage.ValueKind == JsonValueKind.String
+                && root.TryGetProperty("serial", out var serial) && serial.TryGetInt64(out var number)
+                ? (lineage.GetString(), number)
+                : (null, 0);
+        }
+        catch (JsonException)
+        {
+            return (null, 0);
+        }
+    }
+
+    /// <summary>The <c>outpost_workspace_preset</c> data sources, by name (the first of a name wins).</summary>
+    public static List<TemplateVersionPreset> Presets(List<TerraformResource> resources) =>
+    [
+        .. resources.Where(resource => resource.Mode == "data" && resource.Type == Preset)
+            .OrderBy(preset => preset.Address, StringComparer.Ordinal)
+            .Select(preset => new TemplateVersionPreset
+            {
+                Name = preset.String("name") ?? preset.Name,
+                Description = preset.String("description") ?? string.Empty,
+                Default = preset.Bool("default"),
+                Parameters = preset.Map("parameters"),
+            })
+            .DistinctBy(preset => preset.Name),
     ];
 
     private static bool BelongsTo(TerraformResource child, TerraformResource agent, List<TerraformResource> agents, Dictionary<string, string> references)

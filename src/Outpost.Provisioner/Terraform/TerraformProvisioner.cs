@@ -57,13 +57,13 @@ internal sealed class TerraformProvisioner : IProvisioner
 
     public string WorkingDirectory(Guid workspaceId) => Path.Join(Root, workspaceId.ToString("D"));
 
-    public async Task<ProvisionerResult<TemplateImportResult>> ImportAsync(TemplateFiles files, IJobLog log, CancellationToken cancellationToken)
+    public async Task<ProvisionerResult<ImportedTemplate>> ImportAsync(TemplateFiles files, IJobLog log, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(files);
         ArgumentNullException.ThrowIfNull(log);
         if (await _unavailable.Value.ConfigureAwait(false) is { } problem)
         {
-            return ProvisionerResult<TemplateImportResult>.Fail(problem, ProvisionerErrorCodes.ProvisionerUnavailable);
+            return ProvisionerResult<ImportedTemplate>.Fail(problem, ProvisionerErrorCodes.ProvisionerUnavailable);
         }
 
         var directory = Path.Join(Root, "import-" + Guid.NewGuid().ToString("N"));
@@ -71,7 +71,7 @@ internal sealed class TerraformProvisioner : IProvisioner
         {
             if (Unpack(files.TemplateArchive, directory, log) is { } unpackProblem)
             {
-                return ProvisionerResult<TemplateImportResult>.Fail(unpackProblem, ProvisionerErrorCodes.TemplateInvalid);
+                return ProvisionerResult<ImportedTemplate>.Fail(unpackProblem, ProvisionerErrorCodes.TemplateInvalid);
             }
 
             // Outside a build: no build id, transition start, so the plan shows what a start creates.
@@ -80,19 +80,19 @@ internal sealed class TerraformProvisioner : IProvisioner
             var init = await runner.RunAsync("init", directory, environment, ["init", "-input=false", "-no-color", "-json", "-upgrade"], log, streamOutput: true, Guid.Empty, cancellationToken).ConfigureAwait(false);
             if (!init.Succeeded)
             {
-                return ProvisionerResult<TemplateImportResult>.Fail(init.Failure("init"), ProvisionerErrorCodes.TemplateInvalid);
+                return ProvisionerResult<ImportedTemplate>.Fail(init.Failure("init"), ProvisionerErrorCodes.TemplateInvalid);
             }
 
             var plan = await runner.RunAsync("plan", directory, environment, ["plan", "-input=false", "-no-color", "-json", "-refresh=false", $"-out={PlanFile}"], log, streamOutput: true, Guid.Empty, cancellationToken).ConfigureAwait(false);
             if (!plan.Succeeded)
             {
-                return ProvisionerResult<TemplateImportResult>.Fail(plan.Failure("plan"), ProvisionerErrorCodes.TemplateInvalid);
+                return ProvisionerResult<ImportedTemplate>.Fail(plan.Failure("plan"), ProvisionerErrorCodes.TemplateInvalid);
             }
 
             var shown = await ShowAsync(runner, directory, environment, PlanFile, log, Guid.Empty, cancellationToken).ConfigureAwait(false);
             if (shown.Json is not { } json)
             {
-                return ProvisionerResult<TemplateImportResult>.Fail(shown.Failure!, ProvisionerErrorCodes.TemplateInvalid);
+                return ProvisionerResult<ImportedTemplate>.Fail(shown.Failure!, ProvisionerErrorCodes.TemplateInvalid);
             }
 
             var resources = TerraformJson.PlanResources(json);
@@ -101,9 +101,22 @@ internal sealed class TerraformProvisioner : IProvisioner
                 Parameters = TerraformJson.Parameters(resources),
                 Resources = TerraformJson.ToResources(resources, withTokens: false, TerraformJson.ConfigurationReferences(json)),
                 Readme = File.Exists(Path.Join(directory, "README.md")) ? await File.ReadAllTextAsync(Path.Join(directory, "README.md"), cancellationToken).ConfigureAwait(false) : null,
+                Presets = TerraformJson.Presets(resources),
             };
-            log.Info(PlanStage, $"The template declares {result.Parameters.Count} parameter(s) and {result.Resources.Sum(r => r.Agents.Count)} agent(s)");
-            return ProvisionerResult<TemplateImportResult>.Ok(result);
+            if (PresetProblem(resources, result.Parameters) is { } presetProblem)
+            {
+                log.Write(ProvisionerLogLevel.Error, PlanStage, presetProblem);
+                return ProvisionerResult<ImportedTemplate>.Fail(presetProblem, ProvisionerErrorCodes.TemplateInvalid);
+            }
+
+            var modules = PackModules(directory, log);
+            if (modules.Error is { } modulesProblem)
+            {
+                return ProvisionerResult<ImportedTemplate>.Fail(modulesProblem, ProvisionerErrorCodes.TemplateInvalid);
+            }
+
+            log.Info(PlanStage, $"The template declares {result.Parameters.Count} parameter(s), {result.Presets.Count} preset(s) and {result.Resources.Sum(r => r.Agents.Count)} agent(s)");
+            return ProvisionerResult<ImportedTemplate>.Ok(new ImportedTemplate(result, modules.Tar));
         }
         finally
         {
@@ -127,16 +140,7 @@ internal sealed class TerraformProvisioner : IProvisioner
             return ProvisionerResult<BuildPlan>.Fail(unpackProblem, ProvisionerErrorCodes.TemplateInvalid);
         }
 
-        // The state comes from the server each build; a file left by an earlier run is not trusted over it.
-        var statePath = Path.Join(directory, StateFile);
-        if (job.PreviousState.Length > 0)
-        {
-            await File.WriteAllBytesAsync(statePath, job.PreviousState, cancellationToken).ConfigureAwait(false);
-        }
-        else if (File.Exists(statePath))
-        {
-            File.Delete(statePath);
-        }
+        await RestoreStateAsync(job, Path.Join(directory, StateFile), log, cancellationToken).ConfigureAwait(false);
 
         var environment = Environment(job, _options.AccessUrl ?? job.AccessUrl);
         var runner = Runner();
@@ -223,6 +227,33 @@ internal sealed class TerraformProvisioner : IProvisioner
         return ProvisionerResult<WorkspaceBuildResult>.Ok(new WorkspaceBuildResult { Resources = resources, State = state });
     }
 
+    /// <summary>
+    /// The state comes from the server each build (the last successful build's), except when the
+    /// working directory holds a later state of the same lineage: what terraform wrote before an apply
+    /// failed or crashed. That one records resources the server's copy does not know, so the build
+    /// continues from it rather than orphaning them; its next success sends it to the server.
+    /// </summary>
+    private static async Task RestoreStateAsync(WorkspaceBuildJob job, string statePath, IJobLog log, CancellationToken cancellationToken)
+    {
+        var local = File.Exists(statePath) ? await File.ReadAllBytesAsync(statePath, cancellationToken).ConfigureAwait(false) : null;
+        var (localLineage, localSerial) = TerraformJson.StateVersion(local);
+        var (serverLineage, serverSerial) = TerraformJson.StateVersion(job.PreviousState);
+        if (localLineage is not null && (serverLineage is null || serverLineage == localLineage) && localSerial > serverSerial)
+        {
+            log.Warn(InitStage, $"Continuing from the state an earlier failed apply left in the working directory (serial {localSerial}; the last successful build's is {(serverLineage is null ? "absent" : serverSerial)})");
+            return;
+        }
+
+        if (job.PreviousState.Length > 0)
+        {
+            await File.WriteAllBytesAsync(statePath, job.PreviousState, cancellationToken).ConfigureAwait(false);
+        }
+        else if (local is not null)
+        {
+            File.Delete(statePath);
+        }
+    }
+
     private TerraformRunner Runner() => new(_options.TerraformPath!, _options.StageTimeout, _options.CancelGrace, _logger);
 
     private async Task<(JsonElement? Json, string? Failure)> ShowAsync(
@@ -301,6 +332,48 @@ internal sealed class TerraformProvisioner : IProvisioner
         TryDelete(staging);
         log.Info(InitStage, $"Unpacked the template's {extracted.Files.Count} file(s) into {directory}");
         return null;
+    }
+
+    /// <summary>
+    /// The archive of <c>.terraform/modules</c> as the import's <c>terraform init</c> left it (the
+    /// modules it downloaded, at the versions it resolved), or no archive when the template calls no
+    /// remote module (only the manifest is there then, and init rebuilds it without a download).
+    /// </summary>
+    private PackedTemplate PackModules(string directory, IJobLog log)
+    {
+        var modules = Path.Join(directory, ".terraform", "modules");
+        if (!Directory.Exists(modules) || !Directory.EnumerateDirectories(modules).Any())
+        {
+            return new PackedTemplate();
+        }
+
+        var packed = TemplateArchive.PackDirectory(modules, _options.ArchiveLimits.MaxTotalBytes);
+        if (packed.Error is { } error)
+        {
+            var problem = $"could not archive the template's modules: {error}";
+            log.Write(ProvisionerLogLevel.Error, InitStage, problem);
+            return new PackedTemplate { Error = problem };
+        }
+
+        log.Info(InitStage, $"Archived the modules terraform init downloaded ({packed.Tar!.Length:N0} bytes); builds of this version unpack them instead of downloading");
+        return packed;
+    }
+
+    /// <summary>A preset naming a parameter the template does not declare, or more than one default preset.</summary>
+    private static string? PresetProblem(List<TerraformResource> resources, IReadOnlyList<TemplateVersionParameter> parameters)
+    {
+        var declared = parameters.Select(parameter => parameter.Name).ToHashSet(StringComparer.Ordinal);
+        var presets = resources.Where(resource => resource.Mode == "data" && resource.Type == TerraformJson.Preset).OrderBy(preset => preset.Address, StringComparer.Ordinal).ToList();
+        foreach (var preset in presets)
+        {
+            if (preset.Map("parameters").Keys.FirstOrDefault(name => !declared.Contains(name)) is { } unknown)
+            {
+                return $"{preset.Address}: parameter \"{unknown}\" is not declared by any outpost_parameter";
+            }
+        }
+
+        var defaults = presets.Where(preset => preset.Bool("default")).Select(preset => preset.Address).ToList();
+        return defaults.Count > 1 ? $"{string.Join(" and ", defaults)}: only one preset may be the default" : null;
     }
 
     /// <summary>Replaces <c>.terraform/modules</c> with the modules archive made at import.</summary>

@@ -12,10 +12,15 @@ internal sealed record TerraformRun(int ExitCode, string Output, IReadOnlyList<s
 {
     public bool Succeeded => ExitCode == 0 && StoppedBecause is null;
 
-    /// <summary>The failure a user reads: the diagnostics with file:line, else the last lines.</summary>
+    /// <summary>The failure a user reads: the diagnostics with file:line, else how it ended and the last lines.</summary>
     public string Failure(string stage) => StoppedBecause ?? (Errors.Count > 0
         ? $"terraform {stage} failed: {string.Join("; ", Errors)}"
-        : $"terraform {stage} failed (exit code {ExitCode}): {string.Join(" | ", LastLines)}");
+        : $"terraform {stage} {Ended}; its last lines: {string.Join(" | ", LastLines)}");
+
+    // .NET reports a process killed by signal N as exit code 128 + N.
+    private string Ended => ExitCode is > 128 and < 160
+        ? $"was killed by signal {ExitCode - 128} (exit code {ExitCode})"
+        : $"failed (exit code {ExitCode})";
 }
 
 /// <summary>
@@ -181,9 +186,11 @@ internal sealed class TerraformRunner(string binary, TimeSpan stageTimeout, Time
             {
                 var summary = diagnostic.TryGetProperty("summary", out var s) ? s.GetString() : null;
                 var detail = diagnostic.TryGetProperty("detail", out var d) ? d.GetString() : null;
-                var where = diagnostic.TryGetProperty("range", out var range)
+                // Both where it is written and which resource it concerns, when terraform knows them.
+                var where = (diagnostic.TryGetProperty("range", out var range)
                     ? $"{range.GetProperty("filename").GetString()}:{range.GetProperty("start").GetProperty("line").GetInt32()}: "
-                    : diagnostic.TryGetProperty("address", out var address) ? $"{address.GetString()}: " : string.Empty;
+                    : string.Empty)
+                    + (diagnostic.TryGetProperty("address", out var address) ? $"{address.GetString()}: " : string.Empty);
                 error = $"{where}{summary}" + (string.IsNullOrWhiteSpace(detail) ? string.Empty : $": {detail}");
                 message = $"Error: {error}";
             }

@@ -130,6 +130,19 @@ public sealed class ProvisionerDaemonClient : IDisposable
             ?? throw new OutpostApiException((int)response.StatusCode, "the server sent an empty chunk");
     }
 
+    /// <summary>Stores a file an import made (a tar archive) by its SHA-256; answers the hash.</summary>
+    public async Task<Files.UploadResponse> UploadFileAsync(byte[] tar, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tar);
+        var content = new ByteArrayContent(tar);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-tar");
+        // Proportional to the size: a large modules archive on a slow link must not time out at the default.
+        var timeout = RequestTimeout + TimeSpan.FromSeconds(tar.Length / (1 << 20));
+        using var response = await SendAsync("files", content, timeout, cancellationToken).ConfigureAwait(false);
+        return await response.Content.ReadFromJsonAsync(Wire<Files.UploadResponse>(), cancellationToken).ConfigureAwait(false)
+            ?? throw new OutpostApiException((int)response.StatusCode, "the server sent an empty answer");
+    }
+
     /// <inheritdoc/>
     public void Dispose()
     {

@@ -18,6 +18,8 @@ namespace Outpost.Sdk.Provisioning;
 /// there is none.</item>
 /// <item><c>GET files/{hash}/chunks/{index}</c>: one <see cref="FileChunk"/> of <see cref="FileDownload.ChunkSize"/> bytes
 /// (the last may be shorter), carrying the full file's hash (coder-spec §8).</item>
+/// <item><c>POST files</c> (a tar body): stores a file an import made (a Terraform modules archive) by its SHA-256 and
+/// answers <see cref="Files.UploadResponse"/>; storing the same bytes again is a no-op.</item>
 /// </list>
 /// Only the daemon that acquired a job may update, complete or fail it (409 otherwise).
 /// </summary>
@@ -208,6 +210,32 @@ public sealed record TemplateImportResult
 
     /// <summary>The template's README or description, if any.</summary>
     public string? Readme { get; init; }
+
+    /// <summary>
+    /// The archive of <c>.terraform/modules</c> made after <c>terraform init</c>, uploaded with <c>POST files</c>
+    /// before the completion; builds of the version receive it as <see cref="AcquiredJob.ModulesFileHash"/>.
+    /// Null when the template uses no modules (and for local templates).
+    /// </summary>
+    public string? ModulesFileHash { get; init; }
+
+    /// <summary>The presets the template declares (<c>outpost_workspace_preset</c>), by name.</summary>
+    public IReadOnlyList<TemplateVersionPreset> Presets { get; init; } = [];
+}
+
+/// <summary>A named set of parameter values a template offers when a workspace is created.</summary>
+public sealed record TemplateVersionPreset
+{
+    /// <summary>The preset's name, unique within the version.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>What it is for.</summary>
+    public string Description { get; init; } = string.Empty;
+
+    /// <summary>Picked unless someone picks another (at most one preset of a version is the default).</summary>
+    public bool Default { get; init; }
+
+    /// <summary>Parameter values by parameter name.</summary>
+    public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>A parameter a template version declares.</summary>

@@ -29,6 +29,12 @@ public sealed record TemplateVersion
     /// <summary>The resources and agents a start build would create (empty until the import succeeds).</summary>
     public IReadOnlyList<ProvisionedResource> Resources { get; init; } = [];
 
+    /// <summary>The presets it declares (empty until the import succeeds).</summary>
+    public IReadOnlyList<TemplateVersionPreset> Presets { get; init; } = [];
+
+    /// <summary>The SHA-256 of the Terraform modules archive made at import; null when the template uses no modules.</summary>
+    public string? ModulesFileHash { get; init; }
+
     /// <summary>Whether this is the template's active version.</summary>
     public bool Active { get; init; }
 

@@ -1,10 +1,15 @@
+using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Npgsql;
+using Outpost.Provisioner.Templates;
+using Outpost.Sdk;
+using Outpost.Sdk.Files;
 using Outpost.Sdk.Provisioning;
 using Outpost.Server.Database;
+using Outpost.Server.Hosting;
 using Outpost.Server.Http;
 
 namespace Outpost.Server.Files;
@@ -12,7 +17,8 @@ namespace Outpost.Server.Files;
 /// <summary>
 /// Stored files for provisioner daemons, by hash and in chunks (coder-spec §8): <c>GET files/{hash}</c>
 /// answers the header, <c>GET files/{hash}/chunks/{index}</c> one piece. Mapped inside the daemon
-/// route group, so only a provisioner key may call them.
+/// route group, so only a provisioner key may call them. <c>POST files</c> stores what an import made
+/// (a Terraform modules archive) the same way.
 /// </summary>
 internal static class DaemonFileEndpoints
 {
@@ -74,6 +80,35 @@ internal static class DaemonFileEndpoints
 
             return TypedResults.Ok(new FileChunk { FullDataHash = hash, PieceIndex = index, Data = reader.GetFieldValue<byte[]>(1) });
         }).WithName("GetDaemonFileChunk").WithSummary("One 2 MiB piece of a stored file, carrying the whole file's hash.");
+
+        daemon.MapPost("/files", static async Task<Results<Created<UploadResponse>, Ok<UploadResponse>, ProblemHttpResult>> (
+            HttpContext http, NpgsqlDataSource dataSource, ServerOptions options, CancellationToken cancellationToken) =>
+        {
+            var limit = options.Provisioning.MaxFileBytes;
+            if (await FileEndpoints.ReadBodyAsync(http, limit, cancellationToken).ConfigureAwait(false) is not { } data)
+            {
+                return Problems.TooLarge($"the file is larger than the limit of {limit:N0} bytes");
+            }
+
+            // Only what a build can unpack: a tar archive within the limits (coder-spec §8 accepts module files only).
+            using (var stream = new MemoryStream(data, writable: false))
+            {
+                if (TemplateArchive.Read(stream, ArchiveLimits.Default with { MaxTotalBytes = limit }).Error is { } refused)
+                {
+                    return Problems.BadRequest($"the upload is not a usable archive: {refused}", ProblemCodes.InvalidArchive);
+                }
+            }
+
+            // A daemon has no user: created_by stays null, as upstream's uploads by provisioner daemons.
+            var hash = Convert.ToHexStringLower(SHA256.HashData(data));
+            await using var insert = dataSource.CreateCommand("INSERT INTO files (hash, data, created_at) VALUES ($1, $2, $3) ON CONFLICT (hash) DO NOTHING");
+            insert.With(hash).With(data).With(options.Time.GetUtcNow());
+            var response = new UploadResponse { Hash = hash };
+            return await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0
+                ? TypedResults.Created($"{ProvisionerDaemonApi.Prefix}/files/{hash}", response)
+                : TypedResults.Ok(response);
+        }).WithName("UploadDaemonFile")
+          .WithSummary("Stores a tar archive an import made (a Terraform modules archive) by its SHA-256; storing the same bytes again is a no-op.");
 
         return daemon;
     }

@@ -25,21 +25,9 @@ internal static class FileEndpoints
             HttpContext http, NpgsqlDataSource dataSource, ServerOptions options, CancellationToken cancellationToken) =>
         {
             var limit = options.Provisioning.MaxFileBytes;
-            var tooLarge = $"the archive is larger than the limit of {limit:N0} bytes; remove build outputs and large files from the template directory";
-            if (http.Request.ContentLength > limit)
+            if (await ReadBodyAsync(http, limit, cancellationToken).ConfigureAwait(false) is not { } data)
             {
-                return Problems.TooLarge(tooLarge);
-            }
-
-            if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
-            {
-                bodyLimit.MaxRequestBodySize = limit + 1;
-            }
-
-            var data = await ReadUpToAsync(http.Request.Body, limit, cancellationToken).ConfigureAwait(false);
-            if (data is null)
-            {
-                return Problems.TooLarge(tooLarge);
+                return Problems.TooLarge($"the archive is larger than the limit of {limit:N0} bytes; remove build outputs and large files from the template directory");
             }
 
             // Refuse what no import could use, before anything is stored.
@@ -64,6 +52,22 @@ internal static class FileEndpoints
           .WithSummary("Stores a tar archive (Content-Type application/x-tar) by its SHA-256; uploading the same bytes again is a no-op.")
           .RequirePermission(ResourceType.File, PermissionAction.Create);
         return routes;
+    }
+
+    /// <summary>The request body, or null when it is larger than <paramref name="limit"/> (said by Content-Length or found reading).</summary>
+    internal static async Task<byte[]?> ReadBodyAsync(HttpContext http, long limit, CancellationToken cancellationToken)
+    {
+        if (http.Request.ContentLength > limit)
+        {
+            return null;
+        }
+
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
+        {
+            bodyLimit.MaxRequestBodySize = limit + 1;
+        }
+
+        return await ReadUpToAsync(http.Request.Body, limit, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<byte[]?> ReadUpToAsync(Stream body, long limit, CancellationToken cancellationToken)

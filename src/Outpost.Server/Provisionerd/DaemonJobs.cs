@@ -104,6 +104,11 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
         BuildCompletion? build = null;
         if (request.TemplateImport is { } import)
         {
+            if (await ImportRefusalAsync(transaction, import, cancellationToken).ConfigureAwait(false) is { } refused)
+            {
+                return (refused, null, null);
+            }
+
             batch.BatchCommands.Add(Command($"""
                 WITH j AS (
                     UPDATE provisioner_jobs SET completed_at = $2, updated_at = $2
@@ -119,6 +124,10 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
             AddJson(record, JsonSerializer.Serialize(resources, OutpostJsonContext.Default.ListProvisionedResource));
             Add(record, import.Readme ?? string.Empty);
             batch.BatchCommands.Add(record);
+            if (ImportExtras(jobId, import) is { } extras)
+            {
+                batch.BatchCommands.Add(extras);
+            }
         }
         else
         {

@@ -43,6 +43,7 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
                (SELECT s.state FROM provisioner_states s JOIN workspace_builds pb ON pb.id = s.build_id
                 WHERE pb.workspace_id = b.workspace_id AND pb.build_number < b.build_number
                 ORDER BY pb.build_number DESC LIMIT 1),
+               bv.modules_file_hash,
                {JobEvents.ChangeColumns}
         FROM j
         LEFT JOIN files f ON f.hash = j.file_hash
@@ -50,9 +51,10 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
         {JobEvents.ChangeJoins}
         LEFT JOIN users u ON u.id = w.owner_id
         LEFT JOIN templates t ON t.id = w.template_id
+        LEFT JOIN template_versions bv ON bv.id = b.template_version_id
         """;
 
-    private const int ChangeOrdinal = 13;
+    private const int ChangeOrdinal = 14;
 
     private const string Invalidated = "Outpost: the job was invalidated: its template version or build no longer exists";
 
@@ -163,6 +165,7 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
             reason = prebuild ? "prebuild" : reader.GetString(11);
             job = job with
             {
+                ModulesFileHash = reader.IsDBNull(13) ? null : reader.GetString(13),
                 WorkspaceBuild = new WorkspaceBuildJob
                 {
                     BuildId = build.BuildId,

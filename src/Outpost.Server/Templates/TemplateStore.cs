@@ -15,7 +15,7 @@ internal sealed class TemplateStore(NpgsqlDataSource dataSource, TimeProvider ti
 
     private const string VersionSelect = $"""
         SELECT v.id, v.template_id, v.name, v.file_hash, v.readme, v.parameters, v.resources, v.created_at,
-               t.active_version_id IS NOT DISTINCT FROM v.id, {JobRows.JobColumns}
+               t.active_version_id IS NOT DISTINCT FROM v.id, {JobRows.JobColumns}, v.presets, v.modules_file_hash
         FROM template_versions v
         JOIN templates t ON t.id = v.template_id
         JOIN provisioner_jobs j ON j.id = v.job_id
@@ -189,5 +189,7 @@ internal sealed class TemplateStore(NpgsqlDataSource dataSource, TimeProvider ti
         CreatedAt = reader.GetFieldValue<DateTimeOffset>(7),
         Active = reader.GetBoolean(8),
         Job = JobRows.ReadJob(reader, 9),
+        Presets = JsonSerializer.Deserialize(reader.GetString(9 + JobRows.JobColumnCount), OutpostJsonContext.Default.ListTemplateVersionPreset) ?? [],
+        ModulesFileHash = reader.GetNullableString(10 + JobRows.JobColumnCount),
     };
 }

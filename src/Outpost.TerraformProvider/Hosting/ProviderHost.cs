@@ -99,6 +99,8 @@ internal static class ProviderHost
         await stdout.WriteLineAsync(line).ConfigureAwait(false);
         await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
 
+        using var orphaned = new CancellationTokenSource();
+        var watchdog = WatchParentAsync(shutdown, loggers, orphaned.Token);
         try
         {
             await shutdown.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -108,8 +110,57 @@ internal static class ProviderHost
             // Killed from outside: stop serving.
         }
 
+        await orphaned.CancelAsync().ConfigureAwait(false);
+        await watchdog.ConfigureAwait(false);
         await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
         return 0;
+    }
+
+    /// <summary>
+    /// Terraform stops its plugins with the controller's <c>Shutdown</c>; a Terraform that dies (killed
+    /// mid-apply) never does, and the provider would serve forever. On Linux the provider checks once a
+    /// second whether it was reparented, which means Terraform is gone, and then stops.
+    /// </summary>
+    private static async Task WatchParentAsync(TaskCompletionSource shutdown, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        if (ParentProcessId() is not { } parent)
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), TimeProvider.System);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (ParentProcessId() != parent)
+                {
+                    ProviderLog.ParentGone(loggers.CreateLogger(ProviderLog.Category), parent);
+                    shutdown.TrySetResult();
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shut down normally.
+        }
+    }
+
+    /// <summary>The parent's process id from <c>/proc/self/stat</c> (the field after the state); null where there is no /proc.</summary>
+    private static int? ParentProcessId()
+    {
+        try
+        {
+            var stat = File.ReadAllText("/proc/self/stat");
+            // The command name in parentheses may hold spaces; the fields after it are "state ppid …".
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ', 3);
+            return int.TryParse(fields[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ppid) ? ppid : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+        {
+            return null;
+        }
     }
 
     /// <summary>A self-signed certificate for localhost that Terraform pins for this run (it is also its own CA, as go-plugin expects).</summary>

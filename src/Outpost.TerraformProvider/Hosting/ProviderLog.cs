@@ -21,4 +21,7 @@ internal static partial class ProviderLog
 
     [LoggerMessage(EventId = Base + 3, Level = LogLevel.Information, Message = "Terraform asked the provider to shut down")]
     public static partial void ShutdownRequested(ILogger logger);
+
+    [LoggerMessage(EventId = Base + 4, Level = LogLevel.Warning, Message = "Terraform (process {ParentId}) is gone without shutting the provider down; the provider stops")]
+    public static partial void ParentGone(ILogger logger, int parentId);
 }

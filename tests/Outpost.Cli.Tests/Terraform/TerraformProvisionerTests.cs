@@ -27,14 +27,35 @@ public sealed class TerraformProvisionerTests : IDisposable
             .WaitAsync(TimeSpan.FromMinutes(3));
 
         Assert.True(result.Succeeded, result.Failure?.Error);
-        var parameter = Assert.Single(result.Value!.Parameters);
+        var imported = result.Value!.Result;
+        var parameter = Assert.Single(imported.Parameters);
         Assert.Equal(("greeting", ParameterType.String, "Hello from Outpost", true), (parameter.Name, parameter.Type, parameter.DefaultValue, parameter.Mutable));
-        var agent = Assert.Single(result.Value.Resources.SelectMany(resource => resource.Agents));
+        var agent = Assert.Single(imported.Resources.SelectMany(resource => resource.Agents));
         Assert.Equal("main", agent.Name);
-        Assert.Equal("terraform_data", Assert.Single(result.Value.Resources, resource => resource.Agents.Count > 0).Type);
+        Assert.Equal("terraform_data", Assert.Single(imported.Resources, resource => resource.Agents.Count > 0).Type);
         Assert.Null(agent.AuthToken);
-        Assert.Equal("# hi\n", result.Value.Readme);
+        Assert.Equal("# hi\n", imported.Readme);
+        // No module calls: nothing to archive.
+        Assert.Null(result.Value.ModulesArchive);
         Assert.Contains(log.Lines, line => line.Level == ProvisionerLogLevel.Info && line.Stage == "init");
+    }
+
+    [Fact]
+    public async Task An_import_of_the_podman_example_reports_its_image_parameter_preset_and_agent()
+    {
+        var provisioner = Provisioner(TerraformCli.Find() ?? throw new InvalidOperationException("terraform is not on PATH; this test needs terraform 1.5 or newer"));
+        var example = Path.Join(Path.GetDirectoryName(LocalWorkspacesFixture.LocalStarterDirectory)!, "terraform-podman", "main.tf");
+
+        var result = await provisioner.ImportAsync(new TemplateFiles(Tar(("main.tf", File.ReadAllText(example)))), new Log(), TestTimeouts.Token(TimeSpan.FromMinutes(3)))
+            .WaitAsync(TimeSpan.FromMinutes(3));
+
+        Assert.True(result.Succeeded, result.Failure?.Error);
+        var imported = result.Value!.Result;
+        Assert.Equal(("image", "docker.io/library/debian:bookworm-slim"), (Assert.Single(imported.Parameters).Name, imported.Parameters[0].DefaultValue));
+        var preset = Assert.Single(imported.Presets);
+        Assert.Equal(("debian", true), (preset.Name, preset.Default));
+        Assert.Equal("main", Assert.Single(imported.Resources.SelectMany(resource => resource.Agents)).Name);
+        Assert.Contains(imported.Resources, resource => resource.Type == "terraform_data" && resource.Name == "container");
     }
 
     [Fact]
@@ -49,6 +70,37 @@ public sealed class TerraformProvisionerTests : IDisposable
         Assert.Equal(ProvisionerErrorCodes.TemplateInvalid, result.Failure!.ErrorCode);
         Assert.Contains("main.tf:5: ", result.Failure.Error, StringComparison.Ordinal);
         Assert.Contains(log.Lines, line => line.Level == ProvisionerLogLevel.Error && line.Output.Contains("main.tf:5", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_preset_naming_an_undeclared_parameter_fails_the_import_naming_the_data_source()
+    {
+        var provisioner = Provisioner(TerraformCli.Find() ?? throw new InvalidOperationException("terraform is not on PATH; this test needs terraform 1.5 or newer"));
+        var log = new Log();
+        var template = """
+            terraform {
+              required_providers {
+                outpost = { source = "outpost/outpost" }
+              }
+            }
+
+            data "outpost_parameter" "size" {
+              name    = "size"
+              default = "1"
+            }
+
+            data "outpost_workspace_preset" "wrong" {
+              name       = "wrong"
+              parameters = { colour = "blue" }
+            }
+            """;
+
+        var result = await provisioner.ImportAsync(new TemplateFiles(Tar(("main.tf", template))), log, TestTimeouts.Token(TimeSpan.FromMinutes(3)))
+            .WaitAsync(TimeSpan.FromMinutes(3));
+
+        Assert.Equal(ProvisionerErrorCodes.TemplateInvalid, result.Failure!.ErrorCode);
+        Assert.Equal("data.outpost_workspace_preset.wrong: parameter \"colour\" is not declared by any outpost_parameter", result.Failure.Error);
+        Assert.Contains(log.Lines, line => line.Level == ProvisionerLogLevel.Error && line.Output == result.Failure.Error);
     }
 
     [Fact]
@@ -74,10 +126,13 @@ public sealed class TerraformProvisionerTests : IDisposable
         var (level, message, error) = TerraformRunner.Parse(
             """{"@level":"error","@message":"Error: Unsupported argument","diagnostic":{"severity":"error","summary":"Unsupported argument","detail":"An argument named \"x\" is not expected here.","range":{"filename":"main.tf","start":{"line":7,"column":3}}}}""");
         var (warnLevel, _, warnError) = TerraformRunner.Parse("""{"@level":"warn","@message":"Warning: something"}""");
+        var (_, _, addressed) = TerraformRunner.Parse(
+            """{"@level":"error","diagnostic":{"severity":"error","summary":"invalid merge_strategy","detail":"not \"sideways\"","address":"outpost_env.first","range":{"filename":"main.tf","start":{"line":14,"column":20}}}}""");
 
         Assert.Equal(ProvisionerLogLevel.Error, level);
         Assert.Equal("main.tf:7: Unsupported argument: An argument named \"x\" is not expected here.", error);
         Assert.Equal($"Error: {error}", message);
+        Assert.Equal("main.tf:14: outpost_env.first: invalid merge_strategy: not \"sideways\"", addressed);
         Assert.Equal(ProvisionerLogLevel.Warn, warnLevel);
         Assert.Null(warnError);
         Assert.Equal((ProvisionerLogLevel.Info, "plain text", (string?)null), TerraformRunner.Parse("plain text"));

@@ -70,6 +70,17 @@ internal sealed class FakeDaemonClient : IProvisionerDaemonClient
         return Task.FromResult(ChunkTamper(call, chunk));
     }
 
+    /// <summary>Answers upload call n (1-based) with this hash instead of the data's (a server that stored something else).</summary>
+    public Func<int, string?> UploadTamper { get; set; } = _ => null;
+
+    private int _uploadCalls;
+
+    public Task<string> UploadFileAsync(byte[] data, CancellationToken cancellationToken)
+    {
+        var call = Interlocked.Increment(ref _uploadCalls);
+        return Task.FromResult(UploadTamper(call) ?? AddFile(data));
+    }
+
     public ConcurrentQueue<string> Violations { get; } = new();
 
     /// <summary>Answers every later update with canceled = true.</summary>

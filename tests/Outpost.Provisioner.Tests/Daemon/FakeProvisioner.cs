@@ -25,12 +25,15 @@ internal sealed class FakeProvisioner : IProvisioner
     /// <summary>The files the last job got.</summary>
     public TemplateFiles? LastFiles { get; private set; }
 
-    public async Task<ProvisionerResult<TemplateImportResult>> ImportAsync(TemplateFiles files, IJobLog log, CancellationToken cancellationToken)
+    /// <summary>The modules archive imports report (null: none).</summary>
+    public byte[]? ModulesArchive { get; set; }
+
+    public async Task<ProvisionerResult<ImportedTemplate>> ImportAsync(TemplateFiles files, IJobLog log, CancellationToken cancellationToken)
     {
         LastFiles = files;
         _started.TrySetResult();
         await Run(log, cancellationToken);
-        return ProvisionerResult<TemplateImportResult>.Ok(new TemplateImportResult { Parameters = [], Resources = [] });
+        return ProvisionerResult<ImportedTemplate>.Ok(new ImportedTemplate(new TemplateImportResult { Parameters = [], Resources = [] }, ModulesArchive));
     }
 
     public async Task<ProvisionerResult<BuildPlan>> PlanAsync(PlanRequest request, IJobLog log, CancellationToken cancellationToken)

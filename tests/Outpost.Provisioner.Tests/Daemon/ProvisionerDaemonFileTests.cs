@@ -65,6 +65,42 @@ public sealed class ProvisionerDaemonFileTests
     }
 
     [Fact]
+    public async Task An_imports_modules_archive_is_stored_before_the_completion_names_it_and_builds_get_it_in_chunks()
+    {
+        await using var harness = new DaemonHarness();
+        harness.Client.ChunkSize = 7;
+        var modules = Enumerable.Range(0, 40).Select(i => (byte)(i * 3)).ToArray();
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(modules));
+        harness.Provisioner.ModulesArchive = modules;
+        harness.Client.Enqueue(DaemonHarness.ImportJob());
+        _ = harness.Start();
+
+        var imported = await harness.NextResultAsync();
+        harness.Client.Enqueue(DaemonHarness.BuildJob() with { ModulesFileHash = imported.Complete!.TemplateImport!.ModulesFileHash });
+        var built = await harness.NextResultAsync();
+
+        Assert.Equal(hash, imported.Complete.TemplateImport.ModulesFileHash);
+        Assert.Null(built.Fail);
+        Assert.Equal(modules, harness.Provisioner.LastFiles!.ModulesArchive);
+        Assert.Equal(6, harness.Client.ChunkCalls);
+    }
+
+    [Fact]
+    public async Task An_import_whose_modules_archive_the_server_stored_as_other_bytes_fails()
+    {
+        await using var harness = new DaemonHarness();
+        harness.Provisioner.ModulesArchive = [1, 2, 3];
+        harness.Client.UploadTamper = _ => new string('b', 64);
+        harness.Client.Enqueue(DaemonHarness.ImportJob());
+        _ = harness.Start();
+
+        var result = await harness.NextResultAsync();
+
+        Assert.Equal(ProvisionerErrorCodes.FileUnavailable, result.Fail!.ErrorCode);
+        Assert.Contains(harness.Client.LogLines, line => line.Level == ProvisionerLogLevel.Error && line.Output.Contains("hash to", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_file_the_server_does_not_have_fails_the_job()
     {
         await using var harness = new DaemonHarness();
