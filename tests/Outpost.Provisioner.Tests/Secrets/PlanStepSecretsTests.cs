@@ -73,7 +73,7 @@ public sealed class PlanStepSecretsTests
 
         public string Name => "local";
 
-        public Task<ProvisionerResult<TemplateImportResult>> ImportAsync(TemplateFiles files, IJobLog log, CancellationToken cancellationToken) =>
+        public Task<ProvisionerResult<ImportedTemplate>> ImportAsync(TemplateFiles files, IJobLog log, CancellationToken cancellationToken) =>
             throw new NotSupportedException();
 
         public Task<ProvisionerResult<BuildPlan>> PlanAsync(PlanRequest request, IJobLog log, CancellationToken cancellationToken)
