@@ -2,14 +2,62 @@ using Npgsql;
 using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Templates;
+using Outpost.Sdk.Workspaces;
 using Outpost.Server.Database;
 using Outpost.Server.Pubsub;
 
 namespace Outpost.Server.ProvisionerJobs;
 
-/// <summary>The store of <c>provisioner_jobs</c> and <c>provisioner_job_logs</c> for everything that queues, cancels or follows jobs and reads or writes their logs.</summary>
-internal static class JobStore
+/// <summary>
+/// The store of <c>provisioner_jobs</c> and <c>provisioner_job_logs</c>: every statement that writes
+/// or locks a job lives here or in its partial files (<c>JobStore.Daemon.cs</c> for the daemon API,
+/// <c>JobStore.Reaper.cs</c> for the reaper) and in <see cref="JobQueue"/> (the claim). Other stores
+/// join a job only through <see cref="JobColumns"/> and <see cref="ReadJob"/>, for read models that
+/// carry the job.
+/// </summary>
+internal static partial class JobStore
 {
+    /// <summary>10 columns of <c>provisioner_jobs j</c>, read by <see cref="ReadJob"/>.</summary>
+    public const string JobColumns =
+        "j.id, j.type, j.job_status, j.created_at, j.started_at, j.canceled_at, j.completed_at, j.error, j.error_code, j.worker_name";
+
+    public const int JobColumnCount = 10;
+
+    public static ProvisionerJob ReadJob(NpgsqlDataReader reader, int at) => new()
+    {
+        Id = reader.GetGuid(at),
+        Type = WireName<ProvisionerJobType>.Parse(reader.GetString(at + 1)),
+        Status = WireName<ProvisionerJobStatus>.Parse(reader.GetString(at + 2)),
+        CreatedAt = reader.GetFieldValue<DateTimeOffset>(at + 3),
+        StartedAt = reader.GetNullable<DateTimeOffset>(at + 4),
+        CanceledAt = reader.GetNullable<DateTimeOffset>(at + 5),
+        CompletedAt = reader.GetNullable<DateTimeOffset>(at + 6),
+        Error = reader.GetNullableString(at + 7),
+        ErrorCode = reader.GetNullableString(at + 8),
+        WorkerName = reader.GetNullableString(at + 9),
+    };
+
+    /// <summary>A job's status; null when there is no such job.</summary>
+    public static async Task<ProvisionerJobStatus?> GetStatusAsync(NpgsqlDataSource dataSource, Guid jobId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        await using var command = dataSource.CreateCommand(StatusQuery);
+        return await ReadStatusAsync(command.With(jobId), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A job's status as the caller's transaction sees it; null when there is no such job.</summary>
+    public static async Task<ProvisionerJobStatus?> GetStatusAsync(NpgsqlTransaction transaction, Guid jobId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        await using var command = new NpgsqlCommand(StatusQuery, transaction.Connection, transaction);
+        return await ReadStatusAsync(command.With(jobId), cancellationToken).ConfigureAwait(false);
+    }
+
+    private const string StatusQuery = "SELECT job_status FROM provisioner_jobs WHERE id = $1";
+
+    private static async Task<ProvisionerJobStatus?> ReadStatusAsync(NpgsqlCommand command, CancellationToken cancellationToken) =>
+        await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string status ? WireName<ProvisionerJobStatus>.Parse(status) : null;
+
     public static async Task InsertJobAsync(
         NpgsqlTransaction transaction, Guid jobId, ProvisionerJobType type, string provisioner, string fileHash,
         Guid? initiatorId, DateTimeOffset now, CancellationToken cancellationToken)
@@ -93,7 +141,7 @@ internal static class JobStore
             completed = !reader.IsDBNull(0) && reader.GetBoolean(0);
             if (!reader.IsDBNull(1))
             {
-                logs.Add(JobRows.ReadLog(reader, 1));
+                logs.Add(ReadLog(reader, 1));
             }
         }
 
@@ -120,7 +168,7 @@ internal static class JobStore
             return null;
         }
 
-        await JobEvents.JobChangedAsync(transaction, jobId, cancellationToken).ConfigureAwait(false);
+        await JobChangedAsync(transaction, jobId, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return WireName<ProvisionerJobStatus>.Parse(status);
     }
@@ -130,5 +178,95 @@ internal static class JobStore
     {
         await using var mark = dataSource.CreateCommand("UPDATE provisioner_jobs SET followed = true WHERE id = $1 AND NOT followed");
         await mark.With(jobId).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static ProvisionerJobLog ReadLog(NpgsqlDataReader reader, int at) => new()
+    {
+        Id = reader.GetInt64(at),
+        CreatedAt = reader.GetFieldValue<DateTimeOffset>(at + 1),
+        Level = WireName<ProvisionerLogLevel>.Parse(reader.GetString(at + 2)),
+        Source = WireName<ProvisionerLogSource>.Parse(reader.GetString(at + 3)),
+        Stage = reader.GetString(at + 4),
+        Output = reader.GetString(at + 5),
+    };
+
+    /// <summary>
+    /// The columns a <see cref="JobChange"/> is read from (<see cref="ReadChange"/>), over a job row
+    /// aliased <c>j</c> with <see cref="ChangeJoins"/>; a job row may also come from an
+    /// <c>UPDATE … RETURNING</c> (see <see cref="UpdateAndReadChange"/>).
+    /// </summary>
+    public const string ChangeColumns = "j.id, j.job_status, j.completed_at IS NOT NULL, b.workspace_id, w.name, w.owner_id, b.id, b.build_number, b.transition, j.followed";
+
+    public const int ChangeColumnCount = 10;
+
+    public const string ChangeJoins = "LEFT JOIN workspace_builds b ON b.job_id = j.id LEFT JOIN workspaces w ON w.id = b.workspace_id";
+
+    /// <summary>
+    /// Wraps an <c>UPDATE provisioner_jobs … WHERE …</c> (without RETURNING) so the same statement
+    /// returns the change to announce: one round trip instead of an update and a read.
+    /// </summary>
+    private static string UpdateAndReadChange(string update) =>
+        $"WITH j AS ({update} RETURNING id, job_status, completed_at, followed) SELECT {ChangeColumns} FROM j {ChangeJoins}";
+
+    /// <summary>Reads a change from <see cref="ChangeColumns"/> starting at <paramref name="ordinal"/>.</summary>
+    public static JobChange ReadChange(NpgsqlDataReader reader, int ordinal)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var build = reader.IsDBNull(ordinal + 3) ? null : new WorkspaceBuildUpdate
+        {
+            JobStatus = WireName<ProvisionerJobStatus>.Parse(reader.GetString(ordinal + 1)),
+            WorkspaceId = reader.GetGuid(ordinal + 3),
+            WorkspaceName = reader.GetString(ordinal + 4),
+            OwnerId = reader.GetGuid(ordinal + 5),
+            BuildId = reader.GetGuid(ordinal + 6),
+            BuildNumber = reader.GetInt32(ordinal + 7),
+            Transition = WireName<WorkspaceTransition>.Parse(reader.GetString(ordinal + 8)),
+        };
+        return new JobChange(reader.GetGuid(ordinal), reader.GetBoolean(ordinal + 2), build, reader.GetBoolean(ordinal + 9));
+    }
+
+    /// <summary>
+    /// Announces that a job changed state (<see cref="JobEvents.PublishAsync"/>), reading what changed
+    /// inside the caller's transaction, so the messages go out only if the change commits.
+    /// </summary>
+    public static async Task JobChangedAsync(NpgsqlTransaction transaction, Guid jobId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        JobChange change;
+        await using (var command = new NpgsqlCommand($"SELECT {ChangeColumns} FROM provisioner_jobs j {ChangeJoins} WHERE j.id = $1", transaction.Connection, transaction))
+        {
+            command.With(jobId);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            change = ReadChange(reader, 0);
+        }
+
+        await JobEvents.PublishAsync(transaction, change, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs an <see cref="UpdateAndReadChange"/> statement and adds the change it returns to the outbox.</summary>
+    private static async Task UpdateAndAnnounceAsync(PubsubOutbox outbox, NpgsqlCommand update, CancellationToken cancellationToken)
+    {
+        JobChange change;
+        await using (var reader = await update.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                // The caller holds the row's lock, so the update cannot miss it.
+                throw new InvalidOperationException("The locked job row was not updated.");
+            }
+
+            change = ReadChange(reader, 0);
+            while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+            {
+                // Drained, so a later statement's error surfaces here.
+            }
+        }
+
+        JobEvents.Announce(outbox, change);
     }
 }

@@ -180,7 +180,7 @@ internal static class ProvisionerdEndpoints
     private static async Task<AcquiredJob?> TryAcquireAsync(
         JobQueue queue, DaemonIdentity identity, AcquireJobRequest request, string accessUrl, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
-        var acquired = await queue.TryAcquireAsync(identity, request, accessUrl, cancellationToken).ConfigureAwait(false);
+        var acquired = await queue.TryAcquireAsync(identity.KeyId, request, accessUrl, cancellationToken).ConfigureAwait(false);
         return Acquired(acquired, identity, request, loggers);
     }
 
