@@ -41,13 +41,9 @@ internal static class FileEndpoints
             }
 
             // Refuse what no import could use, before anything is stored.
-            using (var stream = new MemoryStream(data, writable: false))
+            if (TemplateArchive.CheckUpload(data, limit) is { } refused)
             {
-                var contents = TemplateArchive.Read(stream, ArchiveLimits.Default with { MaxTotalBytes = limit });
-                if ((contents.Succeeded ? TemplateImporter.CheckUpload(contents) : contents.Error) is { } refused)
-                {
-                    return Problems.BadRequest($"the upload is not a usable template archive: {refused}", ProblemCodes.InvalidArchive);
-                }
+                return Problems.BadRequest($"the upload is not a usable template archive: {refused}", ProblemCodes.InvalidArchive);
             }
 
             var hash = Convert.ToHexStringLower(SHA256.HashData(data));
