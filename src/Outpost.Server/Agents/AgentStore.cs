@@ -231,12 +231,20 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource)
     private const string AgentSelect = """
         SELECT a.id, a.build_id, b.workspace_id, r.name, a.name, a.directory, a.operating_system, a.architecture, a.environment_variables,
                a.scripts, a.apps, a.connection_timeout_seconds, a.lifecycle_state, a.first_connected_at, a.last_connected_at,
-               a.disconnected_at, a.created_at, w.owner_id
+               a.disconnected_at, a.created_at, w.owner_id, a.version
         FROM workspace_agents a
         JOIN workspace_builds b ON b.id = a.build_id
         JOIN workspace_resources r ON r.id = a.resource_id
         JOIN workspaces w ON w.id = b.workspace_id
         """;
+
+    /// <summary>Records the version the agent reported (written only when it changed).</summary>
+    public async Task RecordVersionAsync(Guid agentId, string version, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("UPDATE workspace_agents SET version = $2 WHERE id = $1 AND version <> $2");
+        command.With(agentId).With(version);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>An agent as users read it, and its workspace's owner (for authorization); null when there is none.</summary>
     public async Task<(WorkspaceAgent Agent, Guid OwnerId)?> FindAsync(Guid agentId, CancellationToken cancellationToken)
@@ -279,6 +287,7 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource)
                 LastConnectedAt = reader.GetNullable<DateTimeOffset>(14),
                 DisconnectedAt = reader.GetNullable<DateTimeOffset>(15),
                 CreatedAt = reader.GetFieldValue<DateTimeOffset>(16),
+                Version = reader.GetString(18),
             }, reader.GetGuid(17)));
         }
 
