@@ -97,10 +97,10 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource)
     public async Task ConnectedAsync(Guid agentId, Guid connectionId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(BatchCommands.Create("""
+        batch.BatchCommands.Add(CommandExtensions.Batch("""
             UPDATE workspace_agents SET first_connected_at = COALESCE(first_connected_at, $2), last_connected_at = $2 WHERE id = $1
             """, agentId, now));
-        batch.BatchCommands.Add(BatchCommands.Create("""
+        batch.BatchCommands.Add(CommandExtensions.Batch("""
             INSERT INTO connection_logs (id, agent_id, type, connected_at) VALUES ($1, $2, $3, $4)
             """, connectionId, agentId, WireName<ConnectionType>.Name(ConnectionType.ControlPlane), now));
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -120,10 +120,10 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource)
     public async Task DisconnectedAsync(Guid agentId, Guid connectionId, DateTimeOffset now, DisconnectReason reason, DisconnectInitiator initiator, string detail, CancellationToken cancellationToken)
     {
         await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(BatchCommands.Create("""
+        batch.BatchCommands.Add(CommandExtensions.Batch("""
             UPDATE connection_logs SET ended_at = $2, disconnect_reason = $3, disconnect_initiator = $4, disconnect_detail = $5 WHERE id = $1
             """, connectionId, now, reason.LogValue, initiator.LogValue, detail));
-        batch.BatchCommands.Add(BatchCommands.Create("""
+        batch.BatchCommands.Add(CommandExtensions.Batch("""
             UPDATE workspace_agents SET disconnected_at = $2
             WHERE id = $1 AND NOT EXISTS (
                 SELECT 1 FROM connection_logs c
@@ -138,10 +138,10 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource)
     {
         var name = WireName<AgentLifecycleState>.Name(state);
         await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(BatchCommands.Create("""
+        batch.BatchCommands.Add(CommandExtensions.Batch("""
             INSERT INTO agent_lifecycle_events (agent_id, state, changed_at, received_at) VALUES ($1, $2, $3, $4)
             """, agentId, name, changedAt, receivedAt));
-        batch.BatchCommands.Add(BatchCommands.Create("""
+        batch.BatchCommands.Add(CommandExtensions.Batch("""
             UPDATE workspace_agents SET lifecycle_state = $2, lifecycle_changed_at = $3
             WHERE id = $1 AND (lifecycle_changed_at IS NULL OR lifecycle_changed_at <= $3)
             """, agentId, name, changedAt));
@@ -253,11 +253,11 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource)
         return agents.Count == 0 ? null : agents[0];
     }
 
-    /// <summary>The agents a build recorded, by resource and name.</summary>
-    public async Task<List<WorkspaceAgent>> ListByBuildAsync(Guid buildId, CancellationToken cancellationToken)
+    /// <summary>The agents a build recorded, by resource and name, with their status at <paramref name="now"/> (coder-spec §6).</summary>
+    public async Task<List<WorkspaceAgent>> ListByBuildAsync(Guid buildId, DateTimeOffset now, TimeSpan inactivityTimeout, CancellationToken cancellationToken)
     {
         var agents = await QueryAsync($"{AgentSelect} WHERE a.build_id = $1 ORDER BY r.name, a.name", buildId, cancellationToken).ConfigureAwait(false);
-        return agents.ConvertAll(a => a.Agent);
+        return agents.ConvertAll(a => AgentStatusRules.WithStatus(a.Agent, now, inactivityTimeout));
     }
 
     private async Task<List<(WorkspaceAgent Agent, Guid OwnerId)>> QueryAsync(string sql, Guid id, CancellationToken cancellationToken)

@@ -8,14 +8,21 @@ using Outpost.Server.Pubsub;
 
 namespace Outpost.Server.ProvisionerJobs;
 
+/// <summary>A job row as a daemon's call finds it under its lock.</summary>
+internal sealed record LockedJob(
+    ProvisionerJobType Type, string? WorkerKey, DateTimeOffset? StartedAt, bool Completed, bool Canceled, string? Error, bool Followed);
+
+/// <summary>A stale job the reaper holds locked: whether it never started, when it was last touched, the stage of its last log line.</summary>
+internal sealed record StaleJob(bool Pending, DateTimeOffset UpdatedAt, string Stage);
+
 /// <summary>
 /// The store of <c>provisioner_jobs</c> and <c>provisioner_job_logs</c>: every statement that writes
-/// or locks a job lives here or in its partial files (<c>JobStore.Daemon.cs</c> for the daemon API,
-/// <c>JobStore.Reaper.cs</c> for the reaper) and in <see cref="JobQueue"/> (the claim). Other stores
+/// or locks a job lives here (queueing, cancelling, logs, the daemon API's heartbeats, completions
+/// and failures, the reaper's) and in <see cref="JobQueue"/> (the claim). Other stores
 /// join a job only through <see cref="JobColumns"/> and <see cref="ReadJob"/>, for read models that
 /// carry the job.
 /// </summary>
-internal static partial class JobStore
+internal static class JobStore
 {
     /// <summary>10 columns of <c>provisioner_jobs j</c>, read by <see cref="ReadJob"/>.</summary>
     public const string JobColumns =
@@ -268,5 +275,145 @@ internal static partial class JobStore
         }
 
         JobEvents.Announce(outbox, change);
+    }
+
+    // The daemon API: heartbeats, completions and failures, each under the job's row lock.
+
+    /// <summary>Locks the job's row for a daemon's call; null when there is no such job.</summary>
+    /// <remarks>
+    /// With <paramref name="heartbeat"/> the lock is taken by touching <c>updated_at</c>, which saves
+    /// an update's round trip; a refused call never commits, so a refusal changes nothing. Without it
+    /// the row is only locked: completions and failures write the row once, not twice.
+    /// </remarks>
+    public static async Task<LockedJob?> LockForDaemonAsync(
+        NpgsqlTransaction transaction, Guid jobId, DateTimeOffset? heartbeat, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        await using var select = new NpgsqlCommand(heartbeat is null
+            ? "SELECT type, worker_key, started_at, completed_at, canceled_at, error, followed FROM provisioner_jobs WHERE id = $1 FOR UPDATE"
+            : "UPDATE provisioner_jobs SET updated_at = $2 WHERE id = $1 RETURNING type, worker_key, started_at, completed_at, canceled_at, error, followed",
+            transaction.Connection, transaction);
+        select.With(jobId);
+        if (heartbeat is { } now)
+        {
+            select.With(now);
+        }
+
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        return new LockedJob(
+            WireName<ProvisionerJobType>.Parse(reader.GetString(0)), reader.GetNullableString(1), reader.GetNullable<DateTimeOffset>(2),
+            !reader.IsDBNull(3), !reader.IsDBNull(4), reader.GetNullableString(5), reader.GetBoolean(6));
+    }
+
+    /// <summary>
+    /// Completes a locked job its daemon stopped because a user canceled it: completed with
+    /// canceled_at set and no error, which is "canceled" in the spec's status order.
+    /// </summary>
+    public static async Task CompleteCanceledAsync(
+        NpgsqlTransaction transaction, PubsubOutbox outbox, Guid jobId, string errorCode, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        await using var cancel = new NpgsqlCommand(
+            UpdateAndReadChange("UPDATE provisioner_jobs SET completed_at = $2, updated_at = $2, error_code = $3 WHERE id = $1"), transaction.Connection, transaction);
+        cancel.With(jobId).With(now).With(errorCode);
+        await UpdateAndAnnounceAsync(outbox, cancel, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Fails a locked job with <paramref name="error"/>; its change goes to <paramref name="outbox"/>.</summary>
+    public static async Task FailAsync(
+        NpgsqlTransaction transaction, PubsubOutbox outbox, Guid jobId, string error, string? errorCode, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        await using var fail = new NpgsqlCommand(UpdateAndReadChange("""
+            UPDATE provisioner_jobs SET completed_at = $2, updated_at = $2, error = $3, error_code = $4 WHERE id = $1
+            """), transaction.Connection, transaction);
+        fail.With(jobId).With(now).With(error).With(errorCode);
+        await UpdateAndAnnounceAsync(outbox, fail, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The statement that completes a running import held by <paramref name="workerKey"/>, without a
+    /// lock taken first; it returns <see cref="ChangeColumns"/> then whether the import was canceled,
+    /// or no row when the import is not this daemon's to complete.
+    /// </summary>
+    public static NpgsqlBatchCommand CompleteImportCommand(Guid jobId, string workerKey, DateTimeOffset now) => CommandExtensions.Batch($"""
+        WITH j AS (
+            UPDATE provisioner_jobs SET completed_at = $2, updated_at = $2
+            WHERE id = $1 AND type = 'template_version_import' AND worker_key = $3 AND started_at IS NOT NULL AND completed_at IS NULL
+            RETURNING id, job_status, completed_at, canceled_at, followed)
+        SELECT {ChangeColumns}, j.canceled_at IS NOT NULL FROM j {ChangeJoins}
+        """, jobId, now, workerKey);
+
+    /// <summary>The statement that completes a locked build job; it returns <see cref="ChangeColumns"/>.</summary>
+    public static NpgsqlBatchCommand CompleteBuildCommand(Guid jobId, DateTimeOffset now) =>
+        CommandExtensions.Batch(UpdateAndReadChange("UPDATE provisioner_jobs SET completed_at = $2, updated_at = $2 WHERE id = $1"), jobId, now);
+
+    // The reaper (coder-spec §7).
+
+    /// <summary>Up to <paramref name="limit"/> uncompleted jobs, in random order, pending and untouched since <paramref name="pendingBefore"/> or running and untouched since <paramref name="runningBefore"/>.</summary>
+    public static async Task<List<Guid>> FindStaleAsync(
+        NpgsqlDataSource dataSource, DateTimeOffset pendingBefore, DateTimeOffset runningBefore, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        await using var find = dataSource.CreateCommand("""
+            SELECT id FROM provisioner_jobs
+            WHERE completed_at IS NULL
+              AND ((started_at IS NULL AND updated_at < $1) OR (started_at IS NOT NULL AND updated_at < $2))
+            ORDER BY random()
+            LIMIT $3
+            """);
+        find.With(pendingBefore).With(runningBefore).With(limit);
+        var candidates = new List<Guid>();
+        await using var reader = await find.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            candidates.Add(reader.GetGuid(0));
+        }
+
+        return candidates;
+    }
+
+    /// <summary>
+    /// Locks an uncompleted job with SKIP LOCKED; null when it has completed or another transaction
+    /// (another replica's reaper, or the daemon itself) holds it right now.
+    /// </summary>
+    public static async Task<StaleJob?> LockStaleAsync(NpgsqlTransaction transaction, Guid jobId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        await using var lockJob = new NpgsqlCommand("""
+            SELECT j.job_status, j.updated_at, j.completed_at IS NOT NULL,
+                   COALESCE((SELECT l.stage FROM provisioner_job_logs l WHERE l.job_id = j.id ORDER BY l.id DESC LIMIT 1), 'Unknown')
+            FROM provisioner_jobs j WHERE j.id = $1 FOR UPDATE SKIP LOCKED
+            """, transaction.Connection, transaction);
+        lockJob.With(jobId);
+        await using var reader = await lockJob.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false) || reader.GetBoolean(2))
+        {
+            return null;
+        }
+
+        return new StaleJob(reader.GetString(0) == "pending", reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(3));
+    }
+
+    /// <summary>Fails a job the reaper holds (a pending one counts as started now) and announces the change.</summary>
+    public static async Task FailReapedAsync(NpgsqlTransaction transaction, Guid jobId, string error, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        await using (var fail = new NpgsqlCommand("""
+            UPDATE provisioner_jobs
+            SET completed_at = $2, updated_at = $2, started_at = COALESCE(started_at, $2), error = $3, error_code = NULL
+            WHERE id = $1
+            """, transaction.Connection, transaction))
+        {
+            fail.With(jobId).With(now).With(error);
+            await fail.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await JobChangedAsync(transaction, jobId, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -170,7 +170,7 @@ internal sealed class TemplateStore(NpgsqlDataSource dataSource, TimeProvider ti
     /// <summary>The statement that records what an import found, for the completing transaction's batch.</summary>
     public static NpgsqlBatchCommand RecordImportCommand(
         Guid jobId, IEnumerable<TemplateVersionParameter> parameters, List<ProvisionedResource> resources, string readme) =>
-        BatchCommands.Create("UPDATE template_versions SET parameters = $2, resources = $3, readme = $4 WHERE job_id = $1", jobId)
+        CommandExtensions.Batch("UPDATE template_versions SET parameters = $2, resources = $3, readme = $4 WHERE job_id = $1", jobId)
             .WithJson(JsonSerializer.Serialize(parameters.ToList(), OutpostJsonContext.Default.ListTemplateVersionParameter))
             .WithJson(JsonSerializer.Serialize(resources, OutpostJsonContext.Default.ListProvisionedResource))
             .With(readme);

@@ -35,20 +35,10 @@ internal static class AgentEndpoints
                 return Problems.NotFound($"there is no workspace {id}", ProblemCodes.WorkspaceNotFound);
             }
 
-            return TypedResults.Ok(await LatestBuildAgentsAsync(agents, workspace, time.GetUtcNow(), agentApi.InactivityTimeout, cancellationToken).ConfigureAwait(false));
+            return TypedResults.Ok(await agents.ListByBuildAsync(workspace.LatestBuild.Id, time.GetUtcNow(), agentApi.InactivityTimeout, cancellationToken).ConfigureAwait(false));
         }).WithTags("Workspaces").WithName("ListWorkspaceAgents").WithSummary("The agents of the workspace's latest build.")
           .RequirePermission(ResourceType.WorkspaceAgent, PermissionAction.Read);
 
         return routes;
-    }
-
-    /// <summary>The agents of the workspace's latest build, with their status, by resource and name.</summary>
-    public static async Task<List<WorkspaceAgent>> LatestBuildAgentsAsync(
-        AgentStore agents, Workspace workspace, DateTimeOffset now, TimeSpan inactivityTimeout, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(agents);
-        ArgumentNullException.ThrowIfNull(workspace);
-        var found = await agents.ListByBuildAsync(workspace.LatestBuild.Id, cancellationToken).ConfigureAwait(false);
-        return found.ConvertAll(a => AgentStatusRules.WithStatus(a, now, inactivityTimeout));
     }
 }

@@ -127,5 +127,5 @@ internal static class WatchEndpoints
 internal sealed class WatchedAgents(AgentStore store, TimeSpan inactivityTimeout)
 {
     public Task<List<WorkspaceAgent>> ReadAsync(Workspace workspace, TimeProvider time, CancellationToken cancellationToken) =>
-        AgentEndpoints.LatestBuildAgentsAsync(store, workspace, time.GetUtcNow(), inactivityTimeout, cancellationToken);
+        store.ListByBuildAsync(workspace.LatestBuild.Id, time.GetUtcNow(), inactivityTimeout, cancellationToken);
 }

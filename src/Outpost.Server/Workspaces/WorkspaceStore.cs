@@ -285,16 +285,16 @@ internal sealed class WorkspaceStore(NpgsqlDataSource dataSource, TimeProvider t
 
     /// <summary>The statement that records a resource a build job made.</summary>
     public static NpgsqlBatchCommand InsertResourceCommand(Guid resourceId, Guid jobId, string name, string type, DateTimeOffset now) =>
-        BatchCommands.Create("INSERT INTO workspace_resources (id, job_id, name, type, created_at) VALUES ($1, $2, $3, $4, $5)", resourceId, jobId, name, type, now);
+        CommandExtensions.Batch("INSERT INTO workspace_resources (id, job_id, name, type, created_at) VALUES ($1, $2, $3, $4, $5)", resourceId, jobId, name, type, now);
 
     /// <summary>The statement that stores (or replaces) a build's provisioner state.</summary>
     public static NpgsqlBatchCommand SaveStateCommand(Guid buildId, byte[] state) =>
-        BatchCommands.Create("INSERT INTO provisioner_states (build_id, state) VALUES ($1, $2) ON CONFLICT (build_id) DO UPDATE SET state = EXCLUDED.state", buildId, state);
+        CommandExtensions.Batch("INSERT INTO provisioner_states (build_id, state) VALUES ($1, $2) ON CONFLICT (build_id) DO UPDATE SET state = EXCLUDED.state", buildId, state);
 
     /// <summary>The statement that touches the workspace after a build, marking it deleted after a successful delete build.</summary>
     public static NpgsqlBatchCommand TouchCommand(Guid workspaceId, bool deleted, DateTimeOffset now) => deleted
-        ? BatchCommands.Create("UPDATE workspaces SET deleted = true, updated_at = $2 WHERE id = $1", workspaceId, now)
-        : BatchCommands.Create("UPDATE workspaces SET updated_at = $2 WHERE id = $1", workspaceId, now);
+        ? CommandExtensions.Batch("UPDATE workspaces SET deleted = true, updated_at = $2 WHERE id = $1", workspaceId, now)
+        : CommandExtensions.Batch("UPDATE workspaces SET updated_at = $2 WHERE id = $1", workspaceId, now);
 
     private static async Task<Workspace?> ReadOneAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
