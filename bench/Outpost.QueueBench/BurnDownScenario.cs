@@ -3,6 +3,7 @@ using System.Globalization;
 using Npgsql;
 using Outpost.Sdk.Provisioning;
 using Outpost.Server.Database;
+using Outpost.Server.ProvisionerJobs;
 using Outpost.Server.Provisionerd;
 
 namespace Outpost.QueueBench;
@@ -168,7 +169,7 @@ internal static class BurnDownScenario
         await Task.WhenAll(Enumerable.Range(0, workers).Select(i => Task.Run(async () =>
         {
             var request = new AcquireJobRequest { DaemonName = $"in-process-{i}", Provisioners = [BenchServer.Provisioner], WaitSeconds = 1 };
-            while ((await server.Queue.TryAcquireAsync(identity, request, "http://bench", cancellationToken)).Job is { } job)
+            while ((await server.Queue.TryAcquireAsync(identity.KeyId, request, "http://bench", cancellationToken)).Job is { } job)
             {
                 var (outcome, _, _) = await server.Jobs.CompleteAsync(identity, job.JobId, completion, next: null, cancellationToken);
                 if (outcome.Refusal != DaemonJobRefusal.None)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Outpost.Sdk.Provisioning;
+using Outpost.Server.ProvisionerJobs;
 using Outpost.Server.Provisionerd;
 
 namespace Outpost.QueueBench;
@@ -22,7 +23,7 @@ internal static class LatencyScenario
         {
             var start = Stopwatch.GetTimestamp();
             var jobId = await server.EnqueueAsync(cancellationToken);
-            var (job, _, _) = await server.Queue.TryAcquireAsync(identity, request, server.BaseAddress.ToString(), cancellationToken);
+            var (job, _, _) = await server.Queue.TryAcquireAsync(identity.KeyId, request, server.BaseAddress.ToString(), cancellationToken);
             baseline.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
             if (job?.JobId != jobId)
             {

@@ -5,7 +5,7 @@ namespace Outpost.Telemetry;
 /// reach the caller: <c>Log</c> never throws and <c>Trace</c> returns the body's value or rethrows
 /// the body's own exception.
 /// </summary>
-internal interface ITelemetryReporter
+public interface ITelemetryReporter
 {
     public void Log(string eventName, TelemetryProperties? properties = null, TelemetryMeasurements? measurements = null);
 

@@ -4,7 +4,7 @@ namespace Outpost.Telemetry;
 /// Where emitted events go (spec §2.7). <see cref="Write"/> must only buffer in memory: it runs on
 /// the caller's thread inside <c>Log</c> and <c>Trace</c>.
 /// </summary>
-internal interface ITelemetrySink : IAsyncDisposable
+public interface ITelemetrySink : IAsyncDisposable
 {
     public string Name { get; }
 

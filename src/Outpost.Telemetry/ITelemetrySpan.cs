@@ -4,7 +4,7 @@ namespace Outpost.Telemetry;
 /// The handle a traced body receives (spec §2.3). Passed explicitly: there is no ambient current
 /// span, so trace boundaries are exactly where the code says they are (spec §2.9).
 /// </summary>
-internal interface ITelemetrySpan
+public interface ITelemetrySpan
 {
     public string TraceId { get; }
 

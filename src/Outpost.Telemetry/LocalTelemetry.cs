@@ -5,7 +5,7 @@ using Outpost.Telemetry.Local;
 namespace Outpost.Telemetry;
 
 /// <summary>Everything needed to build the local reporter; unset members come from the environment.</summary>
-internal sealed record LocalTelemetryOptions
+public sealed record LocalTelemetryOptions
 {
     public string? Directory { get; init; }
 
@@ -29,7 +29,7 @@ internal sealed record LocalTelemetryOptions
 /// Creates the reporter a process records into: the JSONL sink in the per-user directory, or, with
 /// <c>OUTPOST_TELEMETRY=off</c>, a service with no sink at all so nothing touches the disk.
 /// </summary>
-internal static class LocalTelemetry
+public static class LocalTelemetry
 {
     public static TelemetryService Create(LocalTelemetryOptions? options = null)
     {

@@ -5,7 +5,7 @@ namespace Outpost.Telemetry;
 /// Immutable, so handing the same instance to many events is the C# form of the spec's
 /// "each event gets a fresh copy".
 /// </summary>
-internal sealed record TelemetryContext
+public sealed record TelemetryContext
 {
     public required string CliVersion { get; init; }
 

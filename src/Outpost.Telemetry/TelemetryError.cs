@@ -8,7 +8,7 @@ namespace Outpost.Telemetry;
 /// message passes through <see cref="TelemetryRedactor"/> because exception messages often quote
 /// URLs and headers (issue 3, item 5).
 /// </summary>
-internal sealed record TelemetryError(string Message, string? Type = null, string? Code = null)
+public sealed record TelemetryError(string Message, string? Type = null, string? Code = null)
 {
     public const string UnknownMessage = "Unknown error";
 

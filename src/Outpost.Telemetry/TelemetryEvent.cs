@@ -4,7 +4,7 @@ namespace Outpost.Telemetry;
 /// One emitted telemetry record: a plain log, a span log, or a completed span or phase
 /// (vscode-telemetry-spec §2.1). Immutable once emitted, so sinks may hold it without copying.
 /// </summary>
-internal sealed class TelemetryEvent
+public sealed class TelemetryEvent
 {
     private string? _eventId;
     private ulong _eventIdValue;

@@ -1,7 +1,7 @@
 namespace Outpost.Telemetry;
 
 /// <summary>Ordered so that a sink receives an event when its minimum level is at or below the effective one.</summary>
-internal enum TelemetryLevel
+public enum TelemetryLevel
 {
     Off = 0,
     Local = 1,

@@ -9,7 +9,7 @@ namespace Outpost.Telemetry;
 /// and redacted, so nothing later can see the raw value. Supports collection initializers:
 /// <c>new() { { "trigger", "reactive" }, { "refreshAttempted", false } }</c>.
 /// </summary>
-internal sealed class TelemetryProperties : IEnumerable<KeyValuePair<string, string>>
+public sealed class TelemetryProperties : IEnumerable<KeyValuePair<string, string>>
 {
     private readonly TelemetryMap<string> _values = new();
     private HashSet<string>? _arrayKeys;
@@ -70,7 +70,7 @@ internal sealed class TelemetryProperties : IEnumerable<KeyValuePair<string, str
 }
 
 /// <summary>Caller-supplied numeric measurements, copied at span start like properties.</summary>
-internal sealed class TelemetryMeasurements : IEnumerable<KeyValuePair<string, double>>
+public sealed class TelemetryMeasurements : IEnumerable<KeyValuePair<string, double>>
 {
     private readonly TelemetryMap<double> _values = new();
 

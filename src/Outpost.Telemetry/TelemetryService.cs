@@ -4,15 +4,16 @@ using Microsoft.Extensions.Logging;
 namespace Outpost.Telemetry;
 
 /// <summary>The outcome of <see cref="TelemetryService.FlushAsync"/>; <c>Ok</c> only when every sink flushed.</summary>
-internal sealed record TelemetryFlushResult(bool Ok, IReadOnlyList<SinkFlushResult> Sinks);
+public sealed record TelemetryFlushResult(bool Ok, IReadOnlyList<SinkFlushResult> Sinks);
 
-internal sealed record SinkFlushResult(string Name, bool Ok);
+/// <summary>Whether one sink flushed.</summary>
+public sealed record SinkFlushResult(string Name, bool Ok);
 
 /// <summary>
 /// The reporter behind every client-side event (spec §2). Owns the session context, the
 /// per-process sequence and the level; hands every event to its sinks and isolates their failures.
 /// </summary>
-internal sealed partial class TelemetryService : ITelemetryReporter, IAsyncDisposable
+public sealed partial class TelemetryService : ITelemetryReporter, IAsyncDisposable
 {
     private static readonly IReadOnlyDictionary<string, string> NoProperties = ReadOnlyDictionary<string, string>.Empty;
     private static readonly IReadOnlyDictionary<string, double> NoMeasurements = ReadOnlyDictionary<string, double>.Empty;

@@ -29,6 +29,7 @@ internal sealed class HttpAgentTransport : IAgentTransport, IDisposable
             Timeout = RequestTimeout,
         };
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        _http.DefaultRequestHeaders.Add(AgentApi.VersionHeader, BuildVersion.Version);
         var rpc = new UriBuilder(new Uri(prefix, "rpc"));
         rpc.Scheme = rpc.Scheme == Uri.UriSchemeHttps ? "wss" : "ws";
         _rpcUri = rpc.Uri;

@@ -3,7 +3,6 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Outpost.Agent;
-using Outpost.Agent.Transport;
 using Outpost.Cli.Hosting;
 using Outpost.Sdk.Agents;
 
@@ -28,7 +27,7 @@ internal static class AgentCommand
     /// <summary>The agent handles SIGTERM itself: its shutdown scripts may take longer than the parser's termination grace.</summary>
     public static bool HandlesOwnSignals(ParseResult result) => result.CommandResult.Command.Name == Name;
 
-    internal static (AgentOptions? Options, string? Token, IReadOnlyList<string> Errors) ReadConfiguration(Func<string, string?> environment, TimeProvider time)
+    internal static (AgentConfiguration? Options, string? Token, IReadOnlyList<string> Errors) ReadConfiguration(Func<string, string?> environment)
     {
         List<string> errors = [];
         var url = environment(AgentEnvironment.AgentUrl);
@@ -64,12 +63,7 @@ internal static class AgentCommand
             return (null, null, errors);
         }
 
-        var options = new AgentOptions
-        {
-            ServerUrl = serverUrl!,
-            AgentName = environment(AgentEnvironment.AgentName) is { Length: > 0 } name ? name : "agent",
-            Time = time,
-        };
+        var options = new AgentConfiguration(serverUrl!, environment(AgentEnvironment.AgentName) is { Length: > 0 } name ? name : "agent");
         return (options, token, errors);
     }
 
@@ -90,7 +84,7 @@ internal static class AgentCommand
 
     private static async Task<int> RunAsync(CliContext context)
     {
-        var (options, token, errors) = ReadConfiguration(context.Environment, context.Time);
+        var (options, token, errors) = ReadConfiguration(context.Environment);
         if (options is null)
         {
             foreach (var error in errors)
@@ -113,12 +107,11 @@ internal static class AgentCommand
             logging.SetMinimumLevel(LogLevel.Information);
         });
         var logger = loggers.CreateLogger("Outpost.Agent");
-        using var transport = new HttpAgentTransport(options.ServerUrl, token!);
+        using var agent = new AgentHost(options.ServerUrl, token!, options.AgentName, context.Time, logger);
 
         // The token stays in this process: scripts and anything they start never see it.
         Environment.SetEnvironmentVariable(AgentEnvironment.AgentToken, null);
         Environment.SetEnvironmentVariable(AgentEnvironment.AgentTokenFile, null);
-        var agent = new WorkspaceAgent(options, transport, logger);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 
@@ -134,8 +127,10 @@ internal static class AgentCommand
         {
             // Keep the process alive: the agent exits on its own once its shutdown scripts have run.
             signal.Cancel = true;
-            AgentLog.SignalReceived(logger, signal.Signal.ToString());
-            agent.RequestShutdown();
+            agent.RequestShutdown(signal.Signal.ToString());
         }
     }
 }
+
+/// <summary>What the agent's environment configures: the server's URL and the agent's name.</summary>
+internal sealed record AgentConfiguration(Uri ServerUrl, string AgentName);

@@ -86,16 +86,7 @@ internal static class ProvisionerdCommand
             Provisioners = flags.Provisioners.Count > 0 ? flags.Provisioners : ["local"],
             WorkspacesDirectory = Path.GetFullPath(flags.WorkspacesDirectory),
         };
-        errors.AddRange(options.Validate());
-        IReadOnlyList<IProvisioner> provisioners = [];
-        try
-        {
-            provisioners = ProvisionerDaemonHost.CreateProvisioners(options, loggers, context.Time);
-        }
-        catch (ArgumentException ex)
-        {
-            errors.Add(ex.Message.Split(" (Parameter", 2)[0]);
-        }
+        errors.AddRange(ProvisionerDaemonHost.Check(options, loggers, context.Time));
 
         if (errors.Count > 0)
         {
@@ -114,18 +105,13 @@ internal static class ProvisionerdCommand
             return ExitCodes.Unreachable;
         }
 
-        using var http = ProvisionerDaemonClient.Create(server!, flags.Key!, context.CreateTransport());
-        var daemon = new ProvisionerDaemon(new HttpProvisionerDaemonClient(http), provisioners, options, loggers.CreateLogger(ProvisionerDaemonHost.LoggerCategory), context.Time);
-        await using (daemon.ConfigureAwait(false))
+        await context.Error.WriteLineAsync(
+            $"provisionerd {options.Name}: running {string.Join(", ", options.Provisioners)} jobs for {server}; workspaces in {options.WorkspacesDirectory}. Ctrl+C stops it after the current build.").ConfigureAwait(false);
+        var exit = await ProvisionerDaemonHost.RunRemoteAsync(options, server!, flags.Key!, context.CreateTransport(), loggers, context.Time, cancellationToken).ConfigureAwait(false);
+        if (exit.Error is not null)
         {
-            await context.Error.WriteLineAsync(
-                $"provisionerd {options.Name}: running {string.Join(", ", options.Provisioners)} jobs for {server}; workspaces in {options.WorkspacesDirectory}. Ctrl+C stops it after the current build.").ConfigureAwait(false);
-            var exit = await daemon.RunAsync(cancellationToken).ConfigureAwait(false);
-            if (exit.Error is not null)
-            {
-                await context.Error.WriteLineAsync($"error: the server refused this provisioner daemon ({exit.StatusCode}): {exit.Error}").ConfigureAwait(false);
-                return exit.StatusCode is 401 or 403 ? ExitCodes.ProvisionerKeyRefused : ExitCodes.Failure;
-            }
+            await context.Error.WriteLineAsync($"error: the server refused this provisioner daemon ({exit.StatusCode}): {exit.Error}").ConfigureAwait(false);
+            return exit.StatusCode is 401 or 403 ? ExitCodes.ProvisionerKeyRefused : ExitCodes.Failure;
         }
 
         await context.Error.WriteLineAsync($"provisionerd {options.Name}: stopped").ConfigureAwait(false);

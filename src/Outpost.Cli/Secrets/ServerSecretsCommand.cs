@@ -1,7 +1,5 @@
 using System.CommandLine;
-using Microsoft.Extensions.Logging;
 using Outpost.Server.Hosting;
-using Outpost.Server.Secrets;
 
 namespace Outpost.Cli.Secrets;
 
@@ -20,24 +18,22 @@ internal static class ServerSecretsCommand
             + "with OUTPOST_SECRETS_KEY, set it to the new key and OUTPOST_SECRETS_PREVIOUS_KEYS to the old ones, then run this.") { postgresUrl, dataDir };
         rotate.SetAction(async (result, cancellationToken) =>
         {
-            var env = new EnvironmentReader(Environment.GetEnvironmentVariable);
-            var (options, errors) = ServerOptions.TryCreate(new ServerFlags
+            var environment = (Func<string, string?>)Environment.GetEnvironmentVariable;
+            var outcome = await ServerEntryPoint.RotateSecretsKeyAsync(new ServerFlags
             {
-                PostgresUrl = result.GetValue(postgresUrl) ?? env.Get("OUTPOST_PG_CONNECTION_URL"),
-                DataDir = result.GetValue(dataDir) ?? env.Get("OUTPOST_DATA_DIR"),
-            }, env);
-            if (options is null)
+                PostgresUrl = result.GetValue(postgresUrl) ?? environment("OUTPOST_PG_CONNECTION_URL"),
+                DataDir = result.GetValue(dataDir) ?? environment("OUTPOST_DATA_DIR"),
+            }, environment, cancellationToken).ConfigureAwait(false);
+            foreach (var error in outcome.FlagErrors)
             {
-                foreach (var error in errors)
-                {
-                    await Console.Error.WriteLineAsync($"error: {error}").ConfigureAwait(false);
-                }
+                await Console.Error.WriteLineAsync($"error: {error}").ConfigureAwait(false);
+            }
 
+            if (outcome.FlagErrors.Count > 0)
+            {
                 return ExitCodes.Usage;
             }
 
-            using var loggers = LoggerFactory.Create(logging => ServerLogging.Configure(logging, options.LogFormat));
-            var outcome = await SecretsKeyRotation.RunAsync(options, loggers.CreateLogger(SecretsLog.Category), cancellationToken).ConfigureAwait(false);
             if (outcome.Error is not null)
             {
                 await Console.Error.WriteLineAsync($"error: {outcome.Error}").ConfigureAwait(false);

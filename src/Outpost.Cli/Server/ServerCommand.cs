@@ -53,35 +53,33 @@ internal static class ServerCommand
         command.Subcommands.Add(Secrets.ServerSecretsCommand.Create());
         command.SetAction(async (result, cancellationToken) =>
         {
-            var env = new EnvironmentReader(Environment.GetEnvironmentVariable);
             var raw = new ServerFlags
             {
-                HttpAddress = result.GetValue(httpAddress) ?? env.Get("OUTPOST_HTTP_ADDRESS"),
-                AccessUrl = result.GetValue(accessUrl) ?? env.Get("OUTPOST_ACCESS_URL"),
-                PostgresUrl = result.GetValue(postgresUrl) ?? env.Get("OUTPOST_PG_CONNECTION_URL"),
-                DataDir = result.GetValue(dataDir) ?? env.Get("OUTPOST_DATA_DIR"),
-                ProvisionerDaemons = result.GetValue(provisionerDaemons) ?? env.Get("OUTPOST_PROVISIONER_DAEMONS"),
-                PrometheusAddress = result.GetValue(prometheusAddress) ?? env.Get("OUTPOST_PROMETHEUS_ADDRESS"),
-                PrometheusUserLabels = result.GetValue(prometheusUserLabels) ?? env.Get("OUTPOST_PROMETHEUS_USER_LABELS"),
-                LogFormat = result.GetValue(logFormat) ?? env.Get("OUTPOST_LOG_FORMAT"),
-                LocalProvisionerUnsandboxed = result.GetValue(unsandboxed) ? "true" : env.Get("OUTPOST_LOCAL_PROVISIONER_UNSANDBOXED"),
+                HttpAddress = result.GetValue(httpAddress) ?? Env("OUTPOST_HTTP_ADDRESS"),
+                AccessUrl = result.GetValue(accessUrl) ?? Env("OUTPOST_ACCESS_URL"),
+                PostgresUrl = result.GetValue(postgresUrl) ?? Env("OUTPOST_PG_CONNECTION_URL"),
+                DataDir = result.GetValue(dataDir) ?? Env("OUTPOST_DATA_DIR"),
+                ProvisionerDaemons = result.GetValue(provisionerDaemons) ?? Env("OUTPOST_PROVISIONER_DAEMONS"),
+                PrometheusAddress = result.GetValue(prometheusAddress) ?? Env("OUTPOST_PROMETHEUS_ADDRESS"),
+                PrometheusUserLabels = result.GetValue(prometheusUserLabels) ?? Env("OUTPOST_PROMETHEUS_USER_LABELS"),
+                LogFormat = result.GetValue(logFormat) ?? Env("OUTPOST_LOG_FORMAT"),
+                LocalProvisionerUnsandboxed = result.GetValue(unsandboxed) ? "true" : Env("OUTPOST_LOCAL_PROVISIONER_UNSANDBOXED"),
             };
 
-            var validation = ServerOptions.TryCreate(raw, env);
-            if (validation.Options is null)
+            var outcome = await ServerEntryPoint.RunAsync(raw, Environment.GetEnvironmentVariable, cancellationToken).ConfigureAwait(false);
+            foreach (var error in outcome.FlagErrors)
             {
-                foreach (var error in validation.Errors)
-                {
-                    await Console.Error.WriteLineAsync($"error: {error}").ConfigureAwait(false);
-                }
+                await Console.Error.WriteLineAsync($"error: {error}").ConfigureAwait(false);
+            }
 
+            if (outcome.FlagErrors.Count > 0)
+            {
                 return ExitCodes.Usage;
             }
 
-            var outcome = await OutpostServer.RunAsync(validation.Options, cancellationToken).ConfigureAwait(false);
-            if (outcome.Error is not null)
+            if (outcome.StartError is not null)
             {
-                await Console.Error.WriteLineAsync($"error: {outcome.Error}").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync($"error: {outcome.StartError}").ConfigureAwait(false);
                 return ExitCodes.ServerStartFailed;
             }
 
@@ -90,4 +88,7 @@ internal static class ServerCommand
 
         return command;
     }
+
+    /// <summary>An environment variable, or null when it is unset or blank.</summary>
+    private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { } value && !string.IsNullOrWhiteSpace(value) ? value : null;
 }

@@ -35,7 +35,7 @@ internal static class TemplatesCommand
         {
             var target = Path.GetFullPath(result.GetValue(directory)!);
             var terraform = result.GetValue(type) == "terraform";
-            var file = Path.Combine(target, terraform ? "main.tf" : TemplateParser.FileName);
+            var file = Path.Combine(target, terraform ? "main.tf" : TemplateArchive.LocalTemplateFileName);
             if (File.Exists(file))
             {
                 await context.Error.WriteLineAsync($"error: {file} already exists; edit it, or init another directory").ConfigureAwait(false);

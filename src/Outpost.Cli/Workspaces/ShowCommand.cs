@@ -42,7 +42,8 @@ internal static class ShowCommand
 
             foreach (var agent in agents)
             {
-                await context.Out.WriteLineAsync($"Agent:      {agent.Name} in {agent.ResourceName} ({agent.OperatingSystem}/{agent.Architecture}), {WireName.Of(agent.LifecycleState)}" + (agent.Status is { } status ? $", {WireName.Of(status)}" : string.Empty)).ConfigureAwait(false);
+                await context.Out.WriteLineAsync($"Agent:      {agent.Name} in {agent.ResourceName} ({agent.OperatingSystem}/{agent.Architecture}), {WireName.Of(agent.LifecycleState)}" + (agent.Status is { } status ? $", {WireName.Of(status)}" : string.Empty)
+                    + (agent.Version.Length > 0 ? $", version {agent.Version}" : string.Empty)).ConfigureAwait(false);
             }
 
             return ExitCodes.Success;

@@ -180,7 +180,7 @@ internal sealed partial class ProvisionerDaemon : IAsyncDisposable
 }
 
 /// <summary>Why a daemon's run ended: stopped as asked (no error), or refused by the server.</summary>
-internal sealed record ProvisionerDaemonExit
+public sealed record ProvisionerDaemonExit
 {
     public static ProvisionerDaemonExit Stopped { get; } = new();
 

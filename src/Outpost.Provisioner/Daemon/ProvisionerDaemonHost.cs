@@ -4,12 +4,15 @@ using Outpost.Sdk.Client;
 namespace Outpost.Provisioner.Daemon;
 
 /// <summary>
-/// Runs provisioner daemons inside another process (<c>outpost server</c>'s built-in ones), each
-/// talking to the server over HTTP like a remote daemon would. Disposing stops them gracefully:
-/// each current job gets its grace period to finish and is otherwise failed, never abandoned.
+/// The provisioner assembly's public entry: runs provisioner daemons inside another process
+/// (<c>outpost server</c>'s built-in ones, <see cref="Start"/>), each talking to the server over HTTP
+/// like a remote daemon would, or one remote daemon (<c>outpost provisionerd start</c>,
+/// <see cref="Check"/> then <see cref="RunRemoteAsync"/>). Disposing stops the built-in ones
+/// gracefully: each current job gets its grace period to finish and is otherwise failed, never abandoned.
 /// </summary>
-internal sealed class ProvisionerDaemonHost : IAsyncDisposable
+public sealed class ProvisionerDaemonHost : IAsyncDisposable
 {
+    /// <summary>The logger category of every daemon.</summary>
     public const string LoggerCategory = "Outpost.Provisioner.Daemon";
 
     private readonly List<ProvisionerDaemon> _daemons;
@@ -27,10 +30,11 @@ internal sealed class ProvisionerDaemonHost : IAsyncDisposable
         _logger = logger;
     }
 
+    /// <summary>How many daemons run.</summary>
     public int Count => _daemons.Count;
 
     /// <summary>Each daemon's run; a run ends early only when the server refuses the daemon.</summary>
-    public IReadOnlyList<Task<ProvisionerDaemonExit>> Runs => _runs;
+    internal IReadOnlyList<Task<ProvisionerDaemonExit>> Runs => _runs;
 
     /// <summary>
     /// Starts <paramref name="count"/> daemons (0 for none) named <c>&lt;host&gt;-builtin-&lt;n&gt;</c>, running
@@ -82,8 +86,41 @@ internal sealed class ProvisionerDaemonHost : IAsyncDisposable
     }
 
     /// <summary>The provisioners <paramref name="options"/> names, from the <see cref="ProvisionerRegistry"/>.</summary>
-    public static IReadOnlyList<IProvisioner> CreateProvisioners(ProvisionerDaemonOptions options, ILoggerFactory loggers, TimeProvider time) =>
+    internal static IReadOnlyList<IProvisioner> CreateProvisioners(ProvisionerDaemonOptions options, ILoggerFactory loggers, TimeProvider time) =>
         ProvisionerRegistry.Create(options, loggers, time);
+
+    /// <summary>Every problem with a remote daemon's options, all at once: the options' own, then an unknown provisioner.</summary>
+    public static IReadOnlyList<string> Check(ProvisionerDaemonOptions options, ILoggerFactory loggers, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>(options.Validate());
+        try
+        {
+            CreateProvisioners(options, loggers, time);
+        }
+        catch (ArgumentException ex)
+        {
+            errors.Add(ex.Message.Split(" (Parameter", 2)[0]);
+        }
+
+        return errors;
+    }
+
+    /// <summary>
+    /// Runs one daemon for the server at <paramref name="serverUrl"/> until <paramref name="cancellationToken"/>
+    /// is canceled (the current job then gets its grace period) or the server refuses the daemon.
+    /// </summary>
+    public static async Task<ProvisionerDaemonExit> RunRemoteAsync(
+        ProvisionerDaemonOptions options, Uri serverUrl, string key, HttpMessageHandler? transport, ILoggerFactory loggers, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(loggers);
+        using var http = ProvisionerDaemonClient.Create(serverUrl, key, transport);
+        var daemon = new ProvisionerDaemon(new HttpProvisionerDaemonClient(http), CreateProvisioners(options, loggers, time), options, loggers.CreateLogger(LoggerCategory), time);
+        await using (daemon.ConfigureAwait(false))
+        {
+            return await daemon.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

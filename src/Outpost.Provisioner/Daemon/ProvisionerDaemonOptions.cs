@@ -1,7 +1,7 @@
 namespace Outpost.Provisioner.Daemon;
 
 /// <summary>How one provisioner daemon runs; the defaults suit both the in-process and the remote daemon.</summary>
-internal sealed record ProvisionerDaemonOptions
+public sealed record ProvisionerDaemonOptions
 {
     /// <summary>Stable and unique per daemon (host name plus an index); shown with the jobs it ran.</summary>
     public required string Name { get; init; }

@@ -6,18 +6,19 @@ using Outpost.Sdk.Provisioning;
 namespace Outpost.Provisioner.Daemon;
 
 /// <summary>The provisioner's one <see cref="ActivitySource"/> and one <see cref="Meter"/>; names follow coder-spec §7 with the <c>outpost_</c> prefix.</summary>
-internal static class ProvisionerDiagnostics
+public static class ProvisionerDiagnostics
 {
+    /// <summary>The name of the source and the meter, for a host that exports them.</summary>
     public const string Name = "Outpost.Provisioner";
 
-    public const string Success = "success";
-    public const string Failed = "failed";
+    internal const string Success = "success";
+    internal const string Failed = "failed";
 
     private static readonly double[] Buckets = [1, 10, 30, 60, 300, 600, 1800, 3600];
 
-    public static ActivitySource ActivitySource { get; } = new(Name, Sdk.BuildVersion.Version);
+    internal static ActivitySource ActivitySource { get; } = new(Name, Sdk.BuildVersion.Version);
 
-    public static Meter Meter { get; } = new(Name, Sdk.BuildVersion.Version);
+    internal static Meter Meter { get; } = new(Name, Sdk.BuildVersion.Version);
 
     private static readonly Histogram<double> JobTimings = Meter.CreateHistogram(
         "outpost_provisionerd_job_timings",
@@ -38,12 +39,12 @@ internal static class ProvisionerDiagnostics
         unit: "{build}",
         description: "Workspace builds run by this daemon, by workspace, template, transition and outcome.");
 
-    public static void RecordJob(string provisioner, string status, TimeSpan elapsed) =>
+    internal static void RecordJob(string provisioner, string status, TimeSpan elapsed) =>
         JobTimings.Record(elapsed.TotalSeconds,
             new KeyValuePair<string, object?>("provisioner", provisioner),
             new KeyValuePair<string, object?>("status", status));
 
-    public static void RecordBuild(WorkspaceBuildJob build, string status, TimeSpan elapsed)
+    internal static void RecordBuild(WorkspaceBuildJob build, string status, TimeSpan elapsed)
     {
         var transition = WireName<WorkspaceTransition>.Name(build.Transition);
         var version = build.TemplateVersionId.ToString("D");

@@ -3,7 +3,7 @@ namespace Outpost.Provisioner.Environment;
 /// <summary>
 /// Coder's <c>MergeExtraEnvs</c> contract (coder-spec.md §2) and the agent environment built from it.
 /// </summary>
-internal static class EnvironmentMerge
+public static class EnvironmentMerge
 {
     private const char Separator = ':';
 

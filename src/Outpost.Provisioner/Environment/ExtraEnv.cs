@@ -5,7 +5,7 @@ namespace Outpost.Provisioner.Environment;
 /// strategy stays a string because upstream treats any value it does not know as <c>replace</c>,
 /// and the Terraform provisioner will hand us whatever the template author wrote.
 /// </summary>
-internal sealed record ExtraEnv(string Name, string Value, string MergeStrategy = "")
+public sealed record ExtraEnv(string Name, string Value, string MergeStrategy = "")
 {
     public const string Replace = "replace";
     public const string Append = "append";

@@ -4,7 +4,7 @@ namespace Outpost.Provisioner.Environment;
 /// The outcome of building one agent's environment: the variables (null when there are none, which
 /// is stored as SQL NULL rather than an empty JSON object) or the merge error that fails the build.
 /// </summary>
-internal sealed record MergedEnvironment
+public sealed record MergedEnvironment
 {
     public IReadOnlyDictionary<string, string>? Variables { get; init; }
 

@@ -8,7 +8,7 @@ namespace Outpost.Provisioner.Local;
 /// workspace). When the daemon runs as root the sandbox also drops to <see cref="Uid"/>:<see cref="Gid"/>.
 /// The network is shared, so the agent reaches the server.
 /// </summary>
-internal sealed record LocalSandbox
+public sealed record LocalSandbox
 {
     /// <summary>The uid and gid of <c>nobody</c>/<c>nogroup</c> on Debian and most distributions.</summary>
     public const int NobodyId = 65534;

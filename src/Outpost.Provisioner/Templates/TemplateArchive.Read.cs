@@ -2,7 +2,7 @@ using System.Formats.Tar;
 
 namespace Outpost.Provisioner.Templates;
 
-internal static partial class TemplateArchive
+public static partial class TemplateArchive
 {
     private static readonly byte[] GzipMagic = [0x1f, 0x8b];
 
@@ -12,7 +12,7 @@ internal static partial class TemplateArchive
     /// accepted: links are refused because a link to <c>.</c> followed by <c>link/../x</c> walks out
     /// of any directory the archive is unpacked into.
     /// </summary>
-    public static ArchiveContents Read(Stream tar, ArchiveLimits limits)
+    internal static ArchiveContents Read(Stream tar, ArchiveLimits limits)
     {
         ArgumentNullException.ThrowIfNull(tar);
         ArgumentNullException.ThrowIfNull(limits);
@@ -105,7 +105,7 @@ internal static partial class TemplateArchive
     /// Unpacks an archive into <paramref name="destination"/>, which must be absent or empty. Nothing
     /// is written unless the whole archive is valid.
     /// </summary>
-    public static ArchiveContents Extract(Stream tar, string destination, ArchiveLimits limits)
+    internal static ArchiveContents Extract(Stream tar, string destination, ArchiveLimits limits)
     {
         ArgumentException.ThrowIfNullOrEmpty(destination);
 

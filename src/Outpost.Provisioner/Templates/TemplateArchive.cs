@@ -5,9 +5,10 @@ namespace Outpost.Provisioner.Templates;
 /// <summary>
 /// Template directories to and from tar archives. Packing is deterministic (sorted paths, fixed
 /// times, owners and modes) because the server stores uploads by their SHA-256: the same template
-/// pushed twice must be the same file.
+/// pushed twice must be the same file. Public for the CLI (<see cref="Pack"/>, <see cref="DetectProvisioner"/>)
+/// and the server (<see cref="CheckUpload"/>); reading and extracting stay inside the provisioner.
 /// </summary>
-internal static partial class TemplateArchive
+public static partial class TemplateArchive
 {
     private const UnixFileMode ExecutableMode =
         UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
@@ -15,6 +16,34 @@ internal static partial class TemplateArchive
 
     private const UnixFileMode RegularMode =
         UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+    /// <summary>The file that makes a directory a local template (<c>outpost.yaml</c>).</summary>
+    public const string LocalTemplateFileName = TemplateParser.FileName;
+
+    /// <summary>
+    /// Why an uploaded archive of at most <paramref name="maxBytes"/> could never be imported (not a
+    /// readable tar, or without a template at its root), or null when it is usable. The server
+    /// refuses such an upload before it stores anything.
+    /// </summary>
+    public static string? CheckUpload(byte[] archive, long maxBytes)
+    {
+        ArgumentNullException.ThrowIfNull(archive);
+        using var stream = new MemoryStream(archive, writable: false);
+        var contents = Read(stream, ArchiveLimits.Default with { MaxTotalBytes = maxBytes });
+        return contents.Succeeded ? TemplateImporter.CheckUpload(contents) : contents.Error;
+    }
+
+    /// <summary>
+    /// Why an archive an import made (a Terraform modules archive) of at most <paramref name="maxBytes"/>
+    /// could not be unpacked by a build, or null when it can. Unlike <see cref="CheckUpload"/> it needs
+    /// no template at its root.
+    /// </summary>
+    public static string? CheckArchive(byte[] archive, long maxBytes)
+    {
+        ArgumentNullException.ThrowIfNull(archive);
+        using var stream = new MemoryStream(archive, writable: false);
+        return Read(stream, ArchiveLimits.Default with { MaxTotalBytes = maxBytes }).Error;
+    }
 
     /// <summary><c>local</c> for a directory with outpost.yaml, <c>terraform</c> for one with *.tf files, else null.</summary>
     public static string? DetectProvisioner(string directory)
@@ -27,6 +56,7 @@ internal static partial class TemplateArchive
         return Directory.Exists(directory) && Directory.EnumerateFiles(directory, "*.tf").Any() ? "terraform" : null;
     }
 
+    /// <summary>Packs <paramref name="directory"/> deterministically, refusing one larger than <paramref name="maxBytes"/>.</summary>
     public static PackedTemplate Pack(string directory, long maxBytes)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);

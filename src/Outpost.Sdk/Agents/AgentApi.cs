@@ -22,6 +22,15 @@ public static class AgentApi
     /// <summary>The route prefix.</summary>
     public const string Prefix = "/api/v2/workspaceagents/me";
 
+    /// <summary>
+    /// The header in which an agent names its version (<see cref="BuildVersion.Version"/>) on every
+    /// request; the server records it when the agent fetches its manifest.
+    /// </summary>
+    public const string VersionHeader = "Outpost-Agent-Version";
+
+    /// <summary>The longest version the server records.</summary>
+    public const int MaxVersionLength = 64;
+
     /// <summary>The WebSocket close description a gracefully stopping server sends (status 1001, going away).</summary>
     public const string ServerShutdownCloseReason = "server_shutdown";
 

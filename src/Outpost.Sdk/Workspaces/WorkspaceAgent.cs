@@ -54,6 +54,9 @@ public sealed record WorkspaceAgent
     /// <summary>When it last disconnected.</summary>
     public DateTimeOffset? DisconnectedAt { get; init; }
 
+    /// <summary>The version the agent reported when it last fetched its manifest; empty until it has.</summary>
+    public string Version { get; init; } = string.Empty;
+
     /// <summary>When the build recorded it.</summary>
     public required DateTimeOffset CreatedAt { get; init; }
 

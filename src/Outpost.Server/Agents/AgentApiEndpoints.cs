@@ -20,7 +20,24 @@ internal static class AgentApiEndpoints
         // Agent tokens are not user credentials: the group authenticates with the agent scheme only.
         var api = routes.MapGroup(AgentApi.Prefix).WithTags("Workspace agent API").RequireAuthorization(CallerPolicies.WorkspaceAgent);
 
-        api.MapGet("manifest", static (AuthenticatedAgent caller) => TypedResults.Ok(ManifestOf(caller.Agent))).WithName("GetAgentManifest").WithSummary("The calling agent's manifest: its directory, environment, scripts and apps.");
+        api.MapGet("manifest", static async Task<Results<Ok<AgentManifest>, ProblemHttpResult>> (
+            HttpContext http, AuthenticatedAgent caller, AgentStore store, CancellationToken cancellationToken) =>
+        {
+            // Agents before the version header send none; their version stays unknown (empty).
+            if (http.Request.Headers[AgentApi.VersionHeader] is { Count: > 0 } header)
+            {
+                var version = header.ToString();
+                if (version.Length is 0 or > AgentApi.MaxVersionLength || version.Any(static c => char.IsControl(c) || char.IsWhiteSpace(c)))
+                {
+                    return Problems.BadRequest(
+                        $"the {AgentApi.VersionHeader} header must be 1–{AgentApi.MaxVersionLength} printable characters without spaces", ProblemCodes.ValidationFailed);
+                }
+
+                await store.RecordVersionAsync(caller.Agent.Id, version, cancellationToken).ConfigureAwait(false);
+            }
+
+            return TypedResults.Ok(ManifestOf(caller.Agent));
+        }).WithName("GetAgentManifest").WithSummary("The calling agent's manifest: its directory, environment, scripts and apps; records the version the agent reports.");
 
         api.MapPost("logs", static async Task<Results<NoContent, ProblemHttpResult>> (
             AgentLogsRequest request, AuthenticatedAgent caller, AgentStore store, AgentApiOptions options, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken) =>

@@ -6,6 +6,7 @@ using NpgsqlTypes;
 using Outpost.Sdk;
 using Outpost.Sdk.Agents;
 using Outpost.Sdk.Provisioning;
+using Outpost.Sdk.Workspaces;
 using Outpost.Server.Connections;
 using Outpost.Server.Database;
 
@@ -35,17 +36,14 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource, ConnectionLogStore
             insert.Parameters.Add(new NpgsqlParameter { Value = value });
         }
 
-        AddJson(insert, environment is null ? null : JsonSerializer.Serialize(new Dictionary<string, string>(environment), OutpostJsonContext.Default.DictionaryStringString));
-        AddJson(insert, JsonSerializer.Serialize(agent.Scripts.ToList(), OutpostJsonContext.Default.ListAgentScript));
-        AddJson(insert, JsonSerializer.Serialize(agent.Apps.ToList(), OutpostJsonContext.Default.ListAgentApp));
+        insert.WithJson(environment is null ? null : JsonSerializer.Serialize(new Dictionary<string, string>(environment), OutpostJsonContext.Default.DictionaryStringString));
+        insert.WithJson(JsonSerializer.Serialize(agent.Scripts.ToList(), OutpostJsonContext.Default.ListAgentScript));
+        insert.WithJson(JsonSerializer.Serialize(agent.Apps.ToList(), OutpostJsonContext.Default.ListAgentApp));
         insert.Parameters.Add(new NpgsqlParameter { Value = agent.ConnectionTimeoutSeconds });
         insert.Parameters.Add(new NpgsqlParameter { Value = agent.AuthToken is null ? DBNull.Value : Hash(agent.AuthToken) });
         insert.Parameters.Add(new NpgsqlParameter { Value = now });
         return insert;
     }
-
-    private static void AddJson(NpgsqlBatchCommand command, string? json) =>
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)json ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Jsonb });
 
     public async Task<AgentRecord?> FindByTokenAsync(string token, CancellationToken cancellationToken)
     {
@@ -100,7 +98,7 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource, ConnectionLogStore
     public async Task ConnectedAsync(Guid agentId, Guid connectionId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(Command("""
+        batch.BatchCommands.Add(CommandExtensions.Batch("""
             UPDATE workspace_agents SET first_connected_at = COALESCE(first_connected_at, $2), last_connected_at = $2 WHERE id = $1
             """, agentId, now));
         batch.BatchCommands.Add(connectionLog.OpenControlPlaneCommand(connectionId, agentId, now));
@@ -122,7 +120,7 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource, ConnectionLogStore
     {
         await using var batch = dataSource.CreateBatch();
         batch.BatchCommands.Add(ConnectionLogStore.CloseCommand(connectionId, now, new ConnectionEnd(reason, initiator, detail)));
-        batch.BatchCommands.Add(Command($"""
+        batch.BatchCommands.Add(CommandExtensions.Batch($"""
             UPDATE workspace_agents SET disconnected_at = $2
             WHERE id = $1 AND {ConnectionLogStore.NoNewerOpenControlPlane}
             """, agentId, now, connectionId, WireName<ConnectionType>.Name(ConnectionType.ControlPlane)));
@@ -134,10 +132,10 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource, ConnectionLogStore
     {
         var name = WireName<AgentLifecycleState>.Name(state);
         await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(Command("""
+        batch.BatchCommands.Add(CommandExtensions.Batch("""
             INSERT INTO agent_lifecycle_events (agent_id, state, changed_at, received_at) VALUES ($1, $2, $3, $4)
             """, agentId, name, changedAt, receivedAt));
-        batch.BatchCommands.Add(Command("""
+        batch.BatchCommands.Add(CommandExtensions.Batch("""
             UPDATE workspace_agents SET lifecycle_state = $2, lifecycle_changed_at = $3
             WHERE id = $1 AND (lifecycle_changed_at IS NULL OR lifecycle_changed_at <= $3)
             """, agentId, name, changedAt));
@@ -223,14 +221,70 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource, ConnectionLogStore
             : null;
     }
 
-    private static NpgsqlBatchCommand Command(string sql, params object?[] values)
+    /// <summary>An agent as users read it (never its token hash), with its workspace's owner.</summary>
+    private const string AgentSelect = """
+        SELECT a.id, a.build_id, b.workspace_id, r.name, a.name, a.directory, a.operating_system, a.architecture, a.environment_variables,
+               a.scripts, a.apps, a.connection_timeout_seconds, a.lifecycle_state, a.first_connected_at, a.last_connected_at,
+               a.disconnected_at, a.created_at, w.owner_id, a.version
+        FROM workspace_agents a
+        JOIN workspace_builds b ON b.id = a.build_id
+        JOIN workspace_resources r ON r.id = a.resource_id
+        JOIN workspaces w ON w.id = b.workspace_id
+        """;
+
+    /// <summary>Records the version the agent reported (written only when it changed).</summary>
+    public async Task RecordVersionAsync(Guid agentId, string version, CancellationToken cancellationToken)
     {
-        var command = new NpgsqlBatchCommand(sql);
-        foreach (var value in values)
+        await using var command = dataSource.CreateCommand("UPDATE workspace_agents SET version = $2 WHERE id = $1 AND version <> $2");
+        command.With(agentId).With(version);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>An agent as users read it, and its workspace's owner (for authorization); null when there is none.</summary>
+    public async Task<(WorkspaceAgent Agent, Guid OwnerId)?> FindAsync(Guid agentId, CancellationToken cancellationToken)
+    {
+        var agents = await QueryAsync($"{AgentSelect} WHERE a.id = $1", agentId, cancellationToken).ConfigureAwait(false);
+        return agents.Count == 0 ? null : agents[0];
+    }
+
+    /// <summary>The agents a build recorded, by resource and name, with their status at <paramref name="now"/> (coder-spec §6).</summary>
+    public async Task<List<WorkspaceAgent>> ListByBuildAsync(Guid buildId, DateTimeOffset now, TimeSpan inactivityTimeout, CancellationToken cancellationToken)
+    {
+        var agents = await QueryAsync($"{AgentSelect} WHERE a.build_id = $1 ORDER BY r.name, a.name", buildId, cancellationToken).ConfigureAwait(false);
+        return agents.ConvertAll(a => AgentStatusRules.WithStatus(a.Agent, now, inactivityTimeout));
+    }
+
+    private async Task<List<(WorkspaceAgent Agent, Guid OwnerId)>> QueryAsync(string sql, Guid id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        command.With(id);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var agents = new List<(WorkspaceAgent, Guid)>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+            agents.Add((new WorkspaceAgent
+            {
+                Id = reader.GetGuid(0),
+                BuildId = reader.GetGuid(1),
+                WorkspaceId = reader.GetGuid(2),
+                ResourceName = reader.GetString(3),
+                Name = reader.GetString(4),
+                Directory = reader.GetString(5),
+                OperatingSystem = reader.GetString(6),
+                Architecture = reader.GetString(7),
+                Environment = reader.IsDBNull(8) ? new Dictionary<string, string>() : JsonSerializer.Deserialize(reader.GetString(8), OutpostJsonContext.Default.DictionaryStringString)!,
+                Scripts = JsonSerializer.Deserialize(reader.GetString(9), OutpostJsonContext.Default.ListAgentScript) ?? [],
+                Apps = JsonSerializer.Deserialize(reader.GetString(10), OutpostJsonContext.Default.ListAgentApp) ?? [],
+                ConnectionTimeoutSeconds = reader.GetInt32(11),
+                LifecycleState = WireName<AgentLifecycleState>.Parse(reader.GetString(12)),
+                FirstConnectedAt = reader.GetNullable<DateTimeOffset>(13),
+                LastConnectedAt = reader.GetNullable<DateTimeOffset>(14),
+                DisconnectedAt = reader.GetNullable<DateTimeOffset>(15),
+                CreatedAt = reader.GetFieldValue<DateTimeOffset>(16),
+                Version = reader.GetString(18),
+            }, reader.GetGuid(17)));
         }
 
-        return command;
+        return agents;
     }
 }

@@ -3,9 +3,35 @@ using NpgsqlTypes;
 
 namespace Outpost.Server.Database;
 
-/// <summary>Positional parameters for hand-written SQL; null becomes SQL NULL.</summary>
+/// <summary>Positional parameters for hand-written SQL, on commands and on batch statements; null becomes SQL NULL.</summary>
 internal static class CommandExtensions
 {
+    /// <summary>A statement for an <see cref="NpgsqlBatch"/> with <paramref name="values"/> as its positional parameters.</summary>
+    public static NpgsqlBatchCommand Batch(string sql, params object?[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values)
+        {
+            command.With(value);
+        }
+
+        return command;
+    }
+
+    public static NpgsqlBatchCommand With(this NpgsqlBatchCommand command, object? value)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        return command;
+    }
+
+    public static NpgsqlBatchCommand WithJson(this NpgsqlBatchCommand command, string? json)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)json ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Jsonb });
+        return command;
+    }
+
     public static NpgsqlCommand With(this NpgsqlCommand command, object? value)
     {
         command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });

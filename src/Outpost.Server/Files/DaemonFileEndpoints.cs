@@ -3,12 +3,10 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
-using Npgsql;
 using Outpost.Provisioner.Templates;
 using Outpost.Sdk;
 using Outpost.Sdk.Files;
 using Outpost.Sdk.Provisioning;
-using Outpost.Server.Database;
 using Outpost.Server.Hosting;
 using Outpost.Server.Http;
 
@@ -25,17 +23,14 @@ internal static class DaemonFileEndpoints
     public static RouteGroupBuilder MapDaemonFileEndpoints(this RouteGroupBuilder daemon)
     {
         daemon.MapGet("/files/{hash}", static async Task<Results<Ok<FileDownload>, ProblemHttpResult>> (
-            string hash, NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
+            string hash, FileStore files, CancellationToken cancellationToken) =>
         {
             if (!IsHash(hash))
             {
                 return Problems.BadRequest("hash must be the 64 lowercase hex digits of a SHA-256");
             }
 
-            await using var select = dataSource.CreateCommand("SELECT length(data) FROM files WHERE hash = $1");
-            select.With(hash);
-            var size = await select.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-            if (size is not int length)
+            if (await files.GetLengthAsync(hash, cancellationToken).ConfigureAwait(false) is not { } length)
             {
                 return Problems.NotFound($"there is no file {hash}");
             }
@@ -50,7 +45,7 @@ internal static class DaemonFileEndpoints
         }).WithName("GetDaemonFile").WithSummary("The header of a stored file: its size and how many 2 MiB chunks it is sent in.");
 
         daemon.MapGet("/files/{hash}/chunks/{index:int}", static async Task<Results<Ok<FileChunk>, ProblemHttpResult>> (
-            string hash, int index, NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
+            string hash, int index, FileStore files, CancellationToken cancellationToken) =>
         {
             if (!IsHash(hash))
             {
@@ -62,27 +57,23 @@ internal static class DaemonFileEndpoints
                 return Problems.BadRequest("index must not be negative");
             }
 
-            // bytea substring is 1-based; only the piece leaves the database.
-            await using var select = dataSource.CreateCommand("SELECT length(data), substring(data FROM $2 FOR $3) FROM files WHERE hash = $1");
-            // int parameters: bytea substring takes (bytea, int, int); stored files are far below 2 GiB.
-            select.With(hash).With((int)Math.Min((long)index * FileDownload.DefaultChunkSize + 1, int.MaxValue)).With(FileDownload.DefaultChunkSize);
-            await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            var chunk = await files.ReadChunkAsync(hash, (long)index * FileDownload.DefaultChunkSize, FileDownload.DefaultChunkSize, cancellationToken).ConfigureAwait(false);
+            if (chunk is null)
             {
                 return Problems.NotFound($"there is no file {hash}");
             }
 
-            var chunks = FileDownload.ChunkCount(reader.GetInt32(0), FileDownload.DefaultChunkSize);
+            var chunks = FileDownload.ChunkCount(chunk.FileLength, FileDownload.DefaultChunkSize);
             if (index >= chunks)
             {
                 return Problems.NotFound($"file {hash} has {chunks} chunk(s); there is no chunk {index}");
             }
 
-            return TypedResults.Ok(new FileChunk { FullDataHash = hash, PieceIndex = index, Data = reader.GetFieldValue<byte[]>(1) });
+            return TypedResults.Ok(new FileChunk { FullDataHash = hash, PieceIndex = index, Data = chunk.Data });
         }).WithName("GetDaemonFileChunk").WithSummary("One 2 MiB piece of a stored file, carrying the whole file's hash.");
 
         daemon.MapPost("/files", static async Task<Results<Created<UploadResponse>, Ok<UploadResponse>, ProblemHttpResult>> (
-            HttpContext http, NpgsqlDataSource dataSource, ServerOptions options, CancellationToken cancellationToken) =>
+            HttpContext http, FileStore files, ServerOptions options, CancellationToken cancellationToken) =>
         {
             var limit = options.Provisioning.MaxFileBytes;
             if (await FileEndpoints.ReadBodyAsync(http, limit, cancellationToken).ConfigureAwait(false) is not { } data)
@@ -91,20 +82,15 @@ internal static class DaemonFileEndpoints
             }
 
             // Only what a build can unpack: a tar archive within the limits (coder-spec §8 accepts module files only).
-            using (var stream = new MemoryStream(data, writable: false))
+            if (TemplateArchive.CheckArchive(data, limit) is { } refused)
             {
-                if (TemplateArchive.Read(stream, ArchiveLimits.Default with { MaxTotalBytes = limit }).Error is { } refused)
-                {
-                    return Problems.BadRequest($"the upload is not a usable archive: {refused}", ProblemCodes.InvalidArchive);
-                }
+                return Problems.BadRequest($"the upload is not a usable archive: {refused}", ProblemCodes.InvalidArchive);
             }
 
             // A daemon has no user: created_by stays null, as upstream's uploads by provisioner daemons.
             var hash = Convert.ToHexStringLower(SHA256.HashData(data));
-            await using var insert = dataSource.CreateCommand("INSERT INTO files (hash, data, created_at) VALUES ($1, $2, $3) ON CONFLICT (hash) DO NOTHING");
-            insert.With(hash).With(data).With(options.Time.GetUtcNow());
             var response = new UploadResponse { Hash = hash };
-            return await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0
+            return await files.InsertAsync(hash, data, createdBy: null, cancellationToken).ConfigureAwait(false)
                 ? TypedResults.Created($"{ProvisionerDaemonApi.Prefix}/files/{hash}", response)
                 : TypedResults.Ok(response);
         }).WithName("UploadDaemonFile")

@@ -4,11 +4,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
-using Npgsql;
 using Outpost.Provisioner.Templates;
 using Outpost.Sdk;
 using Outpost.Sdk.Files;
-using Outpost.Server.Database;
 using Outpost.Server.Hosting;
 using Outpost.Server.Http;
 using Outpost.Server.Identity.Authentication;
@@ -22,7 +20,7 @@ internal static class FileEndpoints
     public static IEndpointRouteBuilder MapFileEndpoints(this IEndpointRouteBuilder routes)
     {
         routes.MapPost("/api/v2/files", static async Task<Results<Created<UploadResponse>, Ok<UploadResponse>, ProblemHttpResult>> (
-            HttpContext http, NpgsqlDataSource dataSource, ServerOptions options, CancellationToken cancellationToken) =>
+            HttpContext http, FileStore files, ServerOptions options, CancellationToken cancellationToken) =>
         {
             var limit = options.Provisioning.MaxFileBytes;
             if (await ReadBodyAsync(http, limit, cancellationToken).ConfigureAwait(false) is not { } data)
@@ -31,21 +29,13 @@ internal static class FileEndpoints
             }
 
             // Refuse what no import could use, before anything is stored.
-            using (var stream = new MemoryStream(data, writable: false))
+            if (TemplateArchive.CheckUpload(data, limit) is { } refused)
             {
-                var contents = TemplateArchive.Read(stream, ArchiveLimits.Default with { MaxTotalBytes = limit });
-                if ((contents.Succeeded ? TemplateImporter.CheckUpload(contents) : contents.Error) is { } refused)
-                {
-                    return Problems.BadRequest($"the upload is not a usable template archive: {refused}", ProblemCodes.InvalidArchive);
-                }
+                return Problems.BadRequest($"the upload is not a usable template archive: {refused}", ProblemCodes.InvalidArchive);
             }
 
             var hash = Convert.ToHexStringLower(SHA256.HashData(data));
-            await using var insert = dataSource.CreateCommand("""
-                INSERT INTO files (hash, data, created_by, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (hash) DO NOTHING
-                """);
-            insert.With(hash).With(data).With(http.User.GetUserId()).With(options.Time.GetUtcNow());
-            var inserted = await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+            var inserted = await files.InsertAsync(hash, data, http.User.GetUserId(), cancellationToken).ConfigureAwait(false);
             var response = new UploadResponse { Hash = hash };
             return inserted ? TypedResults.Created($"/api/v2/files/{hash}", response) : TypedResults.Ok(response);
         }).WithTags("Files").WithName("UploadFile")

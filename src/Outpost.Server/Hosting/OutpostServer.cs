@@ -187,6 +187,7 @@ internal static partial class OutpostServer
         builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = Problems.AddCode);
         builder.Services.AddExceptionHandler<DatabaseUnavailableExceptionHandler>();
         builder.Services.AddOutpostIdentity(options.Identity);
+        builder.Services.AddFiles();
         builder.Services.AddTemplates();
         builder.Services.AddWorkspaces();
         builder.Services.AddProvisionerJobs();

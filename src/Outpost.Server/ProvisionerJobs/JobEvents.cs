@@ -1,17 +1,16 @@
 using System.Text.Json;
 using Npgsql;
 using Outpost.Sdk;
-using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Workspaces;
-using Outpost.Server.Database;
 using Outpost.Server.Pubsub;
 
 namespace Outpost.Server.ProvisionerJobs;
 
 /// <summary>
-/// The pubsub channels of the queue and of workspaces, and the publishes that go with every state
-/// change. All of them run inside the transaction that makes the change, so a message is sent only
-/// if the change committed (and after it did).
+/// The pubsub channels of the queue and of workspaces, and the messages that go with every state
+/// change. They are published inside the transaction that makes the change (or through an outbox
+/// after it commits), so a message is sent only if the change committed. What changed is read by
+/// <see cref="JobStore"/>.
 /// </summary>
 internal static class JobEvents
 {
@@ -41,64 +40,6 @@ internal static class JobEvents
     {
         ArgumentNullException.ThrowIfNull(outbox);
         outbox.Add(JobChannel(jobId), LogsPayload);
-    }
-
-    /// <summary>
-    /// The columns a <see cref="JobChange"/> is read from (<see cref="ReadChange"/>), over a job row
-    /// aliased <c>j</c> with <see cref="ChangeJoins"/>; a job row may also come from an
-    /// <c>UPDATE … RETURNING</c> (see <see cref="UpdateAndReadChange"/>).
-    /// </summary>
-    public const string ChangeColumns = "j.id, j.job_status, j.completed_at IS NOT NULL, b.workspace_id, w.name, w.owner_id, b.id, b.build_number, b.transition, j.followed";
-
-    public const int ChangeColumnCount = 10;
-
-    public const string ChangeJoins = "LEFT JOIN workspace_builds b ON b.job_id = j.id LEFT JOIN workspaces w ON w.id = b.workspace_id";
-
-    /// <summary>
-    /// Wraps an <c>UPDATE provisioner_jobs … WHERE …</c> (without RETURNING) so the same statement
-    /// returns the change to announce: one round trip instead of an update and a read.
-    /// </summary>
-    public static string UpdateAndReadChange(string update) =>
-        $"WITH j AS ({update} RETURNING id, job_status, completed_at, followed) SELECT {ChangeColumns} FROM j {ChangeJoins}";
-
-    /// <summary>Reads a change from <see cref="ChangeColumns"/> starting at <paramref name="ordinal"/>.</summary>
-    public static JobChange ReadChange(NpgsqlDataReader reader, int ordinal)
-    {
-        ArgumentNullException.ThrowIfNull(reader);
-        var build = reader.IsDBNull(ordinal + 3) ? null : new WorkspaceBuildUpdate
-        {
-            JobStatus = WireName<ProvisionerJobStatus>.Parse(reader.GetString(ordinal + 1)),
-            WorkspaceId = reader.GetGuid(ordinal + 3),
-            WorkspaceName = reader.GetString(ordinal + 4),
-            OwnerId = reader.GetGuid(ordinal + 5),
-            BuildId = reader.GetGuid(ordinal + 6),
-            BuildNumber = reader.GetInt32(ordinal + 7),
-            Transition = WireName<WorkspaceTransition>.Parse(reader.GetString(ordinal + 8)),
-        };
-        return new JobChange(reader.GetGuid(ordinal), reader.GetBoolean(ordinal + 2), build, reader.GetBoolean(ordinal + 9));
-    }
-
-    /// <summary>
-    /// Announces that a job changed state: on its own channel (the end of its logs, when it completed)
-    /// and, for a build, on the workspace's channel and the all-workspaces channel.
-    /// </summary>
-    public static async Task JobChangedAsync(NpgsqlTransaction transaction, Guid jobId, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(transaction);
-        JobChange change;
-        await using (var command = new NpgsqlCommand($"SELECT {ChangeColumns} FROM provisioner_jobs j {ChangeJoins} WHERE j.id = $1", transaction.Connection, transaction))
-        {
-            command.With(jobId);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                return;
-            }
-
-            change = ReadChange(reader, 0);
-        }
-
-        await PublishAsync(transaction, change, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Publishes what <paramref name="change"/> announces, in one statement of the caller's transaction.</summary>

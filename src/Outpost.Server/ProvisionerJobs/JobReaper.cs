@@ -3,7 +3,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Outpost.Sdk.Provisioning;
-using Outpost.Server.Database;
 using Outpost.Server.Hosting;
 using Outpost.Server.Identity.Authorization;
 
@@ -78,23 +77,8 @@ internal sealed class JobReaper : BackgroundService
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        var candidates = new List<Guid>();
-        await using (var find = _dataSource.CreateCommand("""
-            SELECT id FROM provisioner_jobs
-            WHERE completed_at IS NULL
-              AND ((started_at IS NULL AND updated_at < $1) OR (started_at IS NOT NULL AND updated_at < $2))
-            ORDER BY random()
-            LIMIT $3
-            """))
-        {
-            find.With(now - _options.PendingJobTimeout).With(now - _options.HungJobTimeout).With(_options.MaxJobsPerReap);
-            await using var reader = await find.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                candidates.Add(reader.GetGuid(0));
-            }
-        }
-
+        var candidates = await JobStore.FindStaleAsync(
+            _dataSource, now - _options.PendingJobTimeout, now - _options.HungJobTimeout, _options.MaxJobsPerReap, cancellationToken).ConfigureAwait(false);
         var reaped = 0;
         foreach (var jobId in candidates)
         {
@@ -111,32 +95,14 @@ internal sealed class JobReaper : BackgroundService
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using var lockJob = new NpgsqlCommand("""
-            SELECT j.job_status, j.updated_at, j.completed_at IS NOT NULL,
-                   COALESCE((SELECT l.stage FROM provisioner_job_logs l WHERE l.job_id = j.id ORDER BY l.id DESC LIMIT 1), 'Unknown')
-            FROM provisioner_jobs j WHERE j.id = $1 FOR UPDATE SKIP LOCKED
-            """, connection, transaction);
-        lockJob.With(jobId);
-        bool pending;
-        string stage;
-        await using (var reader = await lockJob.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        // No row: it completed, or another replica (or the daemon itself) holds the lock right now.
+        if (await JobStore.LockStaleAsync(transaction, jobId, cancellationToken).ConfigureAwait(false) is not { } stale
+            || stale.UpdatedAt >= now - (stale.Pending ? _options.PendingJobTimeout : _options.HungJobTimeout))
         {
-            // No row: another replica (or the daemon itself) holds the lock right now.
-            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false) || reader.GetBoolean(2))
-            {
-                return false;
-            }
-
-            pending = reader.GetString(0) == "pending";
-            var threshold = pending ? _options.PendingJobTimeout : _options.HungJobTimeout;
-            if (reader.GetFieldValue<DateTimeOffset>(1) >= now - threshold)
-            {
-                return false;
-            }
-
-            stage = reader.GetString(3);
+            return false;
         }
 
+        var (pending, stage) = (stale.Pending, stale.Stage);
         var reapType = pending ? "pending" : "hung";
         var minutes = (int)(pending ? _options.PendingJobTimeout : _options.HungJobTimeout).TotalMinutes;
         string[] lines =
@@ -156,20 +122,11 @@ internal sealed class JobReaper : BackgroundService
             Output = output,
         })], outbox: null, announce: true, cancellationToken).ConfigureAwait(false);
 
-        await using (var fail = new NpgsqlCommand("""
-            UPDATE provisioner_jobs
-            SET completed_at = $2, updated_at = $2, started_at = COALESCE(started_at, $2), error = $3, error_code = NULL
-            WHERE id = $1
-            """, connection, transaction))
-        {
-            fail.With(jobId).With(now)
-                .With($"Outpost: Build has been detected as {reapType} for {minutes.ToString(CultureInfo.InvariantCulture)} minutes and has been terminated by the reaper.");
-            await fail.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
         // No state copy is needed (upstream copies build n-1's state into a reaped build): the next
         // build reads the newest state any earlier build stored, and reaped builds store none.
-        await JobEvents.JobChangedAsync(transaction, jobId, cancellationToken).ConfigureAwait(false);
+        await JobStore.FailReapedAsync(transaction, jobId,
+            $"Outpost: Build has been detected as {reapType} for {minutes.ToString(CultureInfo.InvariantCulture)} minutes and has been terminated by the reaper.",
+            now, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         QueueMetrics.JobsReaped.Add(1, new KeyValuePair<string, object?>("type", reapType));
         ProvisionerJobsLog.JobReaped(_logger, reapType, jobId, minutes);

@@ -49,22 +49,4 @@ internal sealed partial class DaemonJobs
 
         return (new BuildCompletion(workspaceId, transition, buildNumber, canceled, templateName), null);
     }
-
-    private static NpgsqlBatchCommand Command(string sql, params object?[] values)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        Add(command, values);
-        return command;
-    }
-
-    private static void Add(NpgsqlBatchCommand command, params object?[] values)
-    {
-        foreach (var value in values)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
-        }
-    }
-
-    private static void AddJson(NpgsqlBatchCommand command, string? json) =>
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)json ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb });
 }

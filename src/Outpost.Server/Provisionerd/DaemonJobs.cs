@@ -1,11 +1,9 @@
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
-using Outpost.Server.Database;
 using Outpost.Server.ProvisionerJobs;
 using Outpost.Server.Pubsub;
+using Outpost.Server.Templates;
 
 namespace Outpost.Server.Provisionerd;
 
@@ -59,16 +57,8 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
 
         if (row.Canceled && request.ErrorCode == CanceledErrorCode)
         {
-            // The daemon stopped because a user canceled: completed with canceled_at set and no
-            // error is "canceled" in the spec's status order, which is what happened.
             var canceled = new PubsubOutbox(logger);
-            await using (var cancel = new NpgsqlCommand(
-                JobEvents.UpdateAndReadChange("UPDATE provisioner_jobs SET completed_at = $2, updated_at = $2, error_code = $3 WHERE id = $1"), connection, transaction))
-            {
-                cancel.With(jobId).With(now).With(CanceledErrorCode);
-                await AnnounceChangeAsync(canceled, cancel, cancellationToken).ConfigureAwait(false);
-            }
-
+            await JobStore.CompleteCanceledAsync(transaction, canceled, jobId, CanceledErrorCode, now, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             await canceled.PublishAsync(connection).ConfigureAwait(false);
             return new DaemonJobOutcome(DaemonJobRefusal.None, Canceled: true);
@@ -76,7 +66,7 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
 
         var error = string.IsNullOrWhiteSpace(request.Error) ? "the provisioner failed without saying why" : request.Error;
         var failed = new PubsubOutbox(logger);
-        await MarkFailedAsync(transaction, failed, jobId, error, request.ErrorCode, now, cancellationToken).ConfigureAwait(false);
+        await JobStore.FailAsync(transaction, failed, jobId, error, request.ErrorCode, now, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         await failed.PublishAsync(connection).ConfigureAwait(false);
         return new DaemonJobOutcome(DaemonJobRefusal.None, FailedBy: error);
@@ -109,25 +99,11 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
                 return (refused, null, null);
             }
 
-            batch.BatchCommands.Add(Command($"""
-                WITH j AS (
-                    UPDATE provisioner_jobs SET completed_at = $2, updated_at = $2
-                    WHERE id = $1 AND type = 'template_version_import' AND worker_key = $3 AND started_at IS NOT NULL AND completed_at IS NULL
-                    RETURNING id, job_status, completed_at, canceled_at, followed)
-                SELECT {JobEvents.ChangeColumns}, j.canceled_at IS NOT NULL FROM j {JobEvents.ChangeJoins}
-                """, jobId, now, daemon.KeyId));
+            batch.BatchCommands.Add(JobStore.CompleteImportCommand(jobId, daemon.KeyId, now));
             AddNext(batch, daemon, next, now);
             // Imports describe what a build would create; they never carry agent tokens, and none is kept.
             var resources = import.Resources.Select(r => r with { Agents = [.. r.Agents.Select(a => a with { AuthToken = null })] }).ToList();
-            var record = Command("UPDATE template_versions SET parameters = $2, resources = $3, readme = $4 WHERE job_id = $1", jobId);
-            AddJson(record, JsonSerializer.Serialize(import.Parameters.ToList(), OutpostJsonContext.Default.ListTemplateVersionParameter));
-            AddJson(record, JsonSerializer.Serialize(resources, OutpostJsonContext.Default.ListProvisionedResource));
-            Add(record, import.Readme ?? string.Empty);
-            batch.BatchCommands.Add(record);
-            if (ImportExtras(jobId, import) is { } extras)
-            {
-                batch.BatchCommands.Add(extras);
-            }
+            batch.BatchCommands.Add(TemplateStore.RecordImportCommand(jobId, import.Parameters, resources, import.Readme ?? string.Empty, import.ModulesFileHash, import.Presets));
         }
         else
         {
@@ -148,13 +124,13 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
             }
 
             (canceled, startedAt) = (row.Canceled, row.StartedAt);
-            batch.BatchCommands.Add(Command(JobEvents.UpdateAndReadChange("UPDATE provisioner_jobs SET completed_at = $2, updated_at = $2 WHERE id = $1"), jobId, now));
+            batch.BatchCommands.Add(JobStore.CompleteBuildCommand(jobId, now));
             AddNext(batch, daemon, next, now);
             var (completion, mergeError) = await RecordBuildAsync(transaction, batch, jobId, row.Canceled, result, now, cancellationToken).ConfigureAwait(false);
             if (mergeError is not null)
             {
                 var failed = new PubsubOutbox(logger);
-                await MarkFailedAsync(transaction, failed, jobId, mergeError.Message, "env_merge", now, cancellationToken).ConfigureAwait(false);
+                await JobStore.FailAsync(transaction, failed, jobId, mergeError.Message, "env_merge", now, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 await failed.PublishAsync(connection).ConfigureAwait(false);
                 return (new DaemonJobOutcome(DaemonJobRefusal.None, FailedBy: mergeError.Message, Detail: mergeError.VariableName), null, null);
@@ -170,8 +146,8 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
         {
             if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                change = JobEvents.ReadChange(reader, 0);
-                canceled |= request.TemplateImport is not null && reader.GetBoolean(JobEvents.ChangeColumnCount);
+                change = JobStore.ReadChange(reader, 0);
+                canceled |= request.TemplateImport is not null && reader.GetBoolean(JobStore.ChangeColumnCount);
                 if (next is not null && await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
                 {
                     claimed = await JobQueue.ReadClaimAsync(reader, next.AccessUrl, cancellationToken).ConfigureAwait(false);
@@ -208,92 +184,38 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
     {
         if (next is not null)
         {
-            batch.BatchCommands.Add(next.Queue.ClaimCommand(daemon, next.Request, now));
+            batch.BatchCommands.Add(next.Queue.ClaimCommand(daemon.KeyId, next.Request, now));
         }
     }
 
     /// <summary>The error code a daemon fails a job with when it stopped because of a cancel.</summary>
     public const string CanceledErrorCode = "canceled";
 
-    private static async Task MarkFailedAsync(
-        NpgsqlTransaction transaction, PubsubOutbox outbox, Guid jobId, string error, string? errorCode, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var fail = new NpgsqlCommand(JobEvents.UpdateAndReadChange("""
-            UPDATE provisioner_jobs SET completed_at = $2, updated_at = $2, error = $3, error_code = $4 WHERE id = $1
-            """), transaction.Connection, transaction);
-        fail.With(jobId).With(now).With(error).With(errorCode);
-        await AnnounceChangeAsync(outbox, fail, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Runs a <see cref="JobEvents.UpdateAndReadChange"/> statement and adds the change it returns to the outbox.</summary>
-    private static async Task AnnounceChangeAsync(PubsubOutbox outbox, NpgsqlCommand update, CancellationToken cancellationToken)
-    {
-        await using var reader = await update.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        JobEvents.Announce(outbox, await ReadChangeAsync(reader, cancellationToken).ConfigureAwait(false));
-    }
-
-    /// <summary>Reads the change row of the reader's first result, then the rest of the results (so a later statement's error surfaces here).</summary>
-    private static async Task<JobChange> ReadChangeAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
-    {
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            // The row is locked by this transaction, so the update cannot miss it.
-            throw new InvalidOperationException("The locked job row was not updated.");
-        }
-
-        var change = JobEvents.ReadChange(reader, 0);
-        while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
-        {
-            // Drained.
-        }
-
-        return change;
-    }
-
-    private sealed record JobRow(ProvisionerJobType Type, bool Canceled, DateTimeOffset? StartedAt, bool Followed);
-
-    /// <summary>Locks the job's row and checks that this daemon may act on it.</summary>
-    /// <remarks>
-    /// With <paramref name="heartbeat"/> the lock is taken by touching <c>updated_at</c>, which saves
-    /// an update's round trip; a refused call never commits, so a refusal changes nothing. Without it
-    /// the row is only locked: completions and failures write the row once, not twice.
-    /// </remarks>
-    private static async Task<(DaemonJobOutcome Refusal, JobRow Row)> LockAsync(
+    /// <summary>Locks the job's row (<see cref="JobStore.LockForDaemonAsync"/>) and checks that this daemon may act on it.</summary>
+    private static async Task<(DaemonJobOutcome Refusal, LockedJob Row)> LockAsync(
         NpgsqlTransaction transaction, DaemonIdentity daemon, Guid jobId, DateTimeOffset? heartbeat, CancellationToken cancellationToken)
     {
-        await using var select = new NpgsqlCommand(heartbeat is null
-            ? "SELECT type, worker_key, started_at, completed_at, canceled_at, error, followed FROM provisioner_jobs WHERE id = $1 FOR UPDATE"
-            : "UPDATE provisioner_jobs SET updated_at = $2 WHERE id = $1 RETURNING type, worker_key, started_at, completed_at, canceled_at, error, followed",
-            transaction.Connection, transaction);
-        select.With(jobId);
-        if (heartbeat is { } now)
+        var row = await JobStore.LockForDaemonAsync(transaction, jobId, heartbeat, cancellationToken).ConfigureAwait(false);
+        if (row is null)
         {
-            select.With(now);
+            return (new DaemonJobOutcome(DaemonJobRefusal.NotFound, $"there is no job {jobId}"),
+                new LockedJob(ProvisionerJobType.WorkspaceBuild, null, null, false, false, null, false));
         }
 
-        await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var none = new JobRow(ProvisionerJobType.WorkspaceBuild, false, null, false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            return (new DaemonJobOutcome(DaemonJobRefusal.NotFound, $"there is no job {jobId}"), none);
-        }
-
-        var row = new JobRow(WireName<ProvisionerJobType>.Parse(reader.GetString(0)), !reader.IsDBNull(4), reader.GetNullable<DateTimeOffset>(2), reader.GetBoolean(6));
         if (row.StartedAt is null)
         {
             return (new DaemonJobOutcome(DaemonJobRefusal.NotStarted, "the job isn't running yet: acquire it first"), row);
         }
 
-        if (reader.GetNullableString(1) != daemon.KeyId)
+        if (row.WorkerKey != daemon.KeyId)
         {
             return (new DaemonJobOutcome(DaemonJobRefusal.NotOwner, "you don't own this job: another daemon acquired it"), row);
         }
 
-        if (!reader.IsDBNull(3))
+        if (row.Completed)
         {
-            var error = reader.GetNullableString(5);
             return (new DaemonJobOutcome(DaemonJobRefusal.AlreadyCompleted,
-                "the job has already completed" + (string.IsNullOrEmpty(error) ? string.Empty : $": {error}") + "; stop working on it"), row);
+                "the job has already completed" + (string.IsNullOrEmpty(row.Error) ? string.Empty : $": {row.Error}") + "; stop working on it"), row);
         }
 
         return (new DaemonJobOutcome(DaemonJobRefusal.None), row);

@@ -181,7 +181,7 @@ internal static class ProvisionerdEndpoints
     private static async Task<AcquiredJob?> TryAcquireAsync(
         JobQueue queue, DaemonIdentity identity, AcquireJobRequest request, string accessUrl, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
-        var acquired = await queue.TryAcquireAsync(identity, request, accessUrl, cancellationToken).ConfigureAwait(false);
+        var acquired = await queue.TryAcquireAsync(identity.KeyId, request, accessUrl, cancellationToken).ConfigureAwait(false);
         return Acquired(acquired, identity, request, loggers);
     }
 
@@ -199,7 +199,7 @@ internal static class ProvisionerdEndpoints
         var (prepared, failure) = await secrets.PrepareAsync(job, cancellationToken).ConfigureAwait(false);
         if (failure is not null)
         {
-            await jobs.FailAsync(identity, job.JobId, new FailJobRequest { Error = failure, ErrorCode = Provisioner.Daemon.ProvisionerErrorCodes.SecretsUnavailable }, cancellationToken).ConfigureAwait(false);
+            await jobs.FailAsync(identity, job.JobId, new FailJobRequest { Error = failure, ErrorCode = ProvisionerErrorCodes.SecretsUnavailable }, cancellationToken).ConfigureAwait(false);
         }
 
         return prepared;

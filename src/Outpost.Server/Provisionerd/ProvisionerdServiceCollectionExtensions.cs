@@ -8,7 +8,6 @@ internal static class ProvisionerdServiceCollectionExtensions
     /// <summary>The provisioner daemon API: keys, the acquire long poll, and job updates and completions.</summary>
     public static IServiceCollection AddProvisionerd(this IServiceCollection services)
     {
-        services.AddSingleton<JobQueue>();
         services.AddSingleton<AcquireWaiters>();
         services.AddSingleton<DaemonJobs>();
         services.AddSingleton<InternalProvisionerKey>();

@@ -6,6 +6,7 @@ using Npgsql;
 using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Templates;
+using Outpost.Server.Files;
 using Outpost.Server.Http;
 using Outpost.Server.Identity.Authentication;
 using Outpost.Server.Identity.Authorization;
@@ -85,7 +86,7 @@ internal static class TemplateEndpoints
           .RequirePermission(ResourceType.Template, PermissionAction.Update);
 
         templates.MapPost("/{idOrName}/versions", static async Task<Results<Created<TemplateVersion>, ProblemHttpResult>> (
-            string idOrName, CreateTemplateVersionRequest request, HttpContext http, TemplateStore store, CancellationToken cancellationToken) =>
+            string idOrName, CreateTemplateVersionRequest request, HttpContext http, TemplateStore store, FileStore files, CancellationToken cancellationToken) =>
         {
             var (template, missing) = await store.FindAsync(idOrName, cancellationToken).ConfigureAwait(false);
             if (template is null)
@@ -93,7 +94,7 @@ internal static class TemplateEndpoints
                 return Problems.NotFound(missing!, ProblemCodes.TemplateNotFound);
             }
 
-            if (!await store.FileExistsAsync(request.FileHash, cancellationToken).ConfigureAwait(false))
+            if (!await files.ExistsAsync(request.FileHash, cancellationToken).ConfigureAwait(false))
             {
                 return Problems.BadRequest($"no file has the hash \"{request.FileHash}\"; upload the archive with POST /api/v2/files first", ProblemCodes.FileNotFound);
             }

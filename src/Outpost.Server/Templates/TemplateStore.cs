@@ -15,7 +15,7 @@ internal sealed class TemplateStore(NpgsqlDataSource dataSource, TimeProvider ti
 
     private const string VersionSelect = $"""
         SELECT v.id, v.template_id, v.name, v.file_hash, v.readme, v.parameters, v.resources, v.created_at,
-               t.active_version_id IS NOT DISTINCT FROM v.id, {JobRows.JobColumns}, v.presets, v.modules_file_hash
+               t.active_version_id IS NOT DISTINCT FROM v.id, {JobStore.JobColumns}, v.presets, v.modules_file_hash
         FROM template_versions v
         JOIN templates t ON t.id = v.template_id
         JOIN provisioner_jobs j ON j.id = v.job_id
@@ -139,32 +139,47 @@ internal sealed class TemplateStore(NpgsqlDataSource dataSource, TimeProvider ti
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<bool> FileExistsAsync(string hash, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM files WHERE hash = $1)");
-        command.With(hash);
-        return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-    }
-
     /// <summary>What a build needs of a template version (its template, provisioner, file, import status and parameters); null when there is none.</summary>
     public async Task<BuildableVersion?> GetBuildableVersionAsync(Guid versionId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT v.id, v.name, t.id, t.name, t.provisioner, v.file_hash, j.job_status, v.parameters
-            FROM template_versions v JOIN templates t ON t.id = v.template_id JOIN provisioner_jobs j ON j.id = v.job_id
+            SELECT v.id, v.name, t.id, t.name, t.provisioner, v.file_hash, v.job_id, v.parameters
+            FROM template_versions v JOIN templates t ON t.id = v.template_id
             WHERE v.id = $1
             """);
         command.With(versionId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        BuildableVersion version;
+        Guid jobId;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
-            return null;
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            jobId = reader.GetGuid(6);
+            version = new BuildableVersion(reader.GetGuid(0), reader.GetString(1), reader.GetGuid(2), reader.GetString(3), reader.GetString(4), reader.GetString(5),
+                ProvisionerJobStatus.Pending, JsonSerializer.Deserialize(reader.GetString(7), OutpostJsonContext.Default.ListTemplateVersionParameter) ?? []);
         }
 
-        return new BuildableVersion(reader.GetGuid(0), reader.GetString(1), reader.GetGuid(2), reader.GetString(3), reader.GetString(4), reader.GetString(5),
-            WireName<ProvisionerJobStatus>.Parse(reader.GetString(6)),
-            JsonSerializer.Deserialize(reader.GetString(7), OutpostJsonContext.Default.ListTemplateVersionParameter) ?? []);
+        // The import job's status comes from its store: a version is buildable once its import succeeded.
+        var status = await JobStore.GetStatusAsync(dataSource, jobId, cancellationToken).ConfigureAwait(false);
+        return version with { ImportStatus = status ?? throw new InvalidOperationException($"Template version {versionId} has no import job.") };
     }
+
+    /// <summary>The statement that records what an import found, for the completing transaction's batch.</summary>
+    public static NpgsqlBatchCommand RecordImportCommand(
+        Guid jobId, IEnumerable<TemplateVersionParameter> parameters, List<ProvisionedResource> resources, string readme,
+        string? modulesFileHash, IEnumerable<TemplateVersionPreset> presets) =>
+        CommandExtensions.Batch("""
+            UPDATE template_versions SET parameters = $2, resources = $3, readme = $4, modules_file_hash = $5, presets = $6
+            WHERE job_id = $1
+            """, jobId)
+            .WithJson(JsonSerializer.Serialize(parameters.ToList(), OutpostJsonContext.Default.ListTemplateVersionParameter))
+            .WithJson(JsonSerializer.Serialize(resources, OutpostJsonContext.Default.ListProvisionedResource))
+            .With(readme)
+            .With(modulesFileHash)
+            .WithJson(JsonSerializer.Serialize(presets.ToList(), OutpostJsonContext.Default.ListTemplateVersionPreset));
 
     private static Template ReadTemplate(NpgsqlDataReader reader) => new()
     {
@@ -188,8 +203,8 @@ internal sealed class TemplateStore(NpgsqlDataSource dataSource, TimeProvider ti
         Resources = JsonSerializer.Deserialize(reader.GetString(6), OutpostJsonContext.Default.ListProvisionedResource) ?? [],
         CreatedAt = reader.GetFieldValue<DateTimeOffset>(7),
         Active = reader.GetBoolean(8),
-        Job = JobRows.ReadJob(reader, 9),
-        Presets = JsonSerializer.Deserialize(reader.GetString(9 + JobRows.JobColumnCount), OutpostJsonContext.Default.ListTemplateVersionPreset) ?? [],
-        ModulesFileHash = reader.GetNullableString(10 + JobRows.JobColumnCount),
+        Job = JobStore.ReadJob(reader, 9),
+        Presets = JsonSerializer.Deserialize(reader.GetString(9 + JobStore.JobColumnCount), OutpostJsonContext.Default.ListTemplateVersionPreset) ?? [],
+        ModulesFileHash = reader.GetNullableString(10 + JobStore.JobColumnCount),
     };
 }

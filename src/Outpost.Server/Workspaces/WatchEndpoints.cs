@@ -4,7 +4,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Npgsql;
 using Outpost.Sdk;
 using Outpost.Sdk.Workspaces;
 using Outpost.Server.Agents;
@@ -26,7 +25,7 @@ internal static class WatchEndpoints
     public static IEndpointRouteBuilder MapWatchEndpoints(this IEndpointRouteBuilder routes)
     {
         routes.MapGet("/api/v2/workspaces/{id:guid}/watch", static async Task<IResult> (
-            Guid id, HttpContext http, WorkspaceStore store, NpgsqlDataSource dataSource, AgentApiOptions agentApi, IPubsub pubsub, TimeProvider time, CancellationToken cancellationToken) =>
+            Guid id, HttpContext http, WorkspaceStore store, AgentStore agentStore, AgentApiOptions agentApi, IPubsub pubsub, TimeProvider time, CancellationToken cancellationToken) =>
         {
             var workspace = await store.GetAsync(id, cancellationToken).ConfigureAwait(false);
             if (workspace is null || !http.GetSubject().Can(ResourceType.Workspace, PermissionAction.Read, workspace.OwnerId))
@@ -35,7 +34,7 @@ internal static class WatchEndpoints
             }
 
             var subscription = await pubsub.SubscribeAsync(JobEvents.WorkspaceChannel(id), cancellationToken).ConfigureAwait(false);
-            var agents = new WatchedAgents(dataSource, agentApi.InactivityTimeout);
+            var agents = new WatchedAgents(agentStore, agentApi.InactivityTimeout);
             return ServerSentEventStream.Create(WatchOneAsync(subscription, id, store, agents, time, CancellationToken.None), OutpostJsonContext.Default.Workspace, time);
         }).WithTags("Workspaces").WithName("WatchWorkspace")
           .WithSummary("SSE: the workspace now (with its resources and agents), then again after every change, agent connections and lifecycle included (a lost notification also sends the current state).")
@@ -125,8 +124,8 @@ internal static class WatchEndpoints
 }
 
 /// <summary>The agents a workspace watch sends with the workspace.</summary>
-internal sealed class WatchedAgents(NpgsqlDataSource dataSource, TimeSpan inactivityTimeout)
+internal sealed class WatchedAgents(AgentStore store, TimeSpan inactivityTimeout)
 {
     public Task<List<WorkspaceAgent>> ReadAsync(Workspace workspace, TimeProvider time, CancellationToken cancellationToken) =>
-        AgentEndpoints.LatestBuildAgentsAsync(dataSource, workspace, time.GetUtcNow(), inactivityTimeout, cancellationToken);
+        store.ListByBuildAsync(workspace.LatestBuild.Id, time.GetUtcNow(), inactivityTimeout, cancellationToken);
 }

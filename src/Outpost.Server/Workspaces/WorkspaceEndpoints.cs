@@ -9,7 +9,6 @@ using Outpost.Server.Http;
 using Outpost.Server.Identity.Authentication;
 using Outpost.Server.Identity.Authorization;
 using Outpost.Server.Identity.Users;
-using Outpost.Server.ProvisionerJobs;
 
 namespace Outpost.Server.Workspaces;
 
@@ -52,7 +51,7 @@ internal static class WorkspaceEndpoints
                     return Problems.BadRequest($"unknown status \"{status}\"{NameSuggestions.DidYouMean(status, WireName<WorkspaceStatus>.All)}; use one of {string.Join(", ", WireName<WorkspaceStatus>.All)}");
                 }
 
-                pairs = WorkspaceStatusRules.PairsFor(parsed);
+                pairs = WorkspaceStore.StatusPairsFor(parsed);
             }
 
             Guid? ownerId = null;

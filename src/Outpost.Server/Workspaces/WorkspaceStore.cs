@@ -25,12 +25,38 @@ internal enum EnqueueRefusal
     BuildActive,
 }
 
-/// <summary>The store of workspaces, their builds, resources and provisioner state. Listings never read provisioner state.</summary>
+/// <summary>
+/// The store of workspaces, their builds, resources and provisioner state. Listings never read
+/// provisioner state. A workspace and a build are read with their build's job in one statement
+/// (joined through <see cref="JobStore.JobColumns"/>), so a list is one query, not one per row.
+/// </summary>
 internal sealed class WorkspaceStore(NpgsqlDataSource dataSource, TimeProvider time)
 {
+    /// <summary>9 columns of <c>workspace_builds b</c>.</summary>
+    private const string BuildColumns =
+        "b.id, b.workspace_id, b.build_number, b.transition, b.reason, b.template_version_id, b.initiator_id, b.parameters, b.created_at";
+
+    private const int BuildColumnCount = 9;
+
+    /// <summary>9 columns of <c>workspaces w</c> with its owner's name <c>u</c> and template <c>t</c>.</summary>
+    private const string WorkspaceColumns =
+        "w.id, w.name, w.owner_id, u.username, w.template_id, t.name, w.created_at, w.updated_at, w.deleted";
+
+    private const int WorkspaceColumnCount = 9;
+
+    /// <summary>A workspace with its latest build and that build's job, in that column order (<see cref="ReadWorkspace"/>).</summary>
+    private const string WorkspaceSelect = $"""
+        SELECT {WorkspaceColumns}, {BuildColumns}, {JobStore.JobColumns}
+        FROM workspaces w
+        JOIN users u ON u.id = w.owner_id
+        JOIN templates t ON t.id = w.template_id
+        JOIN LATERAL (SELECT * FROM workspace_builds lb WHERE lb.workspace_id = w.id ORDER BY lb.build_number DESC LIMIT 1) b ON true
+        JOIN provisioner_jobs j ON j.id = b.job_id
+        """;
+
     public async Task<Workspace?> GetAsync(Guid workspaceId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"{JobRows.WorkspaceSelect} WHERE w.id = $1");
+        await using var command = dataSource.CreateCommand($"{WorkspaceSelect} WHERE w.id = $1");
         command.With(workspaceId);
         return await ReadOneAsync(command, cancellationToken).ConfigureAwait(false);
     }
@@ -38,7 +64,7 @@ internal sealed class WorkspaceStore(NpgsqlDataSource dataSource, TimeProvider t
     /// <summary>A live (not deleted) workspace by owner and case-insensitive name.</summary>
     public async Task<Workspace?> GetByNameAsync(Guid ownerId, string name, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"{JobRows.WorkspaceSelect} WHERE w.owner_id = $1 AND lower(w.name) = lower($2) AND NOT w.deleted");
+        await using var command = dataSource.CreateCommand($"{WorkspaceSelect} WHERE w.owner_id = $1 AND lower(w.name) = lower($2) AND NOT w.deleted");
         command.With(ownerId).With(name);
         return await ReadOneAsync(command, cancellationToken).ConfigureAwait(false);
     }
@@ -62,7 +88,7 @@ internal sealed class WorkspaceStore(NpgsqlDataSource dataSource, TimeProvider t
         Guid? ownerId, string? templateName, string[]? statusPairs, Guid? after, int limit, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand($"""
-            {JobRows.WorkspaceSelect}
+            {WorkspaceSelect}
             WHERE NOT w.deleted
               AND ($1::uuid IS NULL OR w.owner_id = $1)
               AND ($2::text IS NULL OR lower(t.name) = lower($2))
@@ -76,7 +102,7 @@ internal sealed class WorkspaceStore(NpgsqlDataSource dataSource, TimeProvider t
         var workspaces = new List<Workspace>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            workspaces.Add(JobRows.ReadWorkspace(reader));
+            workspaces.Add(ReadWorkspace(reader));
         }
 
         return workspaces;
@@ -132,15 +158,13 @@ internal sealed class WorkspaceStore(NpgsqlDataSource dataSource, TimeProvider t
             }
         }
 
-        await using var latest = new NpgsqlCommand("""
-            SELECT b.build_number, j.job_status, b.transition
-            FROM workspace_builds b JOIN provisioner_jobs j ON j.id = b.job_id
-            WHERE b.workspace_id = $1
-            ORDER BY b.build_number DESC
-            LIMIT 1
-            """, connection, transaction);
+        await using var latest = new NpgsqlCommand(
+            "SELECT b.build_number, b.job_id, b.transition FROM workspace_builds b WHERE b.workspace_id = $1 ORDER BY b.build_number DESC LIMIT 1",
+            connection, transaction);
         latest.With(workspaceId);
         int number;
+        Guid latestJobId;
+        string latestTransition;
         await using (var reader = await latest.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -148,12 +172,13 @@ internal sealed class WorkspaceStore(NpgsqlDataSource dataSource, TimeProvider t
                 return (Guid.Empty, 0, EnqueueRefusal.WorkspaceGone, null);
             }
 
-            number = reader.GetInt32(0);
-            var status = WireName<ProvisionerJobStatus>.Parse(reader.GetString(1));
-            if (status.IsActive())
-            {
-                return (Guid.Empty, number, EnqueueRefusal.BuildActive, $"build #{number} ({reader.GetString(2)}) is still {reader.GetString(1)}");
-            }
+            (number, latestJobId, latestTransition) = (reader.GetInt32(0), reader.GetGuid(1), reader.GetString(2));
+        }
+
+        if (await JobStore.GetStatusAsync(transaction, latestJobId, cancellationToken).ConfigureAwait(false) is { } status && status.IsActive())
+        {
+            var statusName = WireName<ProvisionerJobStatus>.Name(status);
+            return (Guid.Empty, number, EnqueueRefusal.BuildActive, $"build #{number} ({latestTransition}) is still {statusName}");
         }
 
         Guid jobId;
@@ -195,7 +220,7 @@ internal sealed class WorkspaceStore(NpgsqlDataSource dataSource, TimeProvider t
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await JobEvents.JobChangedAsync(transaction, jobId, cancellationToken).ConfigureAwait(false);
+        await JobStore.JobChangedAsync(transaction, jobId, cancellationToken).ConfigureAwait(false);
         return jobId;
     }
 
@@ -203,7 +228,7 @@ internal sealed class WorkspaceStore(NpgsqlDataSource dataSource, TimeProvider t
     public async Task<(WorkspaceBuild? Build, Guid OwnerId)> GetBuildAsync(Guid buildId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand($"""
-            SELECT {JobRows.BuildColumns}, {JobRows.JobColumns}, w.owner_id
+            SELECT {BuildColumns}, {JobStore.JobColumns}, w.owner_id
             FROM workspace_builds b JOIN provisioner_jobs j ON j.id = b.job_id JOIN workspaces w ON w.id = b.workspace_id
             WHERE b.id = $1
             """);
@@ -214,13 +239,13 @@ internal sealed class WorkspaceStore(NpgsqlDataSource dataSource, TimeProvider t
             return (null, Guid.Empty);
         }
 
-        return (JobRows.ReadBuild(reader, 0, JobRows.BuildColumnCount), reader.GetGuid(JobRows.BuildColumnCount + JobRows.JobColumnCount));
+        return (ReadBuild(reader, 0, BuildColumnCount), reader.GetGuid(BuildColumnCount + JobStore.JobColumnCount));
     }
 
     public async Task<List<WorkspaceBuild>> ListBuildsAsync(Guid workspaceId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand($"""
-            SELECT {JobRows.BuildColumns}, {JobRows.JobColumns}
+            SELECT {BuildColumns}, {JobStore.JobColumns}
             FROM workspace_builds b JOIN provisioner_jobs j ON j.id = b.job_id
             WHERE b.workspace_id = $1 ORDER BY b.build_number DESC
             """);
@@ -229,7 +254,7 @@ internal sealed class WorkspaceStore(NpgsqlDataSource dataSource, TimeProvider t
         var builds = new List<WorkspaceBuild>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            builds.Add(JobRows.ReadBuild(reader, 0, JobRows.BuildColumnCount));
+            builds.Add(ReadBuild(reader, 0, BuildColumnCount));
         }
 
         return builds;
@@ -260,31 +285,74 @@ internal sealed class WorkspaceStore(NpgsqlDataSource dataSource, TimeProvider t
 
     /// <summary>The statement that records a resource a build job made.</summary>
     public static NpgsqlBatchCommand InsertResourceCommand(Guid resourceId, Guid jobId, string name, string type, DateTimeOffset now) =>
-        BatchCommand("INSERT INTO workspace_resources (id, job_id, name, type, created_at) VALUES ($1, $2, $3, $4, $5)", resourceId, jobId, name, type, now);
+        CommandExtensions.Batch("INSERT INTO workspace_resources (id, job_id, name, type, created_at) VALUES ($1, $2, $3, $4, $5)", resourceId, jobId, name, type, now);
 
     /// <summary>The statement that stores (or replaces) a build's provisioner state.</summary>
     public static NpgsqlBatchCommand SaveStateCommand(Guid buildId, byte[] state) =>
-        BatchCommand("INSERT INTO provisioner_states (build_id, state) VALUES ($1, $2) ON CONFLICT (build_id) DO UPDATE SET state = EXCLUDED.state", buildId, state);
+        CommandExtensions.Batch("INSERT INTO provisioner_states (build_id, state) VALUES ($1, $2) ON CONFLICT (build_id) DO UPDATE SET state = EXCLUDED.state", buildId, state);
 
     /// <summary>The statement that touches the workspace after a build, marking it deleted after a successful delete build.</summary>
     public static NpgsqlBatchCommand TouchCommand(Guid workspaceId, bool deleted, DateTimeOffset now) => deleted
-        ? BatchCommand("UPDATE workspaces SET deleted = true, updated_at = $2 WHERE id = $1", workspaceId, now)
-        : BatchCommand("UPDATE workspaces SET updated_at = $2 WHERE id = $1", workspaceId, now);
-
-    private static NpgsqlBatchCommand BatchCommand(string sql, params object?[] values)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        foreach (var value in values)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
-        }
-
-        return command;
-    }
+        ? CommandExtensions.Batch("UPDATE workspaces SET deleted = true, updated_at = $2 WHERE id = $1", workspaceId, now)
+        : CommandExtensions.Batch("UPDATE workspaces SET updated_at = $2 WHERE id = $1", workspaceId, now);
 
     private static async Task<Workspace?> ReadOneAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? JobRows.ReadWorkspace(reader) : null;
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadWorkspace(reader) : null;
+    }
+
+    /// <summary>
+    /// Every "job_status:transition" pair that derives <paramref name="status"/> (coder-spec §6,
+    /// <see cref="StatusRules.WorkspaceStatusOf"/>): how a listing filters by status in SQL without a
+    /// second copy of the rule.
+    /// </summary>
+    public static string[] StatusPairsFor(WorkspaceStatus status) =>
+    [
+        .. from job in Enum.GetValues<ProvisionerJobStatus>()
+           from transition in Enum.GetValues<WorkspaceTransition>()
+           where StatusRules.WorkspaceStatusOf(job, transition) == status
+           select $"{WireName<ProvisionerJobStatus>.Name(job)}:{WireName<WorkspaceTransition>.Name(transition)}",
+    ];
+
+    /// <summary>Reads a build at <paramref name="at"/> whose job follows at <paramref name="jobAt"/>.</summary>
+    private static WorkspaceBuild ReadBuild(NpgsqlDataReader reader, int at, int jobAt)
+    {
+        var job = JobStore.ReadJob(reader, jobAt);
+        var transition = WireName<WorkspaceTransition>.Parse(reader.GetString(at + 3));
+        return new WorkspaceBuild
+        {
+            Id = reader.GetGuid(at),
+            WorkspaceId = reader.GetGuid(at + 1),
+            BuildNumber = reader.GetInt32(at + 2),
+            Transition = transition,
+            Reason = WireName<BuildReason>.Parse(reader.GetString(at + 4)),
+            TemplateVersionId = reader.GetGuid(at + 5),
+            InitiatorId = reader.GetNullable<Guid>(at + 6),
+            Parameters = JsonSerializer.Deserialize(reader.GetString(at + 7), OutpostJsonContext.Default.ListParameterValue) ?? [],
+            CreatedAt = reader.GetFieldValue<DateTimeOffset>(at + 8),
+            Job = job,
+            Status = StatusRules.WorkspaceStatusOf(job.Status, transition),
+        };
+    }
+
+    /// <summary>Reads a row of <see cref="WorkspaceSelect"/>.</summary>
+    private static Workspace ReadWorkspace(NpgsqlDataReader reader)
+    {
+        var build = ReadBuild(reader, WorkspaceColumnCount, WorkspaceColumnCount + BuildColumnCount);
+        return new Workspace
+        {
+            Id = reader.GetGuid(0),
+            Name = reader.GetString(1),
+            OwnerId = reader.GetGuid(2),
+            OwnerName = reader.GetString(3),
+            TemplateId = reader.GetGuid(4),
+            TemplateName = reader.GetString(5),
+            CreatedAt = reader.GetFieldValue<DateTimeOffset>(6),
+            UpdatedAt = reader.GetFieldValue<DateTimeOffset>(7),
+            Deleted = reader.GetBoolean(8),
+            LatestBuild = build,
+            Status = build.Status,
+        };
     }
 }

@@ -1,7 +1,7 @@
 namespace Outpost.Telemetry.Auth;
 
 /// <summary>Auth event and property names, exactly as the seed document 000 (P948) names them.</summary>
-internal static class AuthTelemetry
+public static class AuthTelemetry
 {
     public const string TokenRefreshed = "auth.token_refreshed";
     public const string TokenRefreshDeduped = "auth.token_refresh.deduped";

@@ -6,7 +6,7 @@ namespace Outpost.Telemetry.Export;
 /// A half-open UTC window [Start, End) with a label for people and a part for file names
 /// (spec §10.2). Either bound may be absent.
 /// </summary>
-internal sealed record ExportRange(string Label, string FilenamePart, DateTimeOffset? Start, DateTimeOffset? End)
+public sealed record ExportRange(string Label, string FilenamePart, DateTimeOffset? Start, DateTimeOffset? End)
 {
     public const string DateFormatError = "Use YYYY-MM-DD.";
     public const string CalendarDateError = "Enter a valid calendar date.";

@@ -7,7 +7,7 @@ namespace Outpost.Telemetry.Export;
 /// nothing else; <c>--until</c> includes that whole day, like the custom range of spec §10.2. An end
 /// day before the start day is an error whatever the gap.
 /// </summary>
-internal static class ExportRangeParser
+public static class ExportRangeParser
 {
     public static ExportRange? TryParse(string? since, string? until, DateTimeOffset now, out string? error)
     {

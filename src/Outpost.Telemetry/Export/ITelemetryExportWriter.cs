@@ -1,10 +1,10 @@
 namespace Outpost.Telemetry.Export;
 
 /// <summary>What a writer knows about the export besides the events themselves.</summary>
-internal sealed record ExportDescriptor(ExportRange Range, int SourceFiles, string ExporterVersion);
+public sealed record ExportDescriptor(ExportRange Range, int SourceFiles, string ExporterVersion);
 
 /// <summary>Writes a sorted event stream in one format; returns how many events it wrote.</summary>
-internal interface ITelemetryExportWriter
+public interface ITelemetryExportWriter
 {
     public string Format { get; }
 

@@ -7,7 +7,7 @@ namespace Outpost.Telemetry.Export;
 /// A JSON array of self-contained events (spec §10.5): the row fields, then schema_version, then
 /// the full context with deployment_url. One element per line so the file greps well.
 /// </summary>
-internal sealed class JsonExportWriter : ITelemetryExportWriter
+public sealed class JsonExportWriter : ITelemetryExportWriter
 {
     public string Format => "json";
 

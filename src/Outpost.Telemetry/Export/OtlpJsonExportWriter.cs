@@ -8,7 +8,7 @@ namespace Outpost.Telemetry.Export;
 /// line the body an OTLP/HTTP endpoint accepts. Routing, resource blocks, attributes and status
 /// follow spec §10.6; signals are staged in a private temp directory so memory stays flat.
 /// </summary>
-internal sealed class OtlpJsonExportWriter : ITelemetryExportWriter
+public sealed class OtlpJsonExportWriter : ITelemetryExportWriter
 {
     public const string EventNameAttribute = "outpost.event_name";
 

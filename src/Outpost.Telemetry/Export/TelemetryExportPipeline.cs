@@ -3,7 +3,8 @@ using Outpost.Telemetry.Local;
 
 namespace Outpost.Telemetry.Export;
 
-internal sealed record TelemetryExportRequest
+/// <summary>What <c>outpost telemetry export</c> asks for: the range, the format and where to write.</summary>
+public sealed record TelemetryExportRequest
 {
     public required string Directory { get; init; }
 
@@ -28,7 +29,8 @@ internal sealed record TelemetryExportRequest
     public ITelemetryFileSystem? FileSystem { get; init; }
 }
 
-internal sealed record TelemetryExportResult(int EventCount, int SkippedFileCount, int SourceFiles, bool FlushIncomplete, IReadOnlyList<string> Skipped)
+/// <summary>What an export wrote and what it had to skip.</summary>
+public sealed record TelemetryExportResult(int EventCount, int SkippedFileCount, int SourceFiles, bool FlushIncomplete, IReadOnlyList<string> Skipped)
 {
     /// <summary>The one-line outcome shown to the user (spec §10.4).</summary>
     public string Describe(ExportRange range, string destination)
@@ -46,7 +48,7 @@ internal sealed record TelemetryExportResult(int EventCount, int SkippedFileCoun
 /// A file target is written atomically: to a sibling temp file that replaces the target only
 /// when the writer finished, so a failed export leaves the old file as it was.
 /// </summary>
-internal static class TelemetryExportPipeline
+public static class TelemetryExportPipeline
 {
     public const string FlushWarning = "Some recent telemetry could not be flushed; this export may be missing the latest events.";
 

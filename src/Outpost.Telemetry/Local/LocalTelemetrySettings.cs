@@ -7,7 +7,7 @@ namespace Outpost.Telemetry.Local;
 /// <c>OUTPOST_TELEMETRY_LOCAL</c>. Each field is validated on its own and a bad value falls back
 /// to the default, never to the minimum.
 /// </summary>
-internal sealed record LocalTelemetrySettings
+public sealed record LocalTelemetrySettings
 {
     public const string EnvironmentVariable = "OUTPOST_TELEMETRY_LOCAL";
 

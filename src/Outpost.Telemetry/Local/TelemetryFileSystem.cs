@@ -1,12 +1,13 @@
 namespace Outpost.Telemetry.Local;
 
-internal sealed record TelemetryFileEntry(string Name, string FullPath, long Length, DateTimeOffset LastWriteUtc);
+/// <summary>A file in the telemetry directory, as listed.</summary>
+public sealed record TelemetryFileEntry(string Name, string FullPath, long Length, DateTimeOffset LastWriteUtc);
 
 /// <summary>
 /// The few file operations the local sink needs, behind a seam so tests can make the disk full
 /// or slow without touching the real one.
 /// </summary>
-internal interface ITelemetryFileSystem
+public interface ITelemetryFileSystem
 {
     public void CreateDirectory(string path);
 

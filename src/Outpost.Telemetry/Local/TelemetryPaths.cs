@@ -1,7 +1,7 @@
 namespace Outpost.Telemetry.Local;
 
 /// <summary>Where this user's local telemetry files live.</summary>
-internal static class TelemetryPaths
+public static class TelemetryPaths
 {
     public const string DirectoryVariable = "OUTPOST_TELEMETRY_DIR";
 

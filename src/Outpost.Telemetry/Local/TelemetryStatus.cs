@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace Outpost.Telemetry.Local;
 
 /// <summary>What <c>outpost telemetry status</c> reports: the switch, where files live and how much is kept.</summary>
-internal sealed record TelemetryStatus
+public sealed record TelemetryStatus
 {
     public required string Level { get; init; }
 
@@ -23,7 +23,10 @@ internal sealed record TelemetryStatus
 
     public required LocalTelemetrySettings Settings { get; init; }
 
-    public static TelemetryStatus Collect(Func<string, string?> environment, ITelemetryFileSystem? files = null)
+    /// <summary>The status as the environment and the telemetry directory say it now.</summary>
+    public static TelemetryStatus Collect(Func<string, string?> environment) => Collect(environment, null);
+
+    internal static TelemetryStatus Collect(Func<string, string?> environment, ITelemetryFileSystem? files)
     {
         ArgumentNullException.ThrowIfNull(environment);
         var directory = TelemetryPaths.ResolveDirectory(environment);
@@ -45,4 +48,4 @@ internal sealed record TelemetryStatus
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
 [JsonSerializable(typeof(TelemetryStatus))]
-internal sealed partial class TelemetryStatusJsonContext : JsonSerializerContext;
+public sealed partial class TelemetryStatusJsonContext : JsonSerializerContext;

@@ -12,7 +12,7 @@ namespace Outpost.Telemetry.Redaction;
 /// key prefixes, random-looking runs), URL userinfo and secret query parameters — and leaves prose
 /// ("No refresh token available") and names (<c>DevBox2024Production01</c>) readable.
 /// </summary>
-internal static partial class TelemetryRedactor
+public static partial class TelemetryRedactor
 {
     public const string Redacted = "[REDACTED]";
 

@@ -1,7 +1,7 @@
 namespace Outpost.Telemetry.Workspaces;
 
 /// <summary>How a client's connection to a workspace ended, as <c>workspace.connection.closed</c> records it.</summary>
-internal sealed record ConnectionClosed(
+public sealed record ConnectionClosed(
     string WorkspaceName, string AgentName, string ConnectionType, string Kind,
     string DisconnectReason, bool DisconnectExpected, string DisconnectInitiator, string DisconnectDetail,
     TimeSpan Duration, long BytesSent, long BytesReceived, int? ExitCode);
@@ -12,7 +12,7 @@ internal sealed record ConnectionClosed(
 /// carries command text or data: a graceful end's detail (<c>exit N</c>, or a program that could not start) is left
 /// out, since the exit code says it and a program name is command text.
 /// </summary>
-internal static class ConnectionTelemetry
+public static class ConnectionTelemetry
 {
     public const string Opened = "workspace.connection.opened";
     public const string Closed = "workspace.connection.closed";

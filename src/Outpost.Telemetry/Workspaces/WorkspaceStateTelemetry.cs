@@ -7,7 +7,7 @@ namespace Outpost.Telemetry.Workspaces;
 /// client saw it; <c>observedBuildDurationMs</c> spans the whole provisioning run, from its first
 /// provisioning observation (pending → starting does not move it) to the first settled status.
 /// </summary>
-internal sealed class WorkspaceStateTelemetry(ITelemetryReporter telemetry, TimeProvider time, string workspaceName)
+public sealed class WorkspaceStateTelemetry(ITelemetryReporter telemetry, TimeProvider time, string workspaceName)
 {
     private static readonly HashSet<string> Provisioning = new(StringComparer.Ordinal) { "pending", "starting", "stopping", "canceling", "deleting" };
 
@@ -65,7 +65,7 @@ internal sealed class WorkspaceStateTelemetry(ITelemetryReporter telemetry, Time
 /// (status, lifecycle state); <see cref="Reset"/> forgets the previous observation when the agent
 /// may have been replaced (a new build).
 /// </summary>
-internal sealed class AgentStateTelemetry(ITelemetryReporter telemetry, TimeProvider time, string workspaceName)
+public sealed class AgentStateTelemetry(ITelemetryReporter telemetry, TimeProvider time, string workspaceName)
 {
     private (string Agent, string Status, string Lifecycle)? _last;
     private long _lastObservedAt;
@@ -102,7 +102,7 @@ internal sealed class AgentStateTelemetry(ITelemetryReporter telemetry, TimeProv
 }
 
 /// <summary>Spans around the user's start and update operations (telemetry spec §6.4).</summary>
-internal static class WorkspaceOperationTelemetry
+public static class WorkspaceOperationTelemetry
 {
     public static Task<T> TraceStartAsync<T>(ITelemetryReporter telemetry, string workspaceName, Func<CancellationToken, Task<T>> operation, CancellationToken cancellationToken) =>
         telemetry.TraceAsync(WorkspaceTelemetryNames.StartTriggered, (_, token) => operation(token),

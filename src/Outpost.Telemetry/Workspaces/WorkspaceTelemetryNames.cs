@@ -1,7 +1,7 @@
 namespace Outpost.Telemetry.Workspaces;
 
 /// <summary>Workspace lifecycle event and property names, exactly as seed 000 (P948) names them.</summary>
-internal static class WorkspaceTelemetryNames
+public static class WorkspaceTelemetryNames
 {
     public const string StateTransitioned = "workspace.state_transitioned";
     public const string AgentStateTransitioned = "workspace.agent.state_transitioned";

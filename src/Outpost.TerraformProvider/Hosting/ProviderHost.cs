@@ -21,18 +21,27 @@ namespace Outpost.TerraformProvider.Hosting;
 /// go-plugin handshake). Terraform runs the binary with <c>TF_PLUGIN_MAGIC_COOKIE</c> set; the
 /// plugin listens on a local port and prints one line, <c>1|6|tcp|127.0.0.1:PORT|grpc</c>, plus
 /// its certificate when Terraform asked for mutual TLS (<c>PLUGIN_CLIENT_CERT</c>), then serves
-/// gRPC until Terraform shuts it down.
+/// gRPC until Terraform shuts it down. The provider assembly's public surface: <see cref="RunAsync"/>
+/// and the handshake's names, which the terraform provisioner sets when it runs Terraform.
 /// </summary>
-internal static class ProviderHost
+public static class ProviderHost
 {
+    /// <summary>The variable Terraform sets to <see cref="MagicCookieValue"/> when it starts a plugin.</summary>
     public const string MagicCookieKey = "TF_PLUGIN_MAGIC_COOKIE";
 
     /// <summary>Terraform's handshake cookie for provider plugins; it never changes.</summary>
     public const string MagicCookieValue = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 
+    /// <summary>Terraform's certificate, when it asks for mutual TLS.</summary>
     public const string ClientCertVariable = "PLUGIN_CLIENT_CERT";
+
+    /// <summary>The plugin protocol versions Terraform speaks.</summary>
     public const string ProtocolVersionsVariable = "PLUGIN_PROTOCOL_VERSIONS";
+
+    /// <summary>go-plugin's core protocol version, the handshake line's first field.</summary>
     public const int CoreProtocolVersion = 1;
+
+    /// <summary>The Terraform plugin protocol served (6).</summary>
     public const int ProtocolVersion = 6;
 
     /// <summary>Runs the plugin; returns the process exit code.</summary>

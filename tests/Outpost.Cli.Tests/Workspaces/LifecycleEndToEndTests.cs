@@ -29,7 +29,7 @@ public sealed class LifecycleEndToEndTests(ClockedServerFixture server) : IClass
         _bed.Dispose();
     }
 
-    [Fact(Skip = "Since agents ride on the watch stream (issue 12 point 8), stop and delete commands also record workspace.agent.state_transitioned (5 observers, not 3); decide whether they should, then restore this test (see the issue 12 note).")]
+    [Fact]
     public async Task Create_stop_start_update_and_delete_leave_the_exact_lifecycle_events()
     {
         using var cli = await _bed.SignedInAsync();
@@ -95,14 +95,21 @@ public sealed class LifecycleEndToEndTests(ClockedServerFixture server) : IClass
         AssertDurationsMatchTimestamps(states);
 
         var agents = cli.Events("workspace.agent.state_transitioned");
-        // One observer per command that waited (create, start, update), each from none to connected/ready.
-        // The states in between depend on when the half-second polls land, so only their order is fixed.
-        var observers = agents.GroupBy(e => e.Context.SessionId).ToList();
-        Assert.Equal(3, observers.Count);
-        Assert.All(observers, observer =>
+        // One observer per command that watched (create, stop, start, update, delete). Each first
+        // records the agents as it finds them: none for create and start (the workspace had no
+        // running build), the ready agent of the running build for stop, update and delete. A new
+        // build forgets them, so create, start and update then follow the new agent from
+        // none>connecting to connected/ready; the states in between depend on when the watch's
+        // snapshots land, so only their order is fixed. Stop and delete build no agent.
+        var observers = agents.GroupBy(e => e.Context.SessionId).Select(g => g.ToList()).ToList();
+        Assert.Equal(5, observers.Count);
+        const string Running = "none>connected none>ready main";
+        Assert.Equal([Running], observers[1].Select(Transition));
+        Assert.Equal([Running], observers[4].Select(Transition));
+        Assert.Equal(Running, Transition(observers[3][0]));
+        Assert.All(new[] { observers[0], observers[2], observers[3].Skip(1).ToList() }, seen =>
         {
-            var seen = observer.ToList();
-            Assert.Equal("none>connecting none>created main", $"{seen[0].Properties["fromStatus"]}>{seen[0].Properties["toStatus"]} {seen[0].Properties["fromLifecycleState"]}>{seen[0].Properties["toLifecycleState"]} {seen[0].Properties["agentName"]}");
+            Assert.Equal("none>connecting none>created main", Transition(seen[0]));
             Assert.Equal("connected ready", $"{seen[^1].Properties["toStatus"]} {seen[^1].Properties["toLifecycleState"]}");
             for (var i = 1; i < seen.Count; i++)
             {
@@ -153,6 +160,9 @@ public sealed class LifecycleEndToEndTests(ClockedServerFixture server) : IClass
     private ProvisionerDaemonHost Daemons() => ProvisionerDaemonHost.Start(
         1, server.BaseAddress, server.DaemonKey, Path.Join(_root, "workspaces"), NullLoggerFactory.Instance, TimeProvider.System,
         options => options with { AgentCommand = ["dotnet", Path.Combine(AppContext.BaseDirectory, "outpost.dll"), "agent"], WaitSeconds = 1, HeartbeatInterval = TimeSpan.FromSeconds(1) });
+
+    private static string Transition(TelemetryEvent e) =>
+        $"{e.Properties["fromStatus"]}>{e.Properties["toStatus"]} {e.Properties["fromLifecycleState"]}>{e.Properties["toLifecycleState"]} {e.Properties["agentName"]}";
 
     /// <summary>Within one run, each observed duration is the time since the previous event, and a build's spans its first provisioning event.</summary>
     private static void AssertDurationsMatchTimestamps(List<TelemetryEvent> states)

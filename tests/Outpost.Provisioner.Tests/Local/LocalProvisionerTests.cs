@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Outpost.Provisioner.Daemon;
 using Outpost.Provisioner.Local;
 using Outpost.Provisioner.Templates;
 using Outpost.Sdk;

@@ -1,5 +1,4 @@
 using System.Text;
-using Outpost.Provisioner.Daemon;
 using Outpost.Provisioner.Templates;
 using Outpost.Provisioner.Tests.Local;
 using Outpost.Sdk.Provisioning;

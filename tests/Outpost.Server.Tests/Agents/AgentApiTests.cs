@@ -39,6 +39,30 @@ public sealed class AgentApiTests(AgentApiFixture server) : IClassFixture<AgentA
     }
 
     [Fact]
+    public async Task The_agent_reports_its_version_with_the_manifest_and_a_malformed_one_is_refused()
+    {
+        var seeded = await AgentSeed.CreateAsync(server.ConnectionString);
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(server.ConnectionString);
+        var store = new Outpost.Server.Agents.AgentStore(dataSource, new Outpost.Server.Connections.ConnectionLogStore(dataSource));
+        Assert.Equal(string.Empty, (await store.FindAsync(seeded.AgentId, CancellationToken.None).WithTimeout())!.Value.Agent.Version);
+
+        using var transport = new HttpAgentTransport(server.BaseAddress, seeded.Token);
+        Assert.NotNull((await transport.GetManifestAsync(CancellationToken.None).WithTimeout()).Value);
+        Assert.Equal(BuildVersion.Version, (await store.FindAsync(seeded.AgentId, CancellationToken.None).WithTimeout())!.Value.Agent.Version);
+
+        using var http = new HttpClient { BaseAddress = new Uri(server.BaseAddress, AgentApi.Prefix + "/") };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "manifest");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", seeded.Token);
+        request.Headers.TryAddWithoutValidation(AgentApi.VersionHeader, new string('9', AgentApi.MaxVersionLength + 1));
+        using var response = await http.SendAsync(request).WithTimeout();
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>().WithTimeout();
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(ProblemCodes.ValidationFailed, problem.GetProperty("code").GetString());
+        Assert.Contains(AgentApi.VersionHeader, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(BuildVersion.Version, (await store.FindAsync(seeded.AgentId, CancellationToken.None).WithTimeout())!.Value.Agent.Version);
+    }
+
+    [Fact]
     public async Task Logs_are_stored_in_order_and_past_the_budget_one_marker_is_kept_and_the_agent_is_still_answered()
     {
         var seeded = await AgentSeed.CreateAsync(server.ConnectionString);

@@ -84,7 +84,7 @@ internal static class AgentSeed
             await command.ExecuteNonQueryAsync();
         }
 
-        await JobEvents.JobChangedAsync(transaction, jobId, CancellationToken.None);
+        await JobStore.JobChangedAsync(transaction, jobId, CancellationToken.None);
         await transaction.CommitAsync();
         return buildId;
     }

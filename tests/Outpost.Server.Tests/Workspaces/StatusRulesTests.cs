@@ -1,6 +1,6 @@
 using Npgsql;
 using Outpost.Sdk.Provisioning;
-using Outpost.Server.ProvisionerJobs;
+using Outpost.Server.Workspaces;
 using Outpost.Testing;
 
 namespace Outpost.Server.Tests.Workspaces;
@@ -10,9 +10,9 @@ public sealed class StatusRulesTests
     [Fact]
     public void The_status_filter_pairs_are_the_table_read_backwards()
     {
-        Assert.Equal(["pending:start", "pending:stop", "pending:delete"], WorkspaceStatusRules.PairsFor(WorkspaceStatus.Pending));
-        Assert.Equal(["running:stop"], WorkspaceStatusRules.PairsFor(WorkspaceStatus.Stopping));
-        Assert.Equal(["failed:start", "failed:stop", "failed:delete"], WorkspaceStatusRules.PairsFor(WorkspaceStatus.Failed));
+        Assert.Equal(["pending:start", "pending:stop", "pending:delete"], WorkspaceStore.StatusPairsFor(WorkspaceStatus.Pending));
+        Assert.Equal(["running:stop"], WorkspaceStore.StatusPairsFor(WorkspaceStatus.Stopping));
+        Assert.Equal(["failed:start", "failed:stop", "failed:delete"], WorkspaceStore.StatusPairsFor(WorkspaceStatus.Failed));
     }
 }
 

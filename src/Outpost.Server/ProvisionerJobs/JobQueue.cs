@@ -4,12 +4,15 @@ using Npgsql;
 using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
 using Outpost.Server.Database;
-using Outpost.Server.ProvisionerJobs;
 using Outpost.Server.Pubsub;
 
-namespace Outpost.Server.Provisionerd;
+namespace Outpost.Server.ProvisionerJobs;
 
-/// <summary>Claims jobs for daemons and builds what they need to run them.</summary>
+/// <summary>
+/// The claim side of the <c>provisioner_jobs</c> store: claims jobs for daemons and reads what they
+/// need to run them in the same statement. A daemon is named by its provisioner key's id (the job's
+/// <c>worker_key</c>).
+/// </summary>
 internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, ILoggerFactory loggers)
 {
     private readonly ILogger _logger = loggers.CreateLogger(ProvisionerJobsLog.Category);
@@ -44,11 +47,11 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
                 WHERE pb.workspace_id = b.workspace_id AND pb.build_number < b.build_number
                 ORDER BY pb.build_number DESC LIMIT 1),
                bv.modules_file_hash,
-               {JobEvents.ChangeColumns}
+               {JobStore.ChangeColumns}
         FROM j
         LEFT JOIN files f ON f.hash = j.file_hash
         LEFT JOIN template_versions v ON v.job_id = j.id
-        {JobEvents.ChangeJoins}
+        {JobStore.ChangeJoins}
         LEFT JOIN users u ON u.id = w.owner_id
         LEFT JOIN templates t ON t.id = w.template_id
         LEFT JOIN template_versions bv ON bv.id = b.template_version_id
@@ -63,12 +66,12 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
     /// rows another daemon is claiming are skipped, never waited for or handed out twice.
     /// </summary>
     public async Task<(AcquiredJob? Job, double QueueWaitSeconds, string[] Labels)> TryAcquireAsync(
-        DaemonIdentity daemon, AcquireJobRequest request, string accessUrl, CancellationToken cancellationToken)
+        string workerKey, AcquireJobRequest request, string accessUrl, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var outbox = new PubsubOutbox(_logger);
-        var claim = await ClaimAsync(transaction, outbox, daemon, request, accessUrl, cancellationToken).ConfigureAwait(false);
+        var claim = await ClaimAsync(transaction, outbox, workerKey, request, accessUrl, cancellationToken).ConfigureAwait(false);
         if (claim.Job is null && claim.Invalidated is null)
         {
             return (null, 0, []);
@@ -100,12 +103,12 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
     /// reported as <see cref="Claim.Invalidated"/>.
     /// </summary>
     public async Task<Claim> ClaimAsync(
-        NpgsqlTransaction transaction, PubsubOutbox outbox, DaemonIdentity daemon, AcquireJobRequest request, string accessUrl, CancellationToken cancellationToken)
+        NpgsqlTransaction transaction, PubsubOutbox outbox, string workerKey, AcquireJobRequest request, string accessUrl, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(transaction);
         var now = time.GetUtcNow();
         await using var batch = new NpgsqlBatch(transaction.Connection, transaction);
-        batch.BatchCommands.Add(ClaimCommand(daemon, request, now));
+        batch.BatchCommands.Add(ClaimCommand(workerKey, request, now));
         ClaimedRow? row;
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -116,14 +119,13 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
     }
 
     /// <summary>The claim as a batch command, so a completion can send it with its own statements (acquire_next).</summary>
-    public NpgsqlBatchCommand ClaimCommand(DaemonIdentity daemon, AcquireJobRequest request, DateTimeOffset now)
+    public NpgsqlBatchCommand ClaimCommand(string workerKey, AcquireJobRequest request, DateTimeOffset now)
     {
-        ArgumentNullException.ThrowIfNull(daemon);
         ArgumentNullException.ThrowIfNull(request);
         var command = new NpgsqlBatchCommand(ClaimWithJobStatement);
         command.Parameters.Add(new NpgsqlParameter { Value = now });
         command.Parameters.Add(new NpgsqlParameter { Value = request.DaemonName });
-        command.Parameters.Add(new NpgsqlParameter { Value = daemon.KeyId });
+        command.Parameters.Add(new NpgsqlParameter { Value = workerKey });
         command.Parameters.Add(new NpgsqlParameter { Value = request.Provisioners.ToArray() });
         return command;
     }
@@ -140,7 +142,7 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
             return null;
         }
 
-        var change = JobEvents.ReadChange(reader, ChangeOrdinal);
+        var change = JobStore.ReadChange(reader, ChangeOrdinal);
         var type = WireName<ProvisionerJobType>.Parse(reader.GetString(0));
         var prebuild = reader.GetBoolean(3);
         var archive = reader.IsDBNull(4) ? null : reader.GetString(4);
@@ -208,7 +210,7 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
             await using var invalidate = new NpgsqlCommand(
                 "UPDATE provisioner_jobs SET completed_at = $2, error = $3, error_code = 'invalid_job' WHERE id = $1", transaction.Connection, transaction);
             await invalidate.With(job.JobId).With(now).With(Invalidated).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            await JobEvents.JobChangedAsync(transaction, job.JobId, cancellationToken).ConfigureAwait(false);
+            await JobStore.JobChangedAsync(transaction, job.JobId, cancellationToken).ConfigureAwait(false);
             return new Claim(null, job.JobId, 0, []);
         }
 

@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Logging;
+using Outpost.Agent.Transport;
+using Outpost.Sdk.Agents;
+
+namespace Outpost.Agent;
+
+/// <summary>
+/// The agent assembly's public surface, all that <c>outpost agent</c> calls: one workspace agent for
+/// the server at a URL, authenticated by its token, run until its shutdown scripts have run.
+/// </summary>
+public sealed class AgentHost : IDisposable
+{
+    private readonly HttpAgentTransport _transport;
+    private readonly WorkspaceAgent _agent;
+    private readonly ILogger _logger;
+
+    /// <summary>An agent named <paramref name="agentName"/> for the server at <paramref name="serverUrl"/>; nothing runs until <see cref="RunAsync"/>.</summary>
+    public AgentHost(Uri serverUrl, string token, string agentName, TimeProvider time, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(serverUrl);
+        ArgumentException.ThrowIfNullOrEmpty(token);
+        _logger = logger;
+        _transport = new HttpAgentTransport(serverUrl, token);
+        _agent = new WorkspaceAgent(new AgentOptions { ServerUrl = serverUrl, AgentName = agentName, Time = time }, _transport, logger);
+    }
+
+    /// <summary>Runs the agent until a requested shutdown has finished; returns its final lifecycle state (<c>off</c> when all went well).</summary>
+    public Task<AgentLifecycleState> RunAsync(CancellationToken cancellationToken) => _agent.RunAsync(cancellationToken);
+
+    /// <summary>Begins the shutdown because of <paramref name="signal"/>: the shutdown scripts run, then <see cref="RunAsync"/> returns.</summary>
+    public void RequestShutdown(string signal)
+    {
+        AgentLog.SignalReceived(_logger, signal);
+        _agent.RequestShutdown();
+    }
+
+    /// <summary>Releases the connection to the server.</summary>
+    public void Dispose() => _transport.Dispose();
+}
