@@ -154,17 +154,22 @@ public sealed class TerraformBuildTests(ClockedServerFixture server) : IClassFix
         // The flag makes the first apply kill its own terraform (local-exec runs in terraform's process) once.
         var flag = Path.Join(_root, "crash-once");
         await File.WriteAllTextAsync(flag, "");
+        // Each creation appends a line: a resource created again would show twice.
+        var created = Path.Join(_root, "created");
         var template = Template("tf-crash", Provider + $$"""
             resource "terraform_data" "first" {
               count = data.outpost_workspace.me.start_count
               input = "created before the crash"
+              provisioner "local-exec" {
+                command = "echo 'first ${self.id}' >> '{{created}}'"
+              }
             }
 
             resource "terraform_data" "second" {
               count      = data.outpost_workspace.me.start_count
               depends_on = [terraform_data.first]
               provisioner "local-exec" {
-                command = "if [ -e '{{flag}}' ]; then rm -f '{{flag}}'; kill -9 $PPID; fi"
+                command = "if [ -e '{{flag}}' ]; then rm -f '{{flag}}'; kill -9 $PPID; exit 1; fi; echo second >> '{{created}}'"
               }
             }
             """);
@@ -178,16 +183,14 @@ public sealed class TerraformBuildTests(ClockedServerFixture server) : IClassFix
         Assert.NotEqual(0, crashed.ExitCode);
         Assert.Contains("terraform apply was killed by signal 9", crashed.Stderr, StringComparison.Ordinal);
         Assert.Contains("terraform_data.second[0]: Provisioning with 'local-exec'", crashed.Stderr, StringComparison.Ordinal);
-        var state = Path.Join(WorkingDirectory(), "terraform.tfstate");
-        var firstId = ResourceIds(await File.ReadAllTextAsync(state))["terraform_data.first"];
+        var firstId = ResourceIds(await File.ReadAllTextAsync(Path.Join(WorkingDirectory(), "terraform.tfstate")))["terraform_data.first"];
+        Assert.Equal([$"first {firstId}"], await File.ReadAllLinesAsync(created));
 
         var started = await cli.RunAsync("start", "crashy").WithTimeout(Step);
 
         Assert.True(started.ExitCode == 0, started.Stderr);
-        var ids = ResourceIds(await File.ReadAllTextAsync(state));
-        // Not created again: the build planned from the state the crashed apply wrote.
-        Assert.Equal(firstId, ids["terraform_data.first"]);
-        Assert.True(ids.ContainsKey("terraform_data.second"), "the second resource was not created by the next build");
+        // Not created again: the build planned from the state the crashed apply wrote; only the second is new.
+        Assert.Equal([$"first {firstId}", "second"], await File.ReadAllLinesAsync(created));
     }
 
     [Theory]

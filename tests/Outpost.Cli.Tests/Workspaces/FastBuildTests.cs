@@ -29,7 +29,9 @@ public sealed class FastBuildTests(ClockedServerFixture server) : IClassFixture<
         var events = cli.Events("workspace.state_transitioned").Skip(before).ToList();
         var seen = events.Select(e => $"{e.Properties["from"]}>{e.Properties["to"]}").ToList();
         Assert.Equal("none>running", seen[0]);
-        Assert.Equal("running>pending", seen[1]);
+        // The stop is seen from its first state on: pending, or stopping when the server's watch read
+        // the build only after the daemon had claimed it (a state the server itself skipped).
+        Assert.Contains(seen[1], new[] { "running>pending", "running>stopping" });
         Assert.EndsWith(">stopped", seen[^1], StringComparison.Ordinal);
         Assert.All(events.Skip(1), e => Assert.Equal("stop", e.Properties["transition"]));
         var stopped = events[^1];

@@ -21,11 +21,19 @@ public sealed partial class DocumentationTests
     [Fact]
     public void The_ordering_example_in_the_docs_gives_the_value_the_docs_state()
     {
-        var template = TemplateParserTests.ParseOk("agents:\n  - name: main\n" + YamlBlocks()[1]);
+        var template = TemplateParserTests.ParseOk("agents:\n  - name: main\n" + YamlBlocks().Single(block => block.Contains("PATH_EXTRA", StringComparison.Ordinal) && !block.Contains("agents:", StringComparison.Ordinal)));
 
         var environment = EnvironmentMerge.BuildAgentEnvironment(template.Env.Select(env => env.ToExtraEnv()), null);
 
         Assert.Equal("/opt/c:/opt/b:/usr/local/bin:/opt/a", environment.Variables!["PATH_EXTRA"]);
+    }
+
+    [Fact]
+    public void The_secrets_example_in_the_docs_parses()
+    {
+        var template = TemplateParserTests.ParseOk(YamlBlocks().Single(block => block.Contains("secrets:", StringComparison.Ordinal)));
+
+        Assert.Equal(3, Assert.Single(template.Agents).Secrets.Count);
     }
 
     [GeneratedRegex("```yaml\n(.*?)```", RegexOptions.Singleline)]
