@@ -236,7 +236,7 @@ internal sealed partial class ProvisionerDaemon
         var expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(archive));
         try
         {
-            var hash = await _client.UploadFileAsync(archive, cancellationToken).ConfigureAwait(false);
+            var hash = (await _client.UploadFileAsync(archive, cancellationToken).ConfigureAwait(false)).Hash;
             if (!string.Equals(hash, expected, StringComparison.Ordinal))
             {
                 log.WriteDaemon(ProvisionerLogLevel.Error, $"The server stored the modules archive as {hash}; its bytes hash to {expected}", "Storing modules");

@@ -64,7 +64,6 @@ public sealed class ProvisionerDaemonHost : IAsyncDisposable
 
         // One connection pool for all of them: they share a server.
         var http = ProvisionerDaemonClient.Create(serverUrl, key);
-        var client = new HttpProvisionerDaemonClient(http);
         var daemons = new List<ProvisionerDaemon>(count);
         var runs = new List<Task<ProvisionerDaemonExit>>(count);
         for (var index = 1; index <= count; index++)
@@ -77,7 +76,7 @@ public sealed class ProvisionerDaemonHost : IAsyncDisposable
                 WorkspacesDirectory = Path.GetFullPath(workspacesDirectory),
             };
             options = configure?.Invoke(options) ?? options;
-            var daemon = new ProvisionerDaemon(client, CreateProvisioners(options, loggers, time), options, logger, time);
+            var daemon = new ProvisionerDaemon(http, CreateProvisioners(options, loggers, time), options, logger, time);
             daemons.Add(daemon);
             runs.Add(daemon.RunAsync(stop.Token));
         }
@@ -115,7 +114,7 @@ public sealed class ProvisionerDaemonHost : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(loggers);
         using var http = ProvisionerDaemonClient.Create(serverUrl, key, transport);
-        var daemon = new ProvisionerDaemon(new HttpProvisionerDaemonClient(http), CreateProvisioners(options, loggers, time), options, loggers.CreateLogger(LoggerCategory), time);
+        var daemon = new ProvisionerDaemon(http, CreateProvisioners(options, loggers, time), options, loggers.CreateLogger(LoggerCategory), time);
         await using (daemon.ConfigureAwait(false))
         {
             return await daemon.RunAsync(cancellationToken).ConfigureAwait(false);

@@ -30,7 +30,7 @@ public sealed record ProvisionerDaemonOptions
     /// <summary>The cache directory in effect.</summary>
     public string EffectiveCacheDirectory => CacheDirectory ?? Path.Join(WorkspacesDirectory, ".file-cache");
 
-    /// <summary>The command that runs an agent (argv); null means <see cref="Local.AgentLaunchCommand.Default"/>.</summary>
+    /// <summary>The command that runs an agent (argv); null means this executable's <c>agent</c> verb (<see cref="Sdk.OutpostExecutable.Invocation"/>).</summary>
     public IReadOnlyList<string>? AgentCommand { get; init; }
 
     /// <summary>

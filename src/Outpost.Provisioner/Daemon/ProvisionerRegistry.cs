@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Outpost.Provisioner.Local;
 using Outpost.Provisioner.Terraform;
+using Outpost.Sdk;
 
 namespace Outpost.Provisioner.Daemon;
 
@@ -16,7 +17,7 @@ internal static class ProvisionerRegistry
             new LocalProvisionerOptions
             {
                 WorkspacesDirectory = options.WorkspacesDirectory,
-                AgentCommand = options.AgentCommand ?? AgentLaunchCommand.Default(),
+                AgentCommand = AgentCommand(options),
                 AccessUrl = options.AccessUrl,
                 Sandbox = options.Sandbox,
             },
@@ -28,7 +29,7 @@ internal static class ProvisionerRegistry
                 WorkspacesDirectory = options.WorkspacesDirectory,
                 TerraformPath = TerraformBinary.Find(System.Environment.GetEnvironmentVariable),
                 // The outpost binary: the agent command without its verb.
-                OutpostCommand = [.. (options.AgentCommand ?? AgentLaunchCommand.Default()).SkipLast(1)],
+                OutpostCommand = [.. AgentCommand(options).SkipLast(1)],
                 AccessUrl = options.AccessUrl,
             },
             loggers.CreateLogger(TerraformLog.Category)),
@@ -51,4 +52,8 @@ internal static class ProvisionerRegistry
 
         return [.. options.Provisioners.Distinct(StringComparer.Ordinal).Select(name => Factories[name](options, loggers, time))];
     }
+
+    /// <summary>The command that runs an agent: the configured one, else this executable's <c>agent</c> verb.</summary>
+    private static IReadOnlyList<string> AgentCommand(ProvisionerDaemonOptions options) =>
+        options.AgentCommand ?? [.. OutpostExecutable.Invocation(), "agent"];
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Outpost.Provisioner.Daemon;
+using Outpost.Sdk.Client;
 
 namespace Outpost.Provisioner.Files;
 

@@ -17,7 +17,7 @@ namespace Outpost.Sdk.Client;
 /// long-poll), so the <see cref="HttpClient"/> passed in should have an infinite
 /// <see cref="HttpClient.Timeout"/>, as <see cref="Create"/> gives.
 /// </remarks>
-public sealed class ProvisionerDaemonClient : IDisposable
+public sealed class ProvisionerDaemonClient : IProvisionerDaemonClient, IDisposable
 {
     /// <summary>How much longer than its long-poll an acquire may take before the client gives up.</summary>
     public static readonly TimeSpan AcquireSlack = TimeSpan.FromSeconds(15);

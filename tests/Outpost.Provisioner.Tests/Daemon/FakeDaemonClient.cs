@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
-using Outpost.Provisioner.Daemon;
+using Outpost.Sdk.Client;
+using Outpost.Sdk.Files;
 using Outpost.Sdk.Provisioning;
 
 namespace Outpost.Provisioner.Tests.Daemon;
@@ -75,10 +76,10 @@ internal sealed class FakeDaemonClient : IProvisionerDaemonClient
 
     private int _uploadCalls;
 
-    public Task<string> UploadFileAsync(byte[] data, CancellationToken cancellationToken)
+    public Task<UploadResponse> UploadFileAsync(byte[] tar, CancellationToken cancellationToken)
     {
         var call = Interlocked.Increment(ref _uploadCalls);
-        return Task.FromResult(UploadTamper(call) ?? AddFile(data));
+        return Task.FromResult(new UploadResponse { Hash = UploadTamper(call) ?? AddFile(tar) });
     }
 
     public ConcurrentQueue<string> Violations { get; } = new();

@@ -1,21 +1,24 @@
+using Outpost.Sdk.Files;
 using Outpost.Sdk.Provisioning;
 
-namespace Outpost.Provisioner.Daemon;
+namespace Outpost.Sdk.Client;
 
 /// <summary>
-/// The daemon's view of the provisioner daemon API, so the daemon loop can run against an
-/// in-memory fake in tests. <see cref="HttpProvisionerDaemonClient"/> is the real one.
+/// The provisioner daemon API as a daemon uses it. <see cref="ProvisionerDaemonClient"/> is the HTTP
+/// one; a daemon's tests run its loop against an in-memory fake.
 /// </summary>
-internal interface IProvisionerDaemonClient
+public interface IProvisionerDaemonClient
 {
     /// <summary>A job, or null when none arrived within the long-poll.</summary>
     public Task<AcquiredJob?> AcquireAsync(AcquireJobRequest request, CancellationToken cancellationToken);
 
+    /// <summary>Appends logs and heartbeats; the answer says whether the job was canceled.</summary>
     public Task<UpdateJobResponse> UpdateJobAsync(Guid jobId, UpdateJobRequest request, CancellationToken cancellationToken);
 
     /// <summary>Completes the job; the next job when the request asked for one and one was queued.</summary>
     public Task<AcquiredJob?> CompleteJobAsync(Guid jobId, CompleteJobRequest request, CancellationToken cancellationToken);
 
+    /// <summary>Fails the job with a reason users will read.</summary>
     public Task FailJobAsync(Guid jobId, FailJobRequest request, CancellationToken cancellationToken);
 
     /// <summary>The header of a stored file (size, chunk count).</summary>
@@ -24,6 +27,6 @@ internal interface IProvisionerDaemonClient
     /// <summary>One piece of a stored file.</summary>
     public Task<FileChunk> GetFileChunkAsync(string hash, int index, CancellationToken cancellationToken);
 
-    /// <summary>Stores a file an import made (a modules archive); answers its hash.</summary>
-    public Task<string> UploadFileAsync(byte[] data, CancellationToken cancellationToken);
+    /// <summary>Stores a file an import made (a modules archive); the answer carries its hash.</summary>
+    public Task<UploadResponse> UploadFileAsync(byte[] tar, CancellationToken cancellationToken);
 }
