@@ -29,6 +29,7 @@ internal sealed partial class PostgresPubsub
             {
                 attempt++;
                 connection = CreateListenerConnection();
+                Volatile.Write(ref _listenerConnection, connection);
                 await connection.OpenAsync(stopping).ConfigureAwait(false);
                 opened = true;
                 connection.Notification += OnNotification;
@@ -98,6 +99,7 @@ internal sealed partial class PostgresPubsub
                 _listenerProcessId = 0;
                 if (connection is not null)
                 {
+                    Volatile.Write(ref _listenerConnection, null);
                     connection.Notification -= OnNotification;
                     await DisposeQuietlyAsync(connection).ConfigureAwait(false);
                 }
@@ -106,6 +108,9 @@ internal sealed partial class PostgresPubsub
 
         Log.ListenerStopped(_logger);
     }
+
+    /// <summary>The longest a wake (a new subscriber, a probe, a stop) waits when a canceled wait is not ended by PostgreSQL.</summary>
+    private const int WakePollMilliseconds = 1000;
 
     /// <summary>Waits for notifications until the connection fails; returns only by throwing.</summary>
     private async Task ListenAsync(NpgsqlConnection connection, CancellationToken stopping)
@@ -128,8 +133,13 @@ internal sealed partial class PostgresPubsub
 
             try
             {
-                // Notifications are delivered by OnNotification on this thread while the wait runs.
-                await connection.WaitAsync(wait.Token).ConfigureAwait(false);
+                // Notifications are delivered by OnNotification on this thread while the wait runs. Npgsql
+                // ends a canceled wait with a cancel request, which PostgreSQL can ignore for an idle
+                // backend; so the wait also ends on its own every WakePollMilliseconds and looks again.
+                while (!await connection.WaitAsync(WakePollMilliseconds, wait.Token).ConfigureAwait(false))
+                {
+                    wait.Token.ThrowIfCancellationRequested();
+                }
             }
             catch (OperationCanceledException) when (wait.IsCancellationRequested && !stopping.IsCancellationRequested)
             {

@@ -34,6 +34,7 @@ internal sealed partial class PostgresPubsub : IPubsub, IAsyncDisposable
     private readonly Lock _wakeGate = new();
     private readonly Queue<TaskCompletionSource<IReadOnlyList<string>>> _probes = new();
     private CancellationTokenSource? _waitCancellation;
+    private NpgsqlConnection? _listenerConnection;
     private bool _syncRequested;
     private Task? _loop;
     private volatile int _listenerProcessId;
@@ -188,6 +189,9 @@ internal sealed partial class PostgresPubsub : IPubsub, IAsyncDisposable
         return await probe.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>How long disposal waits for the listener to stop on its own before closing its connection (real time: a shutdown bound).</summary>
+    private static readonly TimeSpan ListenerStopBound = TimeSpan.FromSeconds(5);
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
@@ -205,7 +209,21 @@ internal sealed partial class PostgresPubsub : IPubsub, IAsyncDisposable
 
         if (loop is not null)
         {
-            await loop.ConfigureAwait(false);
+            try
+            {
+                await loop.WaitAsync(ListenerStopBound).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Npgsql may not end a notification wait on cancellation (PostgreSQL ignores a cancel
+                // request to an idle backend); closing the listener's own, unpooled connection ends it.
+                if (Volatile.Read(ref _listenerConnection) is { } listener)
+                {
+                    await DisposeQuietlyAsync(listener).ConfigureAwait(false);
+                }
+
+                await loop.ConfigureAwait(false);
+            }
         }
 
         PubsubMetrics.Subscribers.Add(-_registry.Close());
