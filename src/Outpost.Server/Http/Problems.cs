@@ -14,6 +14,11 @@ internal static class Problems
     public static ProblemHttpResult BadRequest(string detail, string code = ProblemCodes.ValidationFailed) =>
         Problem(StatusCodes.Status400BadRequest, "Bad Request", detail, code);
 
+    /// <summary>A 400 about one request field, named in the problem's <c>field</c> member as the invalid-request handler does.</summary>
+    public static ProblemHttpResult BadField(string field, string detail, string code = ProblemCodes.InvalidRequest) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad Request", detail: detail,
+            extensions: new Dictionary<string, object?> { [CodeMember] = code, ["field"] = field });
+
     public static ProblemHttpResult NotFound(string detail, string code = ProblemCodes.NotFound) =>
         Problem(StatusCodes.Status404NotFound, "Not Found", detail, code);
 

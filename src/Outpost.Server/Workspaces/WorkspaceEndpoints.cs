@@ -15,8 +15,7 @@ namespace Outpost.Server.Workspaces;
 /// <summary>Workspaces: create, list, show, and their builds. Members see and manage their own.</summary>
 internal static class WorkspaceEndpoints
 {
-    public const int DefaultPageSize = 50;
-    public const int MaxPageSize = 200;
+    internal static readonly PageLimit Paging = new(Default: 50, Max: 200);
 
     public static IEndpointRouteBuilder MapWorkspaceEndpoints(this IEndpointRouteBuilder routes)
     {
@@ -37,10 +36,9 @@ internal static class WorkspaceEndpoints
             UserStore users, CancellationToken cancellationToken) =>
         {
             var subject = http.GetSubject();
-            var pageSize = limit ?? DefaultPageSize;
-            if (pageSize is < 1 or > MaxPageSize)
+            if (Paging.Check(limit, out var pageSize) is { } badLimit)
             {
-                return Problems.BadRequest($"limit must be between 1 and {MaxPageSize}");
+                return badLimit;
             }
 
             string[]? pairs = null;
@@ -57,7 +55,7 @@ internal static class WorkspaceEndpoints
             Guid? ownerId = null;
             if (owner is not null)
             {
-                ownerId = await ResolveUserAsync(users, owner, subject, cancellationToken).ConfigureAwait(false);
+                ownerId = await users.ResolveAsync(owner, subject.UserId, cancellationToken).ConfigureAwait(false);
                 if (ownerId is null)
                 {
                     return Problems.BadRequest($"there is no user \"{owner}\"", ProblemCodes.UserNotFound);
@@ -93,7 +91,7 @@ internal static class WorkspaceEndpoints
             string user, string name, HttpContext http, WorkspaceStore store, UserStore users, CancellationToken cancellationToken) =>
         {
             var subject = http.GetSubject();
-            var ownerId = await ResolveUserAsync(users, user, subject, cancellationToken).ConfigureAwait(false);
+            var ownerId = await users.ResolveAsync(user, subject.UserId, cancellationToken).ConfigureAwait(false);
             if (ownerId is null || !subject.Can(ResourceType.Workspace, PermissionAction.Read, ownerId))
             {
                 return Problems.NotFound($"there is no user \"{user}\" whose workspaces you may see", ProblemCodes.UserNotFound);
@@ -115,8 +113,4 @@ internal static class WorkspaceEndpoints
         routes.MapBuildEndpoints();
         return routes;
     }
-
-    /// <summary>"me", a username, or a user id.</summary>
-    internal static Task<Guid?> ResolveUserAsync(UserStore users, string user, Subject subject, CancellationToken cancellationToken) =>
-        user == "me" ? Task.FromResult(subject.UserId) : users.FindIdAsync(user, cancellationToken);
 }

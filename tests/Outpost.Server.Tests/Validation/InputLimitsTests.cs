@@ -49,6 +49,22 @@ public sealed class InputLimitsTests(ValidationServerFixture fixture) : IClassFi
     }
 
     [Theory]
+    [InlineData("/api/v2/workspaces?limit=0", "validation_failed", "limit must be between 1 and 200, not 0")]
+    [InlineData("/api/v2/users?limit=501", "validation_failed", "limit must be between 1 and 500, not 501")]
+    [InlineData("/api/v2/connections?limit=-1", "validation_failed", "limit must be between 1 and 500, not -1")]
+    [InlineData("/api/v2/workspaces?limit=ten", "invalid_request", "the parameter limit must be")]
+    public async Task A_page_limit_out_of_range_or_not_a_number_is_a_400_naming_limit(string path, string code, string detail)
+    {
+        var api = await WorkspaceApi.LoginAsync(fixture.Client);
+
+        using var response = await RawRequests.SendAsync(fixture.Client, HttpMethod.Get, path, api.Token);
+        var problem = await ProblemBody.ReadAsync(response);
+
+        Assert.Equal((HttpStatusCode.BadRequest, code, "limit"), (problem.Status, problem.Code, problem.Field));
+        Assert.StartsWith(detail, problem.Detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("/api/v2/templates/bad%00name")]
     [InlineData("/api/v2/users/me/keys/tokens/x%00y")]
     public async Task A_nul_character_in_the_path_is_refused_by_the_web_server_with_400(string path)

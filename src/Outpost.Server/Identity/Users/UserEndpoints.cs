@@ -14,6 +14,8 @@ namespace Outpost.Server.Identity.Users;
 
 internal static class UserEndpoints
 {
+    private static readonly PageLimit Paging = new(Default: 100, Max: 500);
+
     public static RouteGroupBuilder MapUserEndpoints(this RouteGroupBuilder users)
     {
         users.MapGet("/first", static async Task<Results<Ok<string>, ProblemHttpResult>> (UserStore store, CancellationToken cancellationToken) =>
@@ -85,7 +87,12 @@ internal static class UserEndpoints
                 return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "only template admins, admins and owners may list users", extensions: Problems.Code(ProblemCodes.Forbidden));
             }
 
-            var page = await store.ListAsync(after, Math.Clamp(limit ?? 100, 1, 500), cancellationToken).ConfigureAwait(false);
+            if (Paging.Check(limit, out var pageSize) is { } badLimit)
+            {
+                return badLimit;
+            }
+
+            var page = await store.ListAsync(after, pageSize, cancellationToken).ConfigureAwait(false);
             return TypedResults.Ok(page.ConvertAll(u => u.ToWire()));
         }).WithName("ListUsers").WithSummary("Users by username; page with ?after=<username>&limit=N.").RequirePermission(ResourceType.User, PermissionAction.Read);
 

@@ -81,6 +81,10 @@ internal sealed class UserStore(NpgsqlDataSource dataSource, TimeProvider time)
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as Guid?;
     }
 
+    /// <summary>A user named by "me" (the caller, <paramref name="me"/>), a username or an id; null when there is none.</summary>
+    public Task<Guid?> ResolveAsync(string user, Guid? me, CancellationToken cancellationToken) =>
+        user == "me" ? Task.FromResult(me) : FindIdAsync(user, cancellationToken);
+
     /// <summary>Users ordered by username, a page at a time (keyset on the lower-cased name).</summary>
     public async Task<List<UserRecord>> ListAsync(string? afterUsername, int limit, CancellationToken cancellationToken)
     {
