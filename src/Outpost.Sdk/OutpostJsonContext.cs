@@ -19,6 +19,10 @@ namespace Outpost.Sdk;
     Converters = [typeof(SnakeCaseEnumConverter)],
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(BuildInfoResponse))]
+[JsonSerializable(typeof(AwsInstanceIdentityRequest))]
+[JsonSerializable(typeof(AzureInstanceIdentityRequest))]
+[JsonSerializable(typeof(GoogleInstanceIdentityRequest))]
+[JsonSerializable(typeof(InstanceIdentityResponse))]
 [JsonSerializable(typeof(User))]
 [JsonSerializable(typeof(List<User>))]
 [JsonSerializable(typeof(CreateUserRequest))]

@@ -59,6 +59,12 @@ public static class ProblemCodes
     /// <summary>401: the workspace agent token is missing or not accepted.</summary>
     public const string AgentTokenInvalid = "agent_token_invalid";
 
+    /// <summary>401: an instance identity document was not accepted (signature, certificate, audience, expiry, or an instance no agent is registered for).</summary>
+    public const string InstanceIdentityInvalid = "instance_identity_invalid";
+
+    /// <summary>409: several root agents share the instance identity and the request named none; <c>agent_names</c> lists them.</summary>
+    public const string AgentNameRequired = "agent_name_required";
+
     /// <summary>401: the provisioner key is missing or not accepted.</summary>
     public const string ProvisionerKeyInvalid = "provisioner_key_invalid";
 

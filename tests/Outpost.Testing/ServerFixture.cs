@@ -47,7 +47,7 @@ public class ServerFixture : IAsyncLifetime
     /// <summary>Adjusts the options of this fixture's server (a fake clock, tighter limits).</summary>
     internal virtual ServerOptions Customize(ServerOptions options) => options;
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Client.Dispose();
         if (_server is not null)

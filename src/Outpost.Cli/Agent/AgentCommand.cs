@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Outpost.Agent;
+using Outpost.Agent.Identity;
 using Outpost.Cli.Hosting;
 using Outpost.Sdk.Agents;
 
@@ -20,7 +21,25 @@ internal static class AgentCommand
     public static Command Create(CliContext context)
     {
         var command = new Command(Name, "Run the workspace agent (started by a provisioner inside a workspace).");
-        command.SetAction(async (_, _) => await RunAsync(context).ConfigureAwait(false));
+        var auth = new Option<string?>("--auth")
+        {
+            Description = $"How to authenticate: {string.Join(", ", InstanceIdentityLogin.MethodNames)} (default: {InstanceIdentityLogin.AuthVariable}, else token)",
+        };
+        var agentName = new Option<string?>("--agent-name")
+        {
+            Description = $"This agent's name, which selects it among several on one instance (default: {AgentEnvironment.AgentName})",
+        };
+        command.Options.Add(auth);
+        command.Options.Add(agentName);
+        command.SetAction(async (result, _) =>
+        {
+            var flags = new Dictionary<string, string?>
+            {
+                [InstanceIdentityLogin.AuthVariable] = result.GetValue(auth),
+                [AgentEnvironment.AgentName] = result.GetValue(agentName),
+            };
+            return await RunAsync(context, name => flags.GetValueOrDefault(name) ?? context.Environment(name)).ConfigureAwait(false);
+        });
         return command;
     }
 
@@ -31,6 +50,29 @@ internal static class AgentCommand
     {
         List<string> errors = [];
         var url = environment(AgentEnvironment.AgentUrl);
+        var method = AgentAuthMethod.Token;
+        var authText = environment(InstanceIdentityLogin.AuthVariable);
+        if (authText is { Length: > 0 })
+        {
+            if (InstanceIdentityLogin.ParseMethod(authText) is { } parsed)
+            {
+                method = parsed;
+            }
+            else
+            {
+                // Whether a token is needed depends on the method; say only what is wrong.
+                method = AgentAuthMethod.AwsInstanceIdentity;
+                errors.Add($"--auth / {InstanceIdentityLogin.AuthVariable}: \"{authText}\" is not one of {string.Join(", ", InstanceIdentityLogin.MethodNames)}");
+            }
+        }
+
+        Uri? metadataUrl = null;
+        if (environment(InstanceIdentityLogin.MetadataUrlVariable) is { Length: > 0 } metadataText
+            && (!Uri.TryCreate(metadataText, UriKind.Absolute, out metadataUrl) || metadataUrl.Scheme is not ("http" or "https")))
+        {
+            errors.Add($"{InstanceIdentityLogin.MetadataUrlVariable}=\"{metadataText}\" is not an http or https URL");
+        }
+
         var token = environment(AgentEnvironment.AgentToken);
         string? fileError = null;
         if (string.IsNullOrWhiteSpace(token) && environment(AgentEnvironment.AgentTokenFile) is { Length: > 0 } tokenFile)
@@ -53,7 +95,7 @@ internal static class AgentCommand
             serverUrl = null;
         }
 
-        if (string.IsNullOrWhiteSpace(token) && fileError is null)
+        if (method == AgentAuthMethod.Token && string.IsNullOrWhiteSpace(token) && fileError is null)
         {
             errors.Add($"{AgentEnvironment.AgentToken} is not set: it must hold this agent's token (the provisioner sets it when it starts the agent)");
         }
@@ -63,8 +105,9 @@ internal static class AgentCommand
             return (null, null, errors);
         }
 
-        var options = new AgentConfiguration(serverUrl!, environment(AgentEnvironment.AgentName) is { Length: > 0 } name ? name : "agent");
-        return (options, token, errors);
+        var name = InstanceIdentityApi.SelectorOf(environment(AgentEnvironment.AgentName));
+        var options = new AgentConfiguration(serverUrl!, name ?? "agent", method, name, metadataUrl);
+        return (options, method == AgentAuthMethod.Token ? token : null, errors);
     }
 
     /// <summary>Reads the token file and deletes it at once: once the agent runs, no file and no environment variable holds the token.</summary>
@@ -82,9 +125,9 @@ internal static class AgentCommand
         }
     }
 
-    private static async Task<int> RunAsync(CliContext context)
+    private static async Task<int> RunAsync(CliContext context, Func<string, string?> environment)
     {
-        var (options, token, errors) = ReadConfiguration(context.Environment);
+        var (options, token, errors) = ReadConfiguration(environment);
         if (options is null)
         {
             foreach (var error in errors)
@@ -107,6 +150,27 @@ internal static class AgentCommand
             logging.SetMinimumLevel(LogLevel.Information);
         });
         var logger = loggers.CreateLogger("Outpost.Agent");
+        if (options.Auth != AgentAuthMethod.Token)
+        {
+            using var stopping = new CancellationTokenSource();
+            using var stopSignal = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => stopping.Cancel());
+            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => stopping.Cancel());
+            try
+            {
+                token = await new InstanceIdentityLogin(options.ServerUrl, options.Auth, options.Selector, logger, context.Time, options.MetadataUrl)
+                    .ExchangeAsync(stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return ExitCodes.AgentNeverStarted;
+            }
+
+            if (token is null)
+            {
+                return ExitCodes.AgentNeverStarted;
+            }
+        }
+
         using var agent = new AgentHost(options.ServerUrl, token!, options.AgentName, context.Time, logger);
 
         // The token stays in this process: scripts and anything they start never see it.
@@ -132,5 +196,8 @@ internal static class AgentCommand
     }
 }
 
-/// <summary>What the agent's environment configures: the server's URL and the agent's name.</summary>
-internal sealed record AgentConfiguration(Uri ServerUrl, string AgentName);
+/// <summary>
+/// What the agent's environment (and flags) configure: the server's URL, the agent's name, how it authenticates,
+/// the name it selects itself by on a shared instance (null when none was given), and the metadata service to ask.
+/// </summary>
+internal sealed record AgentConfiguration(Uri ServerUrl, string AgentName, AgentAuthMethod Auth, string? Selector, Uri? MetadataUrl);

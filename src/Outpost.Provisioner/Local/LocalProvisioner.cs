@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Outpost.Provisioner.Daemon;
 using Outpost.Provisioner.Templates;
@@ -21,8 +20,6 @@ internal sealed partial class LocalProvisioner : IProvisioner
     public const string StartingStage = "Starting agents";
     public const string RemovingStage = "Removing workspace directory";
 
-    private const string TokenAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    private const int TokenLength = 40;
 
     private readonly LocalProvisionerOptions _options;
     private readonly ILogger _logger;
@@ -217,7 +214,7 @@ internal sealed partial class LocalProvisioner : IProvisioner
             foreach (var process in plan.Processes)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var token = RandomNumberGenerator.GetString(TokenAlphabet, TokenLength);
+                var token = AgentToken.New();
 
                 // The token goes in a 0600 file the agent reads and deletes, not in its environment:
                 // a workspace process could read the agent's environment from /proc/<pid>/environ.

@@ -55,6 +55,7 @@ internal static class TerraformJson
 {
     public const string Agent = "outpost_agent";
     public const string Env = "outpost_env";
+    public const string AgentInstance = "outpost_agent_instance";
     public const string Script = "outpost_script";
     public const string App = "outpost_app";
     public const string Parameter = "outpost_parameter";
@@ -364,6 +365,7 @@ internal static class TerraformJson
             ],
             ConnectionTimeoutSeconds = agent.Int("connection_timeout", 120),
             AuthToken = withTokens && (agent.String("auth") ?? "token") == "token" ? agent.String("token") : null,
+            AuthInstanceId = children.Where(child => child.Type == AgentInstance).Select(child => child.String("instance_id")).FirstOrDefault(id => !string.IsNullOrEmpty(id)),
         };
     }
 

@@ -315,6 +315,12 @@ public sealed record ProvisionedAgent
 
     /// <summary>The token the launched agent authenticates with; set by build results, never by imports.</summary>
     public string? AuthToken { get; init; }
+
+    /// <summary>
+    /// The cloud instance the agent runs on, for instance-identity authentication (<c>outpost_agent_instance</c>,
+    /// or <c>instance_id</c> in <c>outpost.yaml</c>); several agents may share one.
+    /// </summary>
+    public string? AuthInstanceId { get; init; }
 }
 
 /// <summary>An extra environment entry (like Coder's <c>coder_env</c>).</summary>

@@ -28,8 +28,8 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource, ConnectionLogStore
         ArgumentNullException.ThrowIfNull(agent);
         var insert = new NpgsqlBatchCommand("""
             INSERT INTO workspace_agents (id, build_id, resource_id, name, directory, operating_system, architecture, environment_variables,
-                                          scripts, apps, connection_timeout_seconds, auth_token_hash, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                                          scripts, apps, connection_timeout_seconds, auth_token_hash, created_at, auth_instance_id)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
             """);
         foreach (var value in new object[] { agentId, buildId, resourceId, agent.Name, agent.Directory, agent.OperatingSystem, agent.Architecture })
         {
@@ -42,6 +42,7 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource, ConnectionLogStore
         insert.Parameters.Add(new NpgsqlParameter { Value = agent.ConnectionTimeoutSeconds });
         insert.Parameters.Add(new NpgsqlParameter { Value = agent.AuthToken is null ? DBNull.Value : Hash(agent.AuthToken) });
         insert.Parameters.Add(new NpgsqlParameter { Value = now });
+        insert.Parameters.Add(new NpgsqlParameter { Value = (object?)agent.AuthInstanceId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         return insert;
     }
 

@@ -11,6 +11,7 @@ using OpenTelemetry.Trace;
 using OpenTelemetry.Metrics;
 using Outpost.Sdk;
 using Outpost.Server.Agents;
+using Outpost.Server.Agents.Identity;
 using Outpost.Server.Sessions;
 using Outpost.Server.Database;
 using Outpost.Server.Deployment;
@@ -194,6 +195,7 @@ internal static partial class OutpostServer
         builder.Services.AddProvisionerd();
         builder.Services.AddUserSecrets(secretsKeys);
         builder.Services.AddAgentApi(options.AgentApi);
+        builder.Services.AddInstanceIdentity(options.InstanceIdentity, options.AccessUrl);
         builder.Services.AddSessionRelay(options.SessionRelay);
         OpenApiConventions.Add(builder.Services);
         builder.Services.ConfigureHttpJsonOptions(json => OutpostJson.Apply(json.SerializerOptions));
@@ -241,6 +243,7 @@ internal static partial class OutpostServer
         app.MapProvisionerd();
         app.MapUserSecretEndpoints();
         app.MapAgentApi();
+        app.MapInstanceIdentity();
         app.MapSessionRelay();
         options.ConfigureApplication?.Invoke(app);
         return app;

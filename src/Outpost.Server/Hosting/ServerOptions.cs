@@ -30,6 +30,9 @@ internal sealed record ServerOptions
 
     public Agents.AgentApiOptions AgentApi { get; init; } = new();
 
+    /// <summary>What agents' cloud instance identity documents are checked against.</summary>
+    public Agents.Identity.InstanceIdentityOptions InstanceIdentity { get; init; } = new();
+
     /// <summary>
     /// Where <c>/metrics</c> is served to anyone who can connect (Prometheus); null (the default) for
     /// nowhere. On the main address, <c>/metrics</c> always needs an owner's token.
@@ -132,6 +135,8 @@ internal sealed record ServerOptions
             errors.Add($"--log-format \"{format}\" must be auto, human or json");
         }
 
+        var instanceIdentity = Agents.Identity.InstanceIdentityOptions.Read(env, errors);
+
         var dataDir = flags.DataDir ?? DefaultDataDirectory(env);
         if (dataDir is null)
         {
@@ -156,6 +161,7 @@ internal sealed record ServerOptions
             LogFormat = logFormat,
             SecretsKey = env.Get("OUTPOST_SECRETS_KEY"),
             SecretsPreviousKeys = env.Get("OUTPOST_SECRETS_PREVIOUS_KEYS"),
+            InstanceIdentity = instanceIdentity,
         }, errors);
     }
 

@@ -1,5 +1,5 @@
-using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using Outpost.Sdk.Agents;
 using Outpost.TerraformProvider.Cty;
 using Outpost.TerraformProvider.Protocol;
 using Outpost.TerraformProvider.Schema;
@@ -11,7 +11,6 @@ internal sealed partial class AgentResource : ProviderResource
 {
     public const string Name = "outpost_agent";
     public static readonly string[] AuthMethods = ["token", "aws-instance-identity", "azure-instance-identity", "google-instance-identity"];
-    private const string TokenAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
     public override string TypeName => Name;
 
@@ -28,8 +27,8 @@ internal sealed partial class AgentResource : ProviderResource
             new("auth", CtyType.String, AttributeMode.OptionalComputed,
                 "How the agent authenticates: `token` (default), `aws-instance-identity`, `azure-instance-identity` or `google-instance-identity`."),
             new("connection_timeout", CtyType.Number, AttributeMode.OptionalComputed, "Seconds after which a never-connected agent is reported as timed out (default 120; 0 = never)."),
-            new("token", CtyType.String, AttributeMode.Computed, "The token the agent authenticates with (for `auth = \"token\"`).", Sensitive: true),
-            new("init_script", CtyType.String, AttributeMode.Computed, "A shell script that starts `outpost agent` with this agent's token and the server's URL.", Sensitive: true),
+            new("token", CtyType.String, AttributeMode.Computed, "The token the agent authenticates with (for `auth = \"token\"`; null otherwise).", Sensitive: true),
+            new("init_script", CtyType.String, AttributeMode.Computed, "A shell script that starts `outpost agent` with the server's URL and this agent's token, or for instance-identity `auth` with `OUTPOST_AGENT_AUTH` (set `OUTPOST_AGENT_NAME` when several agents share the instance).", Sensitive: true),
         ]);
 
     public override bool RequiresReplace(string attribute) => attribute is "os" or "arch" or "auth";
@@ -48,26 +47,32 @@ internal sealed partial class AgentResource : ProviderResource
     public override void Create(SortedDictionary<string, object?> state, ProviderEnvironment environment)
     {
         base.Create(state, environment);
-        var token = RandomNumberGenerator.GetString(TokenAlphabet, 40);
+        var auth = state.String("auth") ?? "token";
+        var token = auth == "token" ? AgentToken.New() : null;
         state["token"] = token;
-        state["init_script"] = InitScript(environment, token, state.String("id")!);
+        state["init_script"] = InitScript(environment, auth, token, state.String("id")!);
     }
 
     /// <summary>
     /// Starts <c>outpost agent</c> with the command OUTPOST_AGENT_COMMAND gives (a shell command line),
     /// else this very binary (the provider is the outpost binary).
     /// </summary>
-    private static string InitScript(ProviderEnvironment environment, string token, string agentId)
+    private static string InitScript(ProviderEnvironment environment, string auth, string? token, string agentId)
     {
         var command = environment.Get(ProviderEnvironment.AgentCommand) ?? DefaultCommand();
         var url = environment.Get(ProviderEnvironment.AccessUrl) ?? string.Empty;
+
+        // With instance identity there is no token to carry: the agent proves itself with the machine's identity
+        // document, and OUTPOST_AGENT_NAME (set by whoever runs the script) picks it among several on one instance.
+        var credential = token is null
+            ? $"OUTPOST_AGENT_AUTH='{auth}'\nexport OUTPOST_AGENT_URL OUTPOST_AGENT_AUTH"
+            : $"OUTPOST_AGENT_TOKEN='{token}'\nexport OUTPOST_AGENT_URL OUTPOST_AGENT_TOKEN";
         return $"""
             #!/bin/sh
             # Starts the Outpost agent {agentId}.
             set -eu
             OUTPOST_AGENT_URL='{Quote(url)}'
-            OUTPOST_AGENT_TOKEN='{token}'
-            export OUTPOST_AGENT_URL OUTPOST_AGENT_TOKEN
+            {credential}
             exec {command} agent
 
             """;
@@ -83,6 +88,27 @@ internal sealed partial class AgentResource : ProviderResource
     }
 
     private static string Quote(string value) => value.Replace("'", "'\\''", StringComparison.Ordinal);
+}
+
+/// <summary>
+/// <c>outpost_agent_instance</c>: the cloud instance an agent runs on (Coder's <c>coder_agent_instance</c>), so the agent can
+/// authenticate with the instance's identity document. Several agents may name the same instance.
+/// </summary>
+internal sealed class AgentInstanceResource : ProviderResource
+{
+    public const string Name = "outpost_agent_instance";
+
+    public override string TypeName => Name;
+
+    public override SchemaBlock Schema { get; } = new(
+        "The cloud instance an agent with instance-identity `auth` runs on: the EC2 instance id, the Azure VM id, or the Compute Engine instance id.",
+        [
+            new("id", CtyType.String, AttributeMode.Computed, "The id."),
+            new("agent_id", CtyType.String, AttributeMode.Required, "The `id` of the `outpost_agent` that runs on the instance."),
+            new("instance_id", CtyType.String, AttributeMode.Required, "The instance's id as its identity document states it (e.g. `aws_instance.dev.id`)."),
+        ]);
+
+    public override bool RequiresReplace(string attribute) => attribute is "agent_id" or "instance_id";
 }
 
 /// <summary><c>outpost_env</c>: an environment variable for an agent, merged by strategy (coder-spec §2).</summary>

@@ -10,7 +10,7 @@ internal sealed class ProviderCatalog
 
     public ProviderCatalog()
     {
-        Resources = new ProviderResource[] { new AgentResource(), new EnvResource(), new ScriptResource(), new AppResource(), new AiTaskResource() }
+        Resources = new ProviderResource[] { new AgentResource(), new AgentInstanceResource(), new EnvResource(), new ScriptResource(), new AppResource(), new AiTaskResource() }
             .ToDictionary(resource => resource.TypeName, StringComparer.Ordinal);
         DataSources = new ProviderDataSource[]
             {

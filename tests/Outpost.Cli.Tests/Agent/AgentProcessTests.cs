@@ -25,6 +25,20 @@ public sealed class AgentProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task An_unknown_auth_method_is_a_usage_error_naming_the_methods_and_instance_identity_needs_no_token()
+    {
+        var (exitCode, _, stderr) = await OutpostProcess.RunAsync(["agent", "--auth", "gcp"], new Dictionary<string, string?>
+        {
+            [AgentEnvironment.AgentUrl] = "http://127.0.0.1:9",
+            [AgentEnvironment.AgentToken] = null,
+        });
+
+        Assert.Equal(ExitCodes.Usage, exitCode);
+        Assert.Contains("\"gcp\" is not one of token, aws-instance-identity, azure-instance-identity, google-instance-identity", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("OUTPOST_AGENT_TOKEN is not set", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Sigterm_runs_the_shutdown_script_reports_off_and_exits_0()
     {
         await using var server = await StartServerAsync(

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using Outpost.Provisioner.Daemon;
 using Outpost.Provisioner.Local;
 using Outpost.Testing;
 
@@ -17,14 +15,7 @@ public sealed class TerraformEndToEndTests(ClockedServerFixture server) : IClass
 
     public void Dispose()
     {
-        foreach (var pidFile in Directory.EnumerateFiles(_root, ".outpost-agent.pid", SearchOption.AllDirectories))
-        {
-            if (int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid) && ProcessIdentity.StartTime(pid) is not null)
-            {
-                NativeProcess.Signal(pid, NativeProcess.SigKill);
-            }
-        }
-
+        AgentLaunchingDaemons.KillLeftovers(_root, ".outpost-agent.pid");
         Directory.Delete(_root, recursive: true);
         _bed.Dispose();
     }
@@ -42,14 +33,7 @@ public sealed class TerraformEndToEndTests(ClockedServerFixture server) : IClass
         using var cli = await _bed.SignedInAsync();
         // Each build runs terraform five times (init, plan, show, apply, show), each starting the provider.
         cli.Timeout = TimeSpan.FromMinutes(4);
-        await using var daemons = ProvisionerDaemonHost.Start(
-            1, server.BaseAddress, server.DaemonKey, Path.Join(_root, "workspaces"), NullLoggerFactory.Instance, TimeProvider.System,
-            options => options with
-            {
-                AgentCommand = ["dotnet", Path.Combine(AppContext.BaseDirectory, "outpost.dll"), "agent"],
-                WaitSeconds = 1,
-                HeartbeatInterval = TimeSpan.FromSeconds(1),
-            });
+        await using var daemons = AgentLaunchingDaemons.Start(server, Path.Join(_root, "workspaces"));
 
         var push = await cli.RunAsync("templates", "push", "tf-local", "--directory", _bed.Directory, "--yes").WithTimeout(TimeSpan.FromMinutes(3));
         Assert.True(push.ExitCode == 0, push.Stderr);

@@ -29,6 +29,40 @@ public sealed class ServerOptionsTests
         Assert.Equal("/state/outpost", options!.DataDirectory);
     }
 
+    [Fact]
+    public void Instance_identity_files_that_cannot_be_read_are_flag_errors_naming_the_variable_and_the_built_in_aws_certificates_load()
+    {
+        var directory = Directory.CreateTempSubdirectory("outpost-identity-").FullName;
+        try
+        {
+            var notPem = Path.Combine(directory, "not.pem");
+            File.WriteAllText(notPem, "hello");
+            var notJson = Path.Combine(directory, "google.json");
+            File.WriteAllText(notJson, "[1, 2]");
+            var env = new EnvironmentReader(name => name switch
+            {
+                "HOME" => "/home/dev",
+                "OUTPOST_AWS_IDENTITY_CERTIFICATES" => Path.Combine(directory, "missing.pem"),
+                "OUTPOST_AZURE_IDENTITY_ROOTS" => notPem,
+                "OUTPOST_GOOGLE_IDENTITY_CERTIFICATES" => notJson,
+                _ => null,
+            });
+
+            var (options, errors) = ServerOptions.TryCreate(new ServerFlags(), env);
+
+            Assert.Null(options);
+            Assert.Collection(errors,
+                e => Assert.StartsWith("OUTPOST_AWS_IDENTITY_CERTIFICATES: cannot read certificates from", e, StringComparison.Ordinal),
+                e => Assert.StartsWith($"OUTPOST_AZURE_IDENTITY_ROOTS: {notPem} holds no PEM certificate", e, StringComparison.Ordinal),
+                e => Assert.StartsWith("OUTPOST_GOOGLE_IDENTITY_CERTIFICATES: cannot read Google's identity certificates", e, StringComparison.Ordinal));
+            Assert.Equal(14, new Outpost.Server.Agents.Identity.InstanceIdentityOptions().AwsCertificates().Count);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("0.0.0.0:8080", "0.0.0.0", 8080)]
     [InlineData(":8080", "0.0.0.0", 8080)]
