@@ -40,14 +40,23 @@ internal static class ShowCommand
                 await context.Out.WriteLineAsync($"Parameter:  {parameter.Name}={parameter.Value}").ConfigureAwait(false);
             }
 
-            foreach (var agent in agents)
+            // Sub-agents follow their parent, indented.
+            foreach (var agent in agents.Where(a => a.ParentId is null || agents.All(p => p.Id != a.ParentId)))
             {
-                await context.Out.WriteLineAsync($"Agent:      {agent.Name} in {agent.ResourceName} ({agent.OperatingSystem}/{agent.Architecture}), {WireName.Of(agent.LifecycleState)}" + (agent.Status is { } status ? $", {WireName.Of(status)}" : string.Empty)
-                    + (agent.Version.Length > 0 ? $", version {agent.Version}" : string.Empty)).ConfigureAwait(false);
+                await context.Out.WriteLineAsync("Agent:      " + Describe(agent)).ConfigureAwait(false);
+                foreach (var child in agents.Where(a => a.ParentId == agent.Id))
+                {
+                    await context.Out.WriteLineAsync("  Sub-agent: " + Describe(child)).ConfigureAwait(false);
+                }
             }
 
             return ExitCodes.Success;
         }, cancellationToken));
         return command;
     }
+
+    private static string Describe(WorkspaceAgent agent) =>
+        $"{agent.Name} in {agent.ResourceName} ({agent.OperatingSystem}/{agent.Architecture}), {WireName.Of(agent.LifecycleState)}"
+        + (agent.Status is { } status ? $", {WireName.Of(status)}" : string.Empty)
+        + (agent.Version.Length > 0 ? $", version {agent.Version}" : string.Empty);
 }

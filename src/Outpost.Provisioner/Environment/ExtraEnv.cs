@@ -14,4 +14,11 @@ public sealed record ExtraEnv(string Name, string Value, string MergeStrategy = 
 
     /// <summary>The strategies a template may name; anything else is a typo at authoring time.</summary>
     public static IReadOnlyList<string> KnownStrategies { get; } = [Replace, Append, Prepend, Error];
+
+    /// <summary>An entry as the wire carries it (a provisioner's result, a sub-agent's registration).</summary>
+    public static ExtraEnv From(Sdk.Provisioning.ExtraEnvEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return new(entry.Name, entry.Value, Sdk.WireName<Sdk.Provisioning.EnvMergeStrategy>.Name(entry.MergeStrategy));
+    }
 }

@@ -62,4 +62,7 @@ public sealed record WorkspaceAgent
 
     /// <summary>The control-plane status derived from the times above (coder-spec §6); null from servers that do not derive it.</summary>
     public Outpost.Sdk.Agents.AgentConnectionStatus? Status { get; init; }
+
+    /// <summary>The agent that registered this one (a sub-agent, e.g. for a dev container); null for the build's own agents.</summary>
+    public Guid? ParentId { get; init; }
 }

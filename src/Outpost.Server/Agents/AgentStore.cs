@@ -226,7 +226,7 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource, ConnectionLogStore
     private const string AgentSelect = """
         SELECT a.id, a.build_id, b.workspace_id, r.name, a.name, a.directory, a.operating_system, a.architecture, a.environment_variables,
                a.scripts, a.apps, a.connection_timeout_seconds, a.lifecycle_state, a.first_connected_at, a.last_connected_at,
-               a.disconnected_at, a.created_at, w.owner_id, a.version
+               a.disconnected_at, a.created_at, w.owner_id, a.version, a.parent_id
         FROM workspace_agents a
         JOIN workspace_builds b ON b.id = a.build_id
         JOIN workspace_resources r ON r.id = a.resource_id
@@ -283,6 +283,7 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource, ConnectionLogStore
                 DisconnectedAt = reader.GetNullable<DateTimeOffset>(15),
                 CreatedAt = reader.GetFieldValue<DateTimeOffset>(16),
                 Version = reader.GetString(18),
+                ParentId = reader.GetNullable<Guid>(19),
             }, reader.GetGuid(17)));
         }
 

@@ -13,11 +13,12 @@ internal static class AgentsServiceCollectionExtensions
         services.TryAddSingleton<Connections.ConnectionLogStore>();
         services.AddSingleton<AgentStore>();
         services.AddSingleton<AgentHistoryStore>();
+        services.AddSingleton<SubAgentStore>();
         services.AddSingleton<ControlPlaneHub>();
         AgentApiMetrics.EnsureInstruments();
         return services;
     }
 
     public static IEndpointRouteBuilder MapAgentApi(this IEndpointRouteBuilder routes) =>
-        routes.MapAgentApiEndpoints().MapAgentHistoryEndpoints();
+        routes.MapAgentApiEndpoints().MapAgentHistoryEndpoints().MapSubAgentEndpoints();
 }

@@ -2,7 +2,6 @@ using Npgsql;
 using Outpost.Provisioner.Environment;
 using Outpost.Sdk.Provisioning;
 using Outpost.Server.Agents;
-using Outpost.Sdk;
 using Outpost.Server.Workspaces;
 
 namespace Outpost.Server.Provisionerd;
@@ -29,7 +28,7 @@ internal sealed partial class DaemonJobs
             foreach (var agent in resource.Agents)
             {
                 var environment = EnvironmentMerge.BuildAgentEnvironment(
-                    agent.ExtraEnvs.Select(e => new ExtraEnv(e.Name, e.Value, WireName<EnvMergeStrategy>.Name(e.MergeStrategy))), agent.Env);
+                    agent.ExtraEnvs.Select(ExtraEnv.From), agent.Env);
                 if (environment.Error is { } error)
                 {
                     return (null, error with { Message = $"agent \"{agent.Name}\": {error.Message}" });
