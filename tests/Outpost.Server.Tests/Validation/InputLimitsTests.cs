@@ -139,6 +139,30 @@ public sealed class InputLimitsTests(ValidationServerFixture fixture) : IClassFi
         Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
     }
 
+    [Theory]
+    [InlineData("secrets")]
+    [InlineData("instance-identity")]
+    [InlineData("subagents")]
+    public async Task A_body_over_the_limit_on_the_newer_routes_is_413_and_changes_nothing(string route)
+    {
+        var api = await WorkspaceApi.LoginAsync(fixture.Client);
+        var agent = await Agents.AgentSeed.CreateAsync(fixture.ConnectionString);
+        var before = await DatabaseSnapshot.TakeAsync(fixture.ConnectionString);
+        var (path, token, limit) = route switch
+        {
+            "secrets" => (Outpost.Server.Secrets.UserSecretEndpoints.Route, api.Token, RequestValidation.DefaultBodyLimit),
+            "instance-identity" => (Sdk.Agents.InstanceIdentityApi.AwsPath, (string?)null, RequestValidation.DefaultBodyLimit),
+            _ => (Sdk.Agents.SubAgentApi.Path, agent.Token, RequestValidation.AgentBodyLimit),
+        };
+        var padding = new string('x', (int)limit + 1024);
+
+        using var response = await RawRequests.SendAsync(fixture.Client, HttpMethod.Post, path, token, $$"""{"name":"big","value":"{{padding}}"}""");
+        var problem = await ProblemBody.ReadAsync(response);
+
+        Assert.Equal((HttpStatusCode.RequestEntityTooLarge, "payload_too_large"), (problem.Status, problem.Code));
+        Assert.Equal(before, await DatabaseSnapshot.TakeAsync(fixture.ConnectionString));
+    }
+
     [Fact]
     public async Task A_parameter_value_over_the_limit_is_refused_when_the_workspace_is_created()
     {
