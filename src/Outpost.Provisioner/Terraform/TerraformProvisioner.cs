@@ -445,7 +445,8 @@ internal sealed class TerraformProvisioner : IProvisioner
     /// </summary>
     private static void RemoveBakedFiles(string directory)
     {
-        foreach (var name in new[] { PlanFile, StateFile, StateFile + ".backup", ErroredStateFile })
+        // The lock's info file is left by a terraform that was killed; no terraform runs here now.
+        foreach (var name in new[] { PlanFile, StateFile, StateFile + ".backup", ErroredStateFile, "." + StateFile + ".lock.info" })
         {
             File.Delete(Path.Join(directory, name));
         }

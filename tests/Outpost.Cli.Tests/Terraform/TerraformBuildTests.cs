@@ -187,7 +187,7 @@ public sealed class TerraformBuildTests(ClockedServerFixture server) : IClassFix
         Assert.StartsWith("first ", first, StringComparison.Ordinal);
         // The state the crashed apply wrote went to the server with the failure; none stays on disk.
         var directory = WorkingDirectory();
-        Assert.Empty(Directory.GetFiles(directory).Select(Path.GetFileName).Where(name => name!.Contains("tfstate", StringComparison.Ordinal) || name.EndsWith(".tfplan", StringComparison.Ordinal)));
+        Assert.DoesNotContain(Directory.GetFiles(directory).Select(Path.GetFileName), name => name!.Contains("tfstate", StringComparison.Ordinal) || name.EndsWith(".tfplan", StringComparison.Ordinal));
         // As if the next build ran on another daemon's machine: nothing of this working directory is left.
         Directory.Delete(directory, recursive: true);
 
