@@ -13,6 +13,18 @@ public sealed class WorkflowParserTests
         return result.Workflow!;
     }
 
+    /// <summary>Two jobs, the second depending on the first under <paramref name="condition"/>.</summary>
+    private static string WithCondition(string condition) => $$"""
+            id: 6f1c1d7e-52c4-4d7e-9a43-2d7c0c1f0a11
+            name: w
+            jobs:
+              - name: a
+                steps: [{ name: s, task: { type: workflow, workflowIdOrName: x } }]
+              - name: b
+                dependsOn: [{ job: a, condition: {{condition}} }]
+                steps: [{ name: s, task: { type: workflow, workflowIdOrName: x } }]
+            """;
+
     private static List<WorkflowError> Errors(string yaml)
     {
         var result = WorkflowParser.Parse(yaml, File);
@@ -146,16 +158,7 @@ public sealed class WorkflowParserTests
     [InlineData("{ type: maybe }", "unknown condition \"maybe\"")]
     public void Condition_forms_are_checked(string condition, string message)
     {
-        var error = Assert.Single(Errors($$"""
-            id: 6f1c1d7e-52c4-4d7e-9a43-2d7c0c1f0a11
-            name: w
-            jobs:
-              - name: a
-                steps: [{ name: s, task: { type: workflow, workflowIdOrName: x } }]
-              - name: b
-                dependsOn: [{ job: a, condition: {{condition}} }]
-                steps: [{ name: s, task: { type: workflow, workflowIdOrName: x } }]
-            """));
+        var error = Assert.Single(Errors(WithCondition(condition)));
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
         Assert.StartsWith("jobs[1].dependsOn[0].condition", error.Path, StringComparison.Ordinal);
     }
@@ -169,16 +172,7 @@ public sealed class WorkflowParserTests
             condition = $"{{ type: not, condition: {condition} }}";
         }
 
-        var errors = Errors($$"""
-            id: 6f1c1d7e-52c4-4d7e-9a43-2d7c0c1f0a11
-            name: w
-            jobs:
-              - name: a
-                steps: [{ name: s, task: { type: workflow, workflowIdOrName: x } }]
-              - name: b
-                dependsOn: [{ job: a, condition: {{condition}} }]
-                steps: [{ name: s, task: { type: workflow, workflowIdOrName: x } }]
-            """);
+        var errors = Errors(WithCondition(condition));
         Assert.Contains(errors, error => error.Message.Contains("nest at most", StringComparison.Ordinal));
     }
 
