@@ -180,6 +180,9 @@ public static class ProblemCodes
     /// <summary>409: the caller already has a secret with that name, env binding or file binding.</summary>
     public const string SecretExists = "secret_exists";
 
+    /// <summary>503: something the server stores encrypted (an agent's environment) could not be opened: no configured key has its id.</summary>
+    public const string SecretsUnavailable = "secrets_unavailable";
+
     /// <summary>The generic code for an HTTP status, used when a problem names nothing more specific.</summary>
     public static string ForStatus(int status) => status switch
     {

@@ -41,7 +41,7 @@ internal static class ServerSecretsCommand
             }
 
             await Console.Error.WriteLineAsync(
-                $"Re-encrypted {outcome.Secrets} secret(s) and {outcome.States} provisioner state(s) under key {outcome.KeyId}.").ConfigureAwait(false);
+                $"Re-encrypted {outcome.Secrets} secret(s), {outcome.States} provisioner state(s) and {outcome.AgentEnvironments} agent environment(s) under key {outcome.KeyId}.").ConfigureAwait(false);
             return ExitCodes.Success;
         });
         var secrets = new Command("secrets", "Manage the key user secrets and provisioner state are encrypted with.") { rotate };

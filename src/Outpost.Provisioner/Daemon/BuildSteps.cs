@@ -21,17 +21,23 @@ internal static class BuildSteps
         var planned = await provisioner.PlanAsync(request, log, cancellationToken).ConfigureAwait(false);
         if (!planned.Succeeded)
         {
-            return ProvisionerResult<WorkspaceBuildResult>.Fail(planned.Failure!.Error, planned.Failure.ErrorCode);
+            return ProvisionerResult<WorkspaceBuildResult>.Fail(planned.Failure!.Error, planned.Failure.ErrorCode, planned.Failure.State);
         }
 
         var (plan, mergeError) = Merge(planned.Value!);
         if (mergeError is not null)
         {
+            provisioner.Discard(planned.Value!);
             log.Error(MergeStage, mergeError);
             return ProvisionerResult<WorkspaceBuildResult>.Fail(mergeError, ProvisionerErrorCodes.EnvMerge);
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            provisioner.Discard(plan!);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
         var applied = await provisioner.ApplyAsync(plan!, log, cancellationToken).ConfigureAwait(false);
         return applied.Succeeded ? ProvisionerResult<WorkspaceBuildResult>.Ok(WithMergedEnvironments(applied.Value!, plan!)) : applied;
     }

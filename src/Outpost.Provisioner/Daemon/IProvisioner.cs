@@ -21,8 +21,16 @@ internal interface IProvisioner
 
     public Task<ProvisionerResult<BuildPlan>> PlanAsync(PlanRequest request, IJobLog log, CancellationToken cancellationToken);
 
-    /// <summary>Applies a plan this provisioner made; <see cref="BuildPlan.MergedEnvironments"/> is set by then.</summary>
+    /// <summary>
+    /// Applies a plan this provisioner made; <see cref="BuildPlan.MergedEnvironments"/> is set by then.
+    /// A failure part way returns the state the apply left in <see cref="ProvisionerFailure.State"/>.
+    /// </summary>
     public Task<ProvisionerResult<WorkspaceBuildResult>> ApplyAsync(BuildPlan plan, IJobLog log, CancellationToken cancellationToken);
+
+    /// <summary>Drops a plan that will not be applied (the merge failed, the build was canceled), with whatever it left on disk.</summary>
+    public void Discard(BuildPlan plan)
+    {
+    }
 }
 
 /// <summary>What a job's files are, fetched by hash: the template archive and, for Terraform, the modules archive made at import.</summary>

@@ -166,8 +166,8 @@ internal sealed partial class ProvisionerDaemon
         return (outcome.Complete, stop.Reason) switch
         {
             (not null, _) => outcome,
-            (null, StopReason.User) => JobOutcome.Failed(CanceledMessage, ProvisionerErrorCodes.Canceled),
-            (null, StopReason.Shutdown) => JobOutcome.Failed(ShutdownMessage, ProvisionerErrorCodes.DaemonShutdown),
+            (null, StopReason.User) => JobOutcome.Failed(CanceledMessage, ProvisionerErrorCodes.Canceled, outcome.Fail?.State),
+            (null, StopReason.Shutdown) => JobOutcome.Failed(ShutdownMessage, ProvisionerErrorCodes.DaemonShutdown, outcome.Fail?.State),
             _ => outcome,
         };
     }
@@ -216,7 +216,7 @@ internal sealed partial class ProvisionerDaemon
                 var built = await BuildSteps.RunAsync(provisioner, new PlanRequest(build, files), log, cancellationToken).ConfigureAwait(false);
                 return built.Succeeded
                     ? new JobOutcome(new CompleteJobRequest { WorkspaceBuild = built.Value }, null)
-                    : JobOutcome.Failed(built.Failure!.Error, built.Failure.ErrorCode);
+                    : JobOutcome.Failed(built.Failure!.Error, built.Failure.ErrorCode, built.Failure.State);
             default:
                 return JobOutcome.Failed($"the {job.Type} job carries no details for its type", ProvisionerErrorCodes.InvalidJob);
         }
@@ -317,7 +317,8 @@ internal sealed partial class ProvisionerDaemon
 
     private sealed record JobOutcome(CompleteJobRequest? Complete, FailJobRequest? Fail)
     {
-        public static JobOutcome Failed(string error, string errorCode) => new(null, new FailJobRequest { Error = error, ErrorCode = errorCode });
+        public static JobOutcome Failed(string error, string errorCode, byte[]? state = null) =>
+            new(null, new FailJobRequest { Error = error, ErrorCode = errorCode, State = state });
     }
 
     /// <summary>The first reason to stop a job wins; later ones (a cancel after the grace expired) change nothing.</summary>

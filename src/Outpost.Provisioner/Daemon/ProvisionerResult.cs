@@ -13,8 +13,11 @@ internal sealed record ProvisionerResult<T>
 
     public static ProvisionerResult<T> Ok(T value) => new() { Value = value ?? throw new ArgumentNullException(nameof(value)) };
 
-    public static ProvisionerResult<T> Fail(string error, string errorCode) => new() { Failure = new ProvisionerFailure(error, errorCode) };
+    public static ProvisionerResult<T> Fail(string error, string errorCode, byte[]? state = null) => new() { Failure = new ProvisionerFailure(error, errorCode, state) };
 }
 
-/// <summary>Why a job failed, in words a user can act on, with a machine-readable code from <see cref="ProvisionerErrorCodes"/>.</summary>
-internal sealed record ProvisionerFailure(string Error, string ErrorCode);
+/// <summary>
+/// Why a job failed, in words a user can act on, with a machine-readable code from <see cref="ProvisionerErrorCodes"/>;
+/// for a build whose apply stopped part way, the state it left (<see cref="FailJobRequest.State"/>).
+/// </summary>
+internal sealed record ProvisionerFailure(string Error, string ErrorCode, byte[]? State = null);

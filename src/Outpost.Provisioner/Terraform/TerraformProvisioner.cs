@@ -12,8 +12,9 @@ namespace Outpost.Provisioner.Terraform;
 /// unpacked and its state kept between steps; <c>terraform init</c>, <c>plan -out</c> (the plan step),
 /// then <c>apply</c> of the saved plan (the apply step); <c>show -json</c> reads what was built. The
 /// Outpost provider is this very binary, installed through a generated CLI configuration (no
-/// registry, no network). The state goes back to the server with the result and returns with the
-/// next build (stop and delete destroy through it).
+/// registry, no network). The state goes back to the server with the result, or with the failure
+/// when an apply stops part way, and returns with the next build (stop and delete destroy through
+/// it); the working directory holds it, in plaintext, only while a build runs.
 /// </summary>
 internal sealed class TerraformProvisioner : IProvisioner
 {
@@ -24,6 +25,9 @@ internal sealed class TerraformProvisioner : IProvisioner
     public const string ReadStage = "Reading state";
     public const string PlanFile = "outpost.tfplan";
     public const string StateFile = "terraform.tfstate";
+
+    /// <summary>Where terraform writes the state it could not save to the state file (a full disk, say).</summary>
+    public const string ErroredStateFile = "errored.tfstate";
 
     private readonly TerraformProvisionerOptions _options;
     private readonly ILogger _logger;
@@ -140,8 +144,28 @@ internal sealed class TerraformProvisioner : IProvisioner
             return ProvisionerResult<BuildPlan>.Fail(unpackProblem, ProvisionerErrorCodes.TemplateInvalid);
         }
 
-        await RestoreStateAsync(job, Path.Join(directory, StateFile), log, cancellationToken).ConfigureAwait(false);
+        var unreported = await RestoreStateAsync(job, Path.Join(directory, StateFile), log, cancellationToken).ConfigureAwait(false);
+        ProvisionerResult<BuildPlan>? result = null;
+        try
+        {
+            result = await PlanInAsync(request, directory, log, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // A plan that will not be applied leaves neither the restored state nor a plan file behind.
+            if (result is not { Succeeded: true })
+            {
+                RemoveBakedFiles(directory);
+            }
+        }
 
+        // A state only this directory knew goes to the server with the failure rather than being lost.
+        return result.Succeeded || unreported is null ? result : ProvisionerResult<BuildPlan>.Fail(result.Failure!.Error, result.Failure.ErrorCode, unreported);
+    }
+
+    private async Task<ProvisionerResult<BuildPlan>> PlanInAsync(PlanRequest request, string directory, IJobLog log, CancellationToken cancellationToken)
+    {
+        var job = request.Job;
         var environment = Environment(job, _options.AccessUrl ?? job.AccessUrl);
         var runner = Runner();
         List<string> initArguments = ["init", "-input=false", "-no-color", "-json", "-upgrade"];
@@ -203,19 +227,21 @@ internal sealed class TerraformProvisioner : IProvisioner
         var environment = Environment(job, _options.AccessUrl ?? job.AccessUrl);
         var runner = Runner();
         var applied = await runner.RunAsync("apply", terraform.Directory, environment, ["apply", "-input=false", "-no-color", "-json", PlanFile], log, streamOutput: true, job.WorkspaceId, cancellationToken).ConfigureAwait(false);
-        var statePath = Path.Join(terraform.Directory, StateFile);
         if (!applied.Succeeded)
         {
-            // The state stays as terraform wrote it, in the working directory, for the next build.
-            return ProvisionerResult<WorkspaceBuildResult>.Fail(applied.Failure("apply"), ProvisionerErrorCodes.ApplyFailed);
+            // What the apply created before it stopped is in the state it left: it goes to the server
+            // with the failure (stored encrypted, and the next build continues from it), never stays here.
+            var left = await ReadStateAsync(terraform.Directory, CancellationToken.None).ConfigureAwait(false);
+            RemoveBakedFiles(terraform.Directory);
+            return ProvisionerResult<WorkspaceBuildResult>.Fail(applied.Failure("apply"), ProvisionerErrorCodes.ApplyFailed, left);
         }
 
-        var state = File.Exists(statePath) ? await File.ReadAllBytesAsync(statePath, cancellationToken).ConfigureAwait(false) : [];
+        var state = await ReadStateAsync(terraform.Directory, CancellationToken.None).ConfigureAwait(false) ?? [];
         var shown = await ShowAsync(runner, terraform.Directory, environment, planFile: null, log, job.WorkspaceId, cancellationToken).ConfigureAwait(false);
         RemoveBakedFiles(terraform.Directory);
         if (shown.Json is not { } json)
         {
-            return ProvisionerResult<WorkspaceBuildResult>.Fail(shown.Failure!, ProvisionerErrorCodes.ProvisionerError);
+            return ProvisionerResult<WorkspaceBuildResult>.Fail(shown.Failure!, ProvisionerErrorCodes.ProvisionerError, state);
         }
 
         var resources = TerraformJson.ToResources(TerraformJson.StateResources(json), withTokens: true);
@@ -228,20 +254,22 @@ internal sealed class TerraformProvisioner : IProvisioner
     }
 
     /// <summary>
-    /// The state comes from the server each build (the last successful build's), except when the
-    /// working directory holds a later state of the same lineage: what terraform wrote before an apply
-    /// failed or crashed. That one records resources the server's copy does not know, so the build
-    /// continues from it rather than orphaning them; its next success sends it to the server.
+    /// The state comes from the server each build: the newest an earlier build stored, a failed
+    /// apply's included (its failure carries it). A later state of the same lineage is left in the
+    /// working directory only when the daemon itself died during an apply (it never reported the
+    /// failure); that one records resources the server's copy does not know, so the build continues
+    /// from it rather than orphaning them, and its outcome sends it to the server.
     /// </summary>
-    private static async Task RestoreStateAsync(WorkspaceBuildJob job, string statePath, IJobLog log, CancellationToken cancellationToken)
+    /// <returns>The state kept from the working directory, which the server lacks; null when the server's was restored.</returns>
+    private static async Task<byte[]?> RestoreStateAsync(WorkspaceBuildJob job, string statePath, IJobLog log, CancellationToken cancellationToken)
     {
         var local = File.Exists(statePath) ? await File.ReadAllBytesAsync(statePath, cancellationToken).ConfigureAwait(false) : null;
         var (localLineage, localSerial) = TerraformJson.StateVersion(local);
         var (serverLineage, serverSerial) = TerraformJson.StateVersion(job.PreviousState);
         if (localLineage is not null && (serverLineage is null || serverLineage == localLineage) && localSerial > serverSerial)
         {
-            log.Warn(InitStage, $"Continuing from the state an earlier failed apply left in the working directory (serial {localSerial}; the last successful build's is {(serverLineage is null ? "absent" : serverSerial)})");
-            return;
+            log.Warn(InitStage, $"Continuing from the state an interrupted apply left in the working directory (serial {localSerial}; the server's is {(serverLineage is null ? "absent" : serverSerial)})");
+            return local;
         }
 
         if (job.PreviousState.Length > 0)
@@ -252,6 +280,8 @@ internal sealed class TerraformProvisioner : IProvisioner
         {
             File.Delete(statePath);
         }
+
+        return null;
     }
 
     private TerraformRunner Runner() => new(_options.TerraformPath!, _options.StageTimeout, _options.CancelGrace, _logger);
@@ -410,15 +440,40 @@ internal sealed class TerraformProvisioner : IProvisioner
 
     /// <summary>
     /// The plan file and the state on disk hold values baked in at plan time (user secrets, agent
-    /// tokens); once apply has read the state for the server, which stores it encrypted, they go.
-    /// Every build writes the state it gets from the server back before it plans.
+    /// tokens); once apply has read the state for the server, which stores it encrypted, or the plan
+    /// will not be applied, they go. Every build writes the state it gets from the server back before it plans.
     /// </summary>
     private static void RemoveBakedFiles(string directory)
     {
-        foreach (var name in new[] { PlanFile, StateFile, StateFile + ".backup" })
+        // The lock's info file is left by a terraform that was killed; no terraform runs here now.
+        foreach (var name in new[] { PlanFile, StateFile, StateFile + ".backup", ErroredStateFile, "." + StateFile + ".lock.info" })
         {
             File.Delete(Path.Join(directory, name));
         }
+    }
+
+    public void Discard(BuildPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        if (plan is TerraformBuildPlan terraform)
+        {
+            RemoveBakedFiles(terraform.Directory);
+        }
+    }
+
+    /// <summary>The state an apply left: what terraform could not save to the state file when there is such, else the state file; null when there is none.</summary>
+    private static async Task<byte[]?> ReadStateAsync(string directory, CancellationToken cancellationToken)
+    {
+        foreach (var name in new[] { ErroredStateFile, StateFile })
+        {
+            var path = Path.Join(directory, name);
+            if (File.Exists(path))
+            {
+                return await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Where the working directory records which top-level entries came from the template.</summary>

@@ -376,6 +376,13 @@ public sealed record FailJobRequest
 
     /// <summary>A machine-readable code, e.g. <c>canceled</c>, <c>env_merge</c>, <c>template_invalid</c>.</summary>
     public string? ErrorCode { get; init; }
+
+    /// <summary>
+    /// For a build whose apply failed or was stopped part way: the provisioner state it left (what
+    /// was created before it stopped), which the server stores encrypted as the build's state so the
+    /// next build, on any daemon, continues from it. Null when the failure changed no state.
+    /// </summary>
+    public byte[]? State { get; init; }
 }
 
 /// <summary>The header of a file download: what the chunks will add up to (coder-spec §8 <c>DataUpload</c>).</summary>

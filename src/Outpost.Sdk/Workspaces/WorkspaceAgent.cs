@@ -30,9 +30,6 @@ public sealed record WorkspaceAgent
     /// <summary><c>amd64</c> or <c>arm64</c>.</summary>
     public required string Architecture { get; init; }
 
-    /// <summary>The merged environment (extra envs by strategy, then the agent's own).</summary>
-    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
-
     /// <summary>Its scripts.</summary>
     public IReadOnlyList<AgentScript> Scripts { get; init; } = [];
 

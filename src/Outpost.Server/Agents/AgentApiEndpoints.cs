@@ -9,6 +9,7 @@ using Outpost.Sdk.Agents;
 using Outpost.Server.Http;
 using Outpost.Server.Identity.Authentication;
 using Outpost.Server.Identity.Authorization;
+using Outpost.Server.Secrets;
 
 namespace Outpost.Server.Agents;
 
@@ -21,7 +22,7 @@ internal static class AgentApiEndpoints
         var api = routes.MapGroup(AgentApi.Prefix).WithTags("Workspace agent API").RequireAuthorization(CallerPolicies.WorkspaceAgent);
 
         api.MapGet("manifest", static async Task<Results<Ok<AgentManifest>, ProblemHttpResult>> (
-            HttpContext http, AuthenticatedAgent caller, AgentStore store, CancellationToken cancellationToken) =>
+            HttpContext http, AuthenticatedAgent caller, AgentStore store, SecretProtector protector, CancellationToken cancellationToken) =>
         {
             // Agents before the version header send none; their version stays unknown (empty).
             if (http.Request.Headers[AgentApi.VersionHeader] is { Count: > 0 } header)
@@ -36,8 +37,19 @@ internal static class AgentApiEndpoints
                 await store.RecordVersionAsync(caller.Agent.Id, version, cancellationToken).ConfigureAwait(false);
             }
 
-            return TypedResults.Ok(ManifestOf(caller.Agent));
-        }).WithName("GetAgentManifest").WithSummary("The calling agent's manifest: its directory, environment, scripts and apps; records the version the agent reports.");
+            Dictionary<string, string> environment;
+            try
+            {
+                environment = AgentEnvironments.Unprotect(protector, caller.Agent.Id, caller.Agent.EnvironmentCiphertext, caller.Agent.EnvironmentJson);
+            }
+            catch (SecretDecryptionException ex)
+            {
+                return Problems.Problem(StatusCodes.Status503ServiceUnavailable, "Environment unavailable",
+                    $"the agent's environment is stored encrypted and could not be opened: {ex.Message}", ProblemCodes.SecretsUnavailable);
+            }
+
+            return TypedResults.Ok(ManifestOf(caller.Agent, environment));
+        }).WithName("GetAgentManifest").DocumentsProblem(StatusCodes.Status503ServiceUnavailable, ProblemCodes.SecretsUnavailable).WithSummary("The calling agent's manifest: its directory, environment, scripts and apps; records the version the agent reports.");
 
         api.MapPost("logs", static async Task<Results<NoContent, ProblemHttpResult>> (
             AgentLogsRequest request, AuthenticatedAgent caller, AgentStore store, AgentApiOptions options, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken) =>
@@ -73,7 +85,7 @@ internal static class AgentApiEndpoints
         return routes;
     }
 
-    private static AgentManifest ManifestOf(AgentRecord agent) => new()
+    private static AgentManifest ManifestOf(AgentRecord agent, Dictionary<string, string> environment) => new()
     {
         AgentId = agent.Id,
         AgentName = agent.Name,
@@ -82,7 +94,7 @@ internal static class AgentApiEndpoints
         OwnerName = agent.OwnerName,
         BuildId = agent.BuildId,
         Directory = agent.Directory,
-        Environment = agent.EnvironmentJson is null ? new Dictionary<string, string>() : JsonSerializer.Deserialize(agent.EnvironmentJson, OutpostJsonContext.Default.DictionaryStringString) ?? [],
+        Environment = environment,
         Scripts = JsonSerializer.Deserialize(agent.ScriptsJson, OutpostJsonContext.Default.ListAgentScript) ?? [],
         Apps = JsonSerializer.Deserialize(agent.AppsJson, OutpostJsonContext.Default.ListAgentApp) ?? [],
     };

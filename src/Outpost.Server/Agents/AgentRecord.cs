@@ -22,7 +22,11 @@ internal sealed record AgentRecord
 
     public required string Directory { get; init; }
 
+    /// <summary>The environment as rows before migration 11 stored it (plaintext JSON), until the server's start encrypts it.</summary>
     public required string? EnvironmentJson { get; init; }
+
+    /// <summary>The environment's envelope (<see cref="Secrets.AgentEnvironments"/>); opened only for the manifest.</summary>
+    public byte[]? EnvironmentCiphertext { get; init; }
 
     public required string ScriptsJson { get; init; }
 

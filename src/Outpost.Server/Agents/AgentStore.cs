@@ -19,15 +19,16 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource, ConnectionLogStore
     public static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 
     /// <summary>
-    /// The statement that records one agent of a build (its token only as a hash, its environment
-    /// already merged), for the completing transaction's batch.
+    /// The statement that records one agent of a build (its token only as a hash, its merged
+    /// environment only as the envelope <see cref="Secrets.AgentEnvironments"/> made), for the
+    /// completing transaction's batch.
     /// </summary>
     public static NpgsqlBatchCommand InsertCommand(
-        Guid agentId, Guid buildId, Guid resourceId, ProvisionedAgent agent, IReadOnlyDictionary<string, string>? environment, DateTimeOffset now)
+        Guid agentId, Guid buildId, Guid resourceId, ProvisionedAgent agent, byte[]? environmentCiphertext, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(agent);
         var insert = new NpgsqlBatchCommand("""
-            INSERT INTO workspace_agents (id, build_id, resource_id, name, directory, operating_system, architecture, environment_variables,
+            INSERT INTO workspace_agents (id, build_id, resource_id, name, directory, operating_system, architecture, environment_ciphertext,
                                           scripts, apps, connection_timeout_seconds, auth_token_hash, created_at, auth_instance_id)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
             """);
@@ -36,7 +37,7 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource, ConnectionLogStore
             insert.Parameters.Add(new NpgsqlParameter { Value = value });
         }
 
-        insert.WithJson(environment is null ? null : JsonSerializer.Serialize(new Dictionary<string, string>(environment), OutpostJsonContext.Default.DictionaryStringString));
+        insert.Parameters.Add(new NpgsqlParameter { Value = (object?)environmentCiphertext ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bytea });
         insert.WithJson(JsonSerializer.Serialize(agent.Scripts.ToList(), OutpostJsonContext.Default.ListAgentScript));
         insert.WithJson(JsonSerializer.Serialize(agent.Apps.ToList(), OutpostJsonContext.Default.ListAgentApp));
         insert.Parameters.Add(new NpgsqlParameter { Value = agent.ConnectionTimeoutSeconds });
@@ -51,7 +52,7 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource, ConnectionLogStore
         var hash = Hash(token);
         await using var command = dataSource.CreateCommand("""
             SELECT a.id, a.name, a.build_id, b.workspace_id, w.name, u.username, w.deleted, a.directory,
-                   a.environment_variables::text, a.scripts::text, a.apps::text, a.auth_token_hash, w.owner_id
+                   a.environment_variables::text, a.scripts::text, a.apps::text, a.auth_token_hash, w.owner_id, a.environment_ciphertext
             FROM workspace_agents a
             JOIN workspace_builds b ON b.id = a.build_id
             JOIN workspaces w ON w.id = b.workspace_id
@@ -89,6 +90,7 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource, ConnectionLogStore
             WorkspaceDeleted = reader.GetBoolean(6),
             Directory = reader.GetString(7),
             EnvironmentJson = reader.GetNullableString(8),
+            EnvironmentCiphertext = reader.IsDBNull(13) ? null : reader.GetFieldValue<byte[]>(13),
             ScriptsJson = reader.GetString(9),
             AppsJson = reader.GetString(10),
             OwnerId = reader.GetGuid(12),
@@ -222,9 +224,12 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource, ConnectionLogStore
             : null;
     }
 
-    /// <summary>An agent as users read it (never its token hash), with its workspace's owner.</summary>
+    /// <summary>
+    /// An agent as users read it, with its workspace's owner: never its token hash nor its
+    /// environment, which may hold secret-derived values and goes only to the agent (its manifest).
+    /// </summary>
     private const string AgentSelect = """
-        SELECT a.id, a.build_id, b.workspace_id, r.name, a.name, a.directory, a.operating_system, a.architecture, a.environment_variables,
+        SELECT a.id, a.build_id, b.workspace_id, r.name, a.name, a.directory, a.operating_system, a.architecture,
                a.scripts, a.apps, a.connection_timeout_seconds, a.lifecycle_state, a.first_connected_at, a.last_connected_at,
                a.disconnected_at, a.created_at, w.owner_id, a.version, a.parent_id
         FROM workspace_agents a
@@ -273,18 +278,17 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource, ConnectionLogStore
                 Directory = reader.GetString(5),
                 OperatingSystem = reader.GetString(6),
                 Architecture = reader.GetString(7),
-                Environment = reader.IsDBNull(8) ? new Dictionary<string, string>() : JsonSerializer.Deserialize(reader.GetString(8), OutpostJsonContext.Default.DictionaryStringString)!,
-                Scripts = JsonSerializer.Deserialize(reader.GetString(9), OutpostJsonContext.Default.ListAgentScript) ?? [],
-                Apps = JsonSerializer.Deserialize(reader.GetString(10), OutpostJsonContext.Default.ListAgentApp) ?? [],
-                ConnectionTimeoutSeconds = reader.GetInt32(11),
-                LifecycleState = WireName<AgentLifecycleState>.Parse(reader.GetString(12)),
-                FirstConnectedAt = reader.GetNullable<DateTimeOffset>(13),
-                LastConnectedAt = reader.GetNullable<DateTimeOffset>(14),
-                DisconnectedAt = reader.GetNullable<DateTimeOffset>(15),
-                CreatedAt = reader.GetFieldValue<DateTimeOffset>(16),
-                Version = reader.GetString(18),
-                ParentId = reader.GetNullable<Guid>(19),
-            }, reader.GetGuid(17)));
+                Scripts = JsonSerializer.Deserialize(reader.GetString(8), OutpostJsonContext.Default.ListAgentScript) ?? [],
+                Apps = JsonSerializer.Deserialize(reader.GetString(9), OutpostJsonContext.Default.ListAgentApp) ?? [],
+                ConnectionTimeoutSeconds = reader.GetInt32(10),
+                LifecycleState = WireName<AgentLifecycleState>.Parse(reader.GetString(11)),
+                FirstConnectedAt = reader.GetNullable<DateTimeOffset>(12),
+                LastConnectedAt = reader.GetNullable<DateTimeOffset>(13),
+                DisconnectedAt = reader.GetNullable<DateTimeOffset>(14),
+                CreatedAt = reader.GetFieldValue<DateTimeOffset>(15),
+                Version = reader.GetString(17),
+                ParentId = reader.GetNullable<Guid>(18),
+            }, reader.GetGuid(16)));
         }
 
         return agents;

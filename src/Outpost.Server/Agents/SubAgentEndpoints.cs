@@ -11,6 +11,7 @@ using Outpost.Server.Database;
 using Outpost.Server.Http;
 using Outpost.Server.Identity.Authentication;
 using Outpost.Server.Identity.Authorization;
+using Outpost.Server.Secrets;
 
 namespace Outpost.Server.Agents;
 
@@ -89,7 +90,7 @@ internal static class SubAgentEndpoints
 }
 
 /// <summary>The sub-agent reads and writes of <c>workspace_agents</c>.</summary>
-internal sealed class SubAgentStore(NpgsqlDataSource dataSource)
+internal sealed class SubAgentStore(NpgsqlDataSource dataSource, SecretProtector protector)
 {
     /// <summary>Where a new child goes and whether the caller may have one: its resource, whether it is itself a child, how many children it has.</summary>
     public async Task<(Guid ResourceId, bool IsChild, int Children)?> ParentAsync(Guid agentId, CancellationToken cancellationToken)
@@ -108,7 +109,8 @@ internal sealed class SubAgentStore(NpgsqlDataSource dataSource)
         IReadOnlyDictionary<string, string>? environment, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(AgentStore.InsertCommand(id, buildId, resourceId, agent, environment, now));
+        // The environment is stored as the build's agents' is: only as an envelope (it may carry secret-derived values).
+        batch.BatchCommands.Add(AgentStore.InsertCommand(id, buildId, resourceId, agent, AgentEnvironments.Protect(protector, id, environment), now));
         batch.BatchCommands.Add(CommandExtensions.Batch("UPDATE workspace_agents SET parent_id = $2 WHERE id = $1", id, parentId));
         try
         {

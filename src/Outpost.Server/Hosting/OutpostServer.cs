@@ -109,6 +109,12 @@ internal static partial class OutpostServer
                 return await FailAsync(resources, migrated.Error).ConfigureAwait(false);
             }
 
+            var encrypted = await AgentEnvironments.EncryptPlaintextAsync(dataSource, new SecretProtector(secretsKeys), cancellationToken).ConfigureAwait(false);
+            if (encrypted > 0)
+            {
+                SecretsLog.EnvironmentsEncrypted(logger, encrypted);
+            }
+
             var deployment = await DeploymentInfo.LoadAsync(dataSource, cancellationToken).ConfigureAwait(false);
             var app = BuildApplication(options, dataSource, deployment, secretsKeys, resources);
             try

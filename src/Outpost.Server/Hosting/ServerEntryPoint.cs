@@ -4,7 +4,7 @@ namespace Outpost.Server.Hosting;
 public sealed record ServerRunResult(IReadOnlyList<string> FlagErrors, string? StartError);
 
 /// <summary>How <c>outpost server secrets rotate-key</c> ended: flag errors, a failure, or the counts re-encrypted under the new key.</summary>
-public sealed record SecretsRotationResult(IReadOnlyList<string> FlagErrors, string? Error, string? KeyId = null, int Secrets = 0, int States = 0);
+public sealed record SecretsRotationResult(IReadOnlyList<string> FlagErrors, string? Error, string? KeyId = null, int Secrets = 0, int States = 0, int AgentEnvironments = 0);
 
 /// <summary>
 /// The server assembly's public surface, all that <c>outpost server</c> calls: validate the flags,
@@ -44,6 +44,6 @@ public static class ServerEntryPoint
 
         using var loggers = Microsoft.Extensions.Logging.LoggerFactory.Create(logging => ServerLogging.Configure(logging, options.LogFormat));
         var outcome = await Secrets.SecretsKeyRotation.RunAsync(options, loggers.CreateLogger(Secrets.SecretsLog.Category), cancellationToken).ConfigureAwait(false);
-        return new SecretsRotationResult([], outcome.Error, outcome.KeyId, outcome.Secrets, outcome.States);
+        return new SecretsRotationResult([], outcome.Error, outcome.KeyId, outcome.Secrets, outcome.States, outcome.AgentEnvironments);
     }
 }

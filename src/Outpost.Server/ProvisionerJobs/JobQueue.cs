@@ -35,8 +35,9 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
     /// <summary>
     /// The claim and everything the daemon needs to run the job, in one statement: the template
     /// archive, then the template version (imports) or the build with its workspace and the newest
-    /// provisioner state an earlier build stored (builds; failed builds store none, so a rebuild
-    /// after a failure starts from the last good state). The change columns come last.
+    /// provisioner state an earlier build stored (builds; a build that failed before apply stores
+    /// none, one whose apply failed stores what the apply left, so a rebuild continues from what
+    /// exists). The change columns come last.
     /// </summary>
     private const string ClaimWithJobStatement = $"""
         WITH j AS ({ClaimStatement})

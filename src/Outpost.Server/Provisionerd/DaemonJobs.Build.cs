@@ -2,6 +2,7 @@ using Npgsql;
 using Outpost.Provisioner.Environment;
 using Outpost.Sdk.Provisioning;
 using Outpost.Server.Agents;
+using Outpost.Server.Secrets;
 using Outpost.Server.Workspaces;
 
 namespace Outpost.Server.Provisionerd;
@@ -9,12 +10,12 @@ namespace Outpost.Server.Provisionerd;
 internal sealed partial class DaemonJobs
 {
     /// <summary>
-    /// Adds to <paramref name="batch"/> what records a build's resources, agents (environment merged,
-    /// token hashed) and new provisioner state, and marks the workspace deleted after a delete
+    /// Adds to <paramref name="batch"/> what records a build's resources, agents (environment merged
+    /// and encrypted, token hashed) and new provisioner state, and marks the workspace deleted after a delete
     /// build; the caller runs the batch. A merge error adds nothing and is returned, naming the agent
     /// and the variable.
     /// </summary>
-    private static async Task<(BuildCompletion? Completion, EnvMergeError? MergeError)> RecordBuildAsync(
+    private async Task<(BuildCompletion? Completion, EnvMergeError? MergeError)> RecordBuildAsync(
         NpgsqlTransaction transaction, NpgsqlBatch batch, Guid jobId, bool canceled, WorkspaceBuildResult result, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var (buildId, workspaceId, transition, buildNumber, templateName) =
@@ -34,7 +35,8 @@ internal sealed partial class DaemonJobs
                     return (null, error with { Message = $"agent \"{agent.Name}\": {error.Message}" });
                 }
 
-                commands.Add(AgentStore.InsertCommand(Guid.CreateVersion7(now), buildId, resourceId, agent, environment.Variables, now));
+                var agentId = Guid.CreateVersion7(now);
+                commands.Add(AgentStore.InsertCommand(agentId, buildId, resourceId, agent, AgentEnvironments.Protect(protector, agentId, environment.Variables), now));
             }
         }
 

@@ -3,6 +3,8 @@ using Npgsql;
 using Outpost.Sdk.Provisioning;
 using Outpost.Server.ProvisionerJobs;
 using Outpost.Server.Pubsub;
+using Outpost.Server.Secrets;
+using Outpost.Server.Workspaces;
 using Outpost.Server.Templates;
 
 namespace Outpost.Server.Provisionerd;
@@ -22,7 +24,7 @@ internal enum DaemonJobRefusal
 internal sealed record DaemonJobOutcome(DaemonJobRefusal Refusal, string? Detail = null, bool Canceled = false, string? FailedBy = null);
 
 /// <summary>Heartbeats, completions and failures, each in one transaction that holds the job's row lock.</summary>
-internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvider time, ILogger<DaemonJobs> logger)
+internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, SecretProtector protector, TimeProvider time, ILogger<DaemonJobs> logger)
 {
     public async Task<DaemonJobOutcome> UpdateAsync(DaemonIdentity daemon, Guid jobId, UpdateJobRequest request, CancellationToken cancellationToken)
     {
@@ -44,6 +46,10 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
         return new DaemonJobOutcome(DaemonJobRefusal.None, Canceled: row.Canceled);
     }
 
+    /// <summary>
+    /// Fails (or, after a cancel, ends as canceled) a job. A build's failure may carry the state its
+    /// apply left (<see cref="FailJobRequest.State"/>): it is stored encrypted as the build's state, so the next build continues from it on any daemon.
+    /// </summary>
     public async Task<DaemonJobOutcome> FailAsync(DaemonIdentity daemon, Guid jobId, FailJobRequest request, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -53,6 +59,14 @@ internal sealed partial class DaemonJobs(NpgsqlDataSource dataSource, TimeProvid
         if (refusal.Refusal != DaemonJobRefusal.None)
         {
             return refusal;
+        }
+
+        if (request.State is { Length: > 0 } state && row.Type == ProvisionerJobType.WorkspaceBuild)
+        {
+            var build = await WorkspaceStore.GetBuildOfJobAsync(transaction, jobId, cancellationToken).ConfigureAwait(false);
+            await using var batch = new NpgsqlBatch(transaction.Connection, transaction);
+            batch.BatchCommands.Add(WorkspaceStore.SaveStateCommand(build.BuildId, protector.ProtectState(state)));
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         if (row.Canceled && request.ErrorCode == CanceledErrorCode)

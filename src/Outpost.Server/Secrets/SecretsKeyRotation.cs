@@ -6,7 +6,7 @@ using Outpost.Server.Hosting;
 namespace Outpost.Server.Secrets;
 
 /// <summary>
-/// <c>outpost server secrets rotate-key</c>: every user secret and provisioner state ends up under
+/// <c>outpost server secrets rotate-key</c>: every user secret, provisioner state and agent environment ends up under
 /// one current key. With the key file, a new key is generated and written first in the file (the
 /// old ones stay after it until the re-encryption has committed, so a crash in between loses
 /// nothing); then the file keeps only the new key. With <c>OUTPOST_SECRETS_KEY</c>, that key is the
@@ -14,7 +14,10 @@ namespace Outpost.Server.Secrets;
 /// </summary>
 internal static class SecretsKeyRotation
 {
-    public sealed record Outcome(string? Error, string? KeyId = null, int Secrets = 0, int States = 0);
+    public sealed record Outcome(string? Error, string? KeyId = null, int Secrets = 0, int States = 0, int AgentEnvironments = 0);
+
+    /// <summary>How many rows a re-encryption rewrote, by kind.</summary>
+    public sealed record Counts(int Secrets, int States, int AgentEnvironments);
 
     public static async Task<Outcome> RunAsync(ServerOptions options, ILogger logger, CancellationToken cancellationToken)
     {
@@ -50,18 +53,20 @@ internal static class SecretsKeyRotation
             return new Outcome(migrated.Error);
         }
 
-        var (secrets, states) = await ReencryptAsync(dataSource, new SecretProtector(target), cancellationToken).ConfigureAwait(false);
+        var protector = new SecretProtector(target);
+        await AgentEnvironments.EncryptPlaintextAsync(dataSource, protector, cancellationToken).ConfigureAwait(false);
+        var counts = await ReencryptAsync(dataSource, protector, cancellationToken).ConfigureAwait(false);
         if (!ring.FromEnvironment)
         {
             SecretsKeyRing.WriteKeyFile(target.KeyFile ?? ring.KeyFile!, [target.Current]);
         }
 
-        SecretsLog.Rotated(logger, secrets, states, target.Current.Id);
-        return new Outcome(null, target.Current.Id, secrets, states);
+        SecretsLog.Rotated(logger, counts.Secrets, counts.States, counts.AgentEnvironments, target.Current.Id);
+        return new Outcome(null, target.Current.Id, counts.Secrets, counts.States, counts.AgentEnvironments);
     }
 
-    /// <summary>Re-encrypts, in one transaction, every secret and state not already under the protector's current key.</summary>
-    public static async Task<(int Secrets, int States)> ReencryptAsync(NpgsqlDataSource dataSource, SecretProtector protector, CancellationToken cancellationToken)
+    /// <summary>Re-encrypts, in one transaction, every secret, state and agent environment not already under the protector's current key.</summary>
+    public static async Task<Counts> ReencryptAsync(NpgsqlDataSource dataSource, SecretProtector protector, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(protector);
@@ -107,7 +112,8 @@ internal static class SecretsKeyRotation
             await update.With(buildId).With(protector.ProtectState(protector.UnprotectState(state))).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        var environments = await AgentEnvironments.ReencryptAsync(connection, transaction, protector, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return (secrets.Count, states.Count);
+        return new Counts(secrets.Count, states.Count, environments);
     }
 }

@@ -23,6 +23,9 @@ internal static partial class SecretsLog
     [LoggerMessage(EventId = OutpostEventIds.Secrets + 5, Level = LogLevel.Error, Message = "Job {JobId} failed: its owner's secrets could not be loaded: {Reason}")]
     public static partial void LoadFailed(ILogger logger, Guid jobId, string reason);
 
-    [LoggerMessage(EventId = OutpostEventIds.Secrets + 6, Level = LogLevel.Information, Message = "Re-encrypted {Secrets} secret(s) and {States} provisioner state(s) under key {KeyId}")]
-    public static partial void Rotated(ILogger logger, int secrets, int states, string keyId);
+    [LoggerMessage(EventId = OutpostEventIds.Secrets + 6, Level = LogLevel.Information, Message = "Re-encrypted {Secrets} secret(s), {States} provisioner state(s) and {AgentEnvironments} agent environment(s) under key {KeyId}")]
+    public static partial void Rotated(ILogger logger, int secrets, int states, int agentEnvironments, string keyId);
+
+    [LoggerMessage(EventId = OutpostEventIds.Secrets + 7, Level = LogLevel.Information, Message = "Encrypted {Count} agent environment(s) stored in plaintext by an earlier version")]
+    public static partial void EnvironmentsEncrypted(ILogger logger, int count);
 }

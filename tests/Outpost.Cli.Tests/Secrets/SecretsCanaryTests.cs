@@ -9,8 +9,10 @@ namespace Outpost.Cli.Tests.Secrets;
 /// <summary>
 /// Issue 18's end-to-end and "never leaked" checks through the real CLI, server, built-in daemons,
 /// terraform, provider and agents: a secret with a unique value reaches a workspace's environment
-/// and a file through both provisioners; a stop after the secret was deleted succeeds; a build that
-/// fails with the secret in its plan environment leaks nothing; then every log line, the CLI's
+/// and a file through both provisioners, and through the agent's manifest when a template puts it in
+/// <c>outpost_agent.env</c>; a stop after the secret was deleted succeeds; a build that fails at plan
+/// with the secret in its environment, and one whose apply fails after the value was baked into its
+/// state, leave nothing in plaintext on disk; then every log line, the CLI's
 /// telemetry files, every job's logs and errors through the API, every row of the database and
 /// every file of the data directory are scanned: the value appears only encrypted.
 /// </summary>
@@ -27,7 +29,7 @@ public sealed class SecretsCanaryTests(SecretsCanaryFixture server) : IClassFixt
         Assert.True(TerraformCli.Find() is not null, "terraform is not on PATH (nor named by OUTPOST_TERRAFORM_PATH); this test needs terraform 1.5 or newer");
         using var cli = new TestCli { Timeout = TimeSpan.FromMinutes(4) };
         Assert.Equal(0, (await cli.RunAsync("login", server.BaseAddress.ToString(), "--email", ClockedServerFixture.OwnerEmail, "--password", ClockedServerFixture.OwnerPassword)).ExitCode);
-        foreach (var template in new[] { "local", "terraform", "terraform-missing" })
+        foreach (var template in new[] { "local", "terraform", "terraform-missing", "terraform-apply-fails" })
         {
             var push = await cli.RunAsync("templates", "push", $"secrets-{template}", "--directory", Path.Join(Templates, template), "--yes");
             Assert.True(push.ExitCode == 0, push.Stderr);
@@ -60,6 +62,13 @@ public sealed class SecretsCanaryTests(SecretsCanaryFixture server) : IClassFixt
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
             // While the workspaces run, only the files they were given hold the value.
             delivered.AddRange([Path.Join(home, "env-secret.txt"), file]);
+            if (template == "terraform")
+            {
+                // outpost_agent.env: stored encrypted, opened for the agent's manifest, inherited by its script.
+                Assert.Equal(_canary, await File.ReadAllTextAsync(Path.Join(home, "env-manifest.txt")));
+                delivered.Add(Path.Join(home, "env-manifest.txt"));
+            }
+
             ScanDirectory(server.DataDirectory, except: delivered);
         }
 
@@ -67,6 +76,21 @@ public sealed class SecretsCanaryTests(SecretsCanaryFixture server) : IClassFixt
         Assert.NotEqual(0, failing.ExitCode);
         Assert.Contains("Missing required secret: environment variable \"NOBODY_HAS_THIS\"", failing.Stdout + failing.Stderr, StringComparison.Ordinal);
         _workspaces.Add(await WorkspaceIdAsync("canary-failing"));
+
+        // An apply that fails after creating a resource holding the value: the state it left (which
+        // holds the value) went to the server with the failure; nothing of it stays in the working directory.
+        var applyFails = await cli.RunAsync("create", "canary-apply-fails", "--template", "secrets-terraform-apply-fails", "--yes", "--wait");
+        Assert.NotEqual(0, applyFails.ExitCode);
+        Assert.Contains("failing on purpose", applyFails.Stdout + applyFails.Stderr, StringComparison.Ordinal);
+        var halfApplied = await WorkspaceIdAsync("canary-apply-fails");
+        _workspaces.Add(halfApplied);
+        var workingDirectory = Path.Join(server.DataDirectory, "workspaces", "terraform", halfApplied.ToString("D"));
+        Assert.True(Directory.Exists(workingDirectory), workingDirectory);
+        Assert.DoesNotContain(Directory.GetFiles(workingDirectory).Select(Path.GetFileName),
+            name => name!.Contains("tfstate", StringComparison.Ordinal) || name.EndsWith(".tfplan", StringComparison.Ordinal));
+        ScanDirectory(server.DataDirectory, except: delivered);
+        var leftState = await FailedBuildStateAsync(halfApplied);
+        Assert.StartsWith("OPS1", Encoding.Latin1.GetString(leftState), StringComparison.Ordinal);
 
         // Deleting the secret never makes a workspace unstoppable: stop builds carry no secrets.
         Assert.Equal(0, (await cli.RunAsync("secrets", "delete", "canary")).ExitCode);
@@ -82,7 +106,7 @@ public sealed class SecretsCanaryTests(SecretsCanaryFixture server) : IClassFixt
             logs.Append(await BuildLogsAsync(workspace));
         }
 
-        foreach (var name in new[] { "canary-local", "canary-terraform", "canary-failing" })
+        foreach (var name in new[] { "canary-local", "canary-terraform", "canary-failing", "canary-apply-fails" })
         {
             var delete = await cli.RunAsync("delete", name, "--yes", "--wait");
             Assert.True(delete.ExitCode == 0, delete.Stdout + delete.Stderr);
@@ -104,8 +128,10 @@ public sealed class SecretsCanaryTests(SecretsCanaryFixture server) : IClassFixt
 
         var dump = await DumpDatabaseAsync();
         AssertNoCanary("the database", dump);
-        // The kept secret and the terraform start's state (which holds the value) are there, as envelopes ("OPS1").
-        Assert.True(dump.Split("\\x4f505331").Length >= 3, "expected the secret and the provisioner state as encrypted envelopes");
+        // The kept secret, the terraform start's state, the failed apply's state and the agent
+        // environments (all of which hold the value) are there, as envelopes ("OPS1").
+        Assert.True(dump.Split("\\x4f505331").Length >= 5, "expected the secret, two provisioner states and the agent environments as encrypted envelopes");
+        Assert.Equal((0L, 0L), await AgentEnvironmentsAsync());
         ScanDirectory(server.DataDirectory, except: []);
     }
 
@@ -149,6 +175,33 @@ public sealed class SecretsCanaryTests(SecretsCanaryFixture server) : IClassFixt
 
             AssertNoCanary(path, Encoding.Latin1.GetString(File.ReadAllBytes(path)));
         }
+    }
+
+    /// <summary>The provisioner state stored for the workspace's failed start build.</summary>
+    private async Task<byte[]> FailedBuildStateAsync(Guid workspace)
+    {
+        await using var connection = new NpgsqlConnection(server.ConnectionString);
+        await connection.OpenAsync();
+        await using var select = new NpgsqlCommand("""
+            SELECT s.state FROM provisioner_states s JOIN workspace_builds b ON b.id = s.build_id JOIN provisioner_jobs j ON j.id = b.job_id
+            WHERE b.workspace_id = $1 AND b.transition = 'start' AND j.job_status = 'failed'
+            """, connection) { Parameters = { new() { Value = workspace } } };
+        return Assert.IsType<byte[]>(await select.ExecuteScalarAsync());
+    }
+
+    /// <summary>Agents whose environment is stored in plaintext, and those with an environment that is not an envelope.</summary>
+    private async Task<(long Plaintext, long NotEnvelopes)> AgentEnvironmentsAsync()
+    {
+        await using var connection = new NpgsqlConnection(server.ConnectionString);
+        await connection.OpenAsync();
+        await using var select = new NpgsqlCommand("""
+            SELECT count(*) FILTER (WHERE environment_variables IS NOT NULL),
+                   count(*) FILTER (WHERE environment_ciphertext IS NOT NULL AND substring(environment_ciphertext FROM 1 FOR 4) <> 'OPS1'::bytea)
+            FROM workspace_agents
+            """, connection);
+        await using var reader = await select.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
     /// <summary>Every row of every table of the test database, as text (bytea as hex).</summary>

@@ -7,6 +7,7 @@ namespace Outpost.Provisioner.Tests.Daemon;
 internal sealed class FakeProvisioner : IProvisioner
 {
     private int _applies;
+    private int _discards;
     private TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public string Name => "local";
@@ -24,6 +25,12 @@ internal sealed class FakeProvisioner : IProvisioner
 
     /// <summary>The files the last job got.</summary>
     public TemplateFiles? LastFiles { get; private set; }
+
+    /// <summary>When set, what each apply does instead of succeeding at once (a failure part way, say).</summary>
+    public Func<CancellationToken, Task<ProvisionerResult<WorkspaceBuildResult>>>? ApplyRun { get; set; }
+
+    /// <summary>How many plans were discarded without an apply.</summary>
+    public int Discards => Volatile.Read(ref _discards);
 
     /// <summary>The modules archive imports report (null: none).</summary>
     public byte[]? ModulesArchive { get; set; }
@@ -44,9 +51,16 @@ internal sealed class FakeProvisioner : IProvisioner
         return ProvisionerResult<BuildPlan>.Ok(new Plan { Job = request.Job, Agents = PlannedAgents });
     }
 
+    public void Discard(BuildPlan plan) => Interlocked.Increment(ref _discards);
+
     public Task<ProvisionerResult<WorkspaceBuildResult>> ApplyAsync(BuildPlan plan, IJobLog log, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _applies);
+        if (ApplyRun is { } run)
+        {
+            return run(cancellationToken);
+        }
+
         var agents = plan.Agents.Select(agent => new ProvisionedAgent
         {
             Name = agent.Agent,

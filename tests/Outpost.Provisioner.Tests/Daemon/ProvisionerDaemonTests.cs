@@ -192,6 +192,64 @@ public sealed class ProvisionerDaemonTests
     }
 
     [Fact]
+    public async Task A_failed_apply_sends_the_state_it_left_with_the_failure()
+    {
+        await using var harness = new DaemonHarness();
+        harness.Provisioner.ApplyRun = _ => Task.FromResult(ProvisionerResult<WorkspaceBuildResult>.Fail("terraform apply failed", ProvisionerErrorCodes.ApplyFailed, [7, 7]));
+        harness.Client.Enqueue(DaemonHarness.BuildJob());
+        _ = harness.Start();
+
+        var failure = (await harness.NextResultAsync()).Fail!;
+
+        Assert.Equal((ProvisionerErrorCodes.ApplyFailed, "terraform apply failed"), (failure.ErrorCode, failure.Error));
+        Assert.Equal([7, 7], failure.State);
+    }
+
+    [Fact]
+    public async Task A_canceled_apply_sends_the_state_it_left_with_the_canceled_failure()
+    {
+        await using var harness = new DaemonHarness();
+        var applying = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        harness.Provisioner.ApplyRun = async ct =>
+        {
+            // Like terraform on SIGINT: the apply stops, and what it created so far is in the state it wrote.
+            var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await using var registration = ct.Register(stopped.SetResult);
+            applying.SetResult();
+            await stopped.Task;
+            return ProvisionerResult<WorkspaceBuildResult>.Fail("terraform apply was interrupted", ProvisionerErrorCodes.ApplyFailed, [9]);
+        };
+        harness.Client.Enqueue(DaemonHarness.BuildJob());
+        _ = harness.Start();
+        await applying.Task.WithTimeout(TestTimeouts.Short);
+
+        harness.Client.CancelRequested = true;
+        harness.Clock.Advance(harness.Options.HeartbeatInterval);
+
+        var failure = (await harness.NextResultAsync()).Fail!;
+        Assert.Equal(ProvisionerErrorCodes.Canceled, failure.ErrorCode);
+        Assert.Equal([9], failure.State);
+    }
+
+    [Fact]
+    public async Task A_plan_that_is_not_applied_is_discarded_and_its_failure_carries_no_state()
+    {
+        await using var harness = new DaemonHarness();
+        harness.Provisioner.PlannedAgents =
+        [
+            new PlannedAgentEnvironment("main", "outpost_agent.main", [new("DUP", "1", "error"), new("DUP", "2", "error")], new Dictionary<string, string>()),
+        ];
+        harness.Client.Enqueue(DaemonHarness.BuildJob());
+        _ = harness.Start();
+
+        var failure = (await harness.NextResultAsync()).Fail!;
+
+        Assert.Equal(ProvisionerErrorCodes.EnvMerge, failure.ErrorCode);
+        Assert.Null(failure.State);
+        Assert.Equal((1, 0), (harness.Provisioner.Discards, harness.Provisioner.Applies));
+    }
+
+    [Fact]
     public async Task An_exception_in_the_provisioner_fails_the_job_with_its_message_and_no_stack_trace()
     {
         await using var harness = new DaemonHarness();

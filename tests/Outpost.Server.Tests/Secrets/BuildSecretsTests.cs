@@ -48,6 +48,45 @@ public sealed class BuildSecretsTests(WorkspaceServerFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task A_failed_builds_state_is_stored_encrypted_and_the_next_build_continues_from_it()
+    {
+        var api = await WorkspaceApi.LoginAsync(fixture.Client);
+        await Daemon.DrainAsync();
+        await api.ReadyTemplateAsync(Daemon, "secrets-failed-apply");
+        var workspace = await api.CreateWorkspaceAsync("half-applied", "secrets-failed-apply");
+        var first = await Daemon.AcquireAsync(workspace.LatestBuild.Job.Id);
+        var good = Encoding.UTF8.GetBytes("""{"serial":1}""");
+        await Daemon.CompleteBuildAsync(first, good);
+
+        // A failure without state (the plan failed) leaves the last state as it was.
+        var planFailed = await Daemon.AcquireAsync((await api.BuildAsync(workspace.Id, WorkspaceTransition.Start)).Job.Id);
+        using (var failed = await Daemon.FailAsync(planFailed.JobId, "terraform plan failed", ProvisionerErrorCodes.TemplateInvalid))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.NoContent, failed.StatusCode);
+        }
+
+        var applyFailed = await Daemon.AcquireAsync((await api.BuildAsync(workspace.Id, WorkspaceTransition.Start)).Job.Id);
+        Assert.Equal(good, applyFailed.WorkspaceBuild!.PreviousState);
+        var left = Encoding.UTF8.GetBytes("""{"serial":2,"baked":"half-applied-value"}""");
+        using (var failed = await Daemon.PostAsync($"/jobs/{applyFailed.JobId}/fail",
+            new FailJobRequest { Error = "terraform apply failed", ErrorCode = ProvisionerErrorCodes.ApplyFailed, State = left }))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.NoContent, failed.StatusCode);
+        }
+
+        var stored = await StoredStateAsync(applyFailed.WorkspaceBuild.BuildId);
+        Assert.StartsWith("OPS1", Encoding.Latin1.GetString(stored), StringComparison.Ordinal);
+        Assert.DoesNotContain("half-applied-value", Encoding.Latin1.GetString(stored), StringComparison.Ordinal);
+        Assert.Equal(ProvisionerJobStatus.Failed, (await api.GetWorkspaceAsync(workspace.Id)).LatestBuild.Job.Status);
+
+        // Any daemon's next build gets what the failed apply left, decrypted.
+        var other = new TestDaemon(fixture.Client, fixture.DaemonKey, "another-machine");
+        var stop = await other.AcquireAsync((await api.BuildAsync(workspace.Id, WorkspaceTransition.Stop)).Job.Id);
+        Assert.Equal(left, stop.WorkspaceBuild!.PreviousState);
+        await other.CompleteBuildAsync(stop, []);
+    }
+
+    [Fact]
     public async Task A_database_error_while_loading_secrets_fails_the_start_build_and_a_stop_does_not_need_them()
     {
         var api = await WorkspaceApi.LoginAsync(fixture.Client);

@@ -181,8 +181,8 @@ public sealed class UserSecretApiTests(WorkspaceServerFixture fixture) : IClassF
 
         var next = new SecretProtector(new SecretsKeyRing(SecretsKey.Generate(), [keys.Current]));
         await using var dataSource = NpgsqlDataSource.Create(fixture.ConnectionString);
-        var (secrets, _) = await SecretsKeyRotation.ReencryptAsync(dataSource, next, CancellationToken.None).WithTimeout();
-        Assert.True(secrets >= 1);
+        var counts = await SecretsKeyRotation.ReencryptAsync(dataSource, next, CancellationToken.None).WithTimeout();
+        Assert.True(counts.Secrets >= 1);
         var (rotated, rotatedKey) = await StoredAsync(userId);
         Assert.Equal(next.Keys.Current.Id, rotatedKey);
         var purpose = await SecretPurposeAsync(userId);

@@ -227,8 +227,10 @@ public sealed class QueueTests(WorkspaceServerFixture fixture) : IClassFixture<W
             stored = (byte[])(await select.ExecuteScalarAsync().WithTimeout())!;
         }
 
-        Assert.Equal("/z:/a:/b", agent.Environment["SEARCH"]);
-        Assert.Equal("/agent", agent.Environment["PATH"]);
+        using var transport = new Outpost.Agent.Transport.HttpAgentTransport(fixture.BaseAddress, "secret-agent-token");
+        var manifest = (await transport.GetManifestAsync(CancellationToken.None).WithTimeout()).Value!;
+        Assert.Equal("/z:/a:/b", manifest.Environment["SEARCH"]);
+        Assert.Equal("/agent", manifest.Environment["PATH"]);
         Assert.Equal(Outpost.Sdk.Agents.AgentLifecycleState.Created, agent.LifecycleState);
         Assert.Equal("workspace", agent.ResourceName);
         Assert.Equal("startup", Assert.Single(agent.Scripts).DisplayName);

@@ -1,6 +1,7 @@
 # The secrets end-to-end test's Terraform template: outpost_secret reads the canary at plan time;
 # local-exec hands it to the agent process (its environment, which scripts inherit) and writes the
-# file 0600. Nothing puts it in outpost_agent.env, which the server stores as given.
+# file 0600; outpost_agent.env carries it too, which the server stores only encrypted and delivers
+# in the agent's manifest.
 terraform {
   required_providers {
     outpost = {
@@ -30,9 +31,13 @@ resource "outpost_agent" "main" {
   os             = "linux"
   arch           = "amd64"
   dir            = local.home
+  env = {
+    CANARY_FROM_MANIFEST = data.outpost_secret.token.value
+  }
   startup_script = <<-EOT
     set -eu
     umask 077
+    printf '%s' "$CANARY_FROM_MANIFEST" > .env-manifest.tmp && mv .env-manifest.tmp env-manifest.txt
     printf '%s' "$CANARY_TOKEN" > .env-secret.tmp && mv .env-secret.tmp env-secret.txt
   EOT
 }
