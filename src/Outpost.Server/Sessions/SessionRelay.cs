@@ -56,15 +56,22 @@ internal sealed class SessionRelay
     /// agent's socket breaking is attributed to it, and after <see cref="SessionRelayOptions.ControlPlaneGrace"/>
     /// the relay closes the session itself.
     /// </summary>
-    public void ControlPlaneChanged(bool connected)
+    /// <returns>True when this changed the session's mark (a repeated event changes nothing).</returns>
+    public bool ControlPlaneChanged(bool connected)
     {
         lock (_gate)
         {
+            if (connected == (_controlPlaneLost is null))
+            {
+                return false;
+            }
+
             _controlPlaneLost?.Dispose();
             _controlPlaneLost = connected ? null : _time.CreateTimer(
                 static state => ((SessionRelay)state!).Close(new RelayEnd(DisconnectReason.ControlPlaneLost, DisconnectInitiator.Server,
                     $"the agent's control-plane connection was lost and did not come back within {((SessionRelay)state!)._options.ControlPlaneGrace.TotalSeconds:0} s")),
                 this, _options.ControlPlaneGrace, Timeout.InfiniteTimeSpan);
+            return true;
         }
     }
 

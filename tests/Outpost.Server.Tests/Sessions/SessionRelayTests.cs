@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.WebSockets;
-using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -30,7 +28,8 @@ public sealed class SessionRelayFixture : ClockedServerFixture
         ConfigureApplication = app => app.Services.GetRequiredService<ILoggerFactory>().AddProvider(new RelayLogProvider(RelayLog)),
     };
 
-    private sealed class RelayLogProvider(RecordingLogger log) : ILoggerProvider
+    /// <summary>Sends the relay's category to the recording.</summary>
+    internal sealed class RelayLogProvider(RecordingLogger log) : ILoggerProvider
     {
         public ILogger CreateLogger(string categoryName) => categoryName == SessionRelayLog.Category ? log : NullLogger.Instance;
 
@@ -219,75 +218,16 @@ public sealed class SessionRelayTests(SessionRelayFixture fixture) : IClassFixtu
         return (user.Id, (await IdentityApi.LoginAsync(fixture.Client, $"m-{suffix}@example.com", "member-password")).AccessToken);
     }
 
-    private async Task<ConnectionLogPage> ListAsync(string token, string query)
-    {
-        using var response = await IdentityApi.SendAsync(fixture.Client, HttpMethod.Get, $"/api/v2/connections?{query}", token);
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
-        return (await response.Content.ReadFromJsonAsync<ConnectionLogPage>(OutpostJson.Options))!;
-    }
+    private Task<ConnectionLogPage> ListAsync(string token, string query) => RelayClient.ListAsync(fixture.Client, token, query);
 
-    private async Task<(SessionSocket? Socket, HttpStatusCode Status)> ConnectAsync(Guid agentId, string token) =>
-        await OpenAsync(SessionApi.ClientPathFor(agentId), ws => ws.Options.SetRequestHeader("Authorization", "Bearer " + token));
+    private Task<(SessionSocket? Socket, HttpStatusCode Status)> ConnectAsync(Guid agentId, string token) => RelayClient.ConnectAsync(fixture.BaseAddress, agentId, token);
 
-    private async Task<(SessionSocket? Socket, HttpStatusCode Status)> DialAsync(string agentToken, string ticket) =>
-        await OpenAsync(SessionApi.AgentDialPath, ws =>
-        {
-            ws.Options.SetRequestHeader("Authorization", "Bearer " + agentToken);
-            ws.Options.SetRequestHeader(SessionApi.TicketHeader, ticket);
-        });
+    private Task<(SessionSocket? Socket, HttpStatusCode Status)> DialAsync(string agentToken, string ticket) => RelayClient.DialAsync(fixture.BaseAddress, agentToken, ticket);
 
-    private async Task<(SessionSocket? Socket, HttpStatusCode Status)> OpenAsync(string path, Action<ClientWebSocket> configure)
-    {
-        var ws = new ClientWebSocket();
-        ws.Options.CollectHttpResponseDetails = true;
-        configure(ws);
-        var url = new UriBuilder(new Uri(fixture.BaseAddress, path)) { Scheme = "ws" }.Uri;
-        try
-        {
-            await ws.ConnectAsync(url, CancellationToken.None).WithTimeout();
-            return (new SessionSocket(ws), ws.HttpStatusCode);
-        }
-        catch (WebSocketException)
-        {
-            var status = ws.HttpStatusCode;
-            ws.Dispose();
-            return (null, status);
-        }
-    }
+    private Task<(List<(SessionFrameType Type, byte[] Payload)> Frames, SessionClose Close)> RunAsync(Guid agentId, string token, SessionHeader header, params byte[][] sends) =>
+        RelayClient.RunAsync(fixture.BaseAddress, agentId, token, header, sends);
 
-    /// <summary>One whole session: the header, then <paramref name="sends"/>, then every frame until the close.</summary>
-    private async Task<(List<(SessionFrameType Type, byte[] Payload)> Frames, SessionClose Close)> RunAsync(Guid agentId, string token, SessionHeader header, params byte[][] sends)
-    {
-        var (socket, status) = await ConnectAsync(agentId, token);
-        Assert.True(socket is not null, $"refused with {status}");
-        using (socket)
-        {
-            await socket.SendJsonAsync(SessionFrameType.Header, header, SessionJsonContext.Default.SessionHeader, CancellationToken.None);
-            foreach (var frame in sends)
-            {
-                await socket.SendAsync(frame, CancellationToken.None);
-            }
+    private static Task<(List<(SessionFrameType Type, byte[] Payload)> Frames, SessionClose Close)> ReadAllAsync(SessionSocket socket) => RelayClient.ReadAllAsync(socket);
 
-            return await ReadAllAsync(socket).WithTimeout();
-        }
-    }
-
-    private static async Task<(List<(SessionFrameType Type, byte[] Payload)> Frames, SessionClose Close)> ReadAllAsync(SessionSocket socket)
-    {
-        var frames = new List<(SessionFrameType, byte[])>();
-        while (await socket.ReceiveAsync(CancellationToken.None) is { } frame)
-        {
-            frames.Add((frame.Type, frame.Payload.ToArray()));
-            if (frame.Type == SessionFrameType.Close)
-            {
-                await socket.Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
-                return (frames, socket.ReceivedClose!);
-            }
-        }
-
-        throw new InvalidOperationException("the session ended without a close frame");
-    }
-
-    private static string Stdout(List<(SessionFrameType Type, byte[] Payload)> frames) =>
-        string.Concat(frames.Where(f => f.Type == SessionFrameType.Stdout).Select(f => Encoding.UTF8.GetString(f.Payload)));
+    private static string Stdout(List<(SessionFrameType Type, byte[] Payload)> frames) => RelayClient.Stdout(frames);
 }
