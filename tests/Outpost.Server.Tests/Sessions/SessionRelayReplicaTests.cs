@@ -25,7 +25,7 @@ public sealed class SessionRelayReplicaTests(SessionRelayFixture fixture) : ICla
         await using var replicaB = await Replica.StartAsync(fixture.ConnectionString);
         var seeded = await AgentSeed.CreateAsync(fixture.ConnectionString);
         await using var agent = new RunningAgent(replicaB.BaseAddress, seeded.Token);
-        await agent.ConnectedAsync();
+        await SessionRelayFixture.RegisteredAsync(replicaB.AgentApiLog, seeded.AgentId);
         Assert.True(replicaB.Services.GetRequiredService<ControlPlaneHub>().TryGet(seeded.AgentId, out _));
         Assert.False(fixture.Server.Services.GetRequiredService<ControlPlaneHub>().TryGet(seeded.AgentId, out _));
 
@@ -62,7 +62,7 @@ public sealed class SessionRelayReplicaTests(SessionRelayFixture fixture) : ICla
         await using var stopB = replicaB;
         var seeded = await AgentSeed.CreateAsync(fixture.ConnectionString);
         await using var agent = new RunningAgent(replicaB.BaseAddress, seeded.Token);
-        await agent.ConnectedAsync();
+        await SessionRelayFixture.RegisteredAsync(replicaB.AgentApiLog, seeded.AgentId);
 
         var (socket, status) = await RelayClient.ConnectAsync(fixture.BaseAddress, seeded.AgentId, owner);
         Assert.True(socket is not null, $"refused with {status}");
@@ -113,14 +113,18 @@ public sealed class SessionRelayReplicaTests(SessionRelayFixture fixture) : ICla
         private readonly string _dataDirectory;
         private int _disposed;
 
-        private Replica(RunningServer server, string dataDirectory, RecordingLogger relayLog)
+        private Replica(RunningServer server, string dataDirectory, RecordingLogger relayLog, RecordingLogger agentApiLog)
         {
             _server = server;
             _dataDirectory = dataDirectory;
             RelayLog = relayLog;
+            AgentApiLog = agentApiLog;
         }
 
         public RecordingLogger RelayLog { get; }
+
+        /// <summary>The agent API's log: 5101 says an agent's control connection is registered here (dials reach it from then on).</summary>
+        public RecordingLogger AgentApiLog { get; }
 
         public Uri BaseAddress => _server.BaseAddress;
 
@@ -130,14 +134,20 @@ public sealed class SessionRelayReplicaTests(SessionRelayFixture fixture) : ICla
         {
             var dataDirectory = Directory.CreateTempSubdirectory("outpost-test-replica-").FullName;
             var relayLog = new RecordingLogger();
+            var agentApiLog = new RecordingLogger();
             var options = ServerFixture.CreateOptions(connectionString, dataDirectory) with
             {
                 // The fixture's replica runs on a fake clock, so its rows' times say nothing to this one's sweep.
                 SessionRelay = new SessionRelayOptions { ConnectionStaleAfter = TimeSpan.FromDays(1) },
-                ConfigureApplication = app => app.Services.GetRequiredService<ILoggerFactory>().AddProvider(new SessionRelayFixture.RelayLogProvider(relayLog)),
+                ConfigureApplication = app =>
+                {
+                    var loggers = app.Services.GetRequiredService<ILoggerFactory>();
+                    loggers.AddProvider(new SessionRelayFixture.CategoryLogProvider(SessionRelayLog.Category, relayLog));
+                    loggers.AddProvider(new SessionRelayFixture.CategoryLogProvider(Outpost.Server.Agents.AgentApiLog.Category, agentApiLog));
+                },
             };
             var start = await OutpostServer.StartAsync(options, TestTimeouts.Token()).WithTimeout();
-            return new Replica(start.Server ?? throw new InvalidOperationException($"replica B did not start: {start.Error}"), dataDirectory, relayLog);
+            return new Replica(start.Server ?? throw new InvalidOperationException($"replica B did not start: {start.Error}"), dataDirectory, relayLog, agentApiLog);
         }
 
         public async ValueTask DisposeAsync()

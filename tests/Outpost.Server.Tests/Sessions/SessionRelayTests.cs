@@ -23,15 +23,29 @@ public sealed class SessionRelayFixture : ClockedServerFixture
 {
     public RecordingLogger RelayLog { get; } = new();
 
+    public RecordingLogger AgentApiLog { get; } = new();
+
     internal override ServerOptions Customize(ServerOptions options) => base.Customize(options) with
     {
-        ConfigureApplication = app => app.Services.GetRequiredService<ILoggerFactory>().AddProvider(new RelayLogProvider(RelayLog)),
+        ConfigureApplication = app =>
+        {
+            var loggers = app.Services.GetRequiredService<ILoggerFactory>();
+            loggers.AddProvider(new CategoryLogProvider(SessionRelayLog.Category, RelayLog));
+            loggers.AddProvider(new CategoryLogProvider(Outpost.Server.Agents.AgentApiLog.Category, AgentApiLog));
+        },
     };
 
-    /// <summary>Sends the relay's category to the recording.</summary>
-    internal sealed class RelayLogProvider(RecordingLogger log) : ILoggerProvider
+    /// <summary>
+    /// Completes once the agent's control connection is registered on the replica logging to <paramref name="log"/> (5101):
+    /// from then on dial requests reach it. The agent sees itself connected a little earlier, before the server recorded it.
+    /// </summary>
+    public static Task RegisteredAsync(RecordingLogger log, Guid agentId) =>
+        log.WaitForAsync(e => e.EventId == 5101 && e.Field("AgentId") == agentId.ToString());
+
+    /// <summary>Sends one category to the recording.</summary>
+    internal sealed class CategoryLogProvider(string category, RecordingLogger log) : ILoggerProvider
     {
-        public ILogger CreateLogger(string categoryName) => categoryName == SessionRelayLog.Category ? log : NullLogger.Instance;
+        public ILogger CreateLogger(string categoryName) => categoryName == category ? log : NullLogger.Instance;
 
         public void Dispose()
         {
@@ -53,7 +67,7 @@ public sealed class SessionRelayTests(SessionRelayFixture fixture) : IClassFixtu
         var (_, other) = await CreateMemberAsync(owner);
         var seeded = await SeedAgentOwnedByAsync(memberId);
         await using var agent = new RunningAgent(fixture.BaseAddress, seeded.Token);
-        await agent.ConnectedAsync();
+        await SessionRelayFixture.RegisteredAsync(fixture.AgentApiLog, seeded.AgentId);
 
         // The log is newest first; on the fake clock, rows are apart only when the test moves it.
         fixture.Clock.Advance(TimeSpan.FromSeconds(1));
@@ -136,7 +150,7 @@ public sealed class SessionRelayTests(SessionRelayFixture fixture) : IClassFixtu
         var owner = (await IdentityApi.LoginAsync(fixture.Client)).AccessToken;
         var seeded = await AgentSeed.CreateAsync(fixture.ConnectionString);
         await using var agent = new RunningAgent(fixture.BaseAddress, seeded.Token);
-        await agent.ConnectedAsync();
+        await SessionRelayFixture.RegisteredAsync(fixture.AgentApiLog, seeded.AgentId);
 
         var (_, zero) = await RunAsync(seeded.AgentId, owner, new SessionHeader { Kind = SessionKind.Pty, Rows = 0, Cols = 0 });
         Assert.Equal(("protocol_error", "rows: 0 is outside 1-1000"), (zero.Reason, zero.Detail));
@@ -155,7 +169,7 @@ public sealed class SessionRelayTests(SessionRelayFixture fixture) : IClassFixtu
         var owner = (await IdentityApi.LoginAsync(fixture.Client)).AccessToken;
         var seeded = await AgentSeed.CreateAsync(fixture.ConnectionString);
         await using var agent = new RunningAgent(fixture.BaseAddress, seeded.Token);
-        await agent.ConnectedAsync();
+        await SessionRelayFixture.RegisteredAsync(fixture.AgentApiLog, seeded.AgentId);
         var (socket, _) = await ConnectAsync(seeded.AgentId, owner);
         using (socket)
         {
