@@ -65,11 +65,7 @@ public sealed class AgentServerCrashTests : IAsyncLifetime
     public Task DisposeAsync()
     {
         // Whatever the test saw, no agent of this test outlives it.
-        foreach (var pid in AgentProcesses())
-        {
-            _ = Kill(pid, 9);
-        }
-
+        WorkspaceProcesses.KillUnder(_dataDirectory);
         _cli.Dispose();
         Directory.Delete(_dataDirectory, recursive: true);
         return Task.CompletedTask;
