@@ -107,6 +107,13 @@ public sealed class OutpostProcess : IAsyncDisposable
         return seen.Task.WaitAsync(timeout ?? TestTimeouts.Default);
     }
 
+    /// <summary>Writes <paramref name="text"/> to the process's stdin and flushes it.</summary>
+    public async Task WriteInputAsync(string text)
+    {
+        await _process.StandardInput.WriteAsync(text).WaitAsync(TestTimeouts.Default);
+        await _process.StandardInput.FlushAsync().WaitAsync(TestTimeouts.Default);
+    }
+
     public async Task<int> WaitForExitAsync(TimeSpan? timeout = null)
     {
         await _process.WaitForExitAsync().WaitAsync(timeout ?? TestTimeouts.Default);

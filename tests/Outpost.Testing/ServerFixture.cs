@@ -57,6 +57,7 @@ public class ServerFixture : IAsyncLifetime
 
         if (_dataDirectory is not null)
         {
+            WorkspaceProcesses.KillUnder(_dataDirectory);
             Directory.Delete(_dataDirectory, recursive: true);
         }
     }

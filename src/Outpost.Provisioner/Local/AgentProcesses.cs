@@ -19,8 +19,27 @@ internal sealed class AgentProcesses(LocalProvisionerOptions options, TimeProvid
 
     private static readonly string? Setsid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
 
-    /// <summary>Starts one agent; its output is appended to <paramref name="logFile"/>.</summary>
-    public AgentLaunchResult Launch(string agent, IReadOnlyList<string> command, string workingDirectory, IReadOnlyDictionary<string, string> environment, string logFile)
+    private static readonly string? Env = new[] { "/usr/bin/env", "/bin/env" }.FirstOrDefault(File.Exists);
+
+    /// <summary>
+    /// The launcher of a sandboxed agent. bubblewrap passes no signal on: a SIGTERM to it (or to its process group) killed
+    /// bwrap at once and left the agent running, orphaned, with nobody to stop it once the server was gone. So the
+    /// shell stays (it is the pid the provisioner records) with bwrap and bwrap's init started ignoring SIGTERM, SIGINT
+    /// and SIGHUP — the agent installs its own handlers — and turns any of them into a SIGTERM to the whole process
+    /// group, which only the agent acts on; the shell exits when bwrap does, which is when the agent has exited. Like the
+    /// agent, the shell keeps nothing of the daemon's: its own output goes to the log too.
+    /// </summary>
+    internal const string SandboxLauncher = """
+        exec >>"$1" 2>&1 </dev/null; shift
+        trap '' TERM INT HUP
+        "$@" &
+        sandbox=$!
+        trap 'trap "" TERM INT HUP; kill -TERM 0' TERM INT HUP
+        while kill -0 "$sandbox" 2>/dev/null; do wait "$sandbox"; done
+        """;
+
+    /// <summary>Starts one agent; its output is appended to <paramref name="logFile"/>. A <paramref name="sandboxed"/> command runs under <see cref="SandboxLauncher"/>.</summary>
+    public AgentLaunchResult Launch(string agent, IReadOnlyList<string> command, string workingDirectory, IReadOnlyDictionary<string, string> environment, string logFile, bool sandboxed)
     {
         RotateIfLarge(logFile);
         var start = new ProcessStartInfo
@@ -33,13 +52,23 @@ internal sealed class AgentProcesses(LocalProvisionerOptions options, TimeProvid
         // setsid gives the agent a session of its own, so a Ctrl-C aimed at the server never reaches
         // the workspace; the shell points stdout/stderr at the log file and stdin at /dev/null, so
         // nothing ties the agent to the daemon's pipes or terminal. exec keeps the pid the agent's.
+        // A sandboxed agent's launcher traps signals, which a shell cannot do for a signal ignored when it started (a
+        // server under nohup, a test host): env resets them first. Without setsid the shell would not lead a process
+        // group of its own to signal: the old launcher then.
+        var forwarding = sandboxed && Setsid is not null && Env is not null;
+        if (forwarding)
+        {
+            start.ArgumentList.Add(Env!);
+            start.ArgumentList.Add("--default-signal=TERM,INT,HUP");
+        }
+
         if (Setsid is not null)
         {
             start.ArgumentList.Add("/bin/sh");
         }
 
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add("log=\"$1\"; shift; exec \"$@\" >>\"$log\" 2>&1 </dev/null");
+        start.ArgumentList.Add(forwarding ? SandboxLauncher : "log=\"$1\"; shift; exec \"$@\" >>\"$log\" 2>&1 </dev/null");
         start.ArgumentList.Add("outpost-agent-launcher");
         start.ArgumentList.Add(logFile);
         foreach (var part in command)
@@ -106,8 +135,8 @@ internal sealed class AgentProcesses(LocalProvisionerOptions options, TimeProvid
         log.Info(StoppingStage, $"Stopping {name}: SIGTERM");
         LocalLog.AgentSignalled(logger, record.Agent, record.Pid, "SIGTERM");
 
-        // A sandboxed agent is bubblewrap's child in a pid namespace of its own, and bubblewrap does
-        // not pass signals on: the agent's process group (its own, from setsid) is signalled instead.
+        // A sandboxed agent's recorded pid is its launcher, which passes the signal on (SandboxLauncher). An agent
+        // started before that launcher existed is bubblewrap's, which passes nothing on: its process group is signalled.
         NativeProcess.Signal(IsSandbox(record.Pid) && ProcessIdentity.ProcessGroup(record.Pid) == record.Pid ? -record.Pid : record.Pid, NativeProcess.SigTerm);
 
         var timeout = record.ShutdownTimeoutSeconds > 0

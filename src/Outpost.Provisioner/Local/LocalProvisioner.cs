@@ -243,7 +243,7 @@ internal sealed partial class LocalProvisioner : IProvisioner
 
                 var logFile = LocalLayout.AgentLogFile(workspace, process.AgentName);
                 var command = _options.Sandbox is { } sandbox ? sandbox.Wrap(_options.AgentCommand, workspace) : _options.AgentCommand;
-                var result = _processes.Launch(process.AgentName, command, process.WorkingDirectory, environment, logFile);
+                var result = _processes.Launch(process.AgentName, command, process.WorkingDirectory, environment, logFile, sandboxed: _options.Sandbox is not null);
                 if (result.Error is not null)
                 {
                     log.Error(StartingStage, result.Error);

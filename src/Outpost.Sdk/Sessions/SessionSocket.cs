@@ -13,6 +13,8 @@ public sealed class SessionSocket : IDisposable
 {
     private readonly SemaphoreSlim _sendGate = new(1, 1);
     private byte[]? _buffer;
+    private byte[]? _second;
+    private bool _secondLast = true;
     private long _sent;
     private long _received;
 
@@ -105,10 +107,24 @@ public sealed class SessionSocket : IDisposable
     }
 
     /// <summary>The next whole binary message (unparsed, for relays); null when the peer closed the WebSocket.</summary>
-    public async Task<ReadOnlyMemory<byte>?> ReceiveRawAsync(CancellationToken cancellationToken)
-    {
+    public Task<ReadOnlyMemory<byte>?> ReceiveRawAsync(CancellationToken cancellationToken) =>
         // Allocated at the first receive, so a socket that only sends costs nothing.
-        var buffer = _buffer ??= new byte[SessionLimits.MaxFrameBytes];
+        ReceiveIntoAsync(_buffer ??= new byte[SessionLimits.MaxFrameBytes], cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="ReceiveRawAsync(CancellationToken)"/>, but alternating between two buffers, so a message stays
+    /// valid through the next receive (not the one after): a relay sends one frame while it receives the next. The
+    /// second buffer is allocated at the second such receive, so an idle session holds one.
+    /// </summary>
+    public Task<ReadOnlyMemory<byte>?> ReceiveRawAlternatingAsync(CancellationToken cancellationToken)
+    {
+        _secondLast = !_secondLast;
+        var buffer = _secondLast ? _second ??= new byte[SessionLimits.MaxFrameBytes] : _buffer ??= new byte[SessionLimits.MaxFrameBytes];
+        return ReceiveIntoAsync(buffer, cancellationToken);
+    }
+
+    private async Task<ReadOnlyMemory<byte>?> ReceiveIntoAsync(byte[] buffer, CancellationToken cancellationToken)
+    {
         var count = 0;
         while (true)
         {

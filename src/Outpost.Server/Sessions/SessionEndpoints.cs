@@ -45,13 +45,13 @@ internal static class SessionEndpoints
                 return Problems.BadRequest("a session is a WebSocket: send an upgrade request");
             }
 
-            var logger = loggers.CreateLogger(SessionRelayLog.Category);
             using var socket = new SessionSocket(await http.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false));
+            var logger = loggers.CreateLogger(SessionRelayLog.Category);
             var relay = new SessionRelay(target, socket, options, time);
             hub.Add(relay);
             var started = time.GetTimestamp();
             using var watchStop = new CancellationTokenSource();
-            var watch = WatchWorkspaceAsync(relay, hub, pubsub, watchStop.Token);
+            var watch = WatchWorkspaceAsync(relay, hub, pubsub, options, logger, watchStop.Token);
             var userId = http.User.GetUserId();
             var clientAddress = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
             var logged = false;
@@ -138,7 +138,7 @@ internal static class SessionEndpoints
     /// Closes the relay with <c>workspace_stopped</c> when a stop or delete build of its workspace appears, and tells
     /// it when its agent's control-plane connection ends or comes back.
     /// </summary>
-    private static async Task WatchWorkspaceAsync(SessionRelay relay, SessionRelayHub hub, IPubsub pubsub, CancellationToken cancellationToken)
+    private static async Task WatchWorkspaceAsync(SessionRelay relay, SessionRelayHub hub, IPubsub pubsub, SessionRelayOptions options, ILogger logger, CancellationToken cancellationToken)
     {
         try
         {
@@ -154,7 +154,18 @@ internal static class SessionEndpoints
                 {
                     if (agentUpdate.AgentId == relay.AgentId && agentUpdate.Change is WorkspaceAgentChange.Connected or WorkspaceAgentChange.Disconnected)
                     {
-                        relay.ControlPlaneChanged(agentUpdate.Change == WorkspaceAgentChange.Connected);
+                        var connected = agentUpdate.Change == WorkspaceAgentChange.Connected;
+                        if (relay.ControlPlaneChanged(connected))
+                        {
+                            if (connected)
+                            {
+                                SessionRelayLog.ControlPlaneBack(logger, relay.Id, relay.AgentId);
+                            }
+                            else
+                            {
+                                SessionRelayLog.ControlPlaneLost(logger, relay.Id, relay.AgentId, options.ControlPlaneGrace.TotalSeconds);
+                            }
+                        }
                     }
 
                     continue;

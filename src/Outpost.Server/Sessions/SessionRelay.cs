@@ -23,6 +23,7 @@ internal sealed class SessionRelay
     private RelayEnd? _serverEnd;
     private readonly Lock _gate = new();
     private ITimer? _controlPlaneLost;
+    private CancellationToken _aborted;
     private long _toAgent;
     private long _toClient;
 
@@ -56,15 +57,22 @@ internal sealed class SessionRelay
     /// agent's socket breaking is attributed to it, and after <see cref="SessionRelayOptions.ControlPlaneGrace"/>
     /// the relay closes the session itself.
     /// </summary>
-    public void ControlPlaneChanged(bool connected)
+    /// <returns>True when this changed the session's mark (a repeated event changes nothing).</returns>
+    public bool ControlPlaneChanged(bool connected)
     {
         lock (_gate)
         {
+            if (connected == (_controlPlaneLost is null))
+            {
+                return false;
+            }
+
             _controlPlaneLost?.Dispose();
             _controlPlaneLost = connected ? null : _time.CreateTimer(
                 static state => ((SessionRelay)state!).Close(new RelayEnd(DisconnectReason.ControlPlaneLost, DisconnectInitiator.Server,
                     $"the agent's control-plane connection was lost and did not come back within {((SessionRelay)state!)._options.ControlPlaneGrace.TotalSeconds:0} s")),
                 this, _options.ControlPlaneGrace, Timeout.InfiniteTimeSpan);
+            return true;
         }
     }
 
@@ -80,6 +88,7 @@ internal sealed class SessionRelay
     /// <summary>Runs the session; <paramref name="opened"/> is called once the header is accepted, before the agent is asked to dial.</summary>
     public async Task<RelayEnd> RunAsync(SessionTickets tickets, IPubsub pubsub, Uri relayUrl, Func<SessionRelay, CancellationToken, Task> opened, CancellationToken aborted)
     {
+        _aborted = aborted;
         try
         {
             return await RunCoreAsync(tickets, pubsub, relayUrl, opened, aborted).ConfigureAwait(false);
@@ -122,7 +131,7 @@ internal sealed class SessionRelay
         catch (OperationCanceledException)
         {
             tickets.Forget(pending);
-            return await EndBothAsync(_serverEnd ?? ClientGone(null), null).ConfigureAwait(false);
+            return await EndBothAsync(EndedOutsideTheCopy(), null).ConfigureAwait(false);
         }
 
         using var agent = new SessionSocket(agentSocket);
@@ -133,7 +142,7 @@ internal sealed class SessionRelay
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
         {
-            return await EndBothAsync(_serverEnd ?? AgentBroke(ex), agent).ConfigureAwait(false);
+            return await EndBothAsync(ex is OperationCanceledException ? EndedOutsideTheCopy() : _serverEnd ?? AgentBroke(ex), agent).ConfigureAwait(false);
         }
         finally
         {
@@ -152,7 +161,7 @@ internal sealed class SessionRelay
         RelayEnd end;
         if (first == serverClose.Task)
         {
-            end = await EndBothAsync(_serverEnd ?? ClientGone(null), agent).ConfigureAwait(false);
+            end = await EndBothAsync(EndedOutsideTheCopy(), agent).ConfigureAwait(false);
         }
         else if (first == down)
         {
@@ -201,15 +210,26 @@ internal sealed class SessionRelay
         return end;
     }
 
+    /// <summary>
+    /// Copies one direction frame by frame, receiving the next frame while the last one is being sent: at most two frames
+    /// per direction are held, and the send of one must finish before the frame after the next is read, so a slow reader
+    /// still stops the reads.
+    /// </summary>
     private async Task<CopyOutcome> CopyAsync(SessionSocket from, SessionSocket to, bool toAgent, CancellationToken cancellationToken)
     {
+        Task? sending = null;
         try
         {
             while (true)
             {
-                var message = await from.ReceiveRawAsync(cancellationToken).ConfigureAwait(false);
+                var message = await from.ReceiveRawAlternatingAsync(cancellationToken).ConfigureAwait(false);
                 if (message is not { } frame)
                 {
+                    if (sending is not null)
+                    {
+                        await sending.ConfigureAwait(false);
+                    }
+
                     return new CopyOutcome(null);
                 }
 
@@ -228,16 +248,24 @@ internal sealed class SessionRelay
                     continue;
                 }
 
-                await to.SendAsync(frame, cancellationToken).ConfigureAwait(false);
+                if (sending is not null)
+                {
+                    await sending.ConfigureAwait(false);
+                }
+
+                sending = to.SendAsync(frame, cancellationToken);
                 Interlocked.Add(ref toAgent ? ref _toAgent : ref _toClient, decoded.Payload.Length);
                 if (decoded.Type == SessionFrameType.Close)
                 {
+                    await sending.ConfigureAwait(false);
                     return new CopyOutcome(null);
                 }
             }
         }
         catch (Exception ex) when (ex is WebSocketException or IOException or OperationCanceledException or SessionProtocolException or ObjectDisposedException)
         {
+            // A send still running fails with the same socket; observed here so its failure is not left unobserved.
+            sending?.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             return new CopyOutcome(ex);
         }
     }
@@ -319,6 +347,14 @@ internal sealed class SessionRelay
         return lost ? new RelayEnd(DisconnectReason.ControlPlaneLost, DisconnectInitiator.Agent, $"{what}, after its control-plane connection was lost")
             : new RelayEnd(DisconnectReason.NetworkError, error is null ? DisconnectInitiator.Agent : DisconnectInitiator.Network, what);
     }
+
+    /// <summary>
+    /// The session was canceled rather than ended by a frame: the server closed it (the reason it gave), or the client's
+    /// connection was aborted under the request (a reset, a dropped network) — a transport failure, not a close.
+    /// </summary>
+    private RelayEnd EndedOutsideTheCopy() => _serverEnd ?? (_aborted.IsCancellationRequested
+        ? new RelayEnd(DisconnectReason.NetworkError, DisconnectInitiator.Network, "the client's connection was aborted without a WebSocket close (reset or dropped)")
+        : ClientGone(null));
 
     private static RelayEnd ClientGone(Exception? error) => error is null
         ? new RelayEnd(DisconnectReason.ClientClosed, DisconnectInitiator.Client, "the client closed the WebSocket")

@@ -22,7 +22,7 @@ internal static partial class SessionRelayLog
         Message = "Session dial refused from {ClientAddress}: {Reason}")]
     public static partial void DialRefused(ILogger logger, string clientAddress, string reason);
 
-    [LoggerMessage(EventId = OutpostEventIds.SessionRelay + 3, Level = LogLevel.Debug,
+    [LoggerMessage(EventId = OutpostEventIds.SessionRelay + 3, Level = LogLevel.Information,
         Message = "Asked agent {AgentId} on this replica to dial {RelayUrl}")]
     public static partial void DialDelivered(ILogger logger, Guid agentId, Uri relayUrl);
 
@@ -41,4 +41,12 @@ internal static partial class SessionRelayLog
     [LoggerMessage(EventId = OutpostEventIds.SessionRelay + 7, Level = LogLevel.Warning,
         Message = "Could not record {What} in the connection log: {Reason}")]
     public static partial void RecordFailed(ILogger logger, string what, string reason);
+
+    [LoggerMessage(EventId = OutpostEventIds.SessionRelay + 8, Level = LogLevel.Warning,
+        Message = "Relay {RelayId}: agent {AgentId} lost its control-plane connection; the session ends with control_plane_lost unless it is back within {GraceSeconds:0} s")]
+    public static partial void ControlPlaneLost(ILogger logger, Guid relayId, Guid agentId, double graceSeconds);
+
+    [LoggerMessage(EventId = OutpostEventIds.SessionRelay + 9, Level = LogLevel.Information,
+        Message = "Relay {RelayId}: agent {AgentId} has its control-plane connection back")]
+    public static partial void ControlPlaneBack(ILogger logger, Guid relayId, Guid agentId);
 }

@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.WebSockets;
-using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -25,14 +23,29 @@ public sealed class SessionRelayFixture : ClockedServerFixture
 {
     public RecordingLogger RelayLog { get; } = new();
 
+    public RecordingLogger AgentApiLog { get; } = new();
+
     internal override ServerOptions Customize(ServerOptions options) => base.Customize(options) with
     {
-        ConfigureApplication = app => app.Services.GetRequiredService<ILoggerFactory>().AddProvider(new RelayLogProvider(RelayLog)),
+        ConfigureApplication = app =>
+        {
+            var loggers = app.Services.GetRequiredService<ILoggerFactory>();
+            loggers.AddProvider(new CategoryLogProvider(SessionRelayLog.Category, RelayLog));
+            loggers.AddProvider(new CategoryLogProvider(Outpost.Server.Agents.AgentApiLog.Category, AgentApiLog));
+        },
     };
 
-    private sealed class RelayLogProvider(RecordingLogger log) : ILoggerProvider
+    /// <summary>
+    /// Completes once the agent's control connection is registered on the replica logging to <paramref name="log"/> (5101):
+    /// from then on dial requests reach it. The agent sees itself connected a little earlier, before the server recorded it.
+    /// </summary>
+    public static Task RegisteredAsync(RecordingLogger log, Guid agentId) =>
+        log.WaitForAsync(e => e.EventId == 5101 && e.Field("AgentId") == agentId.ToString());
+
+    /// <summary>Sends one category to the recording.</summary>
+    internal sealed class CategoryLogProvider(string category, RecordingLogger log) : ILoggerProvider
     {
-        public ILogger CreateLogger(string categoryName) => categoryName == SessionRelayLog.Category ? log : NullLogger.Instance;
+        public ILogger CreateLogger(string categoryName) => categoryName == category ? log : NullLogger.Instance;
 
         public void Dispose()
         {
@@ -54,7 +67,7 @@ public sealed class SessionRelayTests(SessionRelayFixture fixture) : IClassFixtu
         var (_, other) = await CreateMemberAsync(owner);
         var seeded = await SeedAgentOwnedByAsync(memberId);
         await using var agent = new RunningAgent(fixture.BaseAddress, seeded.Token);
-        await agent.ConnectedAsync();
+        await SessionRelayFixture.RegisteredAsync(fixture.AgentApiLog, seeded.AgentId);
 
         // The log is newest first; on the fake clock, rows are apart only when the test moves it.
         fixture.Clock.Advance(TimeSpan.FromSeconds(1));
@@ -138,7 +151,7 @@ public sealed class SessionRelayTests(SessionRelayFixture fixture) : IClassFixtu
         var owner = (await IdentityApi.LoginAsync(fixture.Client)).AccessToken;
         var seeded = await AgentSeed.CreateAsync(fixture.ConnectionString);
         await using var agent = new RunningAgent(fixture.BaseAddress, seeded.Token);
-        await agent.ConnectedAsync();
+        await SessionRelayFixture.RegisteredAsync(fixture.AgentApiLog, seeded.AgentId);
 
         var (_, zero) = await RunAsync(seeded.AgentId, owner, new SessionHeader { Kind = SessionKind.Pty, Rows = 0, Cols = 0 });
         Assert.Equal(("protocol_error", "rows: 0 is outside 1-1000"), (zero.Reason, zero.Detail));
@@ -157,7 +170,7 @@ public sealed class SessionRelayTests(SessionRelayFixture fixture) : IClassFixtu
         var owner = (await IdentityApi.LoginAsync(fixture.Client)).AccessToken;
         var seeded = await AgentSeed.CreateAsync(fixture.ConnectionString);
         await using var agent = new RunningAgent(fixture.BaseAddress, seeded.Token);
-        await agent.ConnectedAsync();
+        await SessionRelayFixture.RegisteredAsync(fixture.AgentApiLog, seeded.AgentId);
         var (socket, _) = await ConnectAsync(seeded.AgentId, owner);
         using (socket)
         {
@@ -220,75 +233,16 @@ public sealed class SessionRelayTests(SessionRelayFixture fixture) : IClassFixtu
         return (user.Id, (await IdentityApi.LoginAsync(fixture.Client, $"m-{suffix}@example.com", "member-password")).AccessToken);
     }
 
-    private async Task<ConnectionLogPage> ListAsync(string token, string query)
-    {
-        using var response = await IdentityApi.SendAsync(fixture.Client, HttpMethod.Get, $"/api/v2/connections?{query}", token);
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
-        return (await response.Content.ReadFromJsonAsync<ConnectionLogPage>(OutpostJson.Options))!;
-    }
+    private Task<ConnectionLogPage> ListAsync(string token, string query) => RelayClient.ListAsync(fixture.Client, token, query);
 
-    private async Task<(SessionSocket? Socket, HttpStatusCode Status)> ConnectAsync(Guid agentId, string token) =>
-        await OpenAsync(SessionApi.ClientPathFor(agentId), ws => ws.Options.SetRequestHeader("Authorization", "Bearer " + token));
+    private Task<(SessionSocket? Socket, HttpStatusCode Status)> ConnectAsync(Guid agentId, string token) => RelayClient.ConnectAsync(fixture.BaseAddress, agentId, token);
 
-    private async Task<(SessionSocket? Socket, HttpStatusCode Status)> DialAsync(string agentToken, string ticket) =>
-        await OpenAsync(SessionApi.AgentDialPath, ws =>
-        {
-            ws.Options.SetRequestHeader("Authorization", "Bearer " + agentToken);
-            ws.Options.SetRequestHeader(SessionApi.TicketHeader, ticket);
-        });
+    private Task<(SessionSocket? Socket, HttpStatusCode Status)> DialAsync(string agentToken, string ticket) => RelayClient.DialAsync(fixture.BaseAddress, agentToken, ticket);
 
-    private async Task<(SessionSocket? Socket, HttpStatusCode Status)> OpenAsync(string path, Action<ClientWebSocket> configure)
-    {
-        var ws = new ClientWebSocket();
-        ws.Options.CollectHttpResponseDetails = true;
-        configure(ws);
-        var url = new UriBuilder(new Uri(fixture.BaseAddress, path)) { Scheme = "ws" }.Uri;
-        try
-        {
-            await ws.ConnectAsync(url, CancellationToken.None).WithTimeout();
-            return (new SessionSocket(ws), ws.HttpStatusCode);
-        }
-        catch (WebSocketException)
-        {
-            var status = ws.HttpStatusCode;
-            ws.Dispose();
-            return (null, status);
-        }
-    }
+    private Task<(List<(SessionFrameType Type, byte[] Payload)> Frames, SessionClose Close)> RunAsync(Guid agentId, string token, SessionHeader header, params byte[][] sends) =>
+        RelayClient.RunAsync(fixture.BaseAddress, agentId, token, header, sends);
 
-    /// <summary>One whole session: the header, then <paramref name="sends"/>, then every frame until the close.</summary>
-    private async Task<(List<(SessionFrameType Type, byte[] Payload)> Frames, SessionClose Close)> RunAsync(Guid agentId, string token, SessionHeader header, params byte[][] sends)
-    {
-        var (socket, status) = await ConnectAsync(agentId, token);
-        Assert.True(socket is not null, $"refused with {status}");
-        using (socket)
-        {
-            await socket.SendJsonAsync(SessionFrameType.Header, header, SessionJsonContext.Default.SessionHeader, CancellationToken.None);
-            foreach (var frame in sends)
-            {
-                await socket.SendAsync(frame, CancellationToken.None);
-            }
+    private static Task<(List<(SessionFrameType Type, byte[] Payload)> Frames, SessionClose Close)> ReadAllAsync(SessionSocket socket) => RelayClient.ReadAllAsync(socket);
 
-            return await ReadAllAsync(socket).WithTimeout();
-        }
-    }
-
-    private static async Task<(List<(SessionFrameType Type, byte[] Payload)> Frames, SessionClose Close)> ReadAllAsync(SessionSocket socket)
-    {
-        var frames = new List<(SessionFrameType, byte[])>();
-        while (await socket.ReceiveAsync(CancellationToken.None) is { } frame)
-        {
-            frames.Add((frame.Type, frame.Payload.ToArray()));
-            if (frame.Type == SessionFrameType.Close)
-            {
-                await socket.Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
-                return (frames, socket.ReceivedClose!);
-            }
-        }
-
-        throw new InvalidOperationException("the session ended without a close frame");
-    }
-
-    private static string Stdout(List<(SessionFrameType Type, byte[] Payload)> frames) =>
-        string.Concat(frames.Where(f => f.Type == SessionFrameType.Stdout).Select(f => Encoding.UTF8.GetString(f.Payload)));
+    private static string Stdout(List<(SessionFrameType Type, byte[] Payload)> frames) => RelayClient.Stdout(frames);
 }
