@@ -15,13 +15,20 @@ public sealed class AgentHost : IDisposable
     private readonly ILogger _logger;
 
     /// <summary>An agent named <paramref name="agentName"/> for the server at <paramref name="serverUrl"/>; nothing runs until <see cref="RunAsync"/>.</summary>
-    public AgentHost(Uri serverUrl, string token, string agentName, TimeProvider time, ILogger logger)
+    public AgentHost(Uri serverUrl, string token, string agentName, TimeProvider time, ILogger logger, AgentSettings? settings = null)
     {
+        settings ??= new AgentSettings();
         ArgumentNullException.ThrowIfNull(serverUrl);
         ArgumentException.ThrowIfNullOrEmpty(token);
         _logger = logger;
         _transport = new HttpAgentTransport(serverUrl, token);
-        _agent = new WorkspaceAgent(new AgentOptions { ServerUrl = serverUrl, AgentName = agentName, Time = time }, _transport, logger);
+        _agent = new WorkspaceAgent(new AgentOptions
+        {
+            ServerUrl = serverUrl,
+            AgentName = agentName,
+            Time = time,
+            Sessions = new Sessions.AgentSessionOptions { SshPort = settings.SshPort },
+        }, _transport, logger);
     }
 
     /// <summary>Runs the agent until a requested shutdown has finished; returns its final lifecycle state (<c>off</c> when all went well).</summary>
@@ -36,4 +43,11 @@ public sealed class AgentHost : IDisposable
 
     /// <summary>Releases the connection to the server.</summary>
     public void Dispose() => _transport.Dispose();
+}
+
+/// <summary>What the agent's environment may configure beyond who it is.</summary>
+public sealed record AgentSettings
+{
+    /// <summary>The port of the workspace's SSH server on 127.0.0.1, which <c>ssh</c> sessions reach.</summary>
+    public int SshPort { get; init; } = Sessions.AgentSessionOptions.DefaultSshPort;
 }

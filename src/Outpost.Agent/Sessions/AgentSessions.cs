@@ -91,7 +91,7 @@ internal sealed class AgentSessions
         {
             case SessionKind.Exec:
                 return await new ExecSession(_host, socket, header, counters).RunAsync(StopEnd, stopping).ConfigureAwait(false);
-            case SessionKind.Tcp:
+            case SessionKind.Tcp or SessionKind.Ssh:
                 return await new TcpSession(_host, socket, header, counters).RunAsync(StopEnd, stopping).ConfigureAwait(false);
             default:
                 var (terminal, reconnected, problem) = TerminalFor(header);

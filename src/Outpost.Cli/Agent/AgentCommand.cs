@@ -58,12 +58,25 @@ internal static class AgentCommand
             errors.Add($"{AgentEnvironment.AgentToken} is not set: it must hold this agent's token (the provisioner sets it when it starts the agent)");
         }
 
+        var settings = new AgentSettings();
+        if (environment(AgentEnvironment.AgentSshPort) is { Length: > 0 } sshPort)
+        {
+            if (int.TryParse(sshPort, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) && port is >= 1 and <= 65535)
+            {
+                settings = settings with { SshPort = port };
+            }
+            else
+            {
+                errors.Add($"{AgentEnvironment.AgentSshPort}=\"{sshPort}\" is not a TCP port (1-65535)");
+            }
+        }
+
         if (errors.Count > 0)
         {
             return (null, null, errors);
         }
 
-        var options = new AgentConfiguration(serverUrl!, environment(AgentEnvironment.AgentName) is { Length: > 0 } name ? name : "agent");
+        var options = new AgentConfiguration(serverUrl!, environment(AgentEnvironment.AgentName) is { Length: > 0 } name ? name : "agent", settings);
         return (options, token, errors);
     }
 
@@ -107,7 +120,7 @@ internal static class AgentCommand
             logging.SetMinimumLevel(LogLevel.Information);
         });
         var logger = loggers.CreateLogger("Outpost.Agent");
-        using var agent = new AgentHost(options.ServerUrl, token!, options.AgentName, context.Time, logger);
+        using var agent = new AgentHost(options.ServerUrl, token!, options.AgentName, context.Time, logger, options.Settings);
 
         // The token stays in this process: scripts and anything they start never see it.
         Environment.SetEnvironmentVariable(AgentEnvironment.AgentToken, null);
@@ -132,5 +145,5 @@ internal static class AgentCommand
     }
 }
 
-/// <summary>What the agent's environment configures: the server's URL and the agent's name.</summary>
-internal sealed record AgentConfiguration(Uri ServerUrl, string AgentName);
+/// <summary>What the agent's environment configures: the server's URL, the agent's name and its settings.</summary>
+internal sealed record AgentConfiguration(Uri ServerUrl, string AgentName, AgentSettings Settings);

@@ -40,8 +40,7 @@ internal sealed class AgentConnector(CliContext context, AuthenticatedClient cli
                 return (null, error, code);
             }
 
-            var (socket, refusal) = await OpenCoreAsync(header(), span, ct).ConfigureAwait(false);
-            return (socket, refusal, socket is null ? SshCommand.SessionFailed : ExitCodes.Success);
+            return await OpenCoreAsync(header(), span, ct).ConfigureAwait(false);
         }, cancellationToken);
 
     /// <summary>Finds the agent and waits until it is ready; an error message (and exit code) when it cannot be used.</summary>
@@ -56,7 +55,7 @@ internal sealed class AgentConnector(CliContext context, AuthenticatedClient cli
         var (workspace, refusal) = await PhaseAsync(span, ConnectionTelemetry.ResolveWorkspacePhase, ct => FindAndStartAsync(start, ct), cancellationToken).ConfigureAwait(false);
         if (workspace is null)
         {
-            return (refusal, ExitCodes.Failure);
+            return (refusal, ExitCodes.Refused);
         }
 
         span?.SetProperty(WorkspaceTelemetryNames.WorkspaceName, $"{workspace.OwnerName}/{workspace.Name}");
@@ -132,26 +131,28 @@ internal sealed class AgentConnector(CliContext context, AuthenticatedClient cli
     /// otherwise the failure as a message (the agent's refusal, such as a port refused inside the workspace).
     /// </summary>
     public Task<(SessionSocket? Socket, string? Error)> OpenAsync(SessionHeader header, string connectionType, bool reconnect, CancellationToken cancellationToken) =>
-        ConnectionTelemetry.TraceOpenedAsync(context.Telemetry, connectionType, WireName.Of(header.Kind), reconnect, (span, ct) =>
+        ConnectionTelemetry.TraceOpenedAsync(context.Telemetry, connectionType, WireName.Of(header.Kind), reconnect, async (span, ct) =>
         {
             span.SetProperty(WorkspaceTelemetryNames.AgentName, Agent!.Name);
-            return OpenCoreAsync(header, span, ct);
+            var (socket, error, _) = await OpenCoreAsync(header, span, ct).ConfigureAwait(false);
+            return (socket, error);
         }, cancellationToken);
 
-    private async Task<(SessionSocket? Socket, string? Error)> OpenCoreAsync(SessionHeader header, ITelemetrySpan span, CancellationToken cancellationToken)
+    /// <summary>The socket past the opened frame, or why not with the exit code that says it: 12 for a stopped workspace, 255 for a refused session.</summary>
+    private async Task<(SessionSocket? Socket, string? Error, int ExitCode)> OpenCoreAsync(SessionHeader header, ITelemetrySpan span, CancellationToken cancellationToken)
     {
-        var (socket, refusal) = await span.PhaseAsync(ConnectionTelemetry.DialPhase, (_, ct) => DialAsync(ct), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var (socket, refusal, code) = await span.PhaseAsync(ConnectionTelemetry.DialPhase, (_, ct) => DialAsync(ct), cancellationToken: cancellationToken).ConfigureAwait(false);
         if (socket is null)
         {
             span.SetProperty(ConnectionTelemetry.Failure, "dial_refused");
             span.MarkFailure();
-            return (null, refusal);
+            return (null, refusal, code);
         }
 
         var close = await span.PhaseAsync(ConnectionTelemetry.HandshakePhase, (_, ct) => HandshakeAsync(socket, header, ct), cancellationToken: cancellationToken).ConfigureAwait(false);
         if (close is null)
         {
-            return (socket, null);
+            return (socket, null, ExitCodes.Success);
         }
 
         span.SetProperty(ConnectionTelemetry.Failure, "session_refused");
@@ -159,7 +160,8 @@ internal sealed class AgentConnector(CliContext context, AuthenticatedClient cli
         span.MarkFailure();
         await SshCommand.CloseOutputQuietlyAsync(socket).ConfigureAwait(false);
         socket.Dispose();
-        return (null, close.DisconnectReason == DisconnectReason.Graceful || close.DisconnectInitiator == DisconnectInitiator.Agent ? close.Detail : $"the session was refused: {Describe(close)}");
+        return (null, close.DisconnectReason == DisconnectReason.Graceful || close.DisconnectInitiator == DisconnectInitiator.Agent ? close.Detail : $"the session was refused: {Describe(close)}",
+            SshCommand.SessionFailed);
     }
 
     /// <summary>Sends the header and reads the agent's first frame: null when it opened, else why not.</summary>
@@ -179,7 +181,7 @@ internal sealed class AgentConnector(CliContext context, AuthenticatedClient cli
         }
     }
 
-    private async Task<(SessionSocket? Socket, string? Error)> DialAsync(CancellationToken cancellationToken)
+    private async Task<(SessionSocket? Socket, string? Error, int ExitCode)> DialAsync(CancellationToken cancellationToken)
     {
         var url = new UriBuilder(new Uri(client.Api.BaseAddress, SessionApi.ClientPathFor(Agent!.Id)));
         url.Scheme = url.Scheme == Uri.UriSchemeHttps ? "wss" : "ws";
@@ -197,17 +199,17 @@ internal sealed class AgentConnector(CliContext context, AuthenticatedClient cli
         {
             var status = socket.HttpStatusCode;
             socket.Dispose();
-            return (null, status switch
+            return status switch
             {
-                HttpStatusCode.NotFound => $"there is no agent {Agent.Name} in workspace \"{WorkspaceName}\" that you may connect to",
-                HttpStatusCode.Conflict => $"workspace \"{WorkspaceName}\" is stopped: start it with outpost start {WorkspaceName}, or pass --start",
-                HttpStatusCode.Unauthorized => "the server refused the session: log in again (outpost login)",
-                0 => $"cannot reach the server: {ex.Message}",
-                _ => $"the server refused the session with {(int)status} {status}",
-            });
+                HttpStatusCode.NotFound => (null, $"there is no agent {Agent.Name} in workspace \"{WorkspaceName}\" that you may connect to", ExitCodes.NotFound),
+                HttpStatusCode.Conflict => (null, $"workspace \"{WorkspaceName}\" is stopped: start it with outpost start {WorkspaceName}, or pass --start", ExitCodes.Refused),
+                HttpStatusCode.Unauthorized => (null, "the server refused the session: log in again (outpost login)", ExitCodes.SessionExpired),
+                0 => (null, $"cannot reach the server: {ex.Message}", ExitCodes.Unreachable),
+                _ => (null, $"the server refused the session with {(int)status} {status}", SshCommand.SessionFailed),
+            };
         }
 
-        return (new SessionSocket(socket), null);
+        return (new SessionSocket(socket), null, ExitCodes.Success);
     }
 
     /// <summary>Records <c>workspace.connection.closed</c> for a session that had opened.</summary>

@@ -11,4 +11,7 @@ public enum SessionKind
 
     /// <summary>A byte stream to a TCP port inside the workspace.</summary>
     Tcp,
+
+    /// <summary>A byte stream to the workspace's SSH server: the agent's configured SSH port (22 unless set).</summary>
+    Ssh,
 }
