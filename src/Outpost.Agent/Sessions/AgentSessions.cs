@@ -91,6 +91,8 @@ internal sealed class AgentSessions
         {
             case SessionKind.Exec:
                 return await new ExecSession(_host, socket, header, counters).RunAsync(StopEnd, stopping).ConfigureAwait(false);
+            case SessionKind.Ping:
+                return await PingSession.RunAsync(_host, socket, counters, StopEnd, stopping).ConfigureAwait(false);
             case SessionKind.Tcp or SessionKind.Ssh:
                 return await new TcpSession(_host, socket, header, counters).RunAsync(StopEnd, stopping).ConfigureAwait(false);
             default:

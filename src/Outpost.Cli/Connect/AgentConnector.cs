@@ -25,6 +25,14 @@ internal sealed class AgentConnector(CliContext context, AuthenticatedClient cli
 
     public WorkspaceAgent? Agent { get; private set; }
 
+    /// <summary>The path of the last session opened: <c>direct</c> or <c>relay</c>.</summary>
+    public string Path { get; private set; } = RelayPath;
+
+    /// <summary>Why the last session did not take the direct path when it was tried; null otherwise.</summary>
+    public string? DirectFailure { get; private set; }
+
+    public const string RelayPath = "relay";
+
     /// <summary>
     /// Resolves the target, waits for its agent and opens the first session, inside one <c>workspace.connection.opened</c>
     /// span with a phase for each step; an error message and exit code when it cannot.

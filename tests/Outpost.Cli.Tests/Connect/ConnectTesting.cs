@@ -16,7 +16,7 @@ internal static class ConnectTesting
     /// </summary>
     public static async Task<List<ConnectionLogEntry>> ConnectionsAsync(TestCli cli, string[] filters, Func<ConnectionLogEntry, bool>? open = null)
     {
-        var deadline = DateTimeOffset.UtcNow + TestTimeouts.Short;
+        var deadline = DateTimeOffset.UtcNow + TestTimeouts.Default;
         while (true)
         {
             var run = await cli.RunAsync(["connections", .. filters, "--output", "json"]);
