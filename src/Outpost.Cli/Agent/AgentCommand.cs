@@ -71,6 +71,18 @@ internal static class AgentCommand
             }
         }
 
+        if (environment(AgentEnvironment.AgentDirectAddress) is { Length: > 0 } direct && direct != "off")
+        {
+            if (System.Net.IPEndPoint.TryParse(direct, out var endpoint) && direct.Contains(':', StringComparison.Ordinal))
+            {
+                settings = settings with { DirectAddress = endpoint };
+            }
+            else
+            {
+                errors.Add($"{AgentEnvironment.AgentDirectAddress}=\"{direct}\" is not IP:PORT (e.g. 127.0.0.1:0) or off");
+            }
+        }
+
         if (errors.Count > 0)
         {
             return (null, null, errors);

@@ -28,10 +28,19 @@ internal sealed class AgentConnector(CliContext context, AuthenticatedClient cli
     /// <summary>The path of the last session opened: <c>direct</c> or <c>relay</c>.</summary>
     public string Path { get; private set; } = RelayPath;
 
+    /// <summary>The agent's direct address when the last session took the direct path; null otherwise.</summary>
+    public string? DirectAddress { get; private set; }
+
     /// <summary>Why the last session did not take the direct path when it was tried; null otherwise.</summary>
     public string? DirectFailure { get; private set; }
 
-    public const string RelayPath = "relay";
+    public const string RelayPath = ConnectionTelemetry.RelayPath;
+
+    /// <summary>Set (to anything but empty, 0 or false) to use the relay only.</summary>
+    public const string DisableDirectVariable = "OUTPOST_DISABLE_DIRECT_CONNECTIONS";
+
+    /// <summary>How long the direct path may take to open before the relay is used.</summary>
+    private static readonly TimeSpan DirectTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// Resolves the target, waits for its agent and opens the first session, inside one <c>workspace.connection.opened</c>
@@ -149,7 +158,8 @@ internal sealed class AgentConnector(CliContext context, AuthenticatedClient cli
     /// <summary>The socket past the opened frame, or why not with the exit code that says it: 12 for a stopped workspace, 255 for a refused session.</summary>
     private async Task<(SessionSocket? Socket, string? Error, int ExitCode)> OpenCoreAsync(SessionHeader header, ITelemetrySpan span, CancellationToken cancellationToken)
     {
-        var (socket, refusal, code) = await span.PhaseAsync(ConnectionTelemetry.DialPhase, (_, ct) => DialAsync(ct), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var (socket, refusal, code) = await span.PhaseAsync(ConnectionTelemetry.DialPhase, (_, ct) => DialAsync(header.Kind, ct), cancellationToken: cancellationToken).ConfigureAwait(false);
+        span.SetProperty(ConnectionTelemetry.Path, Path);
         if (socket is null)
         {
             span.SetProperty(ConnectionTelemetry.Failure, "dial_refused");
@@ -189,7 +199,78 @@ internal sealed class AgentConnector(CliContext context, AuthenticatedClient cli
         }
     }
 
-    private async Task<(SessionSocket? Socket, string? Error, int ExitCode)> DialAsync(CancellationToken cancellationToken)
+    /// <summary>The direct path first (unless disabled), then the relay; says on stderr why a direct attempt failed.</summary>
+    private async Task<(SessionSocket? Socket, string? Error, int ExitCode)> DialAsync(SessionKind kind, CancellationToken cancellationToken)
+    {
+        Path = RelayPath;
+        DirectFailure = null;
+        DirectAddress = null;
+        if (context.Environment(DisableDirectVariable) is { Length: > 0 } off && off is not ("0" or "false"))
+        {
+            DirectFailure = $"direct connections are turned off ({DisableDirectVariable})";
+            return await DialRelayAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var (direct, why, tried) = await DialDirectAsync(kind, cancellationToken).ConfigureAwait(false);
+        if (direct is not null)
+        {
+            Path = ConnectionTelemetry.DirectPath;
+            DirectAddress = why;
+            return (direct, null, ExitCodes.Success);
+        }
+
+        DirectFailure = why;
+        if (tried)
+        {
+            await context.Error.WriteLineAsync($"Direct connection to the agent failed ({why}); using the relay.").ConfigureAwait(false);
+        }
+
+        return await DialRelayAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A ticket from the server, then the agent's direct address within <see cref="DirectTimeout"/>; why not (the address when it opened), and whether an address was tried.</summary>
+    private async Task<(SessionSocket? Socket, string? Why, bool Tried)> DialDirectAsync(SessionKind kind, CancellationToken cancellationToken)
+    {
+        DirectTicketGrant grant;
+        try
+        {
+            grant = await client.Api.CreateDirectTicketAsync(Agent!.Id, kind, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Sdk.Client.OutpostApiException ex) when (ex.StatusCode == (int)HttpStatusCode.Conflict)
+        {
+            return (null, "the agent accepts no direct connections", false);
+        }
+        catch (Exception ex) when (ex is Sdk.Client.OutpostApiException or HttpRequestException)
+        {
+            return (null, $"no ticket: {ex.Message}", false);
+        }
+
+        var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader(DirectTicket.Header, grant.Ticket);
+        socket.Options.CollectHttpResponseDetails = true;
+        socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(10);
+        socket.Options.KeepAliveTimeout = TimeSpan.FromSeconds(20);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(DirectTimeout);
+        try
+        {
+            await socket.ConnectAsync(new Uri($"ws://{grant.Address}{DirectTicket.AgentPath}"), timeout.Token).ConfigureAwait(false);
+            return (new SessionSocket(socket), grant.Address, true);
+        }
+        catch (Exception ex) when (ex is WebSocketException or HttpRequestException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            var why = socket.HttpStatusCode == HttpStatusCode.Forbidden
+                ? $"{grant.Address}: " + (socket.HttpResponseHeaders?.TryGetValue("Outpost-Direct-Refusal", out var reason) == true ? string.Join(' ', reason) : "ticket refused")
+                : ex is OperationCanceledException ? $"{grant.Address}: timed out after {DirectTimeout.TotalSeconds:0} s"
+                : ex.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused } || ex.GetBaseException() is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused }
+                    ? $"{grant.Address}: connection refused"
+                : $"{grant.Address}: {ex.GetBaseException().Message}";
+            socket.Dispose();
+            return (null, why, true);
+        }
+    }
+
+    private async Task<(SessionSocket? Socket, string? Error, int ExitCode)> DialRelayAsync(CancellationToken cancellationToken)
     {
         var url = new UriBuilder(new Uri(client.Api.BaseAddress, SessionApi.ClientPathFor(Agent!.Id)));
         url.Scheme = url.Scheme == Uri.UriSchemeHttps ? "wss" : "ws";
@@ -225,7 +306,7 @@ internal sealed class AgentConnector(CliContext context, AuthenticatedClient cli
         ConnectionTelemetry.RecordClosed(context.Telemetry, new ConnectionClosed(
             WorkspaceName, Agent?.Name ?? "?", connectionType, WireName.Of(kind),
             close.DisconnectReason.LogValue, close.DisconnectReason.Expected(), close.DisconnectInitiator.LogValue, close.Detail,
-            context.Time.GetElapsedTime(started), socket.BytesSent, socket.BytesReceived, exit?.ShellStatus));
+            context.Time.GetElapsedTime(started), socket.BytesSent, socket.BytesReceived, exit?.ShellStatus, Path));
 
     private static Task<T> PhaseAsync<T>(ITelemetrySpan? span, string name, Func<CancellationToken, Task<T>> body, CancellationToken cancellationToken) =>
         span is null ? body(cancellationToken) : span.PhaseAsync(name, (_, ct) => body(ct), cancellationToken: cancellationToken);

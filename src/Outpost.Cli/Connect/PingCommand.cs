@@ -68,7 +68,9 @@ internal static class PingCommand
             var path = connector.Path;
             if (!json)
             {
-                await context.Out.WriteLineAsync($"PING {name} via {path}").ConfigureAwait(false);
+                await context.Out.WriteLineAsync(connector.DirectFailure is { } why ? $"PING {name} via {path} (direct: {why})"
+                    : connector.DirectAddress is { } address ? $"PING {name} via {path} ({address})"
+                    : $"PING {name} via {path}").ConfigureAwait(false);
             }
 
             var answers = Channel.CreateUnbounded<(int Seq, long At)>();
@@ -119,7 +121,7 @@ internal static class PingCommand
 
             await SshCommand.CloseOutputQuietlyAsync(socket).ConfigureAwait(false);
             SshCommand.LogEnd(context, connector, socket, ConnectionTypeName, SessionKind.Ping, started, null, ended);
-            var report = new PingReport { Workspace = connector.WorkspaceName, Agent = connector.Agent.Name, Path = path, DirectFailure = connector.DirectFailure, Pings = pings };
+            var report = new PingReport { Workspace = connector.WorkspaceName, Agent = connector.Agent.Name, Path = path, Address = connector.DirectAddress, DirectFailure = connector.DirectFailure, Pings = pings };
             await WriteSummaryAsync(context, report, name, json).ConfigureAwait(false);
             if (close is not null)
             {

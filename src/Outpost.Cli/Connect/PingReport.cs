@@ -12,6 +12,9 @@ internal sealed record PingReport
     /// <summary><c>direct</c> or <c>relay</c>: the path the pings took.</summary>
     public required string Path { get; init; }
 
+    /// <summary>The agent's direct address when the path is direct.</summary>
+    public string? Address { get; init; }
+
     /// <summary>Why the direct path was not taken, when it was tried; null otherwise.</summary>
     public string? DirectFailure { get; init; }
 

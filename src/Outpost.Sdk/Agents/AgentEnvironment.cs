@@ -30,6 +30,12 @@ public static class AgentEnvironment
     /// </summary>
     public const string AgentSshPort = "OUTPOST_AGENT_SSH_PORT";
 
+    /// <summary>
+    /// Optional, for the agent: <c>IP:PORT</c> where it accepts direct connections (port 0: any free port), or <c>off</c>.
+    /// The local provisioner sets <c>127.0.0.1:0</c>; unset elsewhere, so sessions use the relay only.
+    /// </summary>
+    public const string AgentDirectAddress = "OUTPOST_AGENT_DIRECT_ADDRESS";
+
     /// <summary>Set by the agent for its scripts: the agent's id.</summary>
     public const string AgentId = "OUTPOST_AGENT_ID";
 

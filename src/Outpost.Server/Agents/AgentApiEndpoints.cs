@@ -21,7 +21,7 @@ internal static class AgentApiEndpoints
         var api = routes.MapGroup(AgentApi.Prefix).WithTags("Workspace agent API").RequireAuthorization(CallerPolicies.WorkspaceAgent);
 
         api.MapGet("manifest", static async Task<Results<Ok<AgentManifest>, ProblemHttpResult>> (
-            HttpContext http, AuthenticatedAgent caller, AgentStore store, CancellationToken cancellationToken) =>
+            HttpContext http, AuthenticatedAgent caller, AgentStore store, Sessions.DirectTicketKeys directKeys, CancellationToken cancellationToken) =>
         {
             // Agents before the version header send none; their version stays unknown (empty).
             if (http.Request.Headers[AgentApi.VersionHeader] is { Count: > 0 } header)
@@ -36,7 +36,17 @@ internal static class AgentApiEndpoints
                 await store.RecordVersionAsync(caller.Agent.Id, version, cancellationToken).ConfigureAwait(false);
             }
 
-            return TypedResults.Ok(ManifestOf(caller.Agent));
+            if (http.Request.Headers[AgentApi.DirectAddressHeader] is { Count: > 0 } direct)
+            {
+                if (Sessions.DirectTicketKeys.AddressProblem(direct.ToString()) is { } problem)
+                {
+                    return Problems.BadRequest($"the {AgentApi.DirectAddressHeader} header: {problem}", ProblemCodes.ValidationFailed);
+                }
+
+                directKeys.RecordAddress(caller.Agent.Id, direct.ToString());
+            }
+
+            return TypedResults.Ok(ManifestOf(caller.Agent) with { DirectTicketPublicKey = directKeys.PublicKey });
         }).WithName("GetAgentManifest").WithSummary("The calling agent's manifest: its directory, environment, scripts and apps; records the version the agent reports.");
 
         api.MapPost("logs", static async Task<Results<NoContent, ProblemHttpResult>> (

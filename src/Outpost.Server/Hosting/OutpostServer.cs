@@ -242,6 +242,8 @@ internal static partial class OutpostServer
         app.MapUserSecretEndpoints();
         app.MapAgentApi();
         app.MapSessionRelay();
+        app.MapDirectTickets();
+        app.MapDirectSessionReports();
         options.ConfigureApplication?.Invoke(app);
         return app;
     }

@@ -31,10 +31,18 @@ internal static class ConnectTesting
         }
     }
 
-    /// <summary>A signed-in CLI with a workspace named <paramref name="name"/> of the local starter template, its agent ready.</summary>
-    public static async Task<TestCli> CreateWorkspaceAsync(ServerFixture server, string name)
+    /// <summary>
+    /// A signed-in CLI with a workspace named <paramref name="name"/> of the local starter template, its agent ready; its
+    /// sessions take the relay unless <paramref name="direct"/> (local agents accept direct connections).
+    /// </summary>
+    public static async Task<TestCli> CreateWorkspaceAsync(ServerFixture server, string name, bool direct = false)
     {
         var cli = new TestCli();
+        if (!direct)
+        {
+            cli.Environment[Outpost.Cli.Connect.AgentConnector.DisableDirectVariable] = "1";
+        }
+
         Assert.Equal(0, (await cli.RunAsync("login", server.BaseAddress.ToString(), "--email", ClockedServerFixture.OwnerEmail, "--password", ClockedServerFixture.OwnerPassword)).ExitCode);
         var push = await cli.RunAsync("templates", "push", "local-starter", "--directory", LocalWorkspacesFixture.LocalStarterDirectory, "--yes");
         Assert.True(push.ExitCode == 0, push.Stderr);
