@@ -17,6 +17,9 @@ internal sealed record AgentOptions
     /// <summary>Data-plane limits and timings.</summary>
     public Sessions.AgentSessionOptions Sessions { get; init; } = new();
 
+    /// <summary>The bound socket for direct connections; null when the agent accepts none.</summary>
+    public Sessions.DirectListener? Direct { get; init; }
+
     /// <summary>Retries of the first manifest fetch (a wrong token retries here, never at full speed).</summary>
     public Backoff ManifestBackoff { get; init; } = Backoff.Default();
 

@@ -78,6 +78,9 @@ internal sealed class WorkspaceAgent
             SessionDialRequested = dial => _ = DialAsync(dial),
         };
         var loop = ControlPlane.RunAsync(loopStop.Token);
+        var direct = _options.Direct is { } listener && DirectTicket.PublicKeyFrom(manifest.DirectTicketPublicKey) is { } serverKey
+            ? listener.RunAsync(new DirectTicketVerifier(serverKey, manifest.AgentId, _time), Sessions, ReportDirectSessionAsync, _time, _logger, loopStop.Token)
+            : Task.CompletedTask;
 
         SetState(AgentLifecycleState.Starting);
         var started = await RunScriptsAsync(runner, static s => s.RunOnStart, _shutdown.Token).ConfigureAwait(false);
@@ -106,6 +109,7 @@ internal sealed class WorkspaceAgent
         await DeliverAsync(sink).ConfigureAwait(false);
         await loopStop.CancelAsync().ConfigureAwait(false);
         await loop.ConfigureAwait(false);
+        await direct.ConfigureAwait(false);
         AgentLog.Stopped(_logger, WireName.Of(final));
         return final;
     }
@@ -120,6 +124,14 @@ internal sealed class WorkspaceAgent
         }
 
         RequestShutdown();
+    }
+
+    private async Task ReportDirectSessionAsync(DirectSessionReport report)
+    {
+        if (await _transport.ReportDirectSessionAsync(report, CancellationToken.None).ConfigureAwait(false) is { } failure)
+        {
+            AgentSessionLog.DirectReportFailed(_logger, report.Id, failure.Message);
+        }
     }
 
     private async Task DialAsync(SessionDialMessage dial)

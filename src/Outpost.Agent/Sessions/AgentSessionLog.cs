@@ -45,4 +45,20 @@ internal static partial class AgentSessionLog
     [LoggerMessage(EventId = OutpostEventIds.AgentSessions + 8, Level = LogLevel.Warning,
         Message = "Session {SessionId}: signal {Signal} refused (not an allowed signal name)")]
     public static partial void SignalRefused(ILogger logger, Guid sessionId, string signal);
+
+    [LoggerMessage(EventId = OutpostEventIds.AgentSessions + 9, Level = LogLevel.Warning,
+        Message = "Direct connection from {Client} refused: {Reason}")]
+    public static partial void DirectRefused(ILogger logger, string client, string reason);
+
+    [LoggerMessage(EventId = OutpostEventIds.AgentSessions + 10, Level = LogLevel.Information,
+        Message = "Accepting direct connections on {Address}")]
+    public static partial void DirectListening(ILogger logger, string address);
+
+    [LoggerMessage(EventId = OutpostEventIds.AgentSessions + 11, Level = LogLevel.Warning,
+        Message = "Cannot accept direct connections on {Address}: {Reason}; sessions use the relay only")]
+    public static partial void DirectUnavailable(ILogger logger, string address, string reason);
+
+    [LoggerMessage(EventId = OutpostEventIds.AgentSessions + 12, Level = LogLevel.Warning,
+        Message = "Direct session {SessionId} is missing from the connection log: {Reason}")]
+    public static partial void DirectReportFailed(ILogger logger, Guid sessionId, string reason);
 }

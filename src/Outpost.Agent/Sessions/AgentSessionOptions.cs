@@ -15,7 +15,13 @@ internal sealed record AgentSessionOptions
     /// <summary>How long a client has to send its header.</summary>
     public TimeSpan HeaderTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long a TCP dial inside the workspace may take.</summary>
+    /// <summary>The port of the workspace's SSH server on 127.0.0.1, which <c>ssh</c> sessions reach (<c>OUTPOST_AGENT_SSH_PORT</c>).</summary>
+    public int SshPort { get; init; } = DefaultSshPort;
+
+    /// <summary>The SSH port unless configured.</summary>
+    public const int DefaultSshPort = 22;
+
+    /// <summary>How long a TCP dial inside the workspace (and, for ssh sessions, the server's greeting) may take.</summary>
     public TimeSpan DialTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Between SIGTERM (SIGHUP for a terminal) and SIGKILL to a session's process group.</summary>

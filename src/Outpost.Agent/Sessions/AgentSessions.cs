@@ -32,10 +32,18 @@ internal sealed class AgentSessions
     /// <summary>Terminals alive, attached or not.</summary>
     public int Terminals => _terminals.Count;
 
-    /// <summary>Serves one session on <paramref name="webSocket"/> from its header to its end; never throws for a client's fault.</summary>
-    public async Task<SessionEnd> ServeAsync(WebSocket webSocket, CancellationToken cancellationToken)
+    /// <summary>
+    /// Serves one session on <paramref name="webSocket"/> from its header to its end; never throws for a client's fault.
+    /// A direct connection passes its ticket's <paramref name="onlyKind"/>: a header of another kind is refused.
+    /// </summary>
+    public async Task<SessionEnd> ServeAsync(WebSocket webSocket, CancellationToken cancellationToken, SessionKind? onlyKind = null) =>
+        (await ServeSessionAsync(webSocket, cancellationToken, onlyKind).ConfigureAwait(false)).End;
+
+    /// <summary><see cref="ServeAsync"/>, with the header (null when refused) and what passed, for a direct session's report.</summary>
+    public async Task<(SessionEnd End, SessionHeader? Header, long BytesIn, long BytesOut)> ServeSessionAsync(WebSocket webSocket, CancellationToken cancellationToken, SessionKind? onlyKind)
     {
         ArgumentNullException.ThrowIfNull(webSocket);
+        SessionHeader? served = null;
         using var socket = new SessionSocket(webSocket);
         var sessionId = Guid.NewGuid();
         var started = _host.Time.GetTimestamp();
@@ -46,6 +54,12 @@ internal sealed class AgentSessions
         try
         {
             var (header, refusal) = await ReadHeaderAsync(socket, cancellationToken).ConfigureAwait(false);
+            if (header is { } asked && onlyKind is { } allowed && asked.Kind != allowed)
+            {
+                (header, refusal) = (null, new SessionEnd(DisconnectReason.ProtocolError, DisconnectInitiator.Client,
+                    $"kind: the ticket is for a {WireEnum(allowed)} session, not {WireEnum(asked.Kind)}"));
+            }
+
             if (header is null)
             {
                 end = refusal!;
@@ -55,6 +69,7 @@ internal sealed class AgentSessions
             else
             {
                 kind = WireEnum(header.Kind);
+                served = header;
                 AgentSessionLog.Opened(_host.Logger, sessionId, kind, open, ConnectionDirection.AgentToClient.Value);
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
                 end = await RunAsync(socket, header, counters, linked.Token).ConfigureAwait(false);
@@ -72,7 +87,7 @@ internal sealed class AgentSessions
         AgentSessionLog.Ended(_host.Logger, end.Reason.Expected() ? LogLevel.Information : LogLevel.Warning, sessionId, kind,
             _host.Time.GetElapsedTime(started).TotalSeconds, counters.In, counters.Out,
             ConnectionDirection.AgentToClient.Value, end.Reason.LogValue, end.Reason.Expected(), end.Initiator.LogValue, end.Detail);
-        return end;
+        return (end, served, counters.In, counters.Out);
     }
 
     /// <summary>Ends every session and closes every terminal with <paramref name="end"/>; the first reason given wins.</summary>
@@ -91,7 +106,9 @@ internal sealed class AgentSessions
         {
             case SessionKind.Exec:
                 return await new ExecSession(_host, socket, header, counters).RunAsync(StopEnd, stopping).ConfigureAwait(false);
-            case SessionKind.Tcp:
+            case SessionKind.Ping:
+                return await PingSession.RunAsync(_host, socket, counters, StopEnd, stopping).ConfigureAwait(false);
+            case SessionKind.Tcp or SessionKind.Ssh:
                 return await new TcpSession(_host, socket, header, counters).RunAsync(StopEnd, stopping).ConfigureAwait(false);
             default:
                 var (terminal, reconnected, problem) = TerminalFor(header);

@@ -4,33 +4,57 @@ using Outpost.Sdk.Sessions;
 
 namespace Outpost.Agent.Sessions;
 
-/// <summary>A <c>tcp</c> session: a stream to a host and port inside the workspace (127.0.0.1 unless named).</summary>
+/// <summary>
+/// A <c>tcp</c> session (a stream to a host and port inside the workspace, 127.0.0.1 unless named) or an <c>ssh</c>
+/// session (the same to the agent's SSH port, opened only once the SSH server has greeted, so that a port that
+/// accepts and then closes is told apart from a working server).
+/// </summary>
 internal sealed class TcpSession(SessionHost host, SessionSocket socket, SessionHeader header, SessionCounters counters)
 {
+    private readonly bool _ssh = header.Kind == SessionKind.Ssh;
+    private readonly string _target = string.IsNullOrEmpty(header.Host) ? "127.0.0.1" : header.Host;
+    private readonly int _port = header.Kind == SessionKind.Ssh ? host.Options.SshPort : header.Port;
+
     public async Task<SessionEnd> RunAsync(Func<SessionEnd> stopEnd, CancellationToken stopping)
     {
-        var target = string.IsNullOrEmpty(header.Host) ? "127.0.0.1" : header.Host;
         using var tcp = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var greeting = new byte[SessionLimits.MaxPayloadBytes];
+        var greeted = 0;
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
             timeout.CancelAfter(host.Options.DialTimeout);
-            await tcp.ConnectAsync(target, header.Port, timeout.Token).ConfigureAwait(false);
+            await tcp.ConnectAsync(_target, _port, timeout.Token).ConfigureAwait(false);
+            if (_ssh)
+            {
+                greeted = await tcp.ReceiveAsync(greeting, SocketFlags.None, timeout.Token).ConfigureAwait(false);
+                if (greeted == 0)
+                {
+                    return await RefuseAsync($"the SSH port {_port} inside the workspace closed the connection before the server greeted").ConfigureAwait(false);
+                }
+            }
         }
         catch (Exception ex) when (ex is SocketException or OperationCanceledException && !stopping.IsCancellationRequested)
         {
-            var why = ex is SocketException { SocketErrorCode: SocketError.ConnectionRefused } ? "connection refused"
+            var refused = ex is SocketException { SocketErrorCode: SocketError.ConnectionRefused };
+            var why = refused ? "connection refused"
                 : ex is OperationCanceledException ? $"no answer within {host.Options.DialTimeout.TotalSeconds:0} s"
                 : ((SocketException)ex).Message;
-            var refused = new SessionEnd(DisconnectReason.NetworkError, DisconnectInitiator.Agent, $"{why} inside the workspace ({target}:{header.Port})");
-            await socket.CloseAsync(refused.ToClose(), host.Options.CloseTimeout, host.Time).ConfigureAwait(false);
-            return refused;
+            return await RefuseAsync(!_ssh ? $"{why} inside the workspace ({_target}:{_port})"
+                : refused ? $"no SSH server listens inside the workspace (port {_port}: connection refused)"
+                : $"the SSH port {_port} inside the workspace refused the connection: {why}").ConfigureAwait(false);
         }
 
         await socket.SendJsonAsync(SessionFrameType.Opened, new SessionOpened(), SessionJsonContext.Default.SessionOpened, stopping).ConfigureAwait(false);
+        if (greeted > 0)
+        {
+            await socket.SendAsync(SessionFrameType.Stdout, greeting.AsSpan(0, greeted), stopping).ConfigureAwait(false);
+            counters.AddOut(greeted);
+        }
+
         using var abort = new CancellationTokenSource();
         var up = UpAsync(tcp, abort.Token);
-        var down = DownAsync(tcp, abort.Token);
+        var down = DownAsync(tcp, greeting, abort.Token);
         var stop = new TaskCompletionSource<SessionEnd>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var registration = stopping.Register(() => stop.TrySetResult(stopEnd()));
         var first = await Task.WhenAny(up, down, stop.Task).ConfigureAwait(false);
@@ -57,6 +81,13 @@ internal sealed class TcpSession(SessionHost host, SessionSocket socket, Session
         return end;
     }
 
+    private async Task<SessionEnd> RefuseAsync(string detail)
+    {
+        var refused = new SessionEnd(DisconnectReason.NetworkError, DisconnectInitiator.Agent, detail);
+        await socket.CloseAsync(refused.ToClose(), host.Options.CloseTimeout, host.Time).ConfigureAwait(false);
+        return refused;
+    }
+
     private async Task<SessionEnd> UpAsync(Socket tcp, CancellationToken cancellationToken)
     {
         try
@@ -80,7 +111,7 @@ internal sealed class TcpSession(SessionHost host, SessionSocket socket, Session
                     case SessionFrameType.Close:
                         return SessionEnd.FromClient(socket.ReceivedClose);
                     default:
-                        throw new SessionProtocolException($"a {frame.Type} frame from the client in a tcp session");
+                        throw new SessionProtocolException($"a {frame.Type} frame from the client in a {(_ssh ? "ssh" : "tcp")} session");
                 }
             }
         }
@@ -94,9 +125,8 @@ internal sealed class TcpSession(SessionHost host, SessionSocket socket, Session
         }
     }
 
-    private async Task<SessionEnd> DownAsync(Socket tcp, CancellationToken cancellationToken)
+    private async Task<SessionEnd> DownAsync(Socket tcp, byte[] buffer, CancellationToken cancellationToken)
     {
-        var buffer = new byte[SessionLimits.MaxPayloadBytes];
         try
         {
             while (true)
@@ -104,7 +134,7 @@ internal sealed class TcpSession(SessionHost host, SessionSocket socket, Session
                 var count = await tcp.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
                 if (count == 0)
                 {
-                    return new SessionEnd(DisconnectReason.Graceful, DisconnectInitiator.Agent, $"{header.Port}: the workspace side closed the connection");
+                    return new SessionEnd(DisconnectReason.Graceful, DisconnectInitiator.Agent, $"{_port}: the workspace side closed the connection");
                 }
 
                 await socket.SendAsync(SessionFrameType.Stdout, buffer.AsSpan(0, count), cancellationToken).ConfigureAwait(false);

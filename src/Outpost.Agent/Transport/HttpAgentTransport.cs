@@ -35,6 +35,16 @@ internal sealed class HttpAgentTransport : IAgentTransport, IDisposable
         _rpcUri = rpc.Uri;
     }
 
+    /// <summary>Where this agent accepts direct connections (<c>IP:PORT</c>), said to the server with every manifest fetch; null for nowhere.</summary>
+    public string? DirectAddress
+    {
+        init
+        {
+            _http.DefaultRequestHeaders.Remove(AgentApi.DirectAddressHeader);
+            _http.DefaultRequestHeaders.Add(AgentApi.DirectAddressHeader, value ?? string.Empty);
+        }
+    }
+
     public async Task<AgentApiResult<AgentManifest>> GetManifestAsync(CancellationToken cancellationToken)
     {
         try
@@ -62,6 +72,20 @@ internal sealed class HttpAgentTransport : IAgentTransport, IDisposable
         {
             using var content = JsonContent.Create(new AgentLogsRequest { Logs = lines }, OutpostJsonContext.Default.AgentLogsRequest);
             using var response = await _http.PostAsync(new Uri("logs", UriKind.Relative), content, cancellationToken).ConfigureAwait(false);
+            return await FailureOfAsync(response, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (Unreachable(ex, cancellationToken) is { } failure)
+        {
+            return failure;
+        }
+    }
+
+    public async Task<AgentApiFailure?> ReportDirectSessionAsync(Sdk.Sessions.DirectSessionReport report, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var content = JsonContent.Create(report, Sdk.Sessions.SessionJsonContext.Default.DirectSessionReport);
+            using var response = await _http.PostAsync(new Uri(Sdk.Sessions.DirectSessionReport.Path, UriKind.Relative), content, cancellationToken).ConfigureAwait(false);
             return await FailureOfAsync(response, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (Unreachable(ex, cancellationToken) is { } failure)

@@ -20,6 +20,10 @@ internal interface IAgentTransport
     /// <summary>Dials a relay back for one data-plane session (see <see cref="Sdk.Sessions.SessionApi"/>).</summary>
     public Task<AgentApiResult<System.Net.WebSockets.WebSocket>> DialSessionAsync(Uri relayUrl, string ticket, CancellationToken cancellationToken) =>
         Task.FromResult(AgentApiResult<System.Net.WebSockets.WebSocket>.Fail(new AgentApiFailure(AgentApiFailureKind.Unreachable, "this transport has no data plane")));
+
+    /// <summary>Reports a direct session that ended, for the connection log; null on success.</summary>
+    public Task<AgentApiFailure?> ReportDirectSessionAsync(Sdk.Sessions.DirectSessionReport report, CancellationToken cancellationToken) =>
+        Task.FromResult<AgentApiFailure?>(new AgentApiFailure(AgentApiFailureKind.Unreachable, "this transport has no data plane"));
 }
 
 /// <summary>

@@ -100,13 +100,38 @@ internal static class AgentCommand
             errors.Add($"{AgentEnvironment.AgentToken} is not set: it must hold this agent's token (the provisioner sets it when it starts the agent)");
         }
 
+        var settings = new AgentSettings();
+        if (environment(AgentEnvironment.AgentSshPort) is { Length: > 0 } sshPort)
+        {
+            if (int.TryParse(sshPort, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) && port is >= 1 and <= 65535)
+            {
+                settings = settings with { SshPort = port };
+            }
+            else
+            {
+                errors.Add($"{AgentEnvironment.AgentSshPort}=\"{sshPort}\" is not a TCP port (1-65535)");
+            }
+        }
+
+        if (environment(AgentEnvironment.AgentDirectAddress) is { Length: > 0 } direct && direct != "off")
+        {
+            if (System.Net.IPEndPoint.TryParse(direct, out var endpoint) && direct.Contains(':', StringComparison.Ordinal))
+            {
+                settings = settings with { DirectAddress = endpoint };
+            }
+            else
+            {
+                errors.Add($"{AgentEnvironment.AgentDirectAddress}=\"{direct}\" is not IP:PORT (e.g. 127.0.0.1:0) or off");
+            }
+        }
+
         if (errors.Count > 0)
         {
             return (null, null, errors);
         }
 
         var name = InstanceIdentityApi.SelectorOf(environment(AgentEnvironment.AgentName));
-        var options = new AgentConfiguration(serverUrl!, name ?? "agent", method, name, metadataUrl);
+        var options = new AgentConfiguration(serverUrl!, name ?? "agent", settings, method, name, metadataUrl);
         return (options, method == AgentAuthMethod.Token ? token : null, errors);
     }
 
@@ -171,7 +196,7 @@ internal static class AgentCommand
             }
         }
 
-        using var agent = new AgentHost(options.ServerUrl, token!, options.AgentName, context.Time, logger);
+        using var agent = new AgentHost(options.ServerUrl, token!, options.AgentName, context.Time, logger, options.Settings);
 
         // The token stays in this process: scripts and anything they start never see it.
         Environment.SetEnvironmentVariable(AgentEnvironment.AgentToken, null);
@@ -197,7 +222,7 @@ internal static class AgentCommand
 }
 
 /// <summary>
-/// What the agent's environment (and flags) configure: the server's URL, the agent's name, how it authenticates,
-/// the name it selects itself by on a shared instance (null when none was given), and the metadata service to ask.
+/// What the agent's environment (and flags) configure: the server's URL, the agent's name, its settings, how it
+/// authenticates, the name it selects itself by on a shared instance (null when none was given), and the metadata service to ask.
 /// </summary>
-internal sealed record AgentConfiguration(Uri ServerUrl, string AgentName, AgentAuthMethod Auth, string? Selector, Uri? MetadataUrl);
+internal sealed record AgentConfiguration(Uri ServerUrl, string AgentName, AgentSettings Settings, AgentAuthMethod Auth, string? Selector, Uri? MetadataUrl);

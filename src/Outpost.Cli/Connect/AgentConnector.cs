@@ -25,6 +25,23 @@ internal sealed class AgentConnector(CliContext context, AuthenticatedClient cli
 
     public WorkspaceAgent? Agent { get; private set; }
 
+    /// <summary>The path of the last session opened: <c>direct</c> or <c>relay</c>.</summary>
+    public string Path { get; private set; } = RelayPath;
+
+    /// <summary>The agent's direct address when the last session took the direct path; null otherwise.</summary>
+    public string? DirectAddress { get; private set; }
+
+    /// <summary>Why the last session did not take the direct path when it was tried; null otherwise.</summary>
+    public string? DirectFailure { get; private set; }
+
+    public const string RelayPath = ConnectionTelemetry.RelayPath;
+
+    /// <summary>Set (to anything but empty, 0 or false) to use the relay only.</summary>
+    public const string DisableDirectVariable = "OUTPOST_DISABLE_DIRECT_CONNECTIONS";
+
+    /// <summary>How long the direct path may take to open before the relay is used.</summary>
+    private static readonly TimeSpan DirectTimeout = TimeSpan.FromSeconds(2);
+
     /// <summary>
     /// Resolves the target, waits for its agent and opens the first session, inside one <c>workspace.connection.opened</c>
     /// span with a phase for each step; an error message and exit code when it cannot.
@@ -40,8 +57,7 @@ internal sealed class AgentConnector(CliContext context, AuthenticatedClient cli
                 return (null, error, code);
             }
 
-            var (socket, refusal) = await OpenCoreAsync(header(), span, ct).ConfigureAwait(false);
-            return (socket, refusal, socket is null ? SshCommand.SessionFailed : ExitCodes.Success);
+            return await OpenCoreAsync(header(), span, ct).ConfigureAwait(false);
         }, cancellationToken);
 
     /// <summary>Finds the agent and waits until it is ready; an error message (and exit code) when it cannot be used.</summary>
@@ -56,7 +72,7 @@ internal sealed class AgentConnector(CliContext context, AuthenticatedClient cli
         var (workspace, refusal) = await PhaseAsync(span, ConnectionTelemetry.ResolveWorkspacePhase, ct => FindAndStartAsync(start, ct), cancellationToken).ConfigureAwait(false);
         if (workspace is null)
         {
-            return (refusal, ExitCodes.Failure);
+            return (refusal, ExitCodes.Refused);
         }
 
         span?.SetProperty(WorkspaceTelemetryNames.WorkspaceName, $"{workspace.OwnerName}/{workspace.Name}");
@@ -93,7 +109,22 @@ internal sealed class AgentConnector(CliContext context, AuthenticatedClient cli
         while (true)
         {
             var agents = await client.Api.ListWorkspaceAgentsAsync(workspace.Id, cancellationToken).ConfigureAwait(false);
-            var agent = agentName is null ? agents.FirstOrDefault() : agents.FirstOrDefault(a => string.Equals(a.Name, agentName, StringComparison.Ordinal));
+
+            // Without a name, the workspace's own agent; with several, the user says which (asked at a terminal, else told to).
+            var roots = agents.Where(a => a.ParentId is null).Select(a => a.Name).Order(StringComparer.Ordinal).ToList();
+            if (agentName is null && roots.Count > 1)
+            {
+                agentName = context.Prompter is { } prompter
+                    ? (await prompter.AskAsync($"\"{WorkspaceName}\" has {roots.Count} agents ({string.Join(", ", roots)}); which one?", roots[0], cancellationToken).ConfigureAwait(false))?.Trim()
+                    : null;
+                if (agentName is null || !roots.Contains(agentName, StringComparer.Ordinal))
+                {
+                    return ($"\"{WorkspaceName}\" has {roots.Count} agents ({string.Join(", ", roots)}); name one, e.g. {WorkspaceName}.{roots[0]}", ExitCodes.Usage);
+                }
+            }
+
+            var agent = agentName is null ? agents.FirstOrDefault(a => a.ParentId is null) ?? agents.FirstOrDefault()
+                : agents.FirstOrDefault(a => string.Equals(a.Name, agentName, StringComparison.Ordinal));
             var now = context.Time.GetUtcNow();
             if (agent is not null && AgentReadiness.IsReady(agent, now))
             {
@@ -132,26 +163,29 @@ internal sealed class AgentConnector(CliContext context, AuthenticatedClient cli
     /// otherwise the failure as a message (the agent's refusal, such as a port refused inside the workspace).
     /// </summary>
     public Task<(SessionSocket? Socket, string? Error)> OpenAsync(SessionHeader header, string connectionType, bool reconnect, CancellationToken cancellationToken) =>
-        ConnectionTelemetry.TraceOpenedAsync(context.Telemetry, connectionType, WireName.Of(header.Kind), reconnect, (span, ct) =>
+        ConnectionTelemetry.TraceOpenedAsync(context.Telemetry, connectionType, WireName.Of(header.Kind), reconnect, async (span, ct) =>
         {
             span.SetProperty(WorkspaceTelemetryNames.AgentName, Agent!.Name);
-            return OpenCoreAsync(header, span, ct);
+            var (socket, error, _) = await OpenCoreAsync(header, span, ct).ConfigureAwait(false);
+            return (socket, error);
         }, cancellationToken);
 
-    private async Task<(SessionSocket? Socket, string? Error)> OpenCoreAsync(SessionHeader header, ITelemetrySpan span, CancellationToken cancellationToken)
+    /// <summary>The socket past the opened frame, or why not with the exit code that says it: 12 for a stopped workspace, 255 for a refused session.</summary>
+    private async Task<(SessionSocket? Socket, string? Error, int ExitCode)> OpenCoreAsync(SessionHeader header, ITelemetrySpan span, CancellationToken cancellationToken)
     {
-        var (socket, refusal) = await span.PhaseAsync(ConnectionTelemetry.DialPhase, (_, ct) => DialAsync(ct), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var (socket, refusal, code) = await span.PhaseAsync(ConnectionTelemetry.DialPhase, (_, ct) => DialAsync(header.Kind, ct), cancellationToken: cancellationToken).ConfigureAwait(false);
+        span.SetProperty(ConnectionTelemetry.Path, Path);
         if (socket is null)
         {
             span.SetProperty(ConnectionTelemetry.Failure, "dial_refused");
             span.MarkFailure();
-            return (null, refusal);
+            return (null, refusal, code);
         }
 
         var close = await span.PhaseAsync(ConnectionTelemetry.HandshakePhase, (_, ct) => HandshakeAsync(socket, header, ct), cancellationToken: cancellationToken).ConfigureAwait(false);
         if (close is null)
         {
-            return (socket, null);
+            return (socket, null, ExitCodes.Success);
         }
 
         span.SetProperty(ConnectionTelemetry.Failure, "session_refused");
@@ -159,7 +193,8 @@ internal sealed class AgentConnector(CliContext context, AuthenticatedClient cli
         span.MarkFailure();
         await SshCommand.CloseOutputQuietlyAsync(socket).ConfigureAwait(false);
         socket.Dispose();
-        return (null, close.DisconnectReason == DisconnectReason.Graceful || close.DisconnectInitiator == DisconnectInitiator.Agent ? close.Detail : $"the session was refused: {Describe(close)}");
+        return (null, close.DisconnectReason == DisconnectReason.Graceful || close.DisconnectInitiator == DisconnectInitiator.Agent ? close.Detail : $"the session was refused: {Describe(close)}",
+            SshCommand.SessionFailed);
     }
 
     /// <summary>Sends the header and reads the agent's first frame: null when it opened, else why not.</summary>
@@ -179,7 +214,78 @@ internal sealed class AgentConnector(CliContext context, AuthenticatedClient cli
         }
     }
 
-    private async Task<(SessionSocket? Socket, string? Error)> DialAsync(CancellationToken cancellationToken)
+    /// <summary>The direct path first (unless disabled), then the relay; says on stderr why a direct attempt failed.</summary>
+    private async Task<(SessionSocket? Socket, string? Error, int ExitCode)> DialAsync(SessionKind kind, CancellationToken cancellationToken)
+    {
+        Path = RelayPath;
+        DirectFailure = null;
+        DirectAddress = null;
+        if (context.Environment(DisableDirectVariable) is { Length: > 0 } off && off is not ("0" or "false"))
+        {
+            DirectFailure = $"direct connections are turned off ({DisableDirectVariable})";
+            return await DialRelayAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var (direct, why, tried) = await DialDirectAsync(kind, cancellationToken).ConfigureAwait(false);
+        if (direct is not null)
+        {
+            Path = ConnectionTelemetry.DirectPath;
+            DirectAddress = why;
+            return (direct, null, ExitCodes.Success);
+        }
+
+        DirectFailure = why;
+        if (tried)
+        {
+            await context.Error.WriteLineAsync($"Direct connection to the agent failed ({why}); using the relay.").ConfigureAwait(false);
+        }
+
+        return await DialRelayAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A ticket from the server, then the agent's direct address within <see cref="DirectTimeout"/>; why not (the address when it opened), and whether an address was tried.</summary>
+    private async Task<(SessionSocket? Socket, string? Why, bool Tried)> DialDirectAsync(SessionKind kind, CancellationToken cancellationToken)
+    {
+        DirectTicketGrant grant;
+        try
+        {
+            grant = await client.Api.CreateDirectTicketAsync(Agent!.Id, kind, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Sdk.Client.OutpostApiException ex) when (ex.StatusCode == (int)HttpStatusCode.Conflict)
+        {
+            return (null, "the agent accepts no direct connections", false);
+        }
+        catch (Exception ex) when (ex is Sdk.Client.OutpostApiException or HttpRequestException)
+        {
+            return (null, $"no ticket: {ex.Message}", false);
+        }
+
+        var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader(DirectTicket.Header, grant.Ticket);
+        socket.Options.CollectHttpResponseDetails = true;
+        socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(10);
+        socket.Options.KeepAliveTimeout = TimeSpan.FromSeconds(20);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(DirectTimeout);
+        try
+        {
+            await socket.ConnectAsync(new Uri($"ws://{grant.Address}{DirectTicket.AgentPath}"), timeout.Token).ConfigureAwait(false);
+            return (new SessionSocket(socket), grant.Address, true);
+        }
+        catch (Exception ex) when (ex is WebSocketException or HttpRequestException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            var why = socket.HttpStatusCode == HttpStatusCode.Forbidden
+                ? $"{grant.Address}: " + (socket.HttpResponseHeaders?.TryGetValue("Outpost-Direct-Refusal", out var reason) == true ? string.Join(' ', reason) : "ticket refused")
+                : ex is OperationCanceledException ? $"{grant.Address}: timed out after {DirectTimeout.TotalSeconds:0} s"
+                : ex.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused } || ex.GetBaseException() is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused }
+                    ? $"{grant.Address}: connection refused"
+                : $"{grant.Address}: {ex.GetBaseException().Message}";
+            socket.Dispose();
+            return (null, why, true);
+        }
+    }
+
+    private async Task<(SessionSocket? Socket, string? Error, int ExitCode)> DialRelayAsync(CancellationToken cancellationToken)
     {
         var url = new UriBuilder(new Uri(client.Api.BaseAddress, SessionApi.ClientPathFor(Agent!.Id)));
         url.Scheme = url.Scheme == Uri.UriSchemeHttps ? "wss" : "ws";
@@ -197,17 +303,17 @@ internal sealed class AgentConnector(CliContext context, AuthenticatedClient cli
         {
             var status = socket.HttpStatusCode;
             socket.Dispose();
-            return (null, status switch
+            return status switch
             {
-                HttpStatusCode.NotFound => $"there is no agent {Agent.Name} in workspace \"{WorkspaceName}\" that you may connect to",
-                HttpStatusCode.Conflict => $"workspace \"{WorkspaceName}\" is stopped: start it with outpost start {WorkspaceName}, or pass --start",
-                HttpStatusCode.Unauthorized => "the server refused the session: log in again (outpost login)",
-                0 => $"cannot reach the server: {ex.Message}",
-                _ => $"the server refused the session with {(int)status} {status}",
-            });
+                HttpStatusCode.NotFound => (null, $"there is no agent {Agent.Name} in workspace \"{WorkspaceName}\" that you may connect to", ExitCodes.NotFound),
+                HttpStatusCode.Conflict => (null, $"workspace \"{WorkspaceName}\" is stopped: start it with outpost start {WorkspaceName}, or pass --start", ExitCodes.Refused),
+                HttpStatusCode.Unauthorized => (null, "the server refused the session: log in again (outpost login)", ExitCodes.SessionExpired),
+                0 => (null, $"cannot reach the server: {ex.Message}", ExitCodes.Unreachable),
+                _ => (null, $"the server refused the session with {(int)status} {status}", SshCommand.SessionFailed),
+            };
         }
 
-        return (new SessionSocket(socket), null);
+        return (new SessionSocket(socket), null, ExitCodes.Success);
     }
 
     /// <summary>Records <c>workspace.connection.closed</c> for a session that had opened.</summary>
@@ -215,7 +321,7 @@ internal sealed class AgentConnector(CliContext context, AuthenticatedClient cli
         ConnectionTelemetry.RecordClosed(context.Telemetry, new ConnectionClosed(
             WorkspaceName, Agent?.Name ?? "?", connectionType, WireName.Of(kind),
             close.DisconnectReason.LogValue, close.DisconnectReason.Expected(), close.DisconnectInitiator.LogValue, close.Detail,
-            context.Time.GetElapsedTime(started), socket.BytesSent, socket.BytesReceived, exit?.ShellStatus));
+            context.Time.GetElapsedTime(started), socket.BytesSent, socket.BytesReceived, exit?.ShellStatus, Path));
 
     private static Task<T> PhaseAsync<T>(ITelemetrySpan? span, string name, Func<CancellationToken, Task<T>> body, CancellationToken cancellationToken) =>
         span is null ? body(cancellationToken) : span.PhaseAsync(name, (_, ct) => body(ct), cancellationToken: cancellationToken);

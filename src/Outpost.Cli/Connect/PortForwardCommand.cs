@@ -134,7 +134,8 @@ internal static class PortForwardCommand
 
             using (session)
             {
-                var close = await SpliceAsync(session, local, context.Time, cancellationToken).ConfigureAwait(false);
+                await using var stream = new NetworkStream(local, ownsSocket: false);
+                var close = await SessionSplice.RunAsync(session, stream, stream, () => ShutdownQuietly(local), context.Time, cancellationToken).ConfigureAwait(false);
                 if (!close.DisconnectReason.Expected())
                 {
                     await context.Error.WriteLineAsync($"error: a connection to port {spec.RemotePort} ended: {AgentConnector.Describe(close)}").ConfigureAwait(false);
@@ -157,118 +158,6 @@ internal static class PortForwardCommand
             return (null, ex.Message);
         }
     }
-
-    /// <summary>Both directions of an opened session until either side ends it; how it ended.</summary>
-    private static async Task<SessionClose> SpliceAsync(SessionSocket session, Socket local, TimeProvider time, CancellationToken cancellationToken)
-    {
-        using var stopUp = new CancellationTokenSource();
-        var up = UpAsync(session, local, stopUp.Token);
-        SessionClose close;
-        try
-        {
-            close = await DownAsync(session, local, up, time, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is System.Net.WebSockets.WebSocketException or IOException or SessionProtocolException or OperationCanceledException)
-        {
-            close = Failure(ex, cancellationToken);
-            await session.CloseAsync(close, TimeSpan.FromSeconds(2), time).ConfigureAwait(false);
-        }
-
-        await stopUp.CancelAsync().ConfigureAwait(false);
-        await up.ConfigureAwait(false);
-        ShutdownQuietly(local);
-        return close;
-    }
-
-    /// <summary>The workspace's bytes to the local connection until the session closes; a local peer that goes away closes the session.</summary>
-    private static async Task<SessionClose> DownAsync(SessionSocket session, Socket local, Task<SessionClose?> up, TimeProvider time, CancellationToken cancellationToken)
-    {
-        // Receives are not canceled (that would abort the WebSocket): an interrupt sends a close frame instead.
-        var interrupted = new TaskCompletionSource<SessionClose?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var registration = cancellationToken.Register(() => interrupted.TrySetResult(SessionClose.Of(DisconnectReason.ClientClosed, DisconnectInitiator.Client, "interrupted")));
-        var receive = session.ReceiveAsync(CancellationToken.None);
-        var watched = new List<Task> { up, interrupted.Task };
-        while (true)
-        {
-            var first = await Task.WhenAny(watched.Append(receive)).ConfigureAwait(false);
-            if (first != receive && await ((Task<SessionClose?>)first).ConfigureAwait(false) is { } localGone)
-            {
-                // The local peer went away, or Ctrl-C: tell the agent.
-                await session.CloseAsync(localGone, TimeSpan.FromSeconds(2), time).ConfigureAwait(false);
-                return localGone;
-            }
-
-            if (first != receive)
-            {
-                // The upload ended without a verdict (the session broke while sending): the receive says how.
-                watched.Remove(first);
-                continue;
-            }
-
-            if (await receive.ConfigureAwait(false) is not { } frame)
-            {
-                return session.ReceivedClose ?? SessionClose.Of(DisconnectReason.NetworkError, DisconnectInitiator.Server, "the server closed the session without saying why");
-            }
-
-            if (frame.Type == SessionFrameType.Close)
-            {
-                return session.ReceivedClose!;
-            }
-
-            if (frame.Type == SessionFrameType.Stdout)
-            {
-                try
-                {
-                    await local.SendAsync(frame.Payload, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-                }
-                catch (SocketException ex)
-                {
-                    var gone = SessionClose.Of(DisconnectReason.ClientClosed, DisconnectInitiator.Client, $"the local connection closed: {ex.SocketErrorCode}");
-                    await session.CloseAsync(gone, TimeSpan.FromSeconds(2), time).ConfigureAwait(false);
-                    return gone;
-                }
-            }
-
-            receive = session.ReceiveAsync(CancellationToken.None);
-        }
-    }
-
-    /// <summary>The local connection's bytes to the workspace; null after a half-close (EOF was passed on), a close when the local side broke.</summary>
-    private static async Task<SessionClose?> UpAsync(SessionSocket session, Socket local, CancellationToken cancellationToken)
-    {
-        await Task.Yield();
-        var buffer = new byte[SessionLimits.MaxPayloadBytes];
-        try
-        {
-            while (true)
-            {
-                var count = await local.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-                if (count == 0)
-                {
-                    await session.SendAsync(SessionFrameType.StdinEof, [], cancellationToken).ConfigureAwait(false);
-                    await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
-                }
-
-                await session.SendAsync(SessionFrameType.Stdin, buffer.AsSpan(0, count), cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (SocketException ex)
-        {
-            return SessionClose.Of(DisconnectReason.ClientClosed, DisconnectInitiator.Client, $"the local connection broke: {ex.SocketErrorCode}");
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or System.Net.WebSockets.WebSocketException or IOException or ObjectDisposedException)
-        {
-            // The session ended first; its end is what counts.
-            return null;
-        }
-    }
-
-    private static SessionClose Failure(Exception ex, CancellationToken cancellationToken) =>
-        ex is OperationCanceledException && cancellationToken.IsCancellationRequested
-            ? SessionClose.Of(DisconnectReason.ClientClosed, DisconnectInitiator.Client, "interrupted")
-            : ex is SessionProtocolException
-                ? SessionClose.Of(DisconnectReason.ProtocolError, DisconnectInitiator.Server, ex.Message)
-                : SessionClose.Of(DisconnectReason.NetworkError, DisconnectInitiator.Network, ex.Message);
 
     private static void ShutdownQuietly(Socket local)
     {

@@ -9,7 +9,8 @@ namespace Outpost.Cli.Connect;
 
 /// <summary>
 /// <c>outpost ssh WORKSPACE[.AGENT] [-- COMMAND…]</c>: with a command, runs it (stdin, stdout and stderr are ours,
-/// our exit code is its); without one, an interactive terminal that survives network drops.
+/// our exit code is its); without one, an interactive terminal that survives network drops. With <c>--stdio</c>, stdin
+/// and stdout are joined to the workspace's SSH server (an <c>ssh</c> session): OpenSSH's <c>ProxyCommand</c>.
 /// </summary>
 internal static class SshCommand
 {
@@ -24,15 +25,38 @@ internal static class SshCommand
         var target = new Argument<string>("workspace") { Description = "The workspace, optionally with the agent: NAME or NAME.AGENT." };
         var command = new Argument<string[]>("command") { Description = "A command to run instead of an interactive shell (after --).", Arity = ArgumentArity.ZeroOrMore };
         var start = new Option<bool>("--start") { Description = "Start the workspace first if it is stopped." };
-        var ssh = new Command("ssh", "Open a terminal in a workspace, or run a command in it.") { target, command, start };
-        ssh.SetAction((result, cancellationToken) => CommandRunner.RunSignedInAsync(context, async (client, ct) =>
+        var stdio = new Option<bool>("--stdio")
+        {
+            Description = "Join stdin and stdout to the workspace's SSH server, for OpenSSH: ssh -o ProxyCommand='outpost ssh --stdio %h' …. Messages go to stderr only.",
+        };
+        var ssh = new Command("ssh", "Open a terminal in a workspace, or run a command in it.") { target, command, start, stdio };
+        ssh.SetAction(async (result, cancellationToken) =>
+        {
+            var args = result.GetValue(command) ?? [];
+            if (result.GetValue(stdio) && args.Length > 0)
+            {
+                await context.Error.WriteLineAsync("error: --stdio carries an SSH connection and runs no command: drop the command after --").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
+            return await RunAsync(context, result.GetValue(target)!, result.GetValue(start), result.GetValue(stdio), args, cancellationToken).ConfigureAwait(false);
+        });
+        return ssh;
+    }
+
+    private static Task<int> RunAsync(CliContext context, string target, bool start, bool stdio, string[] args, CancellationToken cancellationToken) =>
+        CommandRunner.RunSignedInAsync(context, async (client, ct) =>
         {
             var connector = new AgentConnector(context, client);
-            var args = result.GetValue(command) ?? [];
+            if (stdio)
+            {
+                return await SshStdio.RunAsync(context, connector, target, start, ct).ConfigureAwait(false);
+            }
+
             var reconnectId = Guid.NewGuid();
             var kind = args.Length > 0 ? SessionKind.Exec : SessionKind.Pty;
             var started = context.Time.GetTimestamp();
-            var (socket, error, code) = await connector.ConnectAsync(result.GetValue(target)!, result.GetValue(start),
+            var (socket, error, code) = await connector.ConnectAsync(target, start,
                 () => args.Length > 0
                     ? new SessionHeader { Kind = SessionKind.Exec, ConnectionType = ConnectionType.Ssh, Command = args[0], Args = args[1..] }
                     : InteractiveTerminal.Header(context, reconnectId),
@@ -46,9 +70,7 @@ internal static class SshCommand
             return args.Length > 0
                 ? await RunExecAsync(context, connector, socket, started, ct).ConfigureAwait(false)
                 : await new InteractiveTerminal(context, connector).RunAsync(socket, reconnectId, ct).ConfigureAwait(false);
-        }, cancellationToken));
-        return ssh;
-    }
+        }, cancellationToken);
 
     private static async Task<int> RunExecAsync(CliContext context, AgentConnector connector, SessionSocket socket, long started, CancellationToken cancellationToken)
     {

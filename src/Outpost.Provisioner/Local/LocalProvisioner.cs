@@ -228,6 +228,8 @@ internal sealed partial class LocalProvisioner : IProvisioner
                     [AgentEnvironment.AgentUrl] = accessUrl,
                     [AgentEnvironment.AgentTokenFile] = tokenFile,
                     [AgentEnvironment.AgentName] = process.AgentName,
+                    // Local workspaces share the server's network: clients reach their agents directly on loopback.
+                    [AgentEnvironment.AgentDirectAddress] = "127.0.0.1:0",
                 };
                 if (secrets.TryGetValue(process.AgentName, out var agentSecrets))
                 {

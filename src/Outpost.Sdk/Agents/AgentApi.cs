@@ -28,6 +28,12 @@ public static class AgentApi
     /// </summary>
     public const string VersionHeader = "Outpost-Agent-Version";
 
+    /// <summary>
+    /// The header in which an agent names, when it fetches its manifest, the <c>HOST:PORT</c> where it accepts direct
+    /// connections (an empty value: none).
+    /// </summary>
+    public const string DirectAddressHeader = "Outpost-Agent-Direct-Address";
+
     /// <summary>The longest version the server records.</summary>
     public const int MaxVersionLength = 64;
 
@@ -117,6 +123,9 @@ public sealed record AgentManifest
 
     /// <summary>Apps the agent serves.</summary>
     public required IReadOnlyList<AgentApp> Apps { get; init; }
+
+    /// <summary>The server's Ed25519 public key (raw 32 bytes, base64) that signs direct-connection tickets; null when the server issues none.</summary>
+    public string? DirectTicketPublicKey { get; init; }
 
     /// <summary>How often to send a heartbeat.</summary>
     public int HeartbeatIntervalSeconds { get; init; } = 10;

@@ -24,6 +24,18 @@ public static class AgentEnvironment
     /// <summary>Set by the provisioner for the agent, and by the agent for its scripts: the agent's name.</summary>
     public const string AgentName = "OUTPOST_AGENT_NAME";
 
+    /// <summary>
+    /// Optional, for the agent: the port of the workspace's SSH server on 127.0.0.1 that <c>ssh</c> sessions
+    /// (<c>outpost ssh --stdio</c>) reach; 22 when unset.
+    /// </summary>
+    public const string AgentSshPort = "OUTPOST_AGENT_SSH_PORT";
+
+    /// <summary>
+    /// Optional, for the agent: <c>IP:PORT</c> where it accepts direct connections (port 0: any free port), or <c>off</c>.
+    /// The local provisioner sets <c>127.0.0.1:0</c>; unset elsewhere, so sessions use the relay only.
+    /// </summary>
+    public const string AgentDirectAddress = "OUTPOST_AGENT_DIRECT_ADDRESS";
+
     /// <summary>Set by the agent for its scripts: the agent's id.</summary>
     public const string AgentId = "OUTPOST_AGENT_ID";
 

@@ -17,4 +17,7 @@ public enum ConnectionType
 
     /// <summary>A tcp session: one forwarded connection (<c>port_forward</c>).</summary>
     PortForward,
+
+    /// <summary>A ping session of <c>outpost ping</c>: round trips to the agent, no workspace data (<c>ping</c>).</summary>
+    Ping,
 }

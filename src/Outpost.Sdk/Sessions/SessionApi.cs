@@ -16,6 +16,12 @@ public static class SessionApi
     /// <summary>The header carrying the one-time ticket.</summary>
     public const string TicketHeader = "Outpost-Session-Ticket";
 
+    /// <summary>The route of a request for a direct-connection ticket (<see cref="DirectTicketGrant"/>).</summary>
+    public const string DirectTicketPath = "/api/v2/workspaceagents/{id:guid}/direct-ticket";
+
+    /// <summary>Where a client asks for a direct-connection ticket for an agent.</summary>
+    public static string DirectTicketPathFor(Guid agentId) => $"/api/v2/workspaceagents/{agentId}/direct-ticket";
+
     /// <summary>The client path for an agent.</summary>
     public static string ClientPathFor(Guid agentId) => string.Format(System.Globalization.CultureInfo.InvariantCulture, ClientPath, agentId);
 }

@@ -5,7 +5,7 @@ namespace Outpost.Sdk.Sessions;
 /// <summary>What a client asks for, sent as the first frame of every session.</summary>
 public sealed record SessionHeader
 {
-    /// <summary>Exec, pty or tcp.</summary>
+    /// <summary>Exec, pty, tcp, ssh or ping.</summary>
     public required SessionKind Kind { get; init; }
 
     /// <summary>exec: the program (required); pty: a command run by the login shell instead of an interactive shell.</summary>
@@ -48,6 +48,8 @@ public sealed record SessionHeader
     public ConnectionType LogType() => Kind switch
     {
         SessionKind.Tcp => Agents.ConnectionType.PortForward,
+        SessionKind.Ssh => Agents.ConnectionType.Ssh,
+        SessionKind.Ping => Agents.ConnectionType.Ping,
         _ when ConnectionType == Agents.ConnectionType.Ssh => Agents.ConnectionType.Ssh,
         SessionKind.Exec => Agents.ConnectionType.Exec,
         _ => Agents.ConnectionType.Pty,
@@ -66,13 +68,15 @@ public sealed record SessionHeader
                 return $"port: {Port} is not a TCP port (1-65535)";
             case SessionKind.Tcp when Host is { Length: > 253 }:
                 return "host: longer than 253 characters";
-            case SessionKind.Exec or SessionKind.Pty or SessionKind.Tcp:
+            case SessionKind.Ssh when Port != 0 || !string.IsNullOrEmpty(Host):
+                return "port: an ssh session goes to the agent's SSH port; dial another port with a tcp session";
+            case SessionKind.Exec or SessionKind.Pty or SessionKind.Tcp or SessionKind.Ssh or SessionKind.Ping:
                 break;
             default:
-                return $"kind: {(int)Kind} is not exec, pty or tcp";
+                return $"kind: {(int)Kind} is not exec, pty, tcp, ssh or ping";
         }
 
-        if (ConnectionType is { } type && (type != Agents.ConnectionType.Ssh || Kind == SessionKind.Tcp))
+        if (ConnectionType is { } type && (type != Agents.ConnectionType.Ssh || Kind is not (SessionKind.Exec or SessionKind.Pty)))
         {
             return $"connection_type: only exec and pty sessions may say ssh, not {WireName.Of(type)}";
         }

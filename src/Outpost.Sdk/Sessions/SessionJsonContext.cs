@@ -11,4 +11,8 @@ namespace Outpost.Sdk.Sessions;
 [JsonSerializable(typeof(SessionOpened))]
 [JsonSerializable(typeof(SessionExit))]
 [JsonSerializable(typeof(SessionClose))]
+[JsonSerializable(typeof(DirectTicket))]
+[JsonSerializable(typeof(DirectTicketGrant))]
+[JsonSerializable(typeof(DirectTicketRequest))]
+[JsonSerializable(typeof(DirectSessionReport))]
 public sealed partial class SessionJsonContext : JsonSerializerContext;

@@ -22,7 +22,7 @@ internal static class AgentApiEndpoints
         var api = routes.MapGroup(AgentApi.Prefix).WithTags("Workspace agent API").RequireAuthorization(CallerPolicies.WorkspaceAgent);
 
         api.MapGet("manifest", static async Task<Results<Ok<AgentManifest>, ProblemHttpResult>> (
-            HttpContext http, AuthenticatedAgent caller, AgentStore store, SecretProtector protector, CancellationToken cancellationToken) =>
+            HttpContext http, AuthenticatedAgent caller, AgentStore store, SecretProtector protector, Sessions.DirectTicketKeys directKeys, CancellationToken cancellationToken) =>
         {
             // Agents before the version header send none; their version stays unknown (empty).
             if (http.Request.Headers[AgentApi.VersionHeader] is { Count: > 0 } header)
@@ -37,6 +37,16 @@ internal static class AgentApiEndpoints
                 await store.RecordVersionAsync(caller.Agent.Id, version, cancellationToken).ConfigureAwait(false);
             }
 
+            if (http.Request.Headers[AgentApi.DirectAddressHeader] is { Count: > 0 } direct)
+            {
+                if (Sessions.DirectTicketKeys.AddressProblem(direct.ToString()) is { } problem)
+                {
+                    return Problems.BadRequest($"the {AgentApi.DirectAddressHeader} header: {problem}", ProblemCodes.ValidationFailed);
+                }
+
+                directKeys.RecordAddress(caller.Agent.Id, direct.ToString());
+            }
+
             Dictionary<string, string> environment;
             try
             {
@@ -48,7 +58,7 @@ internal static class AgentApiEndpoints
                     $"the agent's environment is stored encrypted and could not be opened: {ex.Message}", ProblemCodes.SecretsUnavailable);
             }
 
-            return TypedResults.Ok(ManifestOf(caller.Agent, environment));
+            return TypedResults.Ok(ManifestOf(caller.Agent, environment) with { DirectTicketPublicKey = directKeys.PublicKey });
         }).WithName("GetAgentManifest").DocumentsProblem(StatusCodes.Status503ServiceUnavailable, ProblemCodes.SecretsUnavailable).WithSummary("The calling agent's manifest: its directory, environment, scripts and apps; records the version the agent reports.");
 
         api.MapPost("logs", static async Task<Results<NoContent, ProblemHttpResult>> (

@@ -251,6 +251,8 @@ internal static partial class OutpostServer
         app.MapAgentApi();
         app.MapInstanceIdentity();
         app.MapSessionRelay();
+        app.MapDirectTickets();
+        app.MapDirectSessionReports();
         options.ConfigureApplication?.Invoke(app);
         return app;
     }

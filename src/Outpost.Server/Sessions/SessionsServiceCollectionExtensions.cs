@@ -12,6 +12,7 @@ internal static class SessionsServiceCollectionExtensions
     {
         services.TryAddSingleton(options ?? new SessionRelayOptions());
         services.AddSingleton<SessionTickets>();
+        services.AddSingleton<DirectTicketKeys>();
         services.AddSingleton<SessionRelayHub>();
         services.AddSingleton<SessionAccess>();
         services.TryAddSingleton<ConnectionLogStore>();

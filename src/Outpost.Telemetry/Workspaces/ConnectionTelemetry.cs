@@ -4,7 +4,7 @@ namespace Outpost.Telemetry.Workspaces;
 public sealed record ConnectionClosed(
     string WorkspaceName, string AgentName, string ConnectionType, string Kind,
     string DisconnectReason, bool DisconnectExpected, string DisconnectInitiator, string DisconnectDetail,
-    TimeSpan Duration, long BytesSent, long BytesReceived, int? ExitCode);
+    TimeSpan Duration, long BytesSent, long BytesReceived, int? ExitCode, string Path = ConnectionTelemetry.RelayPath);
 
 /// <summary>
 /// <c>workspace.connection.opened</c> (a span whose phases are resolving the workspace, waiting for the agent, dialing
@@ -38,6 +38,9 @@ public static class ConnectionTelemetry
     /// <summary>The path of a connection carried by the server's relay.</summary>
     public const string RelayPath = "relay";
 
+    /// <summary>The path of a connection straight to the agent's direct address.</summary>
+    public const string DirectPath = "direct";
+
     /// <summary>Runs <paramref name="body"/> inside the opened span; the body adds the phases and marks a failure.</summary>
     public static Task<T> TraceOpenedAsync<T>(
         ITelemetryReporter telemetry, string connectionType, string kind, bool reconnect, Func<ITelemetrySpan, CancellationToken, Task<T>> body, CancellationToken cancellationToken)
@@ -62,7 +65,7 @@ public static class ConnectionTelemetry
             { WorkspaceTelemetryNames.AgentName, closed.AgentName },
             { ConnectionType, closed.ConnectionType },
             { Kind, closed.Kind },
-            { Path, RelayPath },
+            { Path, closed.Path },
             { DisconnectReason, closed.DisconnectReason },
             { DisconnectExpected, closed.DisconnectExpected ? "true" : "false" },
             { DisconnectInitiator, closed.DisconnectInitiator },

@@ -10,9 +10,9 @@ public sealed partial class SshEndToEndTests
     [Fact]
     public async Task Port_forward_reaches_an_http_server_started_inside_the_workspace_and_says_when_a_port_is_refused_there()
     {
-        using var cli = await CreateWorkspaceAsync("pfdev");
-        var served = FreePort();
-        var closed = FreePort();
+        using var cli = await ConnectTesting.CreateWorkspaceAsync(server, "pfdev");
+        var served = ConnectTesting.FreePort();
+        var closed = ConnectTesting.FreePort();
         await using var http = OutpostProcess.Start(["ssh", "pfdev", "--", "/usr/bin/python3", "-u", "-m", "http.server", served.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1"], cli.Environment);
         await http.WaitForLineAsync(l => l.Contains("Serving HTTP", StringComparison.Ordinal));
 
@@ -32,11 +32,11 @@ public sealed partial class SshEndToEndTests
         Assert.Contains("connection refused inside the workspace", said, StringComparison.Ordinal);
 
         // Each accepted connection was a session of its own in the connection log; the server's ssh session is still open.
-        var forwards = await ConnectionsAsync(cli, ["pfdev", "--type", "port_forward"]);
+        var forwards = await ConnectTesting.ConnectionsAsync(cli, ["pfdev", "--type", "port_forward"]);
         Assert.Equal(3, forwards.Count);
         Assert.Equal(2, forwards.Count(f => f.DisconnectReason == "graceful" && f.BytesToClient > 0));
         Assert.Contains(forwards, f => f.DisconnectReason == "network_error" && f.DisconnectDetail!.Contains("connection refused inside the workspace", StringComparison.Ordinal));
-        var open = Assert.Single(await ConnectionsAsync(cli, ["pfdev", "--open", "--type", "ssh"], open: _ => true));
+        var open = Assert.Single(await ConnectTesting.ConnectionsAsync(cli, ["pfdev", "--open", "--type", "ssh"], open: _ => true));
         Assert.Null(open.EndedAt);
     }
 
@@ -53,24 +53,6 @@ public sealed partial class SshEndToEndTests
         Assert.Equal(ExitCodes.Usage, run.ExitCode);
         Assert.Contains($"--tcp {spec}: ", run.Stderr, StringComparison.Ordinal);
         Assert.Contains(problem, run.Stderr, StringComparison.Ordinal);
-    }
-
-    private async Task<TestCli> CreateWorkspaceAsync(string name)
-    {
-        var cli = new TestCli();
-        Assert.Equal(0, (await cli.RunAsync("login", server.BaseAddress.ToString(), "--email", ClockedServerFixture.OwnerEmail, "--password", ClockedServerFixture.OwnerPassword)).ExitCode);
-        var push = await cli.RunAsync("templates", "push", "local-starter", "--directory", LocalWorkspacesFixture.LocalStarterDirectory, "--yes");
-        Assert.True(push.ExitCode == 0, push.Stderr);
-        var create = await cli.RunAsync("create", name, "--template", "local-starter", "--yes", "--wait");
-        Assert.True(create.ExitCode == 0, create.Stderr);
-        return cli;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static int LocalPort(string forwardingLine) =>

@@ -9,7 +9,7 @@ public sealed partial class SshEndToEndTests
     [Fact]
     public async Task An_interactive_terminal_survives_a_severed_connection_and_replays_what_it_missed()
     {
-        using var direct = await CreateWorkspaceAsync("rcdev");
+        using var direct = await ConnectTesting.CreateWorkspaceAsync(server, "rcdev");
         await using var proxy = CuttableProxy.Start(server.BaseAddress);
         using var proxied = new TestCli();
         var login = await proxied.RunAsync("login", proxy.Address.ToString(), "--email", ClockedServerFixture.OwnerEmail, "--password", ClockedServerFixture.OwnerPassword);
@@ -43,7 +43,7 @@ public sealed partial class SshEndToEndTests
 
         // Three sessions of outpost ssh: the terminal's first connection (cut: the relay saw the client's socket break),
         // its reconnection (ended by the shell's exit), and the writer's exec.
-        var sessions = await ConnectionsAsync(direct, ["rcdev", "--type", "ssh"]);
+        var sessions = await ConnectTesting.ConnectionsAsync(direct, ["rcdev", "--type", "ssh"]);
         Assert.Equal(3, sessions.Count);
         var cut = Assert.Single(sessions, s => s.DisconnectReason == "network_error");
         Assert.Equal(("network", false, null), (cut.DisconnectInitiator, cut.DisconnectExpected, cut.ExitCode));

@@ -1,8 +1,5 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using System.Text.Json;
-using Outpost.Sdk;
-using Outpost.Sdk.Connections;
 using Outpost.Telemetry.Workspaces;
 using Outpost.Testing;
 
@@ -17,7 +14,7 @@ public sealed partial class SshEndToEndTests(LocalWorkspacesFixture server) : IC
     [Fact]
     public async Task Exec_through_the_relay_carries_binary_data_exit_codes_and_signals_and_a_stop_ends_it_with_workspace_stopped()
     {
-        using var cli = await CreateWorkspaceAsync("sshdev");
+        using var cli = await ConnectTesting.CreateWorkspaceAsync(server, "sshdev");
 
         var three = await OutpostProcess.RunAsync(["ssh", "sshdev", "--", "sh", "-c", "echo to-out; echo to-err >&2; exit 3"], cli.Environment);
         Assert.True(three.ExitCode == 3, three.Stderr);
@@ -65,37 +62,16 @@ public sealed partial class SshEndToEndTests(LocalWorkspacesFixture server) : IC
         Assert.Contains("is stopped", stopped.Stderr, StringComparison.Ordinal);
 
         // The connection log: one closed row per session, with what passed and how it ended.
-        var sessions = await ConnectionsAsync(cli, ["sshdev", "--type", "ssh"]);
+        var sessions = await ConnectTesting.ConnectionsAsync(cli, ["sshdev", "--type", "ssh"]);
         Assert.Equal(5, sessions.Count);
         Assert.All(sessions, s => Assert.True(s.EndedAt is not null && s.Path == "relay" && s.Username == ClockedServerFixture.OwnerUsername && s.ClientAddress is not null, s.ToString()));
         Assert.Equal([0, 0, 3, 137], sessions.Where(s => s.ExitCode is not null).Select(s => s.ExitCode!.Value).Order());
         Assert.Contains(sessions, s => s.BytesToAgent >= data.Length && s.BytesToClient >= data.Length && s.DisconnectReason == "graceful");
         var stoppedRow = Assert.Single(sessions, s => s.ExitCode is null);
         Assert.Equal(("workspace_stopped", "server", true), (stoppedRow.DisconnectReason, stoppedRow.DisconnectInitiator, stoppedRow.DisconnectExpected));
-        var controlPlane = Assert.Single(await ConnectionsAsync(cli, ["sshdev", "--type", "control_plane"]));
+        var controlPlane = Assert.Single(await ConnectTesting.ConnectionsAsync(cli, ["sshdev", "--type", "control_plane"]));
         Assert.NotNull(controlPlane.EndedAt);
         Assert.Null(controlPlane.UserId);
-    }
-
-    /// <summary>
-    /// <c>outpost connections … --output json</c>, re-read until no row is open but those <paramref name="open"/> allows:
-    /// the relay closes a row just after the client saw the session end, and nothing tells the test when it landed.
-    /// </summary>
-    private static async Task<List<ConnectionLogEntry>> ConnectionsAsync(TestCli cli, string[] filters, Func<ConnectionLogEntry, bool>? open = null)
-    {
-        var deadline = DateTimeOffset.UtcNow + TestTimeouts.Short;
-        while (true)
-        {
-            var run = await cli.RunAsync(["connections", .. filters, "--output", "json"]);
-            Assert.True(run.ExitCode == 0, run.Stderr);
-            var rows = JsonSerializer.Deserialize(run.Stdout, OutpostJsonContext.Default.ListConnectionLogEntry)!;
-            if (rows.All(r => r.EndedAt is not null || (open?.Invoke(r) ?? false)) || DateTimeOffset.UtcNow > deadline)
-            {
-                return rows;
-            }
-
-            await Task.Delay(50);
-        }
     }
 
     private static async Task<(int ExitCode, byte[] Stdout)> RunBinaryAsync(IReadOnlyDictionary<string, string?> environment, byte[] stdin, params string[] arguments)
