@@ -91,6 +91,14 @@ public sealed record LocalSandbox
         }
 
         argv.AddRange(["--bind", workspace, workspace, "--chdir", workspace, "--setenv", "HOME", workspace, "--"]);
+
+        // The launcher starts bubblewrap with SIGTERM, SIGINT and SIGHUP ignored so a signal reaches only the agent
+        // (AgentProcesses.SandboxLauncher); the agent must not inherit that, or a shell agent could not even trap them.
+        if (new[] { "/usr/bin/env", "/bin/env" }.FirstOrDefault(File.Exists) is { } env)
+        {
+            argv.AddRange([env, "--default-signal=TERM,INT,HUP"]);
+        }
+
         argv.AddRange(command);
         return argv;
     }

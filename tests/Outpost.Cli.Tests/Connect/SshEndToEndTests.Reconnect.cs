@@ -12,6 +12,9 @@ public sealed partial class SshEndToEndTests
         using var direct = await ConnectTesting.CreateWorkspaceAsync(server, "rcdev");
         await using var proxy = CuttableProxy.Start(server.BaseAddress);
         using var proxied = new TestCli();
+
+        // Through the proxy only: a direct connection to the agent would not pass the cut.
+        proxied.Environment[Outpost.Cli.Connect.AgentConnector.DisableDirectVariable] = "1";
         var login = await proxied.RunAsync("login", proxy.Address.ToString(), "--email", ClockedServerFixture.OwnerEmail, "--password", ClockedServerFixture.OwnerPassword);
         Assert.True(login.ExitCode == 0, login.Stderr);
 
