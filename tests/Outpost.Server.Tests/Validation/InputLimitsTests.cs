@@ -144,9 +144,7 @@ public sealed class InputLimitsTests(ValidationServerFixture fixture) : IClassFi
     [InlineData("instance-identity")]
     public async Task A_body_over_the_limit_on_the_newer_routes_is_413_and_changes_nothing(string route)
     {
-        // Just over the limit, as the older route's test does: a body much larger than what the server reads before it
-        // answers 413 can break the client's write (broken pipe) instead of reaching the answer. The agent API's 4 MiB
-        // limit (sub-agents) is therefore not sent here.
+        // RawRequests sends a large body with "Expect: 100-continue", so the 413 arrives before the body is written.
         var api = await WorkspaceApi.LoginAsync(fixture.Client);
         var before = await DatabaseSnapshot.TakeAsync(fixture.ConnectionString);
         var (path, token) = route == "secrets"

@@ -7,6 +7,8 @@ namespace Outpost.Server.Tests.Validation;
 /// <summary>Requests with bodies written by hand, as a client that does not use the SDK would send them.</summary>
 internal static class RawRequests
 {
+    private const int LargeBody = 64 * 1024;
+
     public static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpMethod method, string path, string? token, string? json = null,
         string contentType = "application/json", IEnumerable<KeyValuePair<string, string>>? headers = null)
     {
@@ -25,6 +27,10 @@ internal static class RawRequests
         {
             request.Content = new StringContent(json, Encoding.UTF8);
             request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+
+            // A large body waits for "100 Continue" as curl sends one: a server that refuses it from its Content-Length
+            // (413) answers before the body is written, instead of closing under a client still writing (broken pipe).
+            request.Headers.ExpectContinue = json.Length > LargeBody;
         }
 
         return await client.SendAsync(request).WithTimeout();
