@@ -1,3 +1,5 @@
+using Outpost.Sdk.Workspaces;
+
 namespace Outpost.Sdk.Provisioning;
 
 /// <summary>
@@ -48,4 +50,31 @@ public static class StatusRules
         // Failed, and anything unmatched, as upstream.
         _ => WorkspaceStatus.Failed,
     };
+
+    /// <summary>How far a job has come: pending, then running, then canceling, then completed. A job never goes back.</summary>
+    /// <param name="status">The job's status.</param>
+    /// <returns>0 for pending up to 3 for a terminal status.</returns>
+    public static int Progress(this ProvisionerJobStatus status) => status switch
+    {
+        ProvisionerJobStatus.Pending => 0,
+        ProvisionerJobStatus.Running => 1,
+        ProvisionerJobStatus.Canceling => 2,
+        _ => 3,
+    };
+
+    /// <summary>
+    /// True when <paramref name="candidate"/> is an older observation than <paramref name="seen"/>: an earlier build, or
+    /// the same build at an earlier point of its job. Reads answered at different moments (a request's answer, a watch's
+    /// snapshot) can arrive out of order; a reader that drops the stale one never shows a build going back.
+    /// </summary>
+    /// <param name="candidate">The build just read.</param>
+    /// <param name="seen">The furthest build already observed.</param>
+    /// <returns>Whether the candidate is behind what was seen.</returns>
+    public static bool IsBehind(this WorkspaceBuild candidate, WorkspaceBuild seen)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        ArgumentNullException.ThrowIfNull(seen);
+        return candidate.BuildNumber < seen.BuildNumber
+            || (candidate.BuildNumber == seen.BuildNumber && candidate.Job.Status.Progress() < seen.Job.Status.Progress());
+    }
 }

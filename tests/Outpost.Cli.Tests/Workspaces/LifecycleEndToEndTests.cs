@@ -91,12 +91,13 @@ public sealed class LifecycleEndToEndTests(ClockedServerFixture server) : IClass
             "none>running start", "running>pending delete", "pending>deleting delete", "deleting>deleted delete",
         ];
 
-        // The update's watch once saw the new build's job claimed before its queued state (a clean-clone run): the
-        // watch's snapshot raced the claim and delivered "starting" before "pending". That ordering is accepted here
-        // and recorded in the session note for a look at the watch; any other difference fails.
-        string[] raced = [.. expected[..12], "running>starting start", "starting>pending start", .. expected[13..]];
+        // A build request is answered with the build as it is once queued, and that can already be claimed (say
+        // "starting") when the daemon is quick; the watch's earlier "pending" snapshot then arrives behind it and is
+        // dropped, since a build never goes back. So a build may show x>starting without the pending between: each
+        // "x>pending t", "pending>y t" pair of the expected list may be observed as "x>y t", and nothing else differs.
         var observed = states.Select(e => $"{e.Properties["from"]}>{e.Properties["to"]} {e.Properties["transition"]}").ToArray();
-        Assert.Equal(observed.SequenceEqual(raced) ? raced : expected, observed);
+        Assert.Equal(WithoutPending(expected), WithoutPending(observed));
+        Assert.All(observed.Where(o => !expected.Contains(o)), o => Assert.Contains(o, WithoutPending(expected)));
         Assert.All(states, e => Assert.Equal("owner/dev", e.Properties["workspaceName"]));
         Assert.All(states, e => Assert.Equal("cli", e.Properties["reason"]));
         AssertDurationsMatchTimestamps(states);
@@ -172,6 +173,28 @@ public sealed class LifecycleEndToEndTests(ClockedServerFixture server) : IClass
         $"{e.Properties["fromStatus"]}>{e.Properties["toStatus"]} {e.Properties["fromLifecycleState"]}>{e.Properties["toLifecycleState"]} {e.Properties["agentName"]}";
 
     /// <summary>Within one run, each observed duration is the time since the previous event, and a build's spans its first provisioning event.</summary>
+    /// <summary>The transitions with every pending step merged into the next one (x>pending, pending>y become x>y).</summary>
+    private static List<string> WithoutPending(IEnumerable<string> transitions)
+    {
+        var merged = new List<string>();
+        string? from = null;
+        foreach (var transition in transitions)
+        {
+            var (step, kind) = (transition[..transition.IndexOf(' ', StringComparison.Ordinal)], transition[(transition.IndexOf(' ', StringComparison.Ordinal) + 1)..]);
+            var (source, target) = (step[..step.IndexOf('>', StringComparison.Ordinal)], step[(step.IndexOf('>', StringComparison.Ordinal) + 1)..]);
+            if (target == "pending")
+            {
+                from = source;
+                continue;
+            }
+
+            merged.Add(source == "pending" && from is not null ? $"{from}>{target} {kind}" : transition);
+            from = null;
+        }
+
+        return merged;
+    }
+
     private static void AssertDurationsMatchTimestamps(List<TelemetryEvent> states)
     {
         TelemetryEvent? previous = null;

@@ -64,6 +64,34 @@ public sealed class WorkspaceMonitorTests(ClockedServerFixture server) : IClassF
     }
 
     [Fact]
+    public async Task A_read_older_than_what_was_already_observed_is_dropped_and_the_build_never_goes_back()
+    {
+        using var cli = await _bed.WithTemplateAsync("monitor-stale");
+        using var stderr = new StringWriter();
+        await using var context = cli.CreateContext(new StringWriter(), stderr);
+        var (client, _) = context.Connect();
+        await using var owned = client!;
+        var queued = await client!.Api.CreateWorkspaceAsync(new CreateWorkspaceRequest { Name = "stale", TemplateName = "monitor-stale", Reason = BuildReason.Cli }, CancellationToken.None).WithTimeout();
+        var (telemetry, sink) = MemorySink.Create(TimeProvider.System);
+        var monitor = new WorkspaceMonitor(client.Api, queued, telemetry, TimeProvider.System, stderr, NullLogger.Instance);
+        var job = await _bed.Daemon.AcquireAsync(queued.LatestBuild.Job.Id);
+        var claimed = await client.Api.GetWorkspaceAsync(queued.Id, CancellationToken.None).WithTimeout();
+
+        Assert.True(monitor.Observe(claimed));
+        // The pending snapshot read before the claim, arriving after it (a request's answer and a watch's snapshot race).
+        Assert.False(monitor.Observe(queued));
+        Assert.False(monitor.ObserveQueued(queued.LatestBuild));
+        Assert.Equal(WorkspaceStatus.Starting, monitor.Current.Status);
+
+        await _bed.Daemon.CompleteBuildAsync(job, []);
+        var running = await client.Api.GetWorkspaceAsync(queued.Id, CancellationToken.None).WithTimeout();
+        Assert.True(monitor.Observe(running));
+        Assert.False(monitor.Observe(claimed));
+        var transitions = sink.Events.Where(e => e.EventName == "workspace.state_transitioned").Select(e => $"{e.Properties["from"]}>{e.Properties["to"]}").ToList();
+        Assert.Equal(["none>starting", "starting>running"], transitions);
+    }
+
+    [Fact]
     public async Task An_outage_of_several_failed_attempts_is_reported_once()
     {
         using var cli = await _bed.WithTemplateAsync("monitor-outage");

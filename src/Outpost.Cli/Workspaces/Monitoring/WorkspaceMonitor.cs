@@ -28,6 +28,9 @@ internal sealed partial class WorkspaceMonitor
     private readonly Dictionary<string, AgentStateTelemetry> _agents = new(StringComparer.Ordinal);
     private EarlyWatch? _early;
 
+    // The furthest build observed, from a snapshot or a request's answer: an older read arriving later is dropped.
+    private WorkspaceBuild _furthest;
+
     public WorkspaceMonitor(OutpostApiClient api, Workspace workspace, ITelemetryReporter telemetry, TimeProvider time, TextWriter error, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(api);
@@ -40,6 +43,7 @@ internal sealed partial class WorkspaceMonitor
         WorkspaceName = NameOf(workspace);
         _state = new WorkspaceStateTelemetry(telemetry, time, WorkspaceName);
         Current = workspace;
+        _furthest = workspace.LatestBuild;
     }
 
     /// <summary>The first wait after a lost connection; it doubles up to <see cref="MaxBackoff"/>.</summary>
@@ -62,7 +66,13 @@ internal sealed partial class WorkspaceMonitor
     public bool Observe(Workspace workspace)
     {
         ArgumentNullException.ThrowIfNull(workspace);
+        if (workspace.LatestBuild.IsBehind(_furthest))
+        {
+            return false;
+        }
+
         Current = workspace;
+        _furthest = workspace.LatestBuild;
         if (ResetsAgents.Contains(workspace.Status))
         {
             foreach (var agent in _agents.Values)
@@ -132,11 +142,12 @@ internal sealed partial class WorkspaceMonitor
     public bool ObserveQueued(WorkspaceBuild build)
     {
         ArgumentNullException.ThrowIfNull(build);
-        if (Current.LatestBuild.Id == build.Id)
+        if (Current.LatestBuild.Id == build.Id || build.IsBehind(_furthest))
         {
             return false;
         }
 
+        _furthest = build;
         return _state.Observe(WireName.Of(build.Status), WireName.Of(build.Transition), WireName.Of(build.Reason));
     }
 
@@ -232,7 +243,8 @@ internal sealed partial class WorkspaceMonitor
                         break;
                     }
 
-                    if (snapshot is null)
+                    // A snapshot read before the answer to our own request (which already showed a later state) is stale.
+                    if (snapshot is null || snapshot.LatestBuild.IsBehind(_furthest))
                     {
                         continue;
                     }
