@@ -39,6 +39,27 @@ public static class TaskApi
     /// <summary>The provisioner environment variable that carries the task's prompt into a build.</summary>
     public const string TaskPromptVariable = "OUTPOST_TASK_PROMPT";
 
+    /// <summary>
+    /// Set in the task agent's environment (its manifest's <c>environment</c>) by the build of a task workspace:
+    /// the agent that finds it starts the coding loop for that task.
+    /// </summary>
+    public const string AgentTaskIdVariable = "OUTPOST_TASK_ID";
+
+    /// <summary>In the task agent's environment (set by the template): the OpenAI-compatible base URL, e.g. <c>https://api.openai.com/v1</c>.</summary>
+    public const string ModelUrlVariable = "OUTPOST_TASK_MODEL_URL";
+
+    /// <summary>In the task agent's environment (set by the template): the model name.</summary>
+    public const string ModelVariable = "OUTPOST_TASK_MODEL";
+
+    /// <summary>
+    /// In the task agent's environment (set by the template): the name of the environment variable, filled from the
+    /// owner's user secret of that name, that holds the provider's API key; <see cref="DefaultApiKeyVariable"/> when unset.
+    /// </summary>
+    public const string ApiKeyVariableVariable = "OUTPOST_TASK_API_KEY_ENV";
+
+    /// <summary>The API key's variable when the template names none.</summary>
+    public const string DefaultApiKeyVariable = "OPENAI_API_KEY";
+
     /// <summary>The longest prompt or follow-up message accepted, in characters.</summary>
     public const int MaxPromptLength = 32 * 1024;
 }
