@@ -44,7 +44,7 @@ internal static class AgentApiEndpoints
                     return Problems.BadRequest($"the {AgentApi.DirectAddressHeader} header: {problem}", ProblemCodes.ValidationFailed);
                 }
 
-                directKeys.RecordAddress(caller.Agent.Id, direct.ToString());
+                await store.RecordDirectAddressAsync(caller.Agent.Id, direct.ToString(), cancellationToken).ConfigureAwait(false);
             }
 
             Dictionary<string, string> environment;

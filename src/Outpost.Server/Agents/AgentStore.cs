@@ -246,6 +246,23 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource, ConnectionLogStore
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Records where the agent accepts direct connections (empty: nowhere); writes only when it changed.</summary>
+    public async Task RecordDirectAddressAsync(Guid agentId, string address, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "UPDATE workspace_agents SET direct_address = NULLIF($2, '') WHERE id = $1 AND direct_address IS DISTINCT FROM NULLIF($2, '')");
+        command.With(agentId).With(address);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Where the agent said, on its last manifest fetch from any replica, it accepts direct connections; empty for nowhere.</summary>
+    public async Task<string> DirectAddressAsync(Guid agentId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT direct_address FROM workspace_agents WHERE id = $1");
+        command.With(agentId);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string ?? string.Empty;
+    }
+
     /// <summary>An agent as users read it, and its workspace's owner (for authorization); null when there is none.</summary>
     public async Task<(WorkspaceAgent Agent, Guid OwnerId)?> FindAsync(Guid agentId, CancellationToken cancellationToken)
     {

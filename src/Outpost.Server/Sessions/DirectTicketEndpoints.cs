@@ -20,7 +20,7 @@ internal static class DirectTicketEndpoints
     public static IEndpointRouteBuilder MapDirectTickets(this IEndpointRouteBuilder routes)
     {
         routes.MapPost(SessionApi.DirectTicketPath, static async (
-            Guid id, DirectTicketRequest request, HttpContext http, SessionAccess access, DirectTicketKeys keys, TimeProvider time) =>
+            Guid id, DirectTicketRequest request, HttpContext http, SessionAccess access, DirectTicketKeys keys, Agents.AgentStore agents, TimeProvider time) =>
         {
             var (target, problem) = await access.AuthorizeClientAsync(id, http, http.RequestAborted).ConfigureAwait(false);
             if (target is null)
@@ -33,7 +33,7 @@ internal static class DirectTicketEndpoints
                 return Problems.BadRequest($"kind: {(int)request.Kind} is not a session kind", ProblemCodes.InvalidRequest);
             }
 
-            var address = keys.AddressOf(id);
+            var address = await agents.DirectAddressAsync(id, http.RequestAborted).ConfigureAwait(false);
             if (address.Length == 0)
             {
                 return Problems.Conflict("the agent accepts no direct connections (it is configured without a direct address)");

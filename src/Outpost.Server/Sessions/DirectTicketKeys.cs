@@ -7,16 +7,15 @@ namespace Outpost.Server.Sessions;
 
 /// <summary>
 /// The server's Ed25519 key pair for direct-connection tickets: the private key in <c>direct-tickets.key</c> in the data
-/// directory (0600 in a 0700 directory, generated on first start), the public key in every agent manifest. Also where
-/// each agent said it accepts direct connections, kept in this replica's memory from the agent's last manifest fetch
-/// (a replica that did not serve it knows no address, and its clients use the relay).
+/// directory (0600 in a 0700 directory, generated on first start), the public key in every agent manifest. Replicas must share the file (an agent
+/// verifies tickets with the key of the replica that served its manifest). Where each agent accepts direct connections is
+/// in <c>workspace_agents.direct_address</c> (<see cref="Agents.AgentStore.DirectAddressAsync"/>).
 /// </summary>
 internal sealed class DirectTicketKeys : IDisposable
 {
     public const string FileName = "direct-tickets.key";
 
     private readonly Key _key;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, string> _addresses = new();
 
     public DirectTicketKeys(ServerOptions options)
     {
@@ -36,22 +35,6 @@ internal sealed class DirectTicketKeys : IDisposable
         ArgumentNullException.ThrowIfNull(ticket);
         return ticket.Sign(_key);
     }
-
-    /// <summary>Records where the agent accepts direct connections (empty: nowhere).</summary>
-    public void RecordAddress(Guid agentId, string address)
-    {
-        if (address.Length == 0)
-        {
-            _addresses.TryRemove(agentId, out _);
-        }
-        else
-        {
-            _addresses[agentId] = address;
-        }
-    }
-
-    /// <summary>Where the agent said it accepts direct connections; empty when it did not say so to this replica.</summary>
-    public string AddressOf(Guid agentId) => _addresses.GetValueOrDefault(agentId, string.Empty);
 
     /// <summary>Why <paramref name="address"/> is not an agent's direct address (<c>IP:PORT</c>, or empty for none); null when it is.</summary>
     public static string? AddressProblem(string address) =>

@@ -1,6 +1,8 @@
+using System.Net.Http.Json;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Outpost.Sdk.Agents;
 using Outpost.Sdk.Sessions;
 using Outpost.Server.Agents;
 using Outpost.Server.Hosting;
@@ -104,6 +106,81 @@ public sealed class SessionRelayReplicaTests(SessionRelayFixture fixture) : ICla
             var agentEnd = await agent.Log.WaitForAsync(e => e.EventId == 5151);
             Assert.Equal(("control_plane_lost", "server"), (agentEnd.Field("disconnect_reason"), agentEnd.Field("disconnect_initiator")));
         }
+    }
+
+    [Fact]
+    public async Task A_direct_address_told_to_one_replica_is_handed_out_by_another_and_forgotten_when_the_agent_names_none()
+    {
+        var owner = (await IdentityApi.LoginAsync(fixture.Client)).AccessToken;
+        await using var replicaB = await Replica.StartAsync(fixture.ConnectionString);
+        var seeded = await AgentSeed.CreateAsync(fixture.ConnectionString);
+        using var agentClient = new HttpClient { BaseAddress = replicaB.BaseAddress };
+        var ticketPath = SessionApi.DirectTicketPathFor(seeded.AgentId);
+        async Task<HttpResponseMessage> TicketAsync(string? token)
+        {
+            using var ask = new HttpRequestMessage(HttpMethod.Post, ticketPath)
+            {
+                Content = JsonContent.Create(new DirectTicketRequest { Kind = SessionKind.Ssh }, SessionJsonContext.Default.DirectTicketRequest),
+            };
+            if (token is not null)
+            {
+                ask.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            }
+
+            return await fixture.Client.SendAsync(ask).WithTimeout();
+        }
+
+        async Task FetchManifestAsync(string address)
+        {
+            using var fetch = new HttpRequestMessage(HttpMethod.Get, AgentApi.Prefix + "/manifest");
+            fetch.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", seeded.Token);
+            fetch.Headers.Add(AgentApi.DirectAddressHeader, address);
+            using var response = await agentClient.SendAsync(fetch).WithTimeout();
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        }
+
+        // Before the agent says anything, no replica has an address for it.
+        using (var none = await TicketAsync(owner))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Conflict, none.StatusCode);
+            Assert.Contains("no direct connections", (await IdentityApi.ProblemAsync(none)).Detail, StringComparison.Ordinal);
+        }
+
+        // The agent tells B; A (the fixture) hands out a ticket for that address.
+        await FetchManifestAsync("127.0.0.1:45678");
+        using (var granted = await TicketAsync(owner))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, granted.StatusCode);
+            var grant = await granted.Content.ReadFromJsonAsync(SessionJsonContext.Default.DirectTicketGrant).WithTimeout();
+            Assert.Equal("127.0.0.1:45678", grant!.Address);
+            Assert.False(string.IsNullOrEmpty(grant.Ticket));
+        }
+
+        using (var anonymous = await TicketAsync(null))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        }
+
+        // An empty header says the agent no longer listens: every replica forgets the address.
+        await FetchManifestAsync(string.Empty);
+        using (var forgotten = await TicketAsync(owner))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Conflict, forgotten.StatusCode);
+        }
+
+        // A bad address changes nothing and names the header.
+        using (var bad = new HttpRequestMessage(HttpMethod.Get, AgentApi.Prefix + "/manifest"))
+        {
+            bad.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", seeded.Token);
+            bad.Headers.Add(AgentApi.DirectAddressHeader, "not-an-address");
+            using var refused = await agentClient.SendAsync(bad).WithTimeout();
+            Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains(AgentApi.DirectAddressHeader, (await IdentityApi.ProblemAsync(refused)).Detail, StringComparison.Ordinal);
+        }
+
+        var stored = await AgentSeed.QueryAsync(fixture.ConnectionString, "SELECT direct_address FROM workspace_agents WHERE id = $1",
+            static r => r.IsDBNull(0) ? null : r.GetString(0), seeded.AgentId);
+        Assert.Equal([null], stored);
     }
 
     /// <summary>A second real server on the fixture's database, on real time, with its relay log recorded.</summary>
