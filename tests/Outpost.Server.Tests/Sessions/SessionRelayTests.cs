@@ -57,7 +57,7 @@ public sealed class SessionRelayFixture : ClockedServerFixture
 /// The relay over real HTTP and WebSockets with the real agent library serving the sessions: the connection log,
 /// who may connect and see what, tickets, terminal sizes, and a stop ending open sessions.
 /// </summary>
-public sealed class SessionRelayTests(SessionRelayFixture fixture) : IClassFixture<SessionRelayFixture>
+public sealed partial class SessionRelayTests(SessionRelayFixture fixture) : IClassFixture<SessionRelayFixture>
 {
     [Fact]
     public async Task A_session_is_one_connection_log_row_and_a_member_sees_and_reaches_only_their_own()
