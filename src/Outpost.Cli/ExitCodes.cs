@@ -56,6 +56,9 @@ internal static class ExitCodes
     /// <summary>Another build of the workspace is still active: pass <c>--wait</c> to wait for it first.</summary>
     public const int WorkspaceBusy = 34;
 
+    /// <summary><c>outpost diagnose</c> found an incident that needs investigating.</summary>
+    public const int NeedsInvestigation = 35;
+
     /// <summary><c>outpost agent</c> stopped with its shutdown scripts failed or timed out (the lifecycle says which).</summary>
     public const int AgentShutdownFailed = 40;
 

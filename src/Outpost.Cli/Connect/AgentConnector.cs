@@ -23,6 +23,9 @@ internal sealed class AgentConnector(CliContext context, AuthenticatedClient cli
 
     public string WorkspaceName { get; private set; } = string.Empty;
 
+    /// <summary><c>owner/name</c> once the workspace is found: what the workspace telemetry events name.</summary>
+    public string? QualifiedWorkspaceName { get; private set; }
+
     public WorkspaceAgent? Agent { get; private set; }
 
     /// <summary>The path of the last session opened: <c>direct</c> or <c>relay</c>.</summary>
@@ -75,7 +78,8 @@ internal sealed class AgentConnector(CliContext context, AuthenticatedClient cli
             return (refusal, ExitCodes.Refused);
         }
 
-        span?.SetProperty(WorkspaceTelemetryNames.WorkspaceName, $"{workspace.OwnerName}/{workspace.Name}");
+        QualifiedWorkspaceName = $"{workspace.OwnerName}/{workspace.Name}";
+        span?.SetProperty(WorkspaceTelemetryNames.WorkspaceName, QualifiedWorkspaceName);
         var ready = await PhaseAsync(span, ConnectionTelemetry.WaitForAgentPhase, ct => WaitForAgentAsync(workspace, agentName, ct), cancellationToken).ConfigureAwait(false);
         if (Agent is not null)
         {
@@ -319,7 +323,7 @@ internal sealed class AgentConnector(CliContext context, AuthenticatedClient cli
     /// <summary>Records <c>workspace.connection.closed</c> for a session that had opened.</summary>
     public void RecordClosed(string connectionType, SessionKind kind, long started, SessionSocket socket, SessionExit? exit, SessionClose close) =>
         ConnectionTelemetry.RecordClosed(context.Telemetry, new ConnectionClosed(
-            WorkspaceName, Agent?.Name ?? "?", connectionType, WireName.Of(kind),
+            QualifiedWorkspaceName ?? WorkspaceName, Agent?.Name ?? "?", connectionType, WireName.Of(kind),
             close.DisconnectReason.LogValue, close.DisconnectReason.Expected(), close.DisconnectInitiator.LogValue, close.Detail,
             context.Time.GetElapsedTime(started), socket.BytesSent, socket.BytesReceived, exit?.ShellStatus, Path));
 

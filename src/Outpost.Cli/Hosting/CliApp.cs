@@ -61,6 +61,7 @@ internal static class CliApp
         root.Subcommands.Add(Connect.PortForwardCommand.Create(context));
         root.Subcommands.Add(Connect.ConnectionsCommand.Create(context));
         root.Subcommands.Add(Connect.PingCommand.Create(context));
+        root.Subcommands.Add(Diagnose.DiagnoseCommand.Create(context));
         root.Subcommands.Add(SshConfig.ConfigSshCommand.Create(context));
         root.Subcommands.Add(Workflows.WorkflowCommand.Create(context));
         return root;

@@ -41,6 +41,7 @@ internal static class InvocationStatus
         ExitCodes.NotConfirmed => ("NotConfirmed", "the command was not confirmed"),
         ExitCodes.AgentsNotReady => ("AgentsNotReady", "an agent never became ready"),
         ExitCodes.WorkspaceBusy => ("WorkspaceBusy", "another build of the workspace is still active"),
+        ExitCodes.NeedsInvestigation => ("NeedsInvestigation", "diagnose found an incident that needs investigating"),
         ExitCodes.AgentShutdownFailed => ("AgentShutdownFailed", "the agent's shutdown scripts failed"),
         ExitCodes.AgentNeverStarted => ("AgentNeverStarted", "the agent never received its manifest"),
         ExitCodes.InternalError => ("InternalError", "internal error"),

@@ -52,6 +52,17 @@ public static class TelemetryExportPipeline
 {
     public const string FlushWarning = "Some recent telemetry could not be flushed; this export may be missing the latest events.";
 
+    /// <summary>
+    /// The events of every local telemetry file in <paramref name="directory"/> within <paramref name="range"/>, merged in
+    /// time order as an export reads them (lazily); a file that cannot be read is skipped and named to <paramref name="onSkipped"/>.
+    /// </summary>
+    public static IEnumerable<TelemetryEvent> ReadEvents(string directory, ExportRange range, Action<string> onSkipped, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(range);
+        var files = TelemetryFileCatalog.List(directory, null).Where(f => range.IncludesFileDate(f.Name.Date)).ToList();
+        return TelemetryEventMerger.Merge(files, range, onSkipped, cancellationToken);
+    }
+
     public static async Task<TelemetryExportResult> RunAsync(TelemetryExportRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
