@@ -43,6 +43,7 @@ public sealed class AgentHost : IDisposable
             Time = time,
             Sessions = new Sessions.AgentSessionOptions { SshPort = settings.SshPort },
             Direct = _direct,
+            TaskChannel = taskId => new Tasks.HttpTaskChannel(_transport, taskId, time, logger),
         }, _transport, logger);
     }
 

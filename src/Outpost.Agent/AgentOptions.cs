@@ -28,4 +28,10 @@ internal sealed record AgentOptions
 
     /// <summary>Set in scripts' environments on top of the manifest's (null removes an inherited variable).</summary>
     public IReadOnlyDictionary<string, string?> ExtraScriptEnvironment { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>The task API of a task workspace's coding loop, by task id; null when the agent has none (the loop does not start).</summary>
+    public Func<Guid, Tasks.ITaskChannel>? TaskChannel { get; init; }
+
+    /// <summary>The coding loop's bounds and timings.</summary>
+    public Tasks.TaskLimits TaskLimits { get; init; } = new();
 }

@@ -92,7 +92,14 @@ internal sealed class WorkspaceAgent
                 ScriptOutcomeKind.Succeeded => AgentLifecycleState.Ready,
                 _ => AgentLifecycleState.StartError,
             });
+
+            // A task workspace's coding loop starts once the startup scripts have prepared the workspace, and ends with the agent.
+            var task = Tasks.TaskAgent.Start(manifest, ScriptContextFor(Manifest!), _options.TaskChannel, _options.TaskLimits, _time, _logger, _shutdown.Token);
             await WaitForShutdownAsync().ConfigureAwait(false);
+            if (task is not null)
+            {
+                await task.ConfigureAwait(false);
+            }
         }
 
         await Sessions.StopAllAsync(new SessionEnd(DisconnectReason.ServerShutdown, DisconnectInitiator.Agent, "the agent is shutting down")).ConfigureAwait(false);

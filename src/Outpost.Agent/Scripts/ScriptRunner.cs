@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using System.Diagnostics;
-using System.Text;
 using Microsoft.Extensions.Logging;
 using Outpost.Agent.Logs;
 using Outpost.Sdk.Agents;
@@ -27,29 +26,7 @@ internal sealed class ScriptRunner(AgentLogSink sink, TimeProvider time, ILogger
     {
         ArgumentNullException.ThrowIfNull(script);
         ArgumentNullException.ThrowIfNull(context);
-        var startInfo = new ProcessStartInfo(Shell)
-        {
-            WorkingDirectory = context.WorkingDirectory,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-            UseShellExecute = false,
-        };
-        startInfo.ArgumentList.Add("-c");
-        startInfo.ArgumentList.Add(script.Script);
-        foreach (var (name, value) in context.Environment)
-        {
-            if (value is null)
-            {
-                startInfo.Environment.Remove(name);
-            }
-            else
-            {
-                startInfo.Environment[name] = value;
-            }
-        }
+        var startInfo = ShellStartInfo.For(Shell, script.Script, context.WorkingDirectory, context.Environment);
 
         var started = time.GetTimestamp();
         using var process = new Process { StartInfo = startInfo };

@@ -154,9 +154,12 @@ internal sealed class HttpAgentTransport : IAgentTransport, IDisposable
         }
     }
 
+    /// <summary>The authenticated client, for the agent's other routes (the task agent's <see cref="Tasks.HttpTaskChannel"/>).</summary>
+    internal HttpClient Http => _http;
+
     public void Dispose() => _http.Dispose();
 
-    private static async Task<AgentApiFailure?> FailureOfAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    internal static async Task<AgentApiFailure?> FailureOfAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         if (response.IsSuccessStatusCode)
         {
@@ -185,7 +188,7 @@ internal sealed class HttpAgentTransport : IAgentTransport, IDisposable
                 (int)response.StatusCode);
     }
 
-    private static AgentApiFailure? Unreachable(Exception ex, CancellationToken cancellationToken) =>
+    internal static AgentApiFailure? Unreachable(Exception ex, CancellationToken cancellationToken) =>
         cancellationToken.IsCancellationRequested || ex is not (HttpRequestException or IOException or OperationCanceledException or JsonException)
             ? null
             : new AgentApiFailure(ex is JsonException ? AgentApiFailureKind.Rejected : AgentApiFailureKind.Unreachable, Describe(ex));
