@@ -93,6 +93,7 @@ internal static class WorkflowRunCommand
             run.CancelAfter(after);
         }
 
+        var runs = new Dictionary<Guid, WorkflowRun>();
         string Reason() => cancellationToken.IsCancellationRequested ? "interrupted" : $"timed out after {request.Timeout}";
         var (finished, inputErrors) = await engine.RunAsync(workflow, inputs, @event =>
         {
@@ -102,7 +103,7 @@ internal static class WorkflowRunCommand
             }
 
             progress.Show(@event, store);
-            Record(store, @event, progress);
+            Record(store, @event, progress, runs);
             bridge.Observe(@event);
         }, run.Token).ConfigureAwait(false);
         bridge.Finalize(finished?.Status == RunStatus.Cancelled ? $"workflow run {Reason()}" : null);
@@ -132,25 +133,51 @@ internal static class WorkflowRunCommand
         }
     }
 
-    /// <summary>Every event but a method's output line changes the record: it is rewritten (atomically) each time; every event is a line of the log.</summary>
-    private static void Record(RunRecordStore store, WorkflowEvent @event, RunProgress progress)
+    /// <summary>
+    /// Every event but a method's output line changes the record: it is rewritten (atomically) each time;
+    /// every event is a line of the log. A nested run has no end event of its own: the end of the step
+    /// that ran it saves it a last time.
+    /// </summary>
+    private static void Record(RunRecordStore store, WorkflowEvent @event, RunProgress progress, Dictionary<Guid, WorkflowRun> runs)
     {
         if (@event.Run is not { } run)
         {
             return;
         }
 
+        runs[run.Id] = run;
         try
         {
             store.AppendLog(run.WorkflowId, run.Id, progress.LogLine(@event));
-            if (@event.Kind != WorkflowEventKind.MethodOutput)
+            if (@event.Kind == WorkflowEventKind.MethodOutput)
             {
-                store.Save(run);
+                return;
+            }
+
+            store.Save(run);
+            if (@event.Kind is WorkflowEventKind.StepCompleted or WorkflowEventKind.StepFailed or WorkflowEventKind.StepCancelled
+                && NestedRunOf(run, @event) is { } nestedId && runs.TryGetValue(nestedId, out var nested))
+            {
+                store.Save(nested);
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             progress.RecordFailed(ex);
+        }
+    }
+
+    private static Guid? NestedRunOf(WorkflowRun run, WorkflowEvent @event)
+    {
+        var job = run.Jobs.FirstOrDefault(job => job.Name == @event.Job);
+        if (job is null)
+        {
+            return null;
+        }
+
+        lock (job)
+        {
+            return job.Steps.FirstOrDefault(step => step.Name == @event.Step)?.NestedRunId;
         }
     }
 
