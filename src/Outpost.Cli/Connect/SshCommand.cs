@@ -53,33 +53,67 @@ internal static class SshCommand
                 return await SshStdio.RunAsync(context, connector, target, start, ct).ConfigureAwait(false);
             }
 
+            if (args.Length > 0)
+            {
+                await using var stdout = Console.OpenStandardOutput();
+                await using var stderr = Console.OpenStandardError();
+                return await ExecAsync(context, connector, target, start, args, new ExecStreams(Console.OpenStandardInput, stdout, stderr), ct).ConfigureAwait(false);
+            }
+
             var reconnectId = Guid.NewGuid();
-            var kind = args.Length > 0 ? SessionKind.Exec : SessionKind.Pty;
-            var started = context.Time.GetTimestamp();
-            var (socket, error, code) = await connector.ConnectAsync(target, start,
-                () => args.Length > 0
-                    ? new SessionHeader { Kind = SessionKind.Exec, ConnectionType = ConnectionType.Ssh, Command = args[0], Args = args[1..] }
-                    : InteractiveTerminal.Header(context, reconnectId),
-                ConnectionTypeName, kind, ct).ConfigureAwait(false);
+            var (socket, error, code) = await connector.ConnectAsync(target, start, () => InteractiveTerminal.Header(context, reconnectId),
+                ConnectionTypeName, SessionKind.Pty, ct).ConfigureAwait(false);
             if (socket is null)
             {
                 await context.Error.WriteLineAsync($"error: {error}").ConfigureAwait(false);
                 return code;
             }
 
-            return args.Length > 0
-                ? await RunExecAsync(context, connector, socket, started, ct).ConfigureAwait(false)
-                : await new InteractiveTerminal(context, connector).RunAsync(socket, reconnectId, ct).ConfigureAwait(false);
+            return await new InteractiveTerminal(context, connector).RunAsync(socket, reconnectId, ct).ConfigureAwait(false);
         }, cancellationToken);
 
-    private static async Task<int> RunExecAsync(CliContext context, AgentConnector connector, SessionSocket socket, long started, CancellationToken cancellationToken)
+    /// <summary>Where an exec session's streams go: the process's own for <c>outpost ssh … -- cmd</c>; a workflow step's buffers for <c>outpost/workspace-exec</c>. No stdin: end of input at once.</summary>
+    internal sealed record ExecStreams(Func<Stream>? OpenStdin, Stream Stdout, Stream Stderr)
+    {
+        /// <summary>Variables for the command, besides the agent's own (a workflow's <c>env</c>).</summary>
+        public IReadOnlyDictionary<string, string>? Env { get; init; }
+
+        /// <summary>The command's working directory; null for the agent's default.</summary>
+        public string? Cwd { get; init; }
+    }
+
+    /// <summary>
+    /// <c>outpost ssh WORKSPACE -- COMMAND…</c>: opens an exec session (through the relay unless the direct path
+    /// works) and carries it; the command's exit code, <see cref="SessionFailed"/> when the session failed, or the
+    /// connect error's code (its message on <see cref="CliContext.Error"/>). The workflow method
+    /// <c>outpost/workspace-exec</c> runs this too.
+    /// </summary>
+    internal static async Task<int> ExecAsync(CliContext context, AgentConnector connector, string target, bool start, IReadOnlyList<string> args, ExecStreams streams, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(connector);
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(streams);
+        var started = context.Time.GetTimestamp();
+        var (socket, error, code) = await connector.ConnectAsync(target, start,
+            () => new SessionHeader { Kind = SessionKind.Exec, ConnectionType = ConnectionType.Ssh, Command = args[0], Args = [.. args.Skip(1)], Env = streams.Env, Cwd = streams.Cwd },
+            ConnectionTypeName, SessionKind.Exec, ct).ConfigureAwait(false);
+        if (socket is null)
+        {
+            await context.Error.WriteLineAsync($"error: {error}").ConfigureAwait(false);
+            return code;
+        }
+
+        return await RunExecAsync(context, connector, socket, started, streams, ct).ConfigureAwait(false);
+    }
+
+    private static async Task<int> RunExecAsync(CliContext context, AgentConnector connector, SessionSocket socket, long started, ExecStreams streams, CancellationToken cancellationToken)
     {
         using (socket)
         {
             using var stdinStop = new CancellationTokenSource();
-            var stdin = PumpStdinAsync(socket, stdinStop.Token);
-            await using var stdout = Console.OpenStandardOutput();
-            await using var stderr = Console.OpenStandardError();
+            var stdin = PumpStdinAsync(socket, streams.OpenStdin, stdinStop.Token);
+            var (stdout, stderr) = (streams.Stdout, streams.Stderr);
             SessionExit? exit = null;
             SessionClose? close = null;
             try
@@ -135,13 +169,19 @@ internal static class SshCommand
         }
     }
 
-    private static async Task PumpStdinAsync(SessionSocket socket, CancellationToken cancellationToken)
+    private static async Task PumpStdinAsync(SessionSocket socket, Func<Stream>? openStdin, CancellationToken cancellationToken)
     {
         // A background reader: stdin may never end (a terminal), and the command may finish first.
         await Task.Yield();
         try
         {
-            await using var stdin = Console.OpenStandardInput();
+            if (openStdin is null)
+            {
+                await socket.SendAsync(SessionFrameType.StdinEof, [], cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            await using var stdin = openStdin();
             var buffer = new byte[SessionLimits.MaxPayloadBytes];
             while (true)
             {

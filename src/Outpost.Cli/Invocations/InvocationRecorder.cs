@@ -74,28 +74,8 @@ internal sealed class InvocationRecorder(ITelemetryReporter telemetry, TimeProvi
     {
         try
         {
-            var completedAt = time.GetUtcNow();
             var status = error is null ? InvocationStatus.FromExitCode(exitCode) : InvocationStatus.Error;
-            var properties = new TelemetryProperties
-            {
-                { "invocationId", InvocationId },
-                { "command", info.Command },
-                { "args", info.Args },
-                { "optionKeys", info.OptionKeys },
-                { "globalOptions", info.GlobalOptions },
-                { "status", status },
-                { "exitCode", (long)exitCode },
-                { "startedAt", StartedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture) },
-                { "completedAt", completedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture) },
-                { "version", BuildVersion.Version },
-                { "platform", OperatingSystem.IsLinux() ? "linux" : OperatingSystem.IsMacOS() ? "darwin" : RuntimeInformation.OSDescription },
-                { "isInteractive", interactive },
-            };
-            if (info.Subcommand is not null)
-            {
-                properties.Add("subcommand", info.Subcommand);
-            }
-
+            var properties = Properties(InvocationId, info, status, exitCode, StartedAt, time.GetUtcNow(), interactive);
             if (status != InvocationStatus.Success)
             {
                 var (type, message) = InvocationStatus.Describe(exitCode);
@@ -110,13 +90,7 @@ internal sealed class InvocationRecorder(ITelemetryReporter telemetry, TimeProvi
                 properties.Add("errorMessage", message);
             }
 
-            var (agentSession, tool) = DetectAgentSession(environment);
-            properties.Add("agentSessionDetected", agentSession);
-            if (tool is not null)
-            {
-                properties.Add("detectedAiTool", tool);
-            }
-
+            AddAgentSession(properties, environment);
             telemetry.Log(EventName, properties, new TelemetryMeasurements { { "durationMs", time.GetElapsedTime(_startTimestamp).TotalMilliseconds } });
         }
 #pragma warning disable CA1031 // Recording must never change the command's outcome.
@@ -124,6 +98,70 @@ internal sealed class InvocationRecorder(ITelemetryReporter telemetry, TimeProvi
 #pragma warning restore CA1031
         {
             // The telemetry service logs its own failures once; nothing more to do here.
+        }
+    }
+
+    /// <summary>
+    /// A child entry (spec §5.4): a fresh id, the caller's timestamps (the same instant gives 0 ms),
+    /// <c>parentInvocationId</c>, and the extra (flat) properties such as <c>workflowContext.*</c>; an
+    /// error makes it <c>error</c> with exit code 1 and errorType <c>Error</c> (spec §3.3). Unlike
+    /// <see cref="Record"/> it lets the sink's exceptions through: its caller decides.
+    /// </summary>
+    public static void RecordChild(ITelemetryReporter telemetry, Func<string, string?> environment, bool interactive, CommandInfo info, string parentInvocationId,
+        DateTimeOffset startedAt, DateTimeOffset completedAt, string? error, IEnumerable<KeyValuePair<string, string>> extra)
+    {
+        ArgumentNullException.ThrowIfNull(telemetry);
+        ArgumentNullException.ThrowIfNull(extra);
+        var properties = Properties(Guid.NewGuid().ToString(), info, error is null ? InvocationStatus.Success : InvocationStatus.Error, error is null ? ExitCodes.Success : ExitCodes.Failure,
+            startedAt, completedAt, interactive);
+        if (error is not null)
+        {
+            properties.Add("errorType", "Error");
+            properties.Add("errorMessage", FirstLine(error) is { Length: > 0 } line ? line : "the method failed");
+        }
+
+        AddAgentSession(properties, environment);
+        properties.Add("parentInvocationId", parentInvocationId);
+        foreach (var (key, value) in extra)
+        {
+            properties.Add(key, value);
+        }
+
+        telemetry.Log(EventName, properties, new TelemetryMeasurements { { "durationMs", (completedAt - startedAt).TotalMilliseconds } });
+    }
+
+    private static TelemetryProperties Properties(string invocationId, CommandInfo info, string status, int exitCode, DateTimeOffset startedAt, DateTimeOffset completedAt, bool interactive)
+    {
+        var properties = new TelemetryProperties
+        {
+            { "invocationId", invocationId },
+            { "command", info.Command },
+            { "args", info.Args },
+            { "optionKeys", info.OptionKeys },
+            { "globalOptions", info.GlobalOptions },
+            { "status", status },
+            { "exitCode", (long)exitCode },
+            { "startedAt", startedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture) },
+            { "completedAt", completedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture) },
+            { "version", BuildVersion.Version },
+            { "platform", OperatingSystem.IsLinux() ? "linux" : OperatingSystem.IsMacOS() ? "darwin" : RuntimeInformation.OSDescription },
+            { "isInteractive", interactive },
+        };
+        if (info.Subcommand is not null)
+        {
+            properties.Add("subcommand", info.Subcommand);
+        }
+
+        return properties;
+    }
+
+    private static void AddAgentSession(TelemetryProperties properties, Func<string, string?> environment)
+    {
+        var (agentSession, tool) = DetectAgentSession(environment);
+        properties.Add("agentSessionDetected", agentSession);
+        if (tool is not null)
+        {
+            properties.Add("detectedAiTool", tool);
         }
     }
 

@@ -6,9 +6,9 @@ using Outpost.Workflows.Model;
 namespace Outpost.Cli.Workflows;
 
 /// <summary>
-/// <c>outpost workflow validate [path…]</c>: checks workflow files (docs/workflows.md) without a
-/// server: each file's schema, names, dependencies and cycles, then nested-workflow references and
-/// cycles across the files given. Only <c>validate</c> exists so far.
+/// <c>outpost workflow validate|run|list|history|show-run</c> (docs/workflows.md). <c>validate</c> checks
+/// workflow files without a server: each file's schema, names, dependencies and cycles, then
+/// nested-workflow references and cycles across the files given.
 /// </summary>
 internal static class WorkflowCommand
 {
@@ -19,6 +19,10 @@ internal static class WorkflowCommand
     {
         var command = new Command("workflow", "Work with workflow files (YAML jobs and steps over workspaces and templates).");
         command.Subcommands.Add(CreateValidate(context));
+        command.Subcommands.Add(WorkflowRunCommand.Create(context));
+        command.Subcommands.Add(WorkflowRecordsCommands.CreateList(context));
+        command.Subcommands.Add(WorkflowRecordsCommands.CreateHistory(context));
+        command.Subcommands.Add(WorkflowRecordsCommands.CreateShowRun(context));
         return command;
     }
 
@@ -66,7 +70,7 @@ internal static class WorkflowCommand
         return command;
     }
 
-    private static (List<string> Files, List<string> Missing) Collect(IEnumerable<string> paths)
+    internal static (List<string> Files, List<string> Missing) Collect(IEnumerable<string> paths)
     {
         var files = new List<string>();
         var missing = new List<string>();
@@ -90,7 +94,11 @@ internal static class WorkflowCommand
     }
 
     /// <summary>Each file on its own, then what only the set shows: names used twice, nested references and cycles.</summary>
-    internal static async Task<List<WorkflowError>> ValidateAsync(IReadOnlyList<string> files, CancellationToken cancellationToken)
+    internal static async Task<List<WorkflowError>> ValidateAsync(IReadOnlyList<string> files, CancellationToken cancellationToken) =>
+        (await LoadAsync(files, cancellationToken).ConfigureAwait(false)).Errors;
+
+    /// <summary>The workflows of <paramref name="files"/> that parsed, and every problem <see cref="ValidateAsync"/> reports.</summary>
+    internal static async Task<(List<WorkflowDefinition> Workflows, List<WorkflowError> Errors)> LoadAsync(IReadOnlyList<string> files, CancellationToken cancellationToken)
     {
         var errors = new List<WorkflowError>();
         var workflows = new List<WorkflowDefinition>();
@@ -112,7 +120,7 @@ internal static class WorkflowCommand
         }
 
         errors.AddRange(WorkflowValidator.ValidateReferences(workflows));
-        return errors;
+        return (workflows, errors);
     }
 
     private static string ToJson(IReadOnlyList<string> files, IReadOnlyList<WorkflowError> errors)

@@ -18,24 +18,28 @@ internal static class CreateCommand
         var build = new BuildOptions();
         var command = new Command("create", "Create a workspace from a template, follow its first build and wait for its agents.") { name, template, parameters, yes };
         build.AddTo(command);
-        command.SetAction((result, cancellationToken) => CommandRunner.RunSignedInAsync(context, async (client, ct) =>
-        {
-            var (assignments, errors) = ParameterResolver.ParseAssignments(result.GetValue(parameters) ?? []);
-            if (errors.Count > 0)
-            {
-                await context.Error.WriteLineAsync($"error: --parameter {string.Join("; ", errors)}").ConfigureAwait(false);
-                return ExitCodes.Usage;
-            }
-
-            var workspace = await client.Api.CreateWorkspaceAsync(new CreateWorkspaceRequest
-            {
-                Name = result.GetValue(name)!,
-                TemplateName = result.GetValue(template),
-                Parameters = [.. assignments.Select(a => new ParameterValue { Name = a.Name, Value = a.Value })],
-                Reason = BuildReason.Cli,
-            }, ct).ConfigureAwait(false);
-            return await new WorkspaceBuildRunner(context, client, workspace).FollowAsync(workspace.LatestBuild, build.Read(result), ct).ConfigureAwait(false);
-        }, cancellationToken));
+        command.SetAction((result, cancellationToken) => CommandRunner.RunSignedInAsync(context,
+            (client, ct) => RunAsync(context, client, result.GetValue(name)!, result.GetValue(template)!, result.GetValue(parameters) ?? [], build.Read(result), ct), cancellationToken));
         return command;
+    }
+
+    /// <summary>The verb's body, also what the workflow method <c>outpost/workspace create</c> runs; <paramref name="parameters"/> are <c>name=value</c>.</summary>
+    internal static async Task<int> RunAsync(CliContext context, AuthenticatedClient client, string name, string template, IReadOnlyList<string> parameters, BuildFlags flags, CancellationToken ct)
+    {
+        var (assignments, errors) = ParameterResolver.ParseAssignments([.. parameters]);
+        if (errors.Count > 0)
+        {
+            await context.Error.WriteLineAsync($"error: --parameter {string.Join("; ", errors)}").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
+        var workspace = await client.Api.CreateWorkspaceAsync(new CreateWorkspaceRequest
+        {
+            Name = name,
+            TemplateName = template,
+            Parameters = [.. assignments.Select(a => new ParameterValue { Name = a.Name, Value = a.Value })],
+            Reason = BuildReason.Cli,
+        }, ct).ConfigureAwait(false);
+        return await new WorkspaceBuildRunner(context, client, workspace).FollowAsync(workspace.LatestBuild, flags, ct).ConfigureAwait(false);
     }
 }

@@ -14,25 +14,28 @@ internal static class RestartCommand
         var build = new BuildOptions();
         var command = new Command("restart", "Stop a workspace, then start it again and wait for its agents.") { name };
         build.AddTo(command);
-        command.SetAction((result, cancellationToken) => CommandRunner.RunSignedInAsync(context, async (client, ct) =>
-        {
-            var workspace = await client.Api.GetWorkspaceByNameAsync("me", result.GetValue(name)!, ct).ConfigureAwait(false);
-            var flags = build.Read(result);
-            var runner = new WorkspaceBuildRunner(context, client, workspace);
-            if (workspace.Status is not (WorkspaceStatus.Stopped or WorkspaceStatus.Failed or WorkspaceStatus.Canceled))
-            {
-                // The start can only be queued once the stop has finished, so the stop is always followed.
-                var stopped = await runner.RunAsync("restart", new CreateWorkspaceBuildRequest { Transition = WorkspaceTransition.Stop, Reason = BuildReason.Cli },
-                    BuildOperation.Plain, flags with { NoWait = false }, ct).ConfigureAwait(false);
-                if (stopped != ExitCodes.Success)
-                {
-                    return stopped;
-                }
-            }
-
-            return await runner.RunAsync("restart", new CreateWorkspaceBuildRequest { Transition = WorkspaceTransition.Start, Reason = BuildReason.Cli },
-                BuildOperation.Start, flags with { WaitForBusy = false }, ct).ConfigureAwait(false);
-        }, cancellationToken));
+        command.SetAction((result, cancellationToken) => CommandRunner.RunSignedInAsync(context,
+            (client, ct) => RunAsync(context, client, result.GetValue(name)!, build.Read(result), ct), cancellationToken));
         return command;
+    }
+
+    /// <summary>The verb's body, also what the workflow method <c>outpost/workspace restart</c> runs.</summary>
+    internal static async Task<int> RunAsync(CliContext context, AuthenticatedClient client, string name, BuildFlags flags, CancellationToken ct)
+    {
+        var workspace = await client.Api.GetWorkspaceByNameAsync("me", name, ct).ConfigureAwait(false);
+        var runner = new WorkspaceBuildRunner(context, client, workspace);
+        if (workspace.Status is not (WorkspaceStatus.Stopped or WorkspaceStatus.Failed or WorkspaceStatus.Canceled))
+        {
+            // The start can only be queued once the stop has finished, so the stop is always followed.
+            var stopped = await runner.RunAsync("restart", new CreateWorkspaceBuildRequest { Transition = WorkspaceTransition.Stop, Reason = BuildReason.Cli },
+                BuildOperation.Plain, flags with { NoWait = false }, ct).ConfigureAwait(false);
+            if (stopped != ExitCodes.Success)
+            {
+                return stopped;
+            }
+        }
+
+        return await runner.RunAsync("restart", new CreateWorkspaceBuildRequest { Transition = WorkspaceTransition.Start, Reason = BuildReason.Cli },
+            BuildOperation.Start, flags with { WaitForBusy = false }, ct).ConfigureAwait(false);
     }
 }

@@ -140,6 +140,17 @@ internal sealed partial class WorkflowEngine
 
     private static string Name(RunStatus status) => status.ToString().ToLowerInvariant();
 
+    /// <summary>
+    /// How a step's task ended: outputs, or the error (and whether it came before the method started);
+    /// <see cref="Cancelled"/> when cancellation stopped it (the error, if any, says what it left behind).
+    /// </summary>
+    private sealed record Outcome(IReadOnlyDictionary<string, object?>? Outputs, string? Error, bool Cancelled = false, bool BeforeMethod = false, string? Model = null, string? Method = null, string? Driver = null)
+    {
+        public static Outcome Structural(string error) => new(null, error);
+
+        public static readonly Outcome Interrupted = new(null, null, Cancelled: true);
+    }
+
     /// <summary>Runs one step; true when it failed without <c>allowFailure</c>.</summary>
     private async Task<bool> RunStepAsync(
         RunContext context, JobDefinition job, JobRun jobRun, PlannedStep step, Dictionary<string, List<string>> templates, CancellationToken cancellationToken)
@@ -167,33 +178,35 @@ internal sealed partial class WorkflowEngine
         }
 
         Emit(context, WorkflowEventKind.StepStarted, job.Name, step.Name);
-        var (outputs, error, beforeMethod, model, method) = step.Template.Task switch
+        var outcome = step.Template.Task switch
         {
             StepTask.ModelMethod task => await InvokeAsync(context, job, jobRun, step, task, cancellationToken).ConfigureAwait(false),
             StepTask.Workflow task => await RunNestedAsync(context, jobRun, step, task, cancellationToken).ConfigureAwait(false),
             _ => throw new InvalidOperationException("unknown task type"),
         };
 
-        var cancelled = error is null && outputs is null;
+        var error = outcome.Cancelled ? null : outcome.Error;
         lock (jobRun)
         {
             stepRun.CompletedAt = time.GetUtcNow();
-            stepRun.Status = cancelled ? RunStatus.Cancelled : error is null ? RunStatus.Succeeded : RunStatus.Failed;
-            stepRun.Error = error;
+            stepRun.Status = outcome.Cancelled ? RunStatus.Cancelled : error is null ? RunStatus.Succeeded : RunStatus.Failed;
+            stepRun.Error = outcome.Error;
             stepRun.AllowedFailure = error is not null && step.Template.AllowFailure;
-            stepRun.Outputs = outputs ?? new Dictionary<string, object?>();
+            stepRun.Outputs = outcome.Outputs ?? new Dictionary<string, object?>();
+            (stepRun.Model, stepRun.Method, stepRun.Driver) = (outcome.Model ?? stepRun.Model, outcome.Method ?? stepRun.Method, outcome.Driver ?? stepRun.Driver);
         }
 
-        Emit(context, new WorkflowEvent(cancelled ? WorkflowEventKind.StepCancelled : error is null ? WorkflowEventKind.StepCompleted : WorkflowEventKind.StepFailed,
+        Emit(context, new WorkflowEvent(outcome.Cancelled ? WorkflowEventKind.StepCancelled : error is null ? WorkflowEventKind.StepCompleted : WorkflowEventKind.StepFailed,
             context.Workflow.Name, context.Run.Id, context.Scope.Depth)
         {
             Job = job.Name,
             Step = step.Name,
-            Model = model,
-            Method = method,
-            Error = error,
+            Model = outcome.Model,
+            Method = outcome.Method,
+            Driver = outcome.Driver,
+            Error = outcome.Error,
             AllowedFailure = stepRun.AllowedFailure,
-            BeforeMethod = beforeMethod,
+            BeforeMethod = outcome.BeforeMethod,
             Status = stepRun.Status,
         });
         return error is not null && !step.Template.AllowFailure;
@@ -221,10 +234,19 @@ internal sealed partial class WorkflowEngine
         }
     }
 
-    /// <summary>Outputs, or the error and whether it came before the method started; both null when cancelled.</summary>
-    private async Task<(IReadOnlyDictionary<string, object?>? Outputs, string? Error, bool BeforeMethod, string? Model, string? Method)> InvokeAsync(
+    /// <summary>The driver by the spec's tiers (§9.9): <c>--driver</c>, step, job, workflow, then <c>local</c>. There are no model definitions to supply one.</summary>
+    private string ResolveDriver(RunContext context, JobDefinition job, PlannedStep step) =>
+        options.Driver ?? step.Template.Driver ?? job.Driver ?? context.Workflow.Driver ?? Drivers.Local;
+
+    /// <summary>
+    /// A model-method step (spec §10.7, Outpost's part of it): evaluate model, method and inputs, resolve
+    /// the driver, check them with the invoker, compute the vary names — a failure in any of these is
+    /// before the method — then <c>MethodExecuting</c> and the call.
+    /// </summary>
+    private async Task<Outcome> InvokeAsync(
         RunContext context, JobDefinition job, JobRun jobRun, PlannedStep step, StepTask.ModelMethod task, CancellationToken cancellationToken)
     {
+        var driver = ResolveDriver(context, job, step);
         string model, method;
         IReadOnlyDictionary<string, object?> inputs;
         try
@@ -236,7 +258,31 @@ internal sealed partial class WorkflowEngine
         }
         catch (ExpressionException ex)
         {
-            return (null, ex.Message, true, task.ModelIdOrName, task.MethodName);
+            return new Outcome(null, ex.Message, BeforeMethod: true, Model: task.ModelIdOrName, Method: task.MethodName, Driver: driver);
+        }
+
+        var call = new MethodCall(context.Workflow.Name, context.Run.Id, job.Name, step.Name, model, method, inputs)
+        {
+            Driver = driver,
+            Output = line => Emit(context, new WorkflowEvent(WorkflowEventKind.MethodOutput, context.Workflow.Name, context.Run.Id, context.Scope.Depth)
+            {
+                Job = job.Name,
+                Step = step.Name,
+                Text = line,
+            }),
+        };
+        var problem = Drivers.Problem(driver) ?? invoker.Check(call);
+        var (dataNames, varyError) = problem is null ? VaryNames(step.Template, context.Inputs, inputs) : ([], null);
+        if ((problem ?? varyError) is { } before)
+        {
+            return new Outcome(null, before, BeforeMethod: true, Model: model, Method: method, Driver: driver);
+        }
+
+        call = call with { DataNames = dataNames };
+        var stepRun = jobRun.Step(step.Name);
+        lock (jobRun)
+        {
+            (stepRun.Model, stepRun.Method, stepRun.Driver, stepRun.DataNames) = (model, method, driver, dataNames);
         }
 
         Emit(context, new WorkflowEvent(WorkflowEventKind.MethodExecuting, context.Workflow.Name, context.Run.Id, context.Scope.Depth)
@@ -245,44 +291,101 @@ internal sealed partial class WorkflowEngine
             Step = step.Name,
             Model = model,
             Method = method,
+            Driver = driver,
         });
         try
         {
-            var result = await invoker.InvokeAsync(new MethodCall(context.Workflow.Name, context.Run.Id, job.Name, step.Name, model, method, inputs), cancellationToken).ConfigureAwait(false);
+            var result = await invoker.InvokeAsync(call, cancellationToken).ConfigureAwait(false);
+            if (!result.Succeeded && cancellationToken.IsCancellationRequested)
+            {
+                // The method stopped because of the cancellation; what it says it left behind is kept.
+                return new Outcome(result.Outputs, result.Error, Cancelled: true, Model: model, Method: method, Driver: driver);
+            }
+
             return result.Succeeded
-                ? (result.Outputs, null, false, model, method)
-                : (null, string.IsNullOrWhiteSpace(result.Error) ? $"{model} {method} failed without saying why" : result.Error, false, model, method);
+                ? new Outcome(result.Outputs, null, Model: model, Method: method, Driver: driver)
+                : new Outcome(result.Outputs, string.IsNullOrWhiteSpace(result.Error) ? $"{model} {method} failed without saying why" : result.Error, Model: model, Method: method, Driver: driver);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return (null, null, false, model, method);
+            return Outcome.Interrupted with { Model = model, Method = method, Driver = driver };
         }
         catch (Exception ex)
         {
-            return (null, ex.Message, false, model, method);
+            return new Outcome(null, ex.Message, Model: model, Method: method, Driver: driver);
         }
     }
 
+    /// <summary>
+    /// The data output names of a step (spec §9.10): per override with <c>vary</c>, each key looked up in
+    /// the workflow inputs overlaid with the step's inputs, its value made a suffix, joined with <c>-</c>.
+    /// A missing or null value is an error before the method.
+    /// </summary>
+    internal static (IReadOnlyList<string> Names, string? Error) VaryNames(StepDefinition step, IReadOnlyDictionary<string, object?> workflowInputs, IReadOnlyDictionary<string, object?> stepInputs)
+    {
+        var names = new List<string>();
+        foreach (var data in step.DataOutputOverrides.Where(data => data.Vary.Count > 0))
+        {
+            var suffixes = new List<string>();
+            foreach (var key in data.Vary)
+            {
+                var value = stepInputs.TryGetValue(key, out var own) ? own : workflowInputs.GetValueOrDefault(key);
+                if (value is null)
+                {
+                    return ([], $"Vary dimension '{key}' not found in step inputs for spec '{data.SpecName}'");
+                }
+
+                suffixes.Add(VarySuffix(value));
+            }
+
+            names.Add($"{data.SpecName}-{string.Join("-", suffixes)}");
+        }
+
+        return (names, null);
+    }
+
+    private static string VarySuffix(object value)
+    {
+        if (value is IReadOnlyDictionary<string, object?> map)
+        {
+            foreach (var key in (string[])["key", "name", "id"])
+            {
+                if (map.GetValueOrDefault(key) is { } named)
+                {
+                    return ExpressionValues.ToText(named);
+                }
+            }
+        }
+
+        if (value is IReadOnlyDictionary<string, object?> or IReadOnlyList<object?>)
+        {
+            var json = ExpressionValues.ToJson(value, indented: false);
+            return json.Length > 64 ? json[..64] : json;
+        }
+
+        return ExpressionValues.ToText(value);
+    }
+
     /// <summary>A <c>type: workflow</c> step (spec §10.8): depth and cycle guards, then a child run whose events reach the same observer.</summary>
-    private async Task<(IReadOnlyDictionary<string, object?>? Outputs, string? Error, bool BeforeMethod, string? Model, string? Method)> RunNestedAsync(
+    private async Task<Outcome> RunNestedAsync(
         RunContext context, JobRun jobRun, PlannedStep step, StepTask.Workflow task, CancellationToken cancellationToken)
     {
         var depth = context.Scope.Depth;
         var target = task.WorkflowIdOrName;
         if (depth >= options.MaxDepth)
         {
-            return (null, $"Maximum workflow nesting depth ({options.MaxDepth}) exceeded. Workflow \"{target}\" cannot be invoked at depth {depth + 1}.", false, null, null);
+            return Outcome.Structural($"Maximum workflow nesting depth ({options.MaxDepth}) exceeded. Workflow \"{target}\" cannot be invoked at depth {depth + 1}.");
         }
 
         List<string> chain = [.. context.Scope.Ancestors, context.Workflow.Name];
         if (chain.Contains(target))
         {
-            return (null, $"Workflow cycle detected: {string.Join(" -> ", chain.Skip(chain.IndexOf(target)))} -> {target}. A workflow cannot invoke itself directly or indirectly.", false, null, null);
+            return Outcome.Structural($"Workflow cycle detected: {string.Join(" -> ", chain.Skip(chain.IndexOf(target)))} -> {target}. A workflow cannot invoke itself directly or indirectly.");
         }
 
         if (catalog.Find(target) is not { } nested)
         {
-            return (null, $"Workflow not found: {target}", false, null, null);
+            return Outcome.Structural($"Workflow not found: {target}");
         }
 
         IReadOnlyDictionary<string, object?> inputs;
@@ -292,20 +395,22 @@ internal sealed partial class WorkflowEngine
         }
         catch (ExpressionException ex)
         {
-            return (null, ex.Message, false, null, null);
+            return Outcome.Structural(ex.Message);
         }
 
-        var (run, errors) = await RunCoreAsync(nested, inputs, new Scope(depth + 1, chain, context.Scope.Observe), cancellationToken).ConfigureAwait(false);
+        var stepRun = jobRun.Step(step.Name);
+        var (run, errors) = await RunCoreAsync(nested, inputs, new Scope(depth + 1, chain, context.Scope.Observe), cancellationToken,
+            started => { lock (jobRun) { stepRun.NestedRunId = started.Id; } }).ConfigureAwait(false);
         if (run is null)
         {
-            return (null, $"Nested workflow \"{target}\" did not start: {string.Join("; ", errors)}", false, null, null);
+            return Outcome.Structural($"Nested workflow \"{target}\" did not start: {string.Join("; ", errors)}");
         }
 
         return run.Status switch
         {
-            RunStatus.Cancelled => (null, null, false, null, null),
-            RunStatus.Failed => (null, $"Nested workflow \"{target}\" failed.", false, null, null),
-            _ => (new Dictionary<string, object?> { ["type"] = "workflow", ["workflow"] = nested.Name, ["runId"] = run.Id.ToString("D"), ["status"] = Name(run.Status) }, null, false, null, null),
+            RunStatus.Cancelled => Outcome.Interrupted,
+            RunStatus.Failed => Outcome.Structural($"Nested workflow \"{target}\" failed."),
+            _ => new Outcome(new Dictionary<string, object?> { ["type"] = "workflow", ["workflow"] = nested.Name, ["runId"] = run.Id.ToString("D"), ["status"] = Name(run.Status) }, null),
         };
     }
 }

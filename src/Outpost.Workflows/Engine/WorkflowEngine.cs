@@ -27,7 +27,7 @@ internal sealed partial class WorkflowEngine(IMethodInvoker invoker, WorkflowCat
     private sealed record Scope(int Depth, IReadOnlyList<string> Ancestors, Action<WorkflowEvent>? Observe);
 
     private async Task<(WorkflowRun? Run, IReadOnlyList<string> Errors)> RunCoreAsync(
-        WorkflowDefinition workflow, IReadOnlyDictionary<string, object?> given, Scope scope, CancellationToken cancellationToken)
+        WorkflowDefinition workflow, IReadOnlyDictionary<string, object?> given, Scope scope, CancellationToken cancellationToken, Action<WorkflowRun>? created = null)
     {
         var (inputs, inputErrors) = workflow.Inputs?.Apply(given) ?? (given, []);
         if (inputErrors.Count > 0)
@@ -41,7 +41,7 @@ internal sealed partial class WorkflowEngine(IMethodInvoker invoker, WorkflowCat
             return (null, [Dag.CycleMessage(cycle!)]);
         }
 
-        var run = new WorkflowRun(Guid.NewGuid(), workflow.Name) { StartedAt = time.GetUtcNow() };
+        var run = new WorkflowRun(Guid.NewGuid(), workflow.Name) { WorkflowId = workflow.Id, Inputs = inputs, Depth = scope.Depth, StartedAt = time.GetUtcNow() };
         foreach (var job in workflow.Jobs)
         {
             var jobRun = new JobRun(job.Name);
@@ -49,6 +49,7 @@ internal sealed partial class WorkflowEngine(IMethodInvoker invoker, WorkflowCat
             run.Jobs.Add(jobRun);
         }
 
+        created?.Invoke(run);
         var context = new RunContext(workflow, run, inputs, scope);
         run.Status = RunStatus.Running;
         Emit(context, WorkflowEventKind.Started);
@@ -183,10 +184,10 @@ internal sealed partial class WorkflowEngine(IMethodInvoker invoker, WorkflowCat
             return;
         }
 
-        // Observers see one event at a time, whatever runs concurrently.
+        // Observers see one event at a time, whatever runs concurrently; the run they see is the event's own.
         lock (_observerLock)
         {
-            observe(@event);
+            observe(@event with { Run = context.Run });
         }
     }
 }

@@ -8,4 +8,7 @@ internal sealed record WorkflowEngineOptions
 
     /// <summary>A step at this depth cannot start a nested workflow (spec §10.8: 10).</summary>
     public int MaxDepth { get; init; } = 10;
+
+    /// <summary>The CLI's <c>--driver</c>: the first tier of driver resolution (spec §9.9); null when not given.</summary>
+    public string? Driver { get; init; }
 }

@@ -14,6 +14,7 @@ internal enum WorkflowEventKind
     StepFailed,
     StepCancelled,
     Completed,
+    MethodOutput,
 }
 
 /// <summary>
@@ -39,4 +40,13 @@ internal sealed record WorkflowEvent(WorkflowEventKind Kind, string Workflow, Gu
     public bool BeforeMethod { get; init; }
 
     public Model.RunStatus? Status { get; init; }
+
+    /// <summary>The driver the method ran (or would have run) on: <c>MethodExecuting</c>, and <c>StepFailed</c> before the method.</summary>
+    public string? Driver { get; init; }
+
+    /// <summary>A line of a method's output (<c>MethodOutput</c>).</summary>
+    public string? Text { get; init; }
+
+    /// <summary>The run record the event belongs to, as it stands now (read it under the observer's call only).</summary>
+    public WorkflowRun? Run { get; init; }
 }

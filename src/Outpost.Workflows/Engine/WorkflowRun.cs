@@ -9,7 +9,18 @@ internal sealed class WorkflowRun(Guid id, string workflow)
 
     public string Workflow { get; } = workflow;
 
+    public Guid WorkflowId { get; init; }
+
+    /// <summary>The run's inputs after defaults were filled in.</summary>
+    public IReadOnlyDictionary<string, object?> Inputs { get; init; } = new Dictionary<string, object?>();
+
+    /// <summary>The nesting depth: 0 for a run the CLI started.</summary>
+    public int Depth { get; init; }
+
     public RunStatus Status { get; internal set; } = RunStatus.Pending;
+
+    /// <summary>Why a run ended cancelled (Ctrl-C, a timeout); set by whoever cancelled it.</summary>
+    public string? Reason { get; set; }
 
     public DateTimeOffset StartedAt { get; internal set; }
 
@@ -48,4 +59,17 @@ internal sealed class StepRun(string name)
     public DateTimeOffset? StartedAt { get; internal set; }
 
     public DateTimeOffset? CompletedAt { get; internal set; }
+
+    /// <summary>The model, method and driver once evaluated (model-method steps).</summary>
+    public string? Model { get; internal set; }
+
+    public string? Method { get; internal set; }
+
+    public string? Driver { get; internal set; }
+
+    /// <summary>The step's data output names with their vary suffixes (spec §9.10).</summary>
+    public IReadOnlyList<string> DataNames { get; internal set; } = [];
+
+    /// <summary>The nested run a <c>type: workflow</c> step started.</summary>
+    public Guid? NestedRunId { get; internal set; }
 }

@@ -21,6 +21,8 @@ internal sealed record StepDefinition
 
     public string? Driver { get; init; }
 
+    public IReadOnlyList<DataOutputOverride> DataOutputOverrides { get; init; } = [];
+
     /// <summary>The line the step starts at, for errors found after parsing.</summary>
     public int Line { get; init; }
 }

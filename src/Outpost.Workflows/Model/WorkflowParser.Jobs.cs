@@ -67,9 +67,13 @@ internal static partial class WorkflowParser
             forEach = item is null || source is null ? null : new ForEachClause(item, source);
         }
 
+        var overrides = new List<DataOutputOverride>();
         foreach (var (overrideNode, index) in step.Sequence("dataOutputOverrides").Select((node, index) => (node, index)))
         {
-            ReadOverride(step, overrideNode, $"{step.Path}.dataOutputOverrides[{index}]");
+            if (ReadOverride(step, overrideNode, $"{step.Path}.dataOutputOverrides[{index}]") is { } dataOverride)
+            {
+                overrides.Add(dataOverride);
+            }
         }
 
         // Every field is read (and checked) even when the task is unusable, so all errors show at once.
@@ -84,27 +88,38 @@ internal static partial class WorkflowParser
             Concurrency = step.Integer("concurrency", 0),
             AllowFailure = step.Boolean("allowFailure"),
             Driver = step.String("driver"),
+            DataOutputOverrides = overrides,
             Line = step.Line,
         };
         return task is null ? null : read;
     }
 
-    /// <summary><c>dataOutputOverrides</c> is checked for its shape (spec §9.4: <c>specName</c> required, <c>vary</c> non-empty keys); the engine does not use it yet.</summary>
-    private static void ReadOverride(YamlMap step, YamlNode node, string path)
+    /// <summary>
+    /// <c>dataOutputOverrides</c> (spec §9.4: <c>specName</c> required, <c>vary</c> non-empty keys);
+    /// <c>vary</c> is acted on (§9.10), <c>lifetime</c>, <c>garbageCollection</c> and <c>tags</c> are only checked for shape.
+    /// </summary>
+    private static DataOutputOverride? ReadOverride(YamlMap step, YamlNode node, string path)
     {
         if (step.Mapping(node, path, ["specName", "lifetime", "garbageCollection", "tags", "vary"]) is not { } map)
         {
-            return;
+            return null;
         }
 
-        map.String("specName", required: true);
+        var specName = map.String("specName", required: true);
+        var vary = new List<string>();
         foreach (var key in map.Sequence("vary"))
         {
             if (key is not YamlScalarNode { Value: { } text } || text.Trim().Length == 0)
             {
                 map.Error(key, YamlMap.Join(path, "vary"), "must list non-empty input names");
             }
+            else
+            {
+                vary.Add(text);
+            }
         }
+
+        return specName is null ? null : new DataOutputOverride(specName, vary);
     }
 
     private static StepTask? ReadTask(YamlMap step, YamlNode node)

@@ -17,10 +17,15 @@ internal sealed class ScriptedInvoker : IMethodInvoker
     public Func<MethodCall, CancellationToken, Task<MethodResult>> Behaviour { get; set; } =
         (call, _) => Task.FromResult(MethodResult.Success(new Dictionary<string, object?>(call.Inputs) { ["step"] = call.StepName }));
 
+    /// <summary>What the pre-method check says (nothing by default).</summary>
+    public Func<MethodCall, string?> CheckBehaviour { get; set; } = _ => null;
+
     public int MaxActive => Volatile.Read(ref _maxActive);
 
     /// <summary>The current number of methods running.</summary>
     public int Active => Volatile.Read(ref _active);
+
+    public string? Check(MethodCall call) => CheckBehaviour(call);
 
     public async Task<MethodResult> InvokeAsync(MethodCall call, CancellationToken cancellationToken)
     {

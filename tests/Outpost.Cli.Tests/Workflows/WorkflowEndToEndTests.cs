@@ -1,0 +1,90 @@
+using System.Text.Json;
+using Outpost.Cli.Invocations;
+using Outpost.Testing;
+using Outpost.Workflows.Records;
+
+namespace Outpost.Cli.Tests.Workflows;
+
+/// <summary>
+/// Issue 21 end to end: the example fleet workflow run by <c>outpost workflow run</c> against the real
+/// server with local workspaces whose agents are real <c>outpost agent</c> processes: three workspaces
+/// created, a command run in each through the relay, all three deleted by the nested teardown; then
+/// the run records on disk and the telemetry: one parent and one child per method, all linked.
+/// </summary>
+public sealed class WorkflowEndToEndTests(LocalWorkspacesFixture server) : IClassFixture<LocalWorkspacesFixture>, IDisposable
+{
+    private readonly string _repository = Directory.CreateTempSubdirectory("outpost-workflow-e2e-").FullName;
+
+    public void Dispose() => Directory.Delete(_repository, recursive: true);
+
+    /// <summary>The repository's <c>examples/workflows</c>, next to the templates the fixture finds.</summary>
+    internal static string Examples() => Path.GetFullPath(Path.Join(LocalWorkspacesFixture.LocalStarterDirectory, "..", "..", "workflows"));
+
+    [Fact]
+    public async Task The_fleet_example_creates_checks_and_deletes_three_workspaces_with_one_child_invocation_per_method()
+    {
+        using var cli = new TestCli { Timeout = TimeSpan.FromMinutes(8) };
+        cli.Environment[Outpost.Cli.Connect.AgentConnector.DisableDirectVariable] = "1";
+        Assert.Equal(0, (await cli.RunAsync("login", server.BaseAddress.ToString(), "--email", ClockedServerFixture.OwnerEmail, "--password", ClockedServerFixture.OwnerPassword)).ExitCode);
+        var push = await cli.RunAsync("templates", "push", "local-starter", "--directory", LocalWorkspacesFixture.LocalStarterDirectory, "--yes");
+        Assert.True(push.ExitCode == 0, push.Stderr);
+        var inputs = Path.Join(_repository, "inputs.yaml");
+        await File.WriteAllTextAsync(inputs, """
+            attendees: [ana, ben, cy]
+            template: local-starter
+            command: sh
+            args: ["-c", "echo checked; echo note >&2"]
+            """);
+
+        var run = await cli.RunAsync("workflow", "run", Path.Join(Examples(), "fleet.yaml"), "--input-file", inputs, "--dir", _repository, "--output", "json");
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        var record = JsonDocument.Parse(run.Stdout).RootElement;
+        var runId = record.GetProperty("id").GetString()!;
+        Assert.Equal("succeeded", record.GetProperty("status").GetString());
+        var jobs = record.GetProperty("jobs").EnumerateArray().ToDictionary(job => job.GetProperty("name").GetString()!, job => job.GetProperty("steps").EnumerateArray().ToList());
+        Assert.Equal(["create-ana", "create-ben", "create-cy"], jobs["create"].Select(step => step.GetProperty("name").GetString()));
+        Assert.All(jobs["create"], step => Assert.Equal(("succeeded", "running"), (step.GetProperty("status").GetString(), step.GetProperty("outputs").GetProperty("status").GetString())));
+        Assert.All(jobs["check"], step => Assert.Equal(("succeeded", "checked", "note", 0),
+            (step.GetProperty("status").GetString(), step.GetProperty("outputs").GetProperty("stdout").GetString(), step.GetProperty("outputs").GetProperty("stderr").GetString(),
+                step.GetProperty("outputs").GetProperty("exitCode").GetInt32())));
+        var teardown = Assert.Single(jobs["teardown"]);
+        Assert.Equal("succeeded", teardown.GetProperty("status").GetString());
+        var nestedRunId = teardown.GetProperty("nestedRunId").GetString()!;
+
+        // Both runs are on disk (0600 in 0700 directories); the nested one names its three deletes.
+        var store = new RunRecordStore(_repository);
+        var (outer, outerLog) = store.Find(Guid.Parse(runId))!.Value;
+        Assert.Equal("succeeded", RunRecord.Text(outer, "status"));
+        Assert.Equal(RunRecordStore.FileMode, File.GetUnixFileMode(outerLog));
+        Assert.Contains("[check/check-ben] [stdout] checked", await File.ReadAllTextAsync(outerLog), StringComparison.Ordinal);
+        var (nested, nestedLog) = store.Find(Guid.Parse(nestedRunId))!.Value;
+        Assert.Equal(("fleet-teardown", "succeeded"), (RunRecord.Text(nested, "workflowName"), RunRecord.Text(nested, "status")));
+        Assert.Equal(["succeeded", "succeeded", "succeeded"], RunRecord.Children(RunRecord.Children(nested, "jobs")[0], "steps").Select(step => RunRecord.Text(step, "status")));
+        Assert.Equal(RunRecordStore.FileMode, File.GetUnixFileMode(Path.ChangeExtension(nestedLog, ".yaml")));
+        Assert.All(Directory.GetDirectories(store.Root), directory => Assert.Equal(RunRecordStore.DirectoryMode, File.GetUnixFileMode(directory)));
+
+        // The workspaces are gone.
+        var list = await cli.RunAsync("list", "--output", "json");
+        Assert.True(list.ExitCode == 0, list.Stderr);
+        Assert.DoesNotContain("training-", list.Stdout, StringComparison.Ordinal);
+
+        // Telemetry: the run's entry and nine children (3 create, 3 ssh, 3 delete), each naming it; the deletes carry the nested run's context.
+        var entries = cli.Events(InvocationRecorder.EventName);
+        var parent = Assert.Single(entries, e => e.Properties["command"] == "workflow" && e.Properties.GetValueOrDefault("subcommand") == "run");
+        Assert.Equal("success", parent.Properties["status"]);
+        var children = entries.Where(e => e.Properties.GetValueOrDefault("parentInvocationId") == parent.Properties["invocationId"]).ToList();
+        Assert.Equal(9, children.Count);
+        Assert.Equal(9, entries.Count(e => e.Properties.ContainsKey("parentInvocationId")));
+        Assert.Equal(["create", "create", "create", "delete", "delete", "delete", "ssh", "ssh", "ssh"], children.Select(c => c.Properties["command"]).Order(StringComparer.Ordinal));
+        Assert.All(children, c => Assert.Equal(("success", "0", "local"), (c.Properties["status"], c.Properties["exitCode"], c.Properties["workflowContext.driver"])));
+        Assert.All(children, c => Assert.All(JsonSerializer.Deserialize<string[]>(c.Properties["args"])!, arg => Assert.Equal(CommandInfo.Redacted, arg)));
+        Assert.All(children.Where(c => c.Properties["command"] == "delete"), c => Assert.Equal(("fleet-teardown", nestedRunId, "outpost/workspace"),
+            (c.Properties["workflowContext.workflowName"], c.Properties["workflowContext.runId"], c.Properties["workflowContext.modelType"])));
+        Assert.All(children.Where(c => c.Properties["command"] != "delete"), c => Assert.Equal(("training-fleet", runId), (c.Properties["workflowContext.workflowName"], c.Properties["workflowContext.runId"])));
+        Assert.Equal(["check-ana", "check-ben", "check-cy"], children.Where(c => c.Properties["command"] == "ssh").Select(c => c.Properties["workflowContext.stepName"]).Order(StringComparer.Ordinal));
+        Assert.All(children, c => Assert.True(c.Measurements["durationMs"] > 0));
+        var files = string.Concat(Directory.GetFiles(cli.TelemetryDirectory).Select(File.ReadAllText));
+        Assert.DoesNotContain("checked", files, StringComparison.Ordinal);
+    }
+}
