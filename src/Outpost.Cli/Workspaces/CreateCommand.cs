@@ -6,7 +6,7 @@ using Outpost.Sdk.Workspaces;
 
 namespace Outpost.Cli.Workspaces;
 
-/// <summary><c>outpost create NAME --template T [--parameter k=v …]</c>.</summary>
+/// <summary><c>outpost create NAME --template T [--preset P] [--parameter k=v …]</c>.</summary>
 internal static class CreateCommand
 {
     public static Command Create(CliContext context)
@@ -15,8 +15,9 @@ internal static class CreateCommand
         var template = new Option<string>("--template", "-t") { Description = "The template to build it from.", Required = true };
         var parameters = new Option<string[]>("--parameter", "-p") { Description = "A parameter value, name=value (repeatable).", AllowMultipleArgumentsPerToken = false };
         var yes = new Option<bool>("--yes", "-y") { Description = "Do not ask anything." };
+        var preset = new Option<string?>("--preset") { Description = "A preset of the template: its parameter values, and a ready prebuilt workspace is claimed when there is one." };
         var build = new BuildOptions();
-        var command = new Command("create", "Create a workspace from a template, follow its first build and wait for its agents.") { name, template, parameters, yes };
+        var command = new Command("create", "Create a workspace from a template, follow its first build and wait for its agents.") { name, template, parameters, yes, preset };
         build.AddTo(command);
         command.SetAction((result, cancellationToken) => CommandRunner.RunSignedInAsync(context, async (client, ct) =>
         {
@@ -33,6 +34,7 @@ internal static class CreateCommand
                 TemplateName = result.GetValue(template),
                 Parameters = [.. assignments.Select(a => new ParameterValue { Name = a.Name, Value = a.Value })],
                 Reason = BuildReason.Cli,
+                Preset = result.GetValue(preset),
             }, ct).ConfigureAwait(false);
             return await new WorkspaceBuildRunner(context, client, workspace).FollowAsync(workspace.LatestBuild, build.Read(result), ct).ConfigureAwait(false);
         }, cancellationToken));
