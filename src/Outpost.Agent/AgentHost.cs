@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Outpost.Agent.Reinit;
 using Outpost.Agent.Transport;
 using Outpost.Sdk.Agents;
 
@@ -11,9 +12,13 @@ namespace Outpost.Agent;
 public sealed class AgentHost : IDisposable
 {
     private readonly HttpAgentTransport _transport;
-    private readonly WorkspaceAgent _agent;
     private readonly ILogger _logger;
     private readonly Sessions.DirectListener? _direct;
+    private readonly Func<WorkspaceAgent> _newAgent;
+    private readonly TimeProvider _time;
+    private WorkspaceAgent _agent;
+    private int _restartRequested;
+    private volatile bool _shutdownRequested;
 
     /// <summary>An agent named <paramref name="agentName"/> for the server at <paramref name="serverUrl"/>; nothing runs until <see cref="RunAsync"/>.</summary>
     public AgentHost(Uri serverUrl, string token, string agentName, TimeProvider time, ILogger logger, AgentSettings? settings = null)
@@ -22,6 +27,7 @@ public sealed class AgentHost : IDisposable
         ArgumentNullException.ThrowIfNull(serverUrl);
         ArgumentException.ThrowIfNullOrEmpty(token);
         _logger = logger;
+        _time = time;
         if (settings.DirectAddress is { } direct)
         {
             try
@@ -36,7 +42,7 @@ public sealed class AgentHost : IDisposable
         }
 
         _transport = new HttpAgentTransport(serverUrl, token) { DirectAddress = _direct?.Address };
-        _agent = new WorkspaceAgent(new AgentOptions
+        _newAgent = () => new WorkspaceAgent(new AgentOptions
         {
             ServerUrl = serverUrl,
             AgentName = agentName,
@@ -45,16 +51,72 @@ public sealed class AgentHost : IDisposable
             Direct = _direct,
             TaskChannel = taskId => new Tasks.HttpTaskChannel(_transport, taskId, time, logger),
         }, _transport, logger);
+        _agent = _newAgent();
     }
 
-    /// <summary>Runs the agent until a requested shutdown has finished; returns its final lifecycle state (<c>off</c> when all went well).</summary>
-    public Task<AgentLifecycleState> RunAsync(CancellationToken cancellationToken) => _agent.RunAsync(cancellationToken);
+    /// <summary>
+    /// Runs the agent until a requested shutdown has finished; returns its final lifecycle state (<c>off</c> when all went well).
+    /// Meanwhile it waits for a prebuild claim (<see cref="ReinitLoop"/>): on one, the agent restarts for its new owner
+    /// and the waiting stops.
+    /// </summary>
+    public async Task<AgentLifecycleState> RunAsync(CancellationToken cancellationToken)
+    {
+        using var reinitStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var watcher = WatchReinitAsync(reinitStop.Token);
+        try
+        {
+            while (true)
+            {
+                var state = await Volatile.Read(ref _agent).RunAsync(cancellationToken).ConfigureAwait(false);
+                if (Interlocked.Exchange(ref _restartRequested, 0) == 0 || _shutdownRequested || cancellationToken.IsCancellationRequested)
+                {
+                    return state;
+                }
+
+                Volatile.Write(ref _agent, _newAgent());
+                ReinitLog.Reinitialized(_logger);
+            }
+        }
+        finally
+        {
+            await reinitStop.CancelAsync().ConfigureAwait(false);
+            await watcher.ConfigureAwait(false);
+        }
+    }
+
+    private async Task WatchReinitAsync(CancellationToken cancellationToken)
+    {
+        var decider = new ReinitDecider();
+        try
+        {
+            await foreach (var reinit in ReinitLoop.WatchAsync(_transport, ControlPlane.Backoff.Default(), _time, _logger, cancellationToken).ConfigureAwait(false))
+            {
+                if (!decider.ShouldReinitialize(reinit))
+                {
+                    ReinitLog.Duplicate(_logger, reinit.OwnerId);
+                    continue;
+                }
+
+                ReinitLog.Reinitializing(_logger, reinit.WorkspaceId, reinit.OwnerId);
+                Interlocked.Exchange(ref _restartRequested, 1);
+                Volatile.Read(ref _agent).RequestRestart();
+
+                // One reinitialisation per claim: the restarted agent needs no more events.
+                return;
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The agent is stopping.
+        }
+    }
 
     /// <summary>Begins the shutdown because of <paramref name="signal"/>: the shutdown scripts run, then <see cref="RunAsync"/> returns.</summary>
     public void RequestShutdown(string signal)
     {
         AgentLog.SignalReceived(_logger, signal);
-        _agent.RequestShutdown();
+        _shutdownRequested = true;
+        Volatile.Read(ref _agent).RequestShutdown();
     }
 
     /// <summary>Releases the connection to the server.</summary>

@@ -26,6 +26,7 @@ internal sealed class WorkspaceAgent
     private readonly long _startedAt;
     private readonly CancellationTokenSource _shutdown = new();
     private AgentManifest? _manifest;
+    private volatile bool _restarting;
 
     public WorkspaceAgent(AgentOptions options, IAgentTransport transport, ILogger logger)
     {
@@ -52,6 +53,17 @@ internal sealed class WorkspaceAgent
 
     /// <summary>Starts the shutdown (also what a SIGTERM does); safe to call more than once.</summary>
     public void RequestShutdown() => _shutdown.Cancel();
+
+    /// <summary>
+    /// Ends the run for a restart (a prebuild claim, seed 003): sessions and the control plane stop,
+    /// pending logs are delivered, no shutdown script runs; the host starts a new agent, which fetches
+    /// the new owner's manifest and runs the startup scripts again.
+    /// </summary>
+    public void RequestRestart()
+    {
+        _restarting = true;
+        _shutdown.Cancel();
+    }
 
     /// <summary>Runs until shut down by <see cref="RequestShutdown"/>, <paramref name="stop"/> or the server; returns the final state.</summary>
     public async Task<AgentLifecycleState> RunAsync(CancellationToken stop)
@@ -100,6 +112,16 @@ internal sealed class WorkspaceAgent
             {
                 await task.ConfigureAwait(false);
             }
+        }
+
+        if (_restarting)
+        {
+            await Sessions.StopAllAsync(new SessionEnd(DisconnectReason.ServerShutdown, DisconnectInitiator.Agent, "the agent is reinitialising for the workspace's new owner")).ConfigureAwait(false);
+            await DeliverAsync(sink).ConfigureAwait(false);
+            await loopStop.CancelAsync().ConfigureAwait(false);
+            await loop.ConfigureAwait(false);
+            await direct.ConfigureAwait(false);
+            return Lifecycle.State;
         }
 
         await Sessions.StopAllAsync(new SessionEnd(DisconnectReason.ServerShutdown, DisconnectInitiator.Agent, "the agent is shutting down")).ConfigureAwait(false);

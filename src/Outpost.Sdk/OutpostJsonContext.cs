@@ -93,4 +93,6 @@ namespace Outpost.Sdk;
 [JsonSerializable(typeof(AgentManifest))]
 [JsonSerializable(typeof(AgentLogsRequest))]
 [JsonSerializable(typeof(AgentControlMessage))]
+[JsonSerializable(typeof(List<TemplatePreset>))]
+[JsonSerializable(typeof(ReinitializationEvent))]
 public sealed partial class OutpostJsonContext : JsonSerializerContext;

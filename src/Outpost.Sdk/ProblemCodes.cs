@@ -183,6 +183,12 @@ public static class ProblemCodes
     /// <summary>503: something the server stores encrypted (an agent's environment) could not be opened: no configured key has its id.</summary>
     public const string SecretsUnavailable = "secrets_unavailable";
 
+    /// <summary>400/404: the template's active version has no preset by that name (docs/prebuilds.md).</summary>
+    public const string PresetNotFound = "preset_not_found";
+
+    /// <summary>409: the agent's workspace was not created as a prebuild, so it is never reinitialised; stop asking.</summary>
+    public const string NotAPrebuild = "not_a_prebuild";
+
     /// <summary>The generic code for an HTTP status, used when a problem names nothing more specific.</summary>
     public static string ForStatus(int status) => status switch
     {

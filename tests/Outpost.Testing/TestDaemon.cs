@@ -137,6 +137,7 @@ internal sealed class TestDaemon(HttpClient client, string key, string name = "t
     public static TemplateImportResult ImportResult(TemplateDefinition definition) => new()
     {
         Readme = definition.Description,
+        Presets = definition.Presets,
         Parameters = [.. definition.Parameters.Select(p => new TemplateVersionParameter
         {
             Name = p.Name,

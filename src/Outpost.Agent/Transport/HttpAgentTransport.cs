@@ -1,10 +1,12 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net.ServerSentEvents;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Outpost.Sdk;
 using Outpost.Sdk.Agents;
+using Outpost.Sdk.Templates;
 
 namespace Outpost.Agent.Transport;
 
@@ -14,6 +16,7 @@ internal sealed class HttpAgentTransport : IAgentTransport, IDisposable
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
 
     private readonly HttpClient _http;
+    private readonly HttpClient _streams;
     private readonly Uri _rpcUri;
     private readonly string _token;
 
@@ -30,6 +33,14 @@ internal sealed class HttpAgentTransport : IAgentTransport, IDisposable
         };
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         _http.DefaultRequestHeaders.Add(AgentApi.VersionHeader, BuildVersion.Version);
+        // Streams stay open for as long as the server holds them: no overall timeout.
+        _streams = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+        {
+            BaseAddress = prefix,
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        _streams.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        _streams.DefaultRequestHeaders.Add(AgentApi.VersionHeader, BuildVersion.Version);
         var rpc = new UriBuilder(new Uri(prefix, "rpc"));
         rpc.Scheme = rpc.Scheme == Uri.UriSchemeHttps ? "wss" : "ws";
         _rpcUri = rpc.Uri;
@@ -63,6 +74,35 @@ internal sealed class HttpAgentTransport : IAgentTransport, IDisposable
         catch (Exception ex) when (Unreachable(ex, cancellationToken) is { } failure)
         {
             return AgentApiResult<AgentManifest>.Fail(failure);
+        }
+    }
+
+    public async Task<AgentApiResult<ReinitializationEvent>> WaitForReinitAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(ReinitializationEvent.Route, UriKind.Relative));
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+            using var response = await _streams.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            if (await FailureOfAsync(response, cancellationToken).ConfigureAwait(false) is { } failure)
+            {
+                return AgentApiResult<ReinitializationEvent>.Fail(failure);
+            }
+
+            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            await foreach (var item in SseParser.Create(body).EnumerateAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (item.EventType == ReinitializationEvent.EventName)
+                {
+                    return AgentApiResult<ReinitializationEvent>.Ok(ReinitializationEvent.Parse(item.Data, Guid.Empty));
+                }
+            }
+
+            return AgentApiResult<ReinitializationEvent>.Fail(new AgentApiFailure(AgentApiFailureKind.Unreachable, "the reinit stream ended without an event"));
+        }
+        catch (Exception ex) when (Unreachable(ex, cancellationToken) is { } failure)
+        {
+            return AgentApiResult<ReinitializationEvent>.Fail(failure);
         }
     }
 
@@ -157,7 +197,11 @@ internal sealed class HttpAgentTransport : IAgentTransport, IDisposable
     /// <summary>The authenticated client, for the agent's other routes (the task agent's <see cref="Tasks.HttpTaskChannel"/>).</summary>
     internal HttpClient Http => _http;
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        _streams.Dispose();
+    }
 
     internal static async Task<AgentApiFailure?> FailureOfAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {

@@ -24,6 +24,13 @@ internal interface IAgentTransport
     /// <summary>Reports a direct session that ended, for the connection log; null on success.</summary>
     public Task<AgentApiFailure?> ReportDirectSessionAsync(Sdk.Sessions.DirectSessionReport report, CancellationToken cancellationToken) =>
         Task.FromResult<AgentApiFailure?>(new AgentApiFailure(AgentApiFailureKind.Unreachable, "this transport has no data plane"));
+
+    /// <summary>
+    /// Waits on <c>GET reinit</c> (SSE) for the event that the agent's prebuilt workspace was claimed; a
+    /// 409 failure means the workspace is not a prebuild (stop asking). Transports without it answer 409.
+    /// </summary>
+    public Task<AgentApiResult<Sdk.Templates.ReinitializationEvent>> WaitForReinitAsync(CancellationToken cancellationToken) =>
+        Task.FromResult(AgentApiResult<Sdk.Templates.ReinitializationEvent>.Fail(new AgentApiFailure(AgentApiFailureKind.Rejected, "this transport has no reinit stream", 409)));
 }
 
 /// <summary>

@@ -22,6 +22,7 @@ internal static class TemplatesCommand
         command.Subcommands.Add(TemplatePushCommand.Create(context));
         command.Subcommands.Add(CreateList(context));
         command.Subcommands.Add(CreateVersions(context));
+        command.Subcommands.Add(TemplatePresetsCommand.Create(context));
         return command;
     }
 

@@ -135,6 +135,7 @@ internal sealed partial class LocalProvisioner
             Parameters = [.. template.Parameters.Select(parameter => parameter.ToWire())],
             Resources = ToResources(withEnv, tokens: null),
             Readme = readme ?? template.Description,
+            Presets = template.Presets,
         };
     }
 

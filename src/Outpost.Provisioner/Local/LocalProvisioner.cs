@@ -139,6 +139,18 @@ internal sealed partial class LocalProvisioner : IProvisioner
         var workspace = workspacePlan.WorkspaceDirectory;
         var previous = PreviousProcesses(job, workspace);
         cancellationToken.ThrowIfCancellationRequested();
+        if (job is { Transition: WorkspaceTransition.Start, PrebuildStage: PrebuildStage.Claim } && KeepsRunningAgents(previous, workspacePlan))
+        {
+            // A claim hands the running prebuilt workspace over: its agents keep running (and keep
+            // their tokens, which the server moves to this build) and reinitialise as the new owner.
+            log.Info(StartingStage, $"Keeping the {previous.Count} running agent(s) of the prebuilt workspace; they reinitialise for {job.OwnerName}");
+            return ProvisionerResult<WorkspaceBuildResult>.Ok(new WorkspaceBuildResult
+            {
+                Resources = ToResources(workspacePlan, tokens: null),
+                State = new LocalState { Processes = previous }.ToBytes(),
+            });
+        }
+
         await StopAllAsync(previous, log, cancellationToken).ConfigureAwait(false);
 
         IReadOnlyList<ProvisionedResource> resources;
@@ -340,6 +352,12 @@ internal sealed partial class LocalProvisioner : IProvisioner
 
         LocalLog.DirectoryRemoved(_logger, workspace);
     }
+
+    /// <summary>True when every agent the plan asks for is running, exactly once, as recorded.</summary>
+    private static bool KeepsRunningAgents(List<AgentProcessRecord> previous, LocalWorkspacePlan plan) =>
+        previous.Count == plan.Processes.Count
+        && plan.Processes.All(process => previous.Count(record => record.Agent == process.AgentName) == 1)
+        && previous.All(record => ProcessIdentity.IsSame(record.Pid, record.StartTime));
 
     private sealed record StartResult
     {

@@ -13,4 +13,7 @@ internal sealed record TemplateDefinition
 
     /// <summary>Extra env entries in declaration order; the order matters to the merge.</summary>
     public required IReadOnlyList<TemplateExtraEnv> Env { get; init; }
+
+    /// <summary>The presets (docs/prebuilds.md), in declaration order.</summary>
+    public IReadOnlyList<Sdk.Provisioning.TemplateVersionPreset> Presets { get; init; } = [];
 }

@@ -17,7 +17,7 @@ internal static partial class TemplateParser
 
     private const int MaxNameLength = 64;
 
-    private static readonly string[] TemplateKeys = ["name", "description", "parameters", "agents", "env"];
+    private static readonly string[] TemplateKeys = ["name", "description", "parameters", "agents", "env", "presets"];
     private static readonly string[] ParameterKeys = ["name", "type", "default", "description", "options", "mutable"];
 
     public static TemplateParseResult Parse(string yaml, string fileName = FileName)
@@ -70,8 +70,10 @@ internal static partial class TemplateParser
         var parameters = ReadParameters(fields.Sequence("parameters"), errors);
         var agents = ReadAgents(fields, errors);
         var env = ReadExtraEnvs(fields.Sequence("env"), agents, errors);
+        var presets = ReadPresets(fields.Sequence("presets"), parameters, errors);
         return new TemplateDefinition
         {
+            Presets = presets,
             Name = name,
             Description = fields.String("description"),
             Parameters = parameters,

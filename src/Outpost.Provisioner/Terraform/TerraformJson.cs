@@ -285,6 +285,9 @@ internal static class TerraformJson
                 Description = preset.String("description") ?? string.Empty,
                 Default = preset.Bool("default"),
                 Parameters = preset.Map("parameters"),
+                Prebuilds = preset.Blocks("prebuilds").Select(block => block.TryGetProperty("instances", out var instances) && instances.TryGetInt32(out var count)
+                    ? new PresetPrebuilds { Instances = Math.Max(0, count) }
+                    : null).FirstOrDefault(),
             })
             .DistinctBy(preset => preset.Name),
     ];

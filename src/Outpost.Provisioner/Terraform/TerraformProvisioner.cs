@@ -515,6 +515,7 @@ internal sealed class TerraformProvisioner : IProvisioner
         environment["OUTPOST_WORKSPACE_TEMPLATE_VERSION"] = job.TemplateVersionId.ToString("D");
         environment["OUTPOST_WORKSPACE_OWNER_ID"] = job.OwnerId.ToString("D");
         environment["OUTPOST_WORKSPACE_OWNER"] = job.OwnerName;
+        environment["OUTPOST_WORKSPACE_IS_PREBUILD"] = job.PrebuildStage == PrebuildStage.Create ? "true" : "false";
         foreach (var parameter in job.Parameters)
         {
             environment["OUTPOST_PARAMETER_" + Convert.ToHexStringLower(Encoding.UTF8.GetBytes(parameter.Name))] = parameter.Value;

@@ -73,4 +73,7 @@ public static class OutpostEventIds
 
     /// <summary>First id of the server's user secrets block (4600–4699).</summary>
     public const int Secrets = 4600;
+
+    /// <summary>Prebuilt workspaces: the reconciler, claims and agent reinitialisation (4800–4899).</summary>
+    public const int Prebuilds = 4800;
 }

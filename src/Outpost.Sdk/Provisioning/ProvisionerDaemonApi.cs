@@ -130,6 +130,26 @@ public sealed record WorkspaceBuildJob
     /// delete never carry them). The daemon passes them to the plan step alone (docs/secrets.md).
     /// </summary>
     public IReadOnlyList<Secrets.BuildSecret> UserSecrets { get; init; } = [];
+
+    /// <summary>
+    /// <c>create</c> for a prebuilt workspace's first build, <c>claim</c> for the build that hands a
+    /// prebuilt workspace to its new owner (a provisioner keeps what is running and its agent tokens),
+    /// <c>none</c> otherwise.
+    /// </summary>
+    public PrebuildStage PrebuildStage { get; init; }
+}
+
+/// <summary>Where a build stands in a prebuilt workspace's life.</summary>
+public enum PrebuildStage
+{
+    /// <summary>An ordinary build.</summary>
+    None,
+
+    /// <summary>The first build of a prebuilt workspace, owned by the prebuilds system user.</summary>
+    Create,
+
+    /// <summary>The build that hands a ready prebuilt workspace to the user who claimed it.</summary>
+    Claim,
 }
 
 /// <summary>One parameter's name and value.</summary>
@@ -236,6 +256,16 @@ public sealed record TemplateVersionPreset
 
     /// <summary>Parameter values by parameter name.</summary>
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The pool of prebuilt workspaces kept ready for this preset (docs/prebuilds.md); null for none.</summary>
+    public PresetPrebuilds? Prebuilds { get; init; }
+}
+
+/// <summary>How many prebuilt workspaces of a preset the server keeps ready.</summary>
+public sealed record PresetPrebuilds
+{
+    /// <summary>The number of ready workspaces to keep (0 keeps none).</summary>
+    public int Instances { get; init; }
 }
 
 /// <summary>A parameter a template version declares.</summary>

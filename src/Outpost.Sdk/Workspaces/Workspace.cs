@@ -72,6 +72,9 @@ public sealed record CreateWorkspaceRequest
 
     /// <summary>Why it is created (default <c>initiator</c>).</summary>
     public BuildReason Reason { get; init; } = BuildReason.Initiator;
+
+    /// <summary>A preset of the active version: its parameter values apply, and a ready prebuilt workspace of it is claimed when there is one.</summary>
+    public string? Preset { get; init; }
 }
 
 /// <summary>A build: one transition of a workspace, run as a provisioner job.</summary>

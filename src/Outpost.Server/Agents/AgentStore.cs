@@ -24,7 +24,7 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource, ConnectionLogStore
     /// completing transaction's batch.
     /// </summary>
     public static NpgsqlBatchCommand InsertCommand(
-        Guid agentId, Guid buildId, Guid resourceId, ProvisionedAgent agent, byte[]? environmentCiphertext, DateTimeOffset now)
+        Guid agentId, Guid buildId, Guid resourceId, ProvisionedAgent agent, byte[]? environmentCiphertext, DateTimeOffset now, byte[]? keptTokenHash = null)
     {
         ArgumentNullException.ThrowIfNull(agent);
         var insert = new NpgsqlBatchCommand("""
@@ -41,10 +41,37 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource, ConnectionLogStore
         insert.WithJson(JsonSerializer.Serialize(agent.Scripts.ToList(), OutpostJsonContext.Default.ListAgentScript));
         insert.WithJson(JsonSerializer.Serialize(agent.Apps.ToList(), OutpostJsonContext.Default.ListAgentApp));
         insert.Parameters.Add(new NpgsqlParameter { Value = agent.ConnectionTimeoutSeconds });
-        insert.Parameters.Add(new NpgsqlParameter { Value = agent.AuthToken is null ? DBNull.Value : Hash(agent.AuthToken) });
+        insert.Parameters.Add(new NpgsqlParameter { Value = agent.AuthToken is not null ? Hash(agent.AuthToken) : (object?)keptTokenHash ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bytea });
         insert.Parameters.Add(new NpgsqlParameter { Value = now });
         insert.Parameters.Add(new NpgsqlParameter { Value = (object?)agent.AuthInstanceId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         return insert;
+    }
+
+    /// <summary>
+    /// A claim build keeps the prebuilt workspace's running agents (coder-spec §4: claim builds reuse
+    /// build 1's agent tokens): the token hashes of the workspace's earlier agents, by agent name, are
+    /// taken from their rows (a token names one agent row) for the new build's rows to carry.
+    /// </summary>
+    public static async Task<Dictionary<string, byte[]>> TakeTokenHashesAsync(NpgsqlTransaction transaction, Guid workspaceId, int buildNumber, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        await using var take = new NpgsqlCommand("""
+            WITH old AS (
+                SELECT a.id, a.name, a.auth_token_hash FROM workspace_agents a JOIN workspace_builds b ON b.id = a.build_id
+                WHERE b.workspace_id = $1 AND b.build_number < $2 AND a.auth_token_hash IS NOT NULL
+                FOR UPDATE OF a),
+            released AS (UPDATE workspace_agents a SET auth_token_hash = NULL FROM old WHERE a.id = old.id)
+            SELECT name, auth_token_hash FROM old
+            """, transaction.Connection, transaction);
+        take.With(workspaceId).With(buildNumber);
+        var hashes = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        await using var reader = await take.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            hashes[reader.GetString(0)] = reader.GetFieldValue<byte[]>(1);
+        }
+
+        return hashes;
     }
 
     public async Task<AgentRecord?> FindByTokenAsync(string token, CancellationToken cancellationToken)

@@ -24,6 +24,7 @@ using Outpost.Provisioner.Daemon;
 using Outpost.Provisioner.Local;
 using Outpost.Server.Provisionerd;
 using Outpost.Server.ProvisionerJobs;
+using Outpost.Server.Prebuilds;
 using Outpost.Server.Pubsub;
 using Outpost.Server.Secrets;
 using Outpost.Server.Throttling;
@@ -205,6 +206,7 @@ internal static partial class OutpostServer
         builder.Services.AddInstanceIdentity(options.InstanceIdentity, options.AccessUrl);
         builder.Services.AddSessionRelay(options.SessionRelay);
         builder.Services.AddTimeline();
+        builder.Services.AddPrebuilds();
         OpenApiConventions.Add(builder.Services);
         builder.Services.ConfigureHttpJsonOptions(json => OutpostJson.Apply(json.SerializerOptions));
         builder.Services.AddRequestValidation();
@@ -256,6 +258,7 @@ internal static partial class OutpostServer
         app.MapDirectTickets();
         app.MapDirectSessionReports();
         app.MapTimeline();
+        app.MapPrebuilds();
         options.ConfigureApplication?.Invoke(app);
         return app;
     }

@@ -17,4 +17,7 @@ internal sealed record ProvisioningOptions
 
     /// <summary>At most this many jobs are reaped per pass (coder-spec §7: 10).</summary>
     public int MaxJobsPerReap { get; init; } = 10;
+
+    /// <summary>How often the prebuild reconciler compares each preset's pool with its desired count (docs/prebuilds.md).</summary>
+    public TimeSpan PrebuildReconcileInterval { get; init; } = TimeSpan.FromSeconds(15);
 }

@@ -48,6 +48,7 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
                 WHERE pb.workspace_id = b.workspace_id AND pb.build_number < b.build_number
                 ORDER BY pb.build_number DESC LIMIT 1),
                bv.modules_file_hash,
+               b.prebuild_stage,
                {JobStore.ChangeColumns}
         FROM j
         LEFT JOIN files f ON f.hash = j.file_hash
@@ -58,7 +59,7 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
         LEFT JOIN template_versions bv ON bv.id = b.template_version_id
         """;
 
-    private const int ChangeOrdinal = 14;
+    private const int ChangeOrdinal = 15;
 
     private const string Invalidated = "Outpost: the job was invalidated: its template version or build no longer exists";
 
@@ -183,6 +184,7 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
                     Parameters = JsonSerializer.Deserialize(reader.GetString(10), OutpostJsonContext.Default.ListParameterValue) ?? [],
                     PreviousState = reader.IsDBNull(12) ? [] : reader.GetFieldValue<byte[]>(12),
                     AccessUrl = accessUrl,
+                    PrebuildStage = reader.IsDBNull(14) ? PrebuildStage.None : WireName<PrebuildStage>.Parse(reader.GetString(14)),
                 },
             };
         }

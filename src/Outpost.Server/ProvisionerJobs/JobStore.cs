@@ -67,13 +67,13 @@ internal static class JobStore
 
     public static async Task InsertJobAsync(
         NpgsqlTransaction transaction, Guid jobId, ProvisionerJobType type, string provisioner, string fileHash,
-        Guid? initiatorId, DateTimeOffset now, CancellationToken cancellationToken)
+        Guid? initiatorId, DateTimeOffset now, CancellationToken cancellationToken, bool prebuild = false)
     {
         await using var command = new NpgsqlCommand("""
-            INSERT INTO provisioner_jobs (id, type, provisioner, file_hash, initiator_id, created_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $6)
+            INSERT INTO provisioner_jobs (id, type, provisioner, file_hash, initiator_id, created_at, updated_at, prebuild)
+            VALUES ($1, $2, $3, $4, $5, $6, $6, $7)
             """, transaction.Connection, transaction);
-        command.With(jobId).With(WireName<ProvisionerJobType>.Name(type)).With(provisioner).With(fileHash).With(initiatorId).With(now);
+        command.With(jobId).With(WireName<ProvisionerJobType>.Name(type)).With(provisioner).With(fileHash).With(initiatorId).With(now).With(prebuild);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await JobEvents.WakeDaemonsAsync(transaction, provisioner, cancellationToken).ConfigureAwait(false);
     }

@@ -18,8 +18,11 @@ internal sealed partial class DaemonJobs
     private async Task<(BuildCompletion? Completion, EnvMergeError? MergeError)> RecordBuildAsync(
         NpgsqlTransaction transaction, NpgsqlBatch batch, Guid jobId, bool canceled, WorkspaceBuildResult result, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var (buildId, workspaceId, transition, buildNumber, templateName) =
-            await WorkspaceStore.GetBuildOfJobAsync(transaction, jobId, cancellationToken).ConfigureAwait(false);
+        var ofJob = await WorkspaceStore.GetBuildOfJobAsync(transaction, jobId, cancellationToken).ConfigureAwait(false);
+        var (buildId, workspaceId, transition, buildNumber, templateName) = ofJob;
+        var kept = ofJob.Stage == PrebuildStage.Claim && !canceled
+            ? await AgentStore.TakeTokenHashesAsync(transaction, workspaceId, buildNumber, cancellationToken).ConfigureAwait(false)
+            : [];
 
         var commands = new List<NpgsqlBatchCommand>();
         foreach (var resource in result.Resources)
@@ -36,7 +39,8 @@ internal sealed partial class DaemonJobs
                 }
 
                 var agentId = Guid.CreateVersion7(now);
-                commands.Add(AgentStore.InsertCommand(agentId, buildId, resourceId, agent, AgentEnvironments.Protect(protector, agentId, environment.Variables), now));
+                commands.Add(AgentStore.InsertCommand(agentId, buildId, resourceId, agent, AgentEnvironments.Protect(protector, agentId, environment.Variables), now,
+                    agent.AuthToken is null ? kept.GetValueOrDefault(agent.Name) : null));
             }
         }
 
@@ -48,6 +52,11 @@ internal sealed partial class DaemonJobs
             batch.BatchCommands.Add(command);
         }
 
-        return (new BuildCompletion(workspaceId, transition, buildNumber, canceled, templateName), null);
+        return (new BuildCompletion(workspaceId, transition, buildNumber, canceled, templateName)
+        {
+            PresetName = ofJob.PresetName,
+            Stage = ofJob.Stage,
+            OwnerId = ofJob.OwnerId,
+        }, null);
     }
 }

@@ -242,4 +242,10 @@ internal sealed record BuildCompletion(Guid WorkspaceId, WorkspaceTransition Tra
     public DateTimeOffset StartedAt { get; init; }
 
     public DateTimeOffset CompletedAt { get; init; }
+
+    public string? PresetName { get; init; }
+
+    public PrebuildStage Stage { get; init; }
+
+    public Guid OwnerId { get; init; }
 }

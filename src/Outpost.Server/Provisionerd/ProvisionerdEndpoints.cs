@@ -12,6 +12,7 @@ using Outpost.Server.Http;
 using Outpost.Server.Identity.Authentication;
 using Outpost.Server.Identity.Authorization;
 using Outpost.Server.ProvisionerJobs;
+using Outpost.Server.Pubsub;
 using Outpost.Server.Secrets;
 using Outpost.Server.Workspaces;
 
@@ -101,7 +102,7 @@ internal static class ProvisionerdEndpoints
 
         daemon.MapPost("/jobs/{id:guid}/complete", static async Task<Results<Ok<CompleteJobResponse>, NoContent, ProblemHttpResult>> (
             Guid id, CompleteJobRequest request, AuthenticatedDaemon caller, HttpContext http, DaemonJobs jobs, JobQueue queue, ServerOptions options, ILoggerFactory loggers,
-            BuildSecrets secrets, CancellationToken cancellationToken) =>
+            BuildSecrets secrets, IPubsub pubsub, CancellationToken cancellationToken) =>
         {
             // Checked before anything is recorded: a bad request changes nothing.
             if (request.AcquireNext is { } next && (next.Provisioners.Count == 0 || string.IsNullOrWhiteSpace(next.DaemonName)))
@@ -126,13 +127,9 @@ internal static class ProvisionerdEndpoints
                 return Problems.Unprocessable($"the build was failed instead of completed: {outcome.FailedBy}", ProblemCodes.BuildFailedByServer);
             }
 
-            if (build is { Transition: WorkspaceTransition.Start, BuildNumber: 1, Canceled: false })
+            if (build is not null)
             {
-                QueueMetrics.CreationDuration.Record((build.CompletedAt - build.StartedAt).TotalSeconds,
-                    new KeyValuePair<string, object?>("organization_name", string.Empty),
-                    new KeyValuePair<string, object?>("template_name", build.TemplateName),
-                    new KeyValuePair<string, object?>("preset_name", string.Empty),
-                    new KeyValuePair<string, object?>("type", "regular"));
+                await Prebuilds.ClaimEvents.OnBuildCompletedAsync(build, pubsub, loggers.CreateLogger(Prebuilds.PrebuildsLog.Category)).ConfigureAwait(false);
             }
 
             if (build is { Transition: WorkspaceTransition.Delete, Canceled: false })

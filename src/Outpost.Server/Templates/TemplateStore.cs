@@ -143,7 +143,7 @@ internal sealed class TemplateStore(NpgsqlDataSource dataSource, TimeProvider ti
     public async Task<BuildableVersion?> GetBuildableVersionAsync(Guid versionId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT v.id, v.name, t.id, t.name, t.provisioner, v.file_hash, v.job_id, v.parameters
+            SELECT v.id, v.name, t.id, t.name, t.provisioner, v.file_hash, v.job_id, v.parameters, v.presets
             FROM template_versions v JOIN templates t ON t.id = v.template_id
             WHERE v.id = $1
             """);
@@ -159,7 +159,10 @@ internal sealed class TemplateStore(NpgsqlDataSource dataSource, TimeProvider ti
 
             jobId = reader.GetGuid(6);
             version = new BuildableVersion(reader.GetGuid(0), reader.GetString(1), reader.GetGuid(2), reader.GetString(3), reader.GetString(4), reader.GetString(5),
-                ProvisionerJobStatus.Pending, JsonSerializer.Deserialize(reader.GetString(7), OutpostJsonContext.Default.ListTemplateVersionParameter) ?? []);
+                ProvisionerJobStatus.Pending, JsonSerializer.Deserialize(reader.GetString(7), OutpostJsonContext.Default.ListTemplateVersionParameter) ?? [])
+            {
+                Presets = JsonSerializer.Deserialize(reader.GetString(8), OutpostJsonContext.Default.ListTemplateVersionPreset) ?? [],
+            };
         }
 
         // The import job's status comes from its store: a version is buildable once its import succeeded.
@@ -207,4 +210,31 @@ internal sealed class TemplateStore(NpgsqlDataSource dataSource, TimeProvider ti
         Presets = JsonSerializer.Deserialize(reader.GetString(9 + JobStore.JobColumnCount), OutpostJsonContext.Default.ListTemplateVersionPreset) ?? [],
         ModulesFileHash = reader.GetNullableString(10 + JobStore.JobColumnCount),
     };
+
+    /// <summary>
+    /// The presets of <paramref name="versionId"/>, or (null) of every template's active version, with
+    /// their template and whether the version is active (docs/prebuilds.md).
+    /// </summary>
+    public async Task<List<(Guid TemplateId, string TemplateName, Guid VersionId, bool Active, TemplateVersionPreset Preset)>> ListPresetsAsync(
+        Guid? versionId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT t.id, t.name, v.id, t.active_version_id IS NOT DISTINCT FROM v.id, v.presets
+            FROM template_versions v JOIN templates t ON t.id = v.template_id
+            WHERE ($1::uuid IS NULL AND t.active_version_id = v.id) OR v.id = $1
+            ORDER BY lower(t.name)
+            """);
+        command.With(versionId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var presets = new List<(Guid, string, Guid, bool, TemplateVersionPreset)>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var preset in JsonSerializer.Deserialize(reader.GetString(4), OutpostJsonContext.Default.ListTemplateVersionPreset) ?? [])
+            {
+                presets.Add((reader.GetGuid(0), reader.GetString(1), reader.GetGuid(2), reader.GetBoolean(3), preset));
+            }
+        }
+
+        return presets;
+    }
 }

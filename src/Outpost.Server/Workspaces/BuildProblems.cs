@@ -26,6 +26,7 @@ internal static class BuildProblems
             BuildRefusalKind.InvalidParameters => (StatusCodes.Status400BadRequest, ProblemCodes.InvalidParameters),
             BuildRefusalKind.BuildNotFound => (StatusCodes.Status404NotFound, ProblemCodes.BuildNotFound),
             BuildRefusalKind.BuildNotCancelable => (StatusCodes.Status409Conflict, ProblemCodes.BuildNotCancelable),
+            BuildRefusalKind.PresetNotFound => (StatusCodes.Status400BadRequest, ProblemCodes.PresetNotFound),
             _ => throw new ArgumentOutOfRangeException(nameof(refusal), refusal.Kind, "unmapped build refusal"),
         };
         return Problems.Problem(status, Title(status), refusal.Detail, code);

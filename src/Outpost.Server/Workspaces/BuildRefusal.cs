@@ -38,6 +38,9 @@ internal enum BuildRefusalKind
 
     /// <summary>The build has already completed.</summary>
     BuildNotCancelable,
+
+    /// <summary>The version has no preset by the requested name.</summary>
+    PresetNotFound,
 }
 
 /// <summary>

@@ -15,9 +15,10 @@ namespace Outpost.Server.Workspaces;
 /// <see cref="Subject"/>'s permissions and returns a value or a <see cref="BuildRefusal"/>; it knows
 /// nothing of HTTP, so endpoints, the prebuild reconciler and workflows call the same code.
 /// </summary>
-internal sealed class WorkspaceBuilds(WorkspaceStore workspaces, TemplateStore templates, ILoggerFactory loggers)
+internal sealed partial class WorkspaceBuilds(WorkspaceStore workspaces, TemplateStore templates, ILoggerFactory loggers)
 {
     private readonly ILogger _logger = loggers.CreateLogger(WorkspacesLog.Category);
+    private readonly ILogger _prebuildsLogger = loggers.CreateLogger(Prebuilds.PrebuildsLog.Category);
 
     /// <summary>Creates a workspace for <paramref name="ownerId"/> (the actor itself when null) and queues its first start build.</summary>
     public async Task<BuildResult<Workspace>> CreateWorkspaceAsync(Subject actor, CreateWorkspaceRequest request, Guid? ownerId, CancellationToken cancellationToken)
@@ -53,14 +54,19 @@ internal sealed class WorkspaceBuilds(WorkspaceStore workspaces, TemplateStore t
             return unusable!;
         }
 
-        var (values, badParameters) = ResolveParameters(version, null, request.Parameters);
+        var (values, badParameters) = ResolveWithPreset(version, request);
         if (values is null)
         {
             return badParameters!;
         }
 
         var initiator = actor.UserId ?? owner;
-        var build = new BuildRequest(version, WorkspaceTransition.Start, request.Reason, initiator, values);
+        var build = new BuildRequest(version, WorkspaceTransition.Start, request.Reason, initiator, values) { PresetName = request.Preset };
+        if (request.Preset is not null && await ClaimAsync(owner, request.Name, build, cancellationToken).ConfigureAwait(false) is { } claim)
+        {
+            return claim;
+        }
+
         var (workspaceId, jobId, refusal) = await workspaces.CreateAsync(owner, request.Name, build, cancellationToken).ConfigureAwait(false);
         Count(build, refusal == EnqueueRefusal.None);
         if (refusal == EnqueueRefusal.NameTaken)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Npgsql;
 using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
+using Outpost.Sdk.Templates;
 using Outpost.Sdk.Workspaces;
 using Outpost.Server.Database;
 using Outpost.Server.ProvisionerJobs;
@@ -11,10 +12,24 @@ namespace Outpost.Server.Workspaces;
 
 /// <summary>A build to queue: which version, which transition, why, for whom, with which values.</summary>
 internal sealed record BuildRequest(
-    BuildableVersion Version, WorkspaceTransition Transition, BuildReason Reason, Guid InitiatorId, IReadOnlyList<ParameterValue> Parameters);
+    BuildableVersion Version, WorkspaceTransition Transition, BuildReason Reason, Guid InitiatorId, IReadOnlyList<ParameterValue> Parameters)
+{
+    /// <summary>The preset the build was made with, if any.</summary>
+    public string? PresetName { get; init; }
+
+    /// <summary>Its place in a prebuilt workspace's life (docs/prebuilds.md).</summary>
+    public PrebuildStage Stage { get; init; }
+}
 
 /// <summary>The build a provisioner job builds, as its completion needs it.</summary>
-internal sealed record BuildOfJob(Guid BuildId, Guid WorkspaceId, WorkspaceTransition Transition, int BuildNumber, string TemplateName);
+internal sealed record BuildOfJob(Guid BuildId, Guid WorkspaceId, WorkspaceTransition Transition, int BuildNumber, string TemplateName)
+{
+    public string? PresetName { get; init; }
+
+    public PrebuildStage Stage { get; init; }
+
+    public Guid OwnerId { get; init; }
+}
 
 /// <summary>Why a build was not queued.</summary>
 internal enum EnqueueRefusal
@@ -30,7 +45,7 @@ internal enum EnqueueRefusal
 /// provisioner state. A workspace and a build are read with their build's job in one statement
 /// (joined through <see cref="JobStore.JobColumns"/>), so a list is one query, not one per row.
 /// </summary>
-internal sealed class WorkspaceStore(NpgsqlDataSource dataSource, TimeProvider time)
+internal sealed partial class WorkspaceStore(NpgsqlDataSource dataSource, TimeProvider time)
 {
     /// <summary>9 columns of <c>workspace_builds b</c>.</summary>
     private const string BuildColumns =
@@ -143,16 +158,23 @@ internal sealed class WorkspaceStore(NpgsqlDataSource dataSource, TimeProvider t
     /// READ COMMITTED a waiter re-checks only the locked row after the wait, and would still see the
     /// build list of its first snapshot and insert a duplicate build number.)
     /// </summary>
+    /// <remarks>
+    /// With <paramref name="expectedOwner"/> the build is queued only while the workspace still has
+    /// that owner (checked under the row lock): the prebuild reconciler never deletes a workspace a
+    /// user claimed after it planned the delete.
+    /// </remarks>
     public async Task<(Guid JobId, int BuildNumber, EnqueueRefusal Refusal, string? ActiveDetail)> EnqueueAsync(
-        Guid workspaceId, BuildRequest build, CancellationToken cancellationToken)
+        Guid workspaceId, BuildRequest build, CancellationToken cancellationToken, Guid? expectedOwner = null)
     {
         var now = time.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (var lockRow = new NpgsqlCommand("SELECT deleted FROM workspaces WHERE id = $1 FOR UPDATE", connection, transaction))
+        await using (var lockRow = new NpgsqlCommand("SELECT deleted, owner_id FROM workspaces WHERE id = $1 FOR UPDATE", connection, transaction))
         {
             lockRow.With(workspaceId);
-            if (await lockRow.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not false)
+            await using var reader = await lockRow.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false) || reader.GetBoolean(0)
+                || (expectedOwner is { } owner && reader.GetGuid(1) != owner))
             {
                 return (Guid.Empty, 0, EnqueueRefusal.WorkspaceGone, null);
             }
@@ -205,18 +227,20 @@ internal sealed class WorkspaceStore(NpgsqlDataSource dataSource, TimeProvider t
         NpgsqlTransaction transaction, Guid workspaceId, int number, BuildRequest build, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var jobId = Guid.CreateVersion7(now);
+        // Prebuild jobs wait behind every job a person waits for (coder-spec §7); a claim is a person's.
         await JobStore.InsertJobAsync(transaction, jobId, ProvisionerJobType.WorkspaceBuild, build.Version.Provisioner, build.Version.FileHash,
-            build.InitiatorId, now, cancellationToken).ConfigureAwait(false);
+            build.InitiatorId, now, cancellationToken, prebuild: build.InitiatorId == PrebuiltWorkspaces.SystemUserId).ConfigureAwait(false);
         await using (var insert = new NpgsqlCommand("""
-            INSERT INTO workspace_builds (id, workspace_id, template_version_id, build_number, transition, reason, initiator_id, job_id, parameters, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            INSERT INTO workspace_builds (id, workspace_id, template_version_id, build_number, transition, reason, initiator_id, job_id, parameters, created_at,
+                                          preset_name, prebuild_stage)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
             """, transaction.Connection, transaction))
         {
             insert.With(Guid.CreateVersion7(now)).With(workspaceId).With(build.Version.Id).With(number)
                 .With(WireName<WorkspaceTransition>.Name(build.Transition)).With(WireName<BuildReason>.Name(build.Reason))
                 .With(build.InitiatorId).With(jobId)
                 .WithJson(JsonSerializer.Serialize(build.Parameters.ToList(), OutpostJsonContext.Default.ListParameterValue))
-                .With(now);
+                .With(now).With(build.PresetName).With(build.Stage == PrebuildStage.None ? null : WireName<PrebuildStage>.Name(build.Stage));
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -269,7 +293,7 @@ internal sealed class WorkspaceStore(NpgsqlDataSource dataSource, TimeProvider t
     {
         ArgumentNullException.ThrowIfNull(transaction);
         await using var select = new NpgsqlCommand("""
-            SELECT b.id, b.workspace_id, b.transition, b.build_number, t.name
+            SELECT b.id, b.workspace_id, b.transition, b.build_number, t.name, b.preset_name, b.prebuild_stage, w.owner_id
             FROM workspace_builds b JOIN workspaces w ON w.id = b.workspace_id JOIN templates t ON t.id = w.template_id
             WHERE b.job_id = $1
             """, transaction.Connection, transaction);
@@ -280,7 +304,12 @@ internal sealed class WorkspaceStore(NpgsqlDataSource dataSource, TimeProvider t
             throw new InvalidOperationException($"Build job {jobId} has no build.");
         }
 
-        return new BuildOfJob(reader.GetGuid(0), reader.GetGuid(1), WireName<WorkspaceTransition>.Parse(reader.GetString(2)), reader.GetInt32(3), reader.GetString(4));
+        return new BuildOfJob(reader.GetGuid(0), reader.GetGuid(1), WireName<WorkspaceTransition>.Parse(reader.GetString(2)), reader.GetInt32(3), reader.GetString(4))
+        {
+            PresetName = reader.IsDBNull(5) ? null : reader.GetString(5),
+            Stage = reader.IsDBNull(6) ? PrebuildStage.None : WireName<PrebuildStage>.Parse(reader.GetString(6)),
+            OwnerId = reader.GetGuid(7),
+        };
     }
 
     /// <summary>The statement that records a resource a build job made.</summary>

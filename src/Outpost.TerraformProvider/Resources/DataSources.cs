@@ -85,6 +85,11 @@ internal sealed class WorkspacePresetDataSource : ProviderDataSource
             new("description", CtyType.String, AttributeMode.Optional, "What it is for."),
             new("default", CtyType.Bool, AttributeMode.Optional, "Picked unless someone picks another."),
             new("parameters", CtyType.Map(CtyType.String), AttributeMode.Optional, "Parameter values by parameter name."),
+        ],
+        [
+            new("prebuilds", new SchemaBlock(
+                "Keep prebuilt workspaces of this preset ready; `outpost create --preset` claims one (docs/prebuilds.md).",
+                [new("instances", CtyType.Number, AttributeMode.Required, "How many ready prebuilt workspaces to keep.")]), MaxItems: 1),
         ]);
 
     public override IEnumerable<Diagnostic> Read(SortedDictionary<string, object?> state, ProviderEnvironment environment)

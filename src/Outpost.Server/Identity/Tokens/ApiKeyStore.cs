@@ -230,4 +230,14 @@ internal sealed partial class ApiKeyStore(NpgsqlDataSource dataSource, TimeProvi
         await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return new SessionTokens(sessionId, access, now + accessLifetime, refresh, now + refreshLifetime);
     }
+
+    /// <summary>Revokes every key of a user still in force, inside the caller's transaction (a claimed prebuild's credentials end with the claim).</summary>
+    public static async Task RevokeAllAsync(NpgsqlTransaction transaction, Guid userId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        await using var revoke = new NpgsqlCommand("UPDATE api_keys SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL", transaction.Connection, transaction);
+        revoke.Parameters.Add(new NpgsqlParameter { Value = userId });
+        revoke.Parameters.Add(new NpgsqlParameter { Value = now });
+        await revoke.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
 }

@@ -11,7 +11,7 @@ internal enum CreateUserError
     UsernameTaken,
 }
 
-/// <summary>SQL for users.</summary>
+/// <summary>SQL for users. System users (the prebuilds user) never sign in and are left out of lists and the first-user check.</summary>
 internal sealed class UserStore(NpgsqlDataSource dataSource, TimeProvider time)
 {
     // Serializes first-user creation: READ COMMITTED alone would let two racing requests both
@@ -26,7 +26,7 @@ internal sealed class UserStore(NpgsqlDataSource dataSource, TimeProvider time)
         if (onlyIfFirst)
         {
             await using var check = new NpgsqlCommand(
-                $"SELECT pg_advisory_xact_lock({FirstUserLockKey}); SELECT EXISTS (SELECT 1 FROM users)", connection, transaction);
+                $"SELECT pg_advisory_xact_lock({FirstUserLockKey}); SELECT EXISTS (SELECT 1 FROM users WHERE NOT is_system)", connection, transaction);
             await using var reader = await check.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
@@ -63,12 +63,12 @@ internal sealed class UserStore(NpgsqlDataSource dataSource, TimeProvider time)
 
     public async Task<bool> AnyAsync(CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM users)");
+        await using var command = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM users WHERE NOT is_system)");
         return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
     public Task<UserRecord?> GetByEmailAsync(string email, CancellationToken cancellationToken) =>
-        GetOneAsync($"SELECT {UserRecord.Columns} FROM users WHERE lower(email) = lower($1)", email, cancellationToken);
+        GetOneAsync($"SELECT {UserRecord.Columns} FROM users WHERE lower(email) = lower($1) AND NOT is_system", email, cancellationToken);
 
     public Task<UserRecord?> GetByIdAsync(Guid id, CancellationToken cancellationToken) =>
         GetOneAsync($"SELECT {UserRecord.Columns} FROM users WHERE id = $1", id, cancellationToken);
@@ -89,7 +89,7 @@ internal sealed class UserStore(NpgsqlDataSource dataSource, TimeProvider time)
     public async Task<List<UserRecord>> ListAsync(string? afterUsername, int limit, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            $"SELECT {UserRecord.Columns} FROM users WHERE $1::text IS NULL OR lower(username) > lower($1) ORDER BY lower(username) LIMIT $2");
+            $"SELECT {UserRecord.Columns} FROM users WHERE NOT is_system AND ($1::text IS NULL OR lower(username) > lower($1)) ORDER BY lower(username) LIMIT $2");
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)afterUsername ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = limit });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

@@ -1,0 +1,112 @@
+using Outpost.Sdk.Templates;
+using Outpost.Server.Prebuilds;
+using Outpost.Server.Tests.Workspaces;
+using Outpost.Server.Workspaces;
+using Outpost.Testing;
+
+namespace Outpost.Server.Tests.Prebuilds;
+
+/// <summary>The reconciler against the real database: a pass cut short, failing creations, inactive versions.</summary>
+public sealed class PrebuildReconcilerTests(PrebuildServerFixture fixture) : IClassFixture<PrebuildServerFixture>
+{
+    private readonly PrebuildTestBed _bed = new(fixture);
+
+    private async Task<List<PrebuildRow>> PrebuildsOfAsync(Guid versionId) =>
+        [.. (await fixture.Service<WorkspaceStore>().ListPrebuildsAsync(TestTimeouts.Token())).Where(p => p.VersionId == versionId)];
+
+    [Fact]
+    public async Task A_pass_cut_short_after_its_first_creation_leaves_nothing_the_next_pass_duplicates()
+    {
+        var api = await WorkspaceApi.LoginAsync(fixture.Client);
+        await _bed.CompleteQueuedAsync();
+        var (_, version) = await api.ReadyTemplateAsync(_bed.Daemon, "cut", PrebuildTestBed.PoolYaml(3));
+
+        // The process dies (here: the pass throws) right after the first workspace was created.
+        _bed.Reconciler.AfterAction = _ => throw new OperationCanceledException("the server went away mid-pass");
+        try
+        {
+            await Assert.ThrowsAsync<OperationCanceledException>(() => _bed.Reconciler.ReconcileAsync(TestTimeouts.Token()));
+        }
+        finally
+        {
+            _bed.Reconciler.AfterAction = null;
+        }
+
+        Assert.Single(await PrebuildsOfAsync(version.Id));
+        var next = await _bed.ReconcileAsync();
+        Assert.Equal(2, next.Plan!.Actions.OfType<CreatePrebuild>().Count(a => a.VersionId == version.Id));
+        Assert.Equal(3, (await PrebuildsOfAsync(version.Id)).Count);
+        var settled = await _bed.ReconcileAsync();
+        Assert.DoesNotContain(settled.Plan!.Actions.OfType<CreatePrebuild>(), a => a.VersionId == version.Id);
+        await _bed.CompleteQueuedAsync();
+    }
+
+    [Fact]
+    public async Task Failing_creations_back_off_30_s_doubling_and_stop_after_five_and_the_preset_reports_it()
+    {
+        var api = await WorkspaceApi.LoginAsync(fixture.Client);
+        await _bed.CompleteQueuedAsync();
+        var (template, version) = await api.ReadyTemplateAsync(_bed.Daemon, "failing", PrebuildTestBed.PoolYaml(1));
+        bool FailCreation(Sdk.Provisioning.AcquiredJob job) => job.WorkspaceBuild is { PrebuildStage: Sdk.Provisioning.PrebuildStage.Create } build
+            && build.TemplateName == "failing";
+
+        var waits = new List<TimeSpan>();
+        for (var failure = 1; failure <= PrebuildPlanner.FailureLimit; failure++)
+        {
+            var pass = await _bed.ReconcileAsync();
+            Assert.Single(pass.Plan!.Actions.OfType<CreatePrebuild>(), a => a.VersionId == version.Id);
+            await _bed.CompleteQueuedAsync(FailCreation);
+
+            // Until the backoff has passed, no creation; the failed prebuild is deleted.
+            var backingOff = await _bed.ReconcileAsync();
+            var pool = backingOff.Plan!.Pools.Single(p => p.Target.VersionId == version.Id && p.Target.Preset == "small");
+            Assert.Equal(failure, pool.Failed);
+            Assert.DoesNotContain(backingOff.Plan.Actions.OfType<CreatePrebuild>(), a => a.VersionId == version.Id);
+            await _bed.CompleteQueuedAsync(FailCreation);
+            if (failure == PrebuildPlanner.FailureLimit)
+            {
+                Assert.Equal(PrebuildPoolState.Stopped, pool.State);
+                break;
+            }
+
+            Assert.Equal(PrebuildPoolState.Backoff, pool.State);
+            var wait = pool.RetryAt!.Value - fixture.Clock.GetUtcNow();
+            waits.Add(wait);
+            fixture.Clock.Advance(wait - TimeSpan.FromSeconds(1));
+            Assert.DoesNotContain((await _bed.ReconcileAsync()).Plan!.Actions.OfType<CreatePrebuild>(), a => a.VersionId == version.Id);
+            fixture.Clock.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        Assert.Equal([30, 60, 120, 240], waits.Select(w => (int)Math.Round(w.TotalSeconds)));
+
+        // Stopped stays stopped, however long one waits, and the API says so.
+        fixture.Clock.Advance(TimeSpan.FromMinutes(11));
+        Assert.DoesNotContain((await _bed.ReconcileAsync()).Plan!.Actions.OfType<CreatePrebuild>(), a => a.VersionId == version.Id);
+        api = await WorkspaceApi.LoginAsync(fixture.Client);
+        var small = (await PrebuildTestBed.PresetsAsync(api, template.Name)).Single(p => p.Name == "small");
+        Assert.Equal((PrebuildPoolState.Stopped, PrebuildPlanner.FailureLimit, 0), (small.State, small.Failed, small.Running));
+    }
+
+    [Fact]
+    public async Task Activating_a_new_version_deletes_the_old_version_s_prebuilds_and_fills_the_new_one()
+    {
+        var api = await WorkspaceApi.LoginAsync(fixture.Client);
+        await _bed.CompleteQueuedAsync();
+        var (template, first) = await api.ReadyTemplateAsync(_bed.Daemon, "versions", PrebuildTestBed.PoolYaml(2));
+        await _bed.ReconcileAsync();
+        await _bed.CompleteQueuedAsync();
+        var old = (await PrebuildsOfAsync(first.Id)).Where(p => p.Kind == PrebuildKind.Ready).Select(p => p.WorkspaceId).ToHashSet();
+        Assert.Equal(2, old.Count);
+
+        var second = await api.CreateVersionAsync(template.Id, await api.UploadAsync(PrebuildTestBed.PoolYaml(1, agent: "dev")));
+        await _bed.Daemon.CompleteImportAsync(await _bed.Daemon.AcquireAsync(second.Job.Id));
+        await api.ReadAsync<Template>(HttpMethod.Patch, $"/api/v2/templates/{template.Id}", new UpdateTemplateRequest { ActiveVersionId = second.Id });
+
+        var pass = await _bed.ReconcileAsync();
+        Assert.Equal(old, pass.Plan!.Actions.OfType<DeletePrebuild>().Select(a => a.WorkspaceId).Where(old.Contains).ToHashSet());
+        Assert.Single(pass.Plan.Actions.OfType<CreatePrebuild>(), a => a.VersionId == second.Id);
+        await _bed.CompleteQueuedAsync();
+        Assert.Empty(await PrebuildsOfAsync(first.Id));
+        Assert.Single(await PrebuildsOfAsync(second.Id), p => p.Kind == PrebuildKind.Ready);
+    }
+}
