@@ -183,6 +183,12 @@ public static class ProblemCodes
     /// <summary>503: something the server stores encrypted (an agent's environment) could not be opened: no configured key has its id.</summary>
     public const string SecretsUnavailable = "secrets_unavailable";
 
+    /// <summary>400: a task was asked of a template version that declares no task agent (outpost.yaml <c>task:</c>, Terraform <c>outpost_ai_task</c>).</summary>
+    public const string TemplateNoTaskAgent = "template_no_task_agent";
+
+    /// <summary>404: there is no task with that id the caller may see, or the agent's workspace has no task.</summary>
+    public const string TaskNotFound = "task_not_found";
+
     /// <summary>The generic code for an HTTP status, used when a problem names nothing more specific.</summary>
     public static string ForStatus(int status) => status switch
     {

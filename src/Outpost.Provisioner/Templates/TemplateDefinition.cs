@@ -13,4 +13,7 @@ internal sealed record TemplateDefinition
 
     /// <summary>Extra env entries in declaration order; the order matters to the merge.</summary>
     public required IReadOnlyList<TemplateExtraEnv> Env { get; init; }
+
+    /// <summary>The agent that runs AI tasks (<c>task: {agent: …}</c>); null when the template cannot run tasks.</summary>
+    public string? TaskAgent { get; init; }
 }

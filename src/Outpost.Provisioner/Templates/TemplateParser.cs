@@ -17,7 +17,8 @@ internal static partial class TemplateParser
 
     private const int MaxNameLength = 64;
 
-    private static readonly string[] TemplateKeys = ["name", "description", "parameters", "agents", "env"];
+    private static readonly string[] TemplateKeys = ["name", "description", "parameters", "agents", "env", "task"];
+    private static readonly string[] TaskKeys = ["agent"];
     private static readonly string[] ParameterKeys = ["name", "type", "default", "description", "options", "mutable"];
 
     public static TemplateParseResult Parse(string yaml, string fileName = FileName)
@@ -70,6 +71,7 @@ internal static partial class TemplateParser
         var parameters = ReadParameters(fields.Sequence("parameters"), errors);
         var agents = ReadAgents(fields, errors);
         var env = ReadExtraEnvs(fields.Sequence("env"), agents, errors);
+        var taskAgent = ReadTaskAgent(fields, agents, errors);
         return new TemplateDefinition
         {
             Name = name,
@@ -77,7 +79,47 @@ internal static partial class TemplateParser
             Parameters = parameters,
             Agents = agents,
             Env = env,
+            TaskAgent = taskAgent,
         };
+    }
+
+    /// <summary>
+    /// <c>task: {agent: name}</c> makes the template able to run AI tasks (docs/tasks.md): that agent
+    /// receives <c>OUTPOST_TASK_ID</c> when a task's workspace is built. With one agent, <c>agent</c> may be left out.
+    /// </summary>
+    private static string? ReadTaskAgent(YamlFields template, List<TemplateAgent> agents, TemplateErrorList errors)
+    {
+        if (!template.Has("task"))
+        {
+            return null;
+        }
+
+        var mapping = template.Mapping("task");
+        if (mapping is null)
+        {
+            return null;
+        }
+
+        var fields = new YamlFields(mapping, "\"task\"", TaskKeys, errors);
+        var names = agents.Select(agent => agent.Name).ToList();
+        var agent = fields.String("agent");
+        if (agent is null)
+        {
+            if (names.Count > 1)
+            {
+                errors.Add(fields.Start, $"\"task\" needs an \"agent\" because the template has more than one agent: one of {string.Join(", ", names)}");
+            }
+
+            return names.Count == 1 ? names[0] : null;
+        }
+
+        if (agents.Count > 0 && !names.Contains(agent))
+        {
+            errors.Add(fields.MarkOf("agent"), $"\"task\" names agent \"{agent}\", which the template does not declare{NameSuggestions.DidYouMean(agent, names)}");
+            return null;
+        }
+
+        return agent;
     }
 
     private static List<TemplateParameter> ReadParameters(YamlSequenceNode? sequence, TemplateErrorList errors)

@@ -130,6 +130,15 @@ public sealed record WorkspaceBuildJob
     /// delete never carry them). The daemon passes them to the plan step alone (docs/secrets.md).
     /// </summary>
     public IReadOnlyList<Secrets.BuildSecret> UserSecrets { get; init; } = [];
+
+    /// <summary>
+    /// The AI task of a task workspace (<c>OUTPOST_TASK_ID</c> to the provisioner; docs/tasks.md); null otherwise.
+    /// The local provisioner puts it in the environment of the agent its template names as the task agent.
+    /// </summary>
+    public Guid? TaskId { get; init; }
+
+    /// <summary>The task's first prompt (<c>OUTPOST_TASK_PROMPT</c> to the provisioner); null when the workspace has no task.</summary>
+    public string? TaskPrompt { get; init; }
 }
 
 /// <summary>One parameter's name and value.</summary>

@@ -28,6 +28,7 @@ using Outpost.Server.Pubsub;
 using Outpost.Server.Secrets;
 using Outpost.Server.Throttling;
 using Outpost.Server.Validation;
+using Outpost.Server.Tasks;
 using Outpost.Server.Templates;
 using Outpost.Server.Workspaces;
 
@@ -203,6 +204,7 @@ internal static partial class OutpostServer
         builder.Services.AddAgentApi(options.AgentApi);
         builder.Services.AddInstanceIdentity(options.InstanceIdentity, options.AccessUrl);
         builder.Services.AddSessionRelay(options.SessionRelay);
+        builder.Services.AddTasks();
         OpenApiConventions.Add(builder.Services);
         builder.Services.ConfigureHttpJsonOptions(json => OutpostJson.Apply(json.SerializerOptions));
         builder.Services.AddRequestValidation();
@@ -253,6 +255,7 @@ internal static partial class OutpostServer
         app.MapSessionRelay();
         app.MapDirectTickets();
         app.MapDirectSessionReports();
+        app.MapTasks();
         options.ConfigureApplication?.Invoke(app);
         return app;
     }

@@ -26,6 +26,8 @@ internal static class BuildProblems
             BuildRefusalKind.InvalidParameters => (StatusCodes.Status400BadRequest, ProblemCodes.InvalidParameters),
             BuildRefusalKind.BuildNotFound => (StatusCodes.Status404NotFound, ProblemCodes.BuildNotFound),
             BuildRefusalKind.BuildNotCancelable => (StatusCodes.Status409Conflict, ProblemCodes.BuildNotCancelable),
+            BuildRefusalKind.NoTaskAgent => (StatusCodes.Status400BadRequest, ProblemCodes.TemplateNoTaskAgent),
+            BuildRefusalKind.TaskNotFound => (StatusCodes.Status404NotFound, ProblemCodes.TaskNotFound),
             _ => throw new ArgumentOutOfRangeException(nameof(refusal), refusal.Kind, "unmapped build refusal"),
         };
         return Problems.Problem(status, Title(status), refusal.Detail, code);

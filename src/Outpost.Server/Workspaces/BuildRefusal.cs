@@ -38,6 +38,12 @@ internal enum BuildRefusalKind
 
     /// <summary>The build has already completed.</summary>
     BuildNotCancelable,
+
+    /// <summary>A task was asked of a template version that declares no task agent (docs/tasks.md).</summary>
+    NoTaskAgent,
+
+    /// <summary>The task does not exist, its workspace was deleted, or the actor may not see it.</summary>
+    TaskNotFound,
 }
 
 /// <summary>

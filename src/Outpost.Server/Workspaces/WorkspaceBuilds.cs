@@ -20,7 +20,15 @@ internal sealed class WorkspaceBuilds(WorkspaceStore workspaces, TemplateStore t
     private readonly ILogger _logger = loggers.CreateLogger(WorkspacesLog.Category);
 
     /// <summary>Creates a workspace for <paramref name="ownerId"/> (the actor itself when null) and queues its first start build.</summary>
-    public async Task<BuildResult<Workspace>> CreateWorkspaceAsync(Subject actor, CreateWorkspaceRequest request, Guid? ownerId, CancellationToken cancellationToken)
+    public Task<BuildResult<Workspace>> CreateWorkspaceAsync(Subject actor, CreateWorkspaceRequest request, Guid? ownerId, CancellationToken cancellationToken) =>
+        CreateWorkspaceAsync(actor, request, ownerId, versionId: null, hook: null, cancellationToken);
+
+    /// <summary>
+    /// Creates a workspace from <paramref name="versionId"/> (the template's active version when null),
+    /// running <paramref name="hook"/> in the creating transaction (tasks create their row there).
+    /// </summary>
+    public async Task<BuildResult<Workspace>> CreateWorkspaceAsync(
+        Subject actor, CreateWorkspaceRequest request, Guid? ownerId, Guid? versionId, WorkspaceCreationHook? hook, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(request);
@@ -47,10 +55,15 @@ internal sealed class WorkspaceBuilds(WorkspaceStore workspaces, TemplateStore t
             return new BuildRefusal(BuildRefusalKind.TemplateNotFound, missing!);
         }
 
-        var (version, unusable) = await UsableVersionAsync(template.ActiveVersionId, template.Name, cancellationToken).ConfigureAwait(false);
+        var (version, unusable) = await UsableVersionAsync(versionId ?? template.ActiveVersionId, template.Name, cancellationToken).ConfigureAwait(false);
         if (version is null)
         {
             return unusable!;
+        }
+
+        if (version.TemplateId != template.Id)
+        {
+            return new BuildRefusal(BuildRefusalKind.Invalid, $"version {version.Id} belongs to another template than \"{template.Name}\"");
         }
 
         var (values, badParameters) = ResolveParameters(version, null, request.Parameters);
@@ -61,7 +74,12 @@ internal sealed class WorkspaceBuilds(WorkspaceStore workspaces, TemplateStore t
 
         var initiator = actor.UserId ?? owner;
         var build = new BuildRequest(version, WorkspaceTransition.Start, request.Reason, initiator, values);
-        var (workspaceId, jobId, refusal) = await workspaces.CreateAsync(owner, request.Name, build, cancellationToken).ConfigureAwait(false);
+        var (workspaceId, jobId, refusal, hookRefusal) = await workspaces.CreateAsync(owner, request.Name, build, hook, cancellationToken).ConfigureAwait(false);
+        if (hookRefusal is not null)
+        {
+            return hookRefusal;
+        }
+
         Count(build, refusal == EnqueueRefusal.None);
         if (refusal == EnqueueRefusal.NameTaken)
         {
