@@ -155,7 +155,7 @@ internal sealed class TestDaemon(HttpClient client, string key, string name = "t
                 Agents = [.. definition.Agents.Select(a => new ProvisionedAgent { Name = a.Name, Env = a.Env })],
             },
             // As the local provisioner reports a template's task block (docs/tasks.md).
-            .. definition.TaskAgent is null ? Array.Empty<ProvisionedResource>() : [new ProvisionedResource { Name = "task", Type = "outpost_ai_task" }],
+            .. definition.Task is null ? Array.Empty<ProvisionedResource>() : [new ProvisionedResource { Name = "task", Type = "outpost_ai_task" }],
         ],
     };
 }

@@ -51,7 +51,7 @@ internal static class LocalPlan
                 }
 
                 var planned = ToPlannedAgent(agent, workspace, request.Host, extraEnvs, environment.Variables);
-                agents.Add(agent.Name == template.TaskAgent && request.TaskId is { } taskId ? WithTask(planned, taskId) : planned);
+                agents.Add(template.Task is { } task && agent.Name == task.Agent && request.TaskId is { } taskId ? WithTask(planned, task, taskId) : planned);
             }
         }
 
@@ -110,7 +110,7 @@ internal static class LocalPlan
             Change = processChange,
             Attributes = Sorted(("agent", agent.Name), ("command", "outpost agent")),
         }));
-        if (template.TaskAgent is { } taskAgent)
+        if (template.Task is { Agent: var taskAgent })
         {
             resources.Add(new PlannedResource
             {
@@ -125,17 +125,38 @@ internal static class LocalPlan
     }
 
     /// <summary>
-    /// The task agent learns its task from its manifest's environment (the server merges the reported
-    /// env, so the id goes into <see cref="PlannedAgent.Env"/>); the prompt it reads from the task API.
-    /// Templates may not define <c>OUTPOST_</c> names themselves, so nothing is overwritten.
+    /// The task agent learns its task and model from its manifest's environment (the server merges the
+    /// reported env, so they go into <see cref="PlannedAgent.Env"/> too); the prompt it reads from the task
+    /// API. Templates may not define <c>OUTPOST_</c> names themselves, so nothing is overwritten.
     /// </summary>
-    private static PlannedAgent WithTask(PlannedAgent agent, Guid taskId)
+    private static PlannedAgent WithTask(PlannedAgent agent, TemplateTask task, Guid taskId)
     {
-        var env = new Dictionary<string, string>(agent.Env, StringComparer.Ordinal) { [TaskApi.AgentTaskIdVariable] = taskId.ToString("D") };
+        var added = new Dictionary<string, string>(StringComparer.Ordinal) { [TaskApi.AgentTaskIdVariable] = taskId.ToString("D") };
+        if (task.ModelUrl is { } url)
+        {
+            added[TaskApi.ModelUrlVariable] = url;
+        }
+
+        if (task.Model is { } model)
+        {
+            added[TaskApi.ModelVariable] = model;
+        }
+
+        if (task.ApiKeyEnv is { } keyVariable)
+        {
+            added[TaskApi.ApiKeyVariableVariable] = keyVariable;
+        }
+
+        var env = new Dictionary<string, string>(agent.Env, StringComparer.Ordinal);
         var variables = agent.EnvironmentVariables is null
             ? new Dictionary<string, string>(StringComparer.Ordinal)
             : new Dictionary<string, string>(agent.EnvironmentVariables, StringComparer.Ordinal);
-        variables[TaskApi.AgentTaskIdVariable] = taskId.ToString("D");
+        foreach (var (name, value) in added)
+        {
+            env[name] = value;
+            variables[name] = value;
+        }
+
         return agent with { Env = env, EnvironmentVariables = variables };
     }
 

@@ -14,6 +14,6 @@ internal sealed record TemplateDefinition
     /// <summary>Extra env entries in declaration order; the order matters to the merge.</summary>
     public required IReadOnlyList<TemplateExtraEnv> Env { get; init; }
 
-    /// <summary>The agent that runs AI tasks (<c>task: {agent: …}</c>); null when the template cannot run tasks.</summary>
-    public string? TaskAgent { get; init; }
+    /// <summary>The <c>task:</c> block: the agent that runs AI tasks and its model; null when the template cannot run tasks.</summary>
+    public TemplateTask? Task { get; init; }
 }

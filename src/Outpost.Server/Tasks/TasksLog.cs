@@ -29,15 +29,15 @@ internal static partial class TasksLog
     [LoggerMessage(EventId = OutpostEventIds.Tasks + 7, Level = LogLevel.Debug, Message = "Task {TaskId} agent {AgentId} appended {Count} message(s) up to {Sequence}")]
     public static partial void MessagesAppended(ILogger logger, Guid taskId, Guid agentId, int count, long sequence);
 
-    [LoggerMessage(EventId = OutpostEventIds.Tasks + 50, Level = LogLevel.Information, Message = "AI seat taken by user {UserId}: {Description}")]
+    [LoggerMessage(EventId = OutpostEventIds.Tasks + 51, Level = LogLevel.Information, Message = "AI seat taken by user {UserId}: {Description}")]
     public static partial void SeatTaken(ILogger logger, Guid userId, string description);
 
-    [LoggerMessage(EventId = OutpostEventIds.Tasks + 51, Level = LogLevel.Debug, Message = "AI seat of user {UserId} not rewritten: written within the database window")]
+    [LoggerMessage(EventId = OutpostEventIds.Tasks + 52, Level = LogLevel.Debug, Message = "AI seat of user {UserId} not rewritten: written within the database window")]
     public static partial void SeatWriteSkipped(ILogger logger, Guid userId);
 
-    [LoggerMessage(EventId = OutpostEventIds.Tasks + 52, Level = LogLevel.Warning, Message = "AI seat of user {UserId} could not be written (retried after 10 minutes): {Error}")]
+    [LoggerMessage(EventId = OutpostEventIds.Tasks + 53, Level = LogLevel.Warning, Message = "AI seat of user {UserId} could not be written (retried after 10 minutes): {Error}")]
     public static partial void SeatWriteFailed(ILogger logger, Guid userId, string error);
 
-    [LoggerMessage(EventId = OutpostEventIds.Tasks + 53, Level = LogLevel.Warning, Message = "AI seats could not be counted for the gauge: {Error}")]
+    [LoggerMessage(EventId = OutpostEventIds.Tasks + 54, Level = LogLevel.Warning, Message = "AI seats could not be counted for the gauge: {Error}")]
     public static partial void SeatCountFailed(ILogger logger, string error);
 }

@@ -19,6 +19,9 @@ public sealed class LocalPlanTaskTests
           - name: coder
         task:
           agent: coder
+          model_url: https://models.example.com/v1
+          model: coder-large
+          api_key_env: MODEL_KEY
         """);
 
     private static LocalWorkspacePlan Plan(TemplateDefinition template, WorkspaceTransition transition, Guid? taskId)
@@ -39,14 +42,24 @@ public sealed class LocalPlanTaskTests
     [Fact]
     public void The_task_block_names_the_task_agent()
     {
-        Assert.Equal("coder", TaskTemplate.TaskAgent);
-        Assert.Null(TemplateParserTests.ParseOk("agents:\n  - name: main\n").TaskAgent);
+        Assert.Equal("coder", TaskTemplate.Task!.Agent);
+        Assert.Null(TemplateParserTests.ParseOk("agents:\n  - name: main\n").Task);
+    }
+
+    [Fact]
+    public void The_example_in_the_tasks_docs_parses()
+    {
+        var docs = File.ReadAllText(RepositoryRoot.Combine("docs", "tasks.md"));
+        var start = docs.IndexOf("```yaml\n", StringComparison.Ordinal) + "```yaml\n".Length;
+        var template = TemplateParserTests.ParseOk(docs[start..docs.IndexOf("```", start, StringComparison.Ordinal)]);
+
+        Assert.Equal(("main", "OPENAI_API_KEY"), (template.Task!.Agent, template.Task.ApiKeyEnv));
     }
 
     [Fact]
     public void With_one_agent_the_task_block_may_leave_the_agent_out()
     {
-        Assert.Equal("main", TemplateParserTests.ParseOk("agents:\n  - name: main\ntask: {}\n").TaskAgent);
+        Assert.Equal("main", TemplateParserTests.ParseOk("agents:\n  - name: main\ntask: {}\n").Task!.Agent);
     }
 
     [Fact]
@@ -55,6 +68,15 @@ public sealed class LocalPlanTaskTests
         var error = Assert.Single(TemplateParserTests.ParseErrors("agents:\n  - name: coder\n  - name: main\ntask:\n  agent: codr\n"));
         Assert.Contains("\"task\" names agent \"codr\"", error, StringComparison.Ordinal);
         Assert.Contains("coder", error[error.IndexOf("declare", StringComparison.Ordinal)..], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bad_model_settings_are_refused_naming_the_key()
+    {
+        var errors = TemplateParserTests.ParseErrors("agents:\n  - name: main\ntask:\n  model_url: api.example.com\n  api_key_env: OUTPOST_KEY\n");
+
+        Assert.Contains(errors, e => e.Contains("\"model_url\" of \"task\" must be an absolute http or https URL", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("\"OUTPOST_KEY\" in \"api_key_env\" of \"task\" is reserved", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -72,6 +94,8 @@ public sealed class LocalPlanTaskTests
 
         var coder = plan.Agents.Single(a => a.Name == "coder");
         Assert.Equal(taskId.ToString("D"), coder.Env[TaskApi.AgentTaskIdVariable]);
+        Assert.Equal(("https://models.example.com/v1", "coder-large", "MODEL_KEY"),
+            (coder.Env[TaskApi.ModelUrlVariable], coder.Env[TaskApi.ModelVariable], coder.Env[TaskApi.ApiKeyVariableVariable]));
         Assert.Equal(taskId.ToString("D"), coder.EnvironmentVariables![TaskApi.AgentTaskIdVariable]);
         var main = plan.Agents.Single(a => a.Name == "main");
         Assert.False(main.Env.ContainsKey(TaskApi.AgentTaskIdVariable));
