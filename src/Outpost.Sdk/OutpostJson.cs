@@ -22,6 +22,8 @@ public static class OutpostJson
         // Integers are refused: an enum is one of its snake_case names on the wire.
         options.Converters.Add(new SnakeCaseEnumConverter());
         options.TypeInfoResolverChain.Insert(0, new DocumentedDefaultsResolver(OutpostJsonContext.Default));
+        options.TypeInfoResolverChain.Insert(1, Tasks.TaskJsonContext.Default);
+        options.TypeInfoResolverChain.Insert(2, Tasks.AiSeatJsonContext.Default);
     }
 
     private static JsonSerializerOptions Create()

@@ -188,6 +188,11 @@ public static class ProblemCodes
 
     /// <summary>409: the agent's workspace was not created as a prebuild, so it is never reinitialised; stop asking.</summary>
     public const string NotAPrebuild = "not_a_prebuild";
+    /// <summary>400: a task was asked of a template version that declares no task agent (outpost.yaml <c>task:</c>, Terraform <c>outpost_ai_task</c>).</summary>
+    public const string TemplateNoTaskAgent = "template_no_task_agent";
+
+    /// <summary>404: there is no task with that id the caller may see, or the agent's workspace has no task.</summary>
+    public const string TaskNotFound = "task_not_found";
 
     /// <summary>The generic code for an HTTP status, used when a problem names nothing more specific.</summary>
     public static string ForStatus(int status) => status switch

@@ -147,11 +147,16 @@ internal sealed class TestDaemon(HttpClient client, string key, string name = "t
             Options = p.Options,
             Mutable = p.Mutable,
         })],
-        Resources = [new ProvisionedResource
-        {
-            Name = "workspace",
-            Type = "local_workspace_directory",
-            Agents = [.. definition.Agents.Select(a => new ProvisionedAgent { Name = a.Name, Env = a.Env })],
-        }],
+        Resources =
+        [
+            new ProvisionedResource
+            {
+                Name = "workspace",
+                Type = "local_workspace_directory",
+                Agents = [.. definition.Agents.Select(a => new ProvisionedAgent { Name = a.Name, Env = a.Env })],
+            },
+            // As the local provisioner reports a template's task block (docs/tasks.md).
+            .. definition.Task is null ? Array.Empty<ProvisionedResource>() : [new ProvisionedResource { Name = "task", Type = "outpost_ai_task" }],
+        ],
     };
 }

@@ -64,6 +64,8 @@ internal static class CliApp
         root.Subcommands.Add(Diagnose.DiagnoseCommand.Create(context));
         root.Subcommands.Add(SshConfig.ConfigSshCommand.Create(context));
         root.Subcommands.Add(Workflows.WorkflowCommand.Create(context));
+        root.Subcommands.Add(Tasks.TasksCommand.Create(context));
+        root.Subcommands.Add(Users.UsersCommand.Create(context));
         return root;
     }
 

@@ -3,6 +3,7 @@ using Outpost.Provisioner.Templates;
 using Outpost.Sdk.Agents;
 using Outpost.Sdk.Parameters;
 using Outpost.Sdk.Provisioning;
+using Outpost.Sdk.Tasks;
 
 namespace Outpost.Provisioner.Local;
 
@@ -49,7 +50,8 @@ internal static class LocalPlan
                     return new LocalPlanResult { Error = $"agent \"{agent.Name}\": {environment.Error!.Message}" };
                 }
 
-                agents.Add(ToPlannedAgent(agent, workspace, request.Host, extraEnvs, environment.Variables));
+                var planned = ToPlannedAgent(agent, workspace, request.Host, extraEnvs, environment.Variables);
+                agents.Add(template.Task is { } task && agent.Name == task.Agent && request.TaskId is { } taskId ? WithTask(planned, task, taskId) : planned);
             }
         }
 
@@ -108,7 +110,54 @@ internal static class LocalPlan
             Change = processChange,
             Attributes = Sorted(("agent", agent.Name), ("command", "outpost agent")),
         }));
+        if (template.Task is { Agent: var taskAgent })
+        {
+            resources.Add(new PlannedResource
+            {
+                Type = PlannedResource.AiTaskType,
+                Name = "task",
+                Change = processChange,
+                Attributes = Sorted(("agent", taskAgent)),
+            });
+        }
+
         return resources;
+    }
+
+    /// <summary>
+    /// The task agent learns its task and model from its manifest's environment (the server merges the
+    /// reported env, so they go into <see cref="PlannedAgent.Env"/> too); the prompt it reads from the task
+    /// API. Templates may not define <c>OUTPOST_</c> names themselves, so nothing is overwritten.
+    /// </summary>
+    private static PlannedAgent WithTask(PlannedAgent agent, TemplateTask task, Guid taskId)
+    {
+        var added = new Dictionary<string, string>(StringComparer.Ordinal) { [TaskApi.AgentTaskIdVariable] = taskId.ToString("D") };
+        if (task.ModelUrl is { } url)
+        {
+            added[TaskApi.ModelUrlVariable] = url;
+        }
+
+        if (task.Model is { } model)
+        {
+            added[TaskApi.ModelVariable] = model;
+        }
+
+        if (task.ApiKeyEnv is { } keyVariable)
+        {
+            added[TaskApi.ApiKeyVariableVariable] = keyVariable;
+        }
+
+        var env = new Dictionary<string, string>(agent.Env, StringComparer.Ordinal);
+        var variables = agent.EnvironmentVariables is null
+            ? new Dictionary<string, string>(StringComparer.Ordinal)
+            : new Dictionary<string, string>(agent.EnvironmentVariables, StringComparer.Ordinal);
+        foreach (var (name, value) in added)
+        {
+            env[name] = value;
+            variables[name] = value;
+        }
+
+        return agent with { Env = env, EnvironmentVariables = variables };
     }
 
     private static PlannedAgent ToPlannedAgent(

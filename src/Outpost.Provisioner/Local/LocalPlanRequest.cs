@@ -18,4 +18,7 @@ internal sealed record LocalPlanRequest
 
     /// <summary>Where the agents will run; agents that name no <c>os</c> take this one.</summary>
     public HostPlatform Host { get; init; } = HostPlatform.Current;
+
+    /// <summary>The AI task of a task workspace (<see cref="WorkspaceBuildJob.TaskId"/>); the template's task agent gets it in its environment.</summary>
+    public Guid? TaskId { get; init; }
 }

@@ -95,6 +95,7 @@ internal sealed partial class LocalProvisioner : IProvisioner
             Parameters = Resolve(template, job.Parameters),
             Transition = job.Transition,
             WorkspaceDirectory = workspace,
+            TaskId = job.TaskId,
         });
         if (!planned.Succeeded)
         {

@@ -5,6 +5,9 @@ internal sealed record PlannedResource
     public const string WorkspaceDirectoryType = "local_workspace_directory";
     public const string AgentProcessType = "local_agent_process";
 
+    /// <summary>Reported when the template declares a task agent: the server lets tasks use versions that have it (docs/tasks.md).</summary>
+    public const string AiTaskType = "outpost_ai_task";
+
     public required string Type { get; init; }
 
     public required string Name { get; init; }

@@ -16,4 +16,6 @@ internal sealed record TemplateDefinition
 
     /// <summary>The presets (docs/prebuilds.md), in declaration order.</summary>
     public IReadOnlyList<Sdk.Provisioning.TemplateVersionPreset> Presets { get; init; } = [];
+    /// <summary>The <c>task:</c> block: the agent that runs AI tasks and its model; null when the template cannot run tasks.</summary>
+    public TemplateTask? Task { get; init; }
 }

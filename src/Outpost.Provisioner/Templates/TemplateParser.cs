@@ -17,7 +17,8 @@ internal static partial class TemplateParser
 
     private const int MaxNameLength = 64;
 
-    private static readonly string[] TemplateKeys = ["name", "description", "parameters", "agents", "env", "presets"];
+    private static readonly string[] TemplateKeys = ["name", "description", "parameters", "agents", "env", "presets", "task"];
+    private static readonly string[] TaskKeys = ["agent", "model_url", "model", "api_key_env"];
     private static readonly string[] ParameterKeys = ["name", "type", "default", "description", "options", "mutable"];
 
     public static TemplateParseResult Parse(string yaml, string fileName = FileName)
@@ -71,6 +72,7 @@ internal static partial class TemplateParser
         var agents = ReadAgents(fields, errors);
         var env = ReadExtraEnvs(fields.Sequence("env"), agents, errors);
         var presets = ReadPresets(fields.Sequence("presets"), parameters, errors);
+        var task = ReadTask(fields, agents, errors);
         return new TemplateDefinition
         {
             Presets = presets,
@@ -79,7 +81,52 @@ internal static partial class TemplateParser
             Parameters = parameters,
             Agents = agents,
             Env = env,
+            Task = task,
         };
+    }
+
+    /// <summary>
+    /// <c>task: {agent: name, model_url: …, model: …, api_key_env: …}</c> makes the template able to run AI
+    /// tasks (docs/tasks.md). With one agent, <c>agent</c> may be left out.
+    /// </summary>
+    private static TemplateTask? ReadTask(YamlFields template, List<TemplateAgent> agents, TemplateErrorList errors)
+    {
+        if (template.Mapping("task") is not { } mapping)
+        {
+            return null;
+        }
+
+        var fields = new YamlFields(mapping, "\"task\"", TaskKeys, errors);
+        var names = agents.Select(agent => agent.Name).ToList();
+        var agent = fields.String("agent");
+        if (agent is null && names.Count > 1)
+        {
+            errors.Add(fields.Start, $"\"task\" needs an \"agent\" because the template has more than one agent: one of {string.Join(", ", names)}");
+        }
+        else if (agent is not null && agents.Count > 0 && !names.Contains(agent))
+        {
+            errors.Add(fields.MarkOf("agent"), $"\"task\" names agent \"{agent}\", which the template does not declare{NameSuggestions.DidYouMean(agent, names)}");
+            agent = null;
+        }
+        else
+        {
+            agent ??= names.Count == 1 ? names[0] : null;
+        }
+
+        var modelUrl = fields.String("model_url");
+        if (modelUrl is not null
+            && !(Uri.TryCreate(modelUrl, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)))
+        {
+            errors.Add(fields.MarkOf("model_url"), $"\"model_url\" of \"task\" must be an absolute http or https URL, such as https://api.openai.com/v1, not \"{modelUrl}\"");
+        }
+
+        var apiKeyEnv = fields.String("api_key_env");
+        if (apiKeyEnv is not null && !EnvName(fields.MarkOf("api_key_env"), apiKeyEnv, "\"api_key_env\" of \"task\"", errors))
+        {
+            apiKeyEnv = null;
+        }
+
+        return agent is null ? null : new TemplateTask { Agent = agent, ModelUrl = modelUrl, Model = fields.String("model"), ApiKeyEnv = apiKeyEnv };
     }
 
     private static List<TemplateParameter> ReadParameters(YamlSequenceNode? sequence, TemplateErrorList errors)

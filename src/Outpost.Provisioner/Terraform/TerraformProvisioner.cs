@@ -516,6 +516,13 @@ internal sealed class TerraformProvisioner : IProvisioner
         environment["OUTPOST_WORKSPACE_OWNER_ID"] = job.OwnerId.ToString("D");
         environment["OUTPOST_WORKSPACE_OWNER"] = job.OwnerName;
         environment["OUTPOST_WORKSPACE_IS_PREBUILD"] = job.PrebuildStage == PrebuildStage.Create ? "true" : "false";
+        if (job.TaskId is { } taskId)
+        {
+            // Read by the provider's outpost_ai_task (docs/tasks.md); absent for workspaces without a task.
+            environment[Sdk.Tasks.TaskApi.TaskIdVariable] = taskId.ToString("D");
+            environment[Sdk.Tasks.TaskApi.TaskPromptVariable] = job.TaskPrompt ?? string.Empty;
+        }
+
         foreach (var parameter in job.Parameters)
         {
             environment["OUTPOST_PARAMETER_" + Convert.ToHexStringLower(Encoding.UTF8.GetBytes(parameter.Name))] = parameter.Value;

@@ -74,6 +74,9 @@ public static class OutpostEventIds
     /// <summary>First id of the server's user secrets block (4600–4699).</summary>
     public const int Secrets = 4600;
 
+    /// <summary>First id of the server's AI tasks and seats block (4700–4799).</summary>
+    public const int Tasks = 4700;
+
     /// <summary>Prebuilt workspaces: the reconciler, claims and agent reinitialisation (4800–4899).</summary>
     public const int Prebuilds = 4800;
 }

@@ -137,6 +137,15 @@ public sealed record WorkspaceBuildJob
     /// <c>none</c> otherwise.
     /// </summary>
     public PrebuildStage PrebuildStage { get; init; }
+
+    /// <summary>
+    /// The AI task of a task workspace (<c>OUTPOST_TASK_ID</c> to the provisioner; docs/tasks.md); null otherwise.
+    /// The local provisioner puts it in the environment of the agent its template names as the task agent.
+    /// </summary>
+    public Guid? TaskId { get; init; }
+
+    /// <summary>The task's first prompt (<c>OUTPOST_TASK_PROMPT</c> to the provisioner); null when the workspace has no task.</summary>
+    public string? TaskPrompt { get; init; }
 }
 
 /// <summary>Where a build stands in a prebuilt workspace's life.</summary>

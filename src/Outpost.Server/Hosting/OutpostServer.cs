@@ -29,6 +29,7 @@ using Outpost.Server.Pubsub;
 using Outpost.Server.Secrets;
 using Outpost.Server.Throttling;
 using Outpost.Server.Validation;
+using Outpost.Server.Tasks;
 using Outpost.Server.Templates;
 using Outpost.Server.Timeline;
 using Outpost.Server.Workspaces;
@@ -207,6 +208,7 @@ internal static partial class OutpostServer
         builder.Services.AddSessionRelay(options.SessionRelay);
         builder.Services.AddTimeline();
         builder.Services.AddPrebuilds();
+        builder.Services.AddTasks();
         OpenApiConventions.Add(builder.Services);
         builder.Services.ConfigureHttpJsonOptions(json => OutpostJson.Apply(json.SerializerOptions));
         builder.Services.AddRequestValidation();
@@ -259,6 +261,7 @@ internal static partial class OutpostServer
         app.MapDirectSessionReports();
         app.MapTimeline();
         app.MapPrebuilds();
+        app.MapTasks();
         options.ConfigureApplication?.Invoke(app);
         return app;
     }

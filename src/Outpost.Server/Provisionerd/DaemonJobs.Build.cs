@@ -46,6 +46,11 @@ internal sealed partial class DaemonJobs
 
         commands.Add(WorkspaceStore.SaveStateCommand(buildId, result.State));
         commands.Add(WorkspaceStore.TouchCommand(workspaceId, deleted: transition == WorkspaceTransition.Delete && !canceled, now));
+        if (transition == WorkspaceTransition.Delete && !canceled)
+        {
+            // The workspace is gone, so is its task (docs/tasks.md).
+            commands.Add(Tasks.TaskStore.DeleteForWorkspaceCommand(workspaceId));
+        }
 
         foreach (var command in commands)
         {

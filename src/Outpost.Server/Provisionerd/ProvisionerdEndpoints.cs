@@ -34,7 +34,7 @@ internal static class ProvisionerdEndpoints
 
         daemon.MapPost("/acquire", static async Task<Results<Ok<AcquiredJob>, NoContent, ProblemHttpResult>> (
             AcquireJobRequest request, AuthenticatedDaemon caller, HttpContext http, JobQueue queue, AcquireWaiters waiters, ServerOptions options, ILoggerFactory loggers,
-            IHostApplicationLifetime lifetime, BuildSecrets secrets, DaemonJobs jobs, CancellationToken cancellationToken) =>
+            IHostApplicationLifetime lifetime, BuildSecrets secrets, DaemonJobs jobs, Tasks.TaskStore tasks, CancellationToken cancellationToken) =>
         {
             if (request.WaitSeconds is < 1 or > 60)
             {
@@ -58,7 +58,7 @@ internal static class ProvisionerdEndpoints
             // once: the web host waits for every request in flight before it stops.
             using var poll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
             poll.CancelAfter(TimeSpan.FromSeconds(request.WaitSeconds));
-            var first = await HandOutAsync(await TryAcquireAsync(queue, identity, request, accessUrl, loggers, cancellationToken).ConfigureAwait(false), identity, secrets, jobs, cancellationToken).ConfigureAwait(false);
+            var first = await HandOutAsync(await TryAcquireAsync(queue, identity, request, accessUrl, loggers, cancellationToken).ConfigureAwait(false), identity, secrets, jobs, tasks, cancellationToken).ConfigureAwait(false);
             if (first is not null)
             {
                 return TypedResults.Ok(first);
@@ -70,7 +70,7 @@ internal static class ProvisionerdEndpoints
                 {
                     // Register, then claim: a job queued in between is either claimed now or wakes us.
                     using var waiter = await waiters.RegisterAsync(poll.Token).ConfigureAwait(false);
-                    var job = await HandOutAsync(await TryAcquireAsync(queue, identity, request, accessUrl, loggers, cancellationToken).ConfigureAwait(false), identity, secrets, jobs, cancellationToken).ConfigureAwait(false);
+                    var job = await HandOutAsync(await TryAcquireAsync(queue, identity, request, accessUrl, loggers, cancellationToken).ConfigureAwait(false), identity, secrets, jobs, tasks, cancellationToken).ConfigureAwait(false);
                     if (job is not null)
                     {
                         return TypedResults.Ok(job);
@@ -102,7 +102,7 @@ internal static class ProvisionerdEndpoints
 
         daemon.MapPost("/jobs/{id:guid}/complete", static async Task<Results<Ok<CompleteJobResponse>, NoContent, ProblemHttpResult>> (
             Guid id, CompleteJobRequest request, AuthenticatedDaemon caller, HttpContext http, DaemonJobs jobs, JobQueue queue, ServerOptions options, ILoggerFactory loggers,
-            BuildSecrets secrets, IPubsub pubsub, CancellationToken cancellationToken) =>
+            BuildSecrets secrets, IPubsub pubsub, Tasks.TaskStore tasks, CancellationToken cancellationToken) =>
         {
             // Checked before anything is recorded: a bad request changes nothing.
             if (request.AcquireNext is { } next && (next.Provisioners.Count == 0 || string.IsNullOrWhiteSpace(next.DaemonName)))
@@ -143,7 +143,7 @@ internal static class ProvisionerdEndpoints
                 return TypedResults.NoContent();
             }
 
-            var nextJob = await HandOutAsync(Acquired(queue.Committed(claim), identity, acquire, loggers), identity, secrets, jobs, cancellationToken).ConfigureAwait(false);
+            var nextJob = await HandOutAsync(Acquired(queue.Committed(claim), identity, acquire, loggers), identity, secrets, jobs, tasks, cancellationToken).ConfigureAwait(false);
             return TypedResults.Ok(new CompleteJobResponse { NextJob = nextJob });
         }).WithName("CompleteJob").DocumentsProblem(StatusCodes.Status409Conflict, ProblemCodes.JobConflict).DocumentsProblem(StatusCodes.Status422UnprocessableEntity, ProblemCodes.BuildFailedByServer).WithSummary(
             "Completes a job with what it built; with acquire_next, also claims the next queued job (200). 422 when the server fails it instead (an environment merge error).");
@@ -186,11 +186,18 @@ internal static class ProvisionerdEndpoints
     /// User secrets (docs/secrets.md): a claimed start build gets its owner's secrets and every build
     /// its decrypted state; when they cannot be loaded the job is failed and not handed out.
     /// </summary>
-    private static async Task<AcquiredJob?> HandOutAsync(AcquiredJob? job, DaemonIdentity identity, BuildSecrets secrets, DaemonJobs jobs, CancellationToken cancellationToken)
+    private static async Task<AcquiredJob?> HandOutAsync(
+        AcquiredJob? job, DaemonIdentity identity, BuildSecrets secrets, DaemonJobs jobs, Tasks.TaskStore tasks, CancellationToken cancellationToken)
     {
         if (job is null)
         {
             return null;
+        }
+
+        // A task workspace's builds carry the task's id and prompt (OUTPOST_TASK_ID, OUTPOST_TASK_PROMPT; docs/tasks.md).
+        if (job.WorkspaceBuild is { } build && await tasks.ForBuildAsync(build.WorkspaceId, cancellationToken).ConfigureAwait(false) is { } task)
+        {
+            job = job with { WorkspaceBuild = build with { TaskId = task.TaskId, TaskPrompt = task.Prompt } };
         }
 
         var (prepared, failure) = await secrets.PrepareAsync(job, cancellationToken).ConfigureAwait(false);

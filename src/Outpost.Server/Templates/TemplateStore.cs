@@ -184,6 +184,20 @@ internal sealed class TemplateStore(NpgsqlDataSource dataSource, TimeProvider ti
             .With(modulesFileHash)
             .WithJson(JsonSerializer.Serialize(presets.ToList(), OutpostJsonContext.Default.ListTemplateVersionPreset));
 
+    /// <summary>
+    /// True when the version's import found an <c>outpost_ai_task</c> resource (a local template's
+    /// <c>task:</c> block, or the Terraform resource): tasks may use it (docs/tasks.md).
+    /// </summary>
+    public static async Task<bool> HasTaskAgentAsync(NpgsqlTransaction transaction, Guid versionId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        await using var command = new NpgsqlCommand(
+            "SELECT EXISTS (SELECT 1 FROM template_versions v, jsonb_array_elements(v.resources) r WHERE v.id = $1 AND r->>'type' = 'outpost_ai_task')",
+            transaction.Connection, transaction);
+        command.With(versionId);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
+    }
+
     private static Template ReadTemplate(NpgsqlDataReader reader) => new()
     {
         Id = reader.GetGuid(0),

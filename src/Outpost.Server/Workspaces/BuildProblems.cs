@@ -27,6 +27,8 @@ internal static class BuildProblems
             BuildRefusalKind.BuildNotFound => (StatusCodes.Status404NotFound, ProblemCodes.BuildNotFound),
             BuildRefusalKind.BuildNotCancelable => (StatusCodes.Status409Conflict, ProblemCodes.BuildNotCancelable),
             BuildRefusalKind.PresetNotFound => (StatusCodes.Status400BadRequest, ProblemCodes.PresetNotFound),
+            BuildRefusalKind.NoTaskAgent => (StatusCodes.Status400BadRequest, ProblemCodes.TemplateNoTaskAgent),
+            BuildRefusalKind.TaskNotFound => (StatusCodes.Status404NotFound, ProblemCodes.TaskNotFound),
             _ => throw new ArgumentOutOfRangeException(nameof(refusal), refusal.Kind, "unmapped build refusal"),
         };
         return Problems.Problem(status, Title(status), refusal.Detail, code);

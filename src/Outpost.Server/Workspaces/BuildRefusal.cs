@@ -41,6 +41,11 @@ internal enum BuildRefusalKind
 
     /// <summary>The version has no preset by the requested name.</summary>
     PresetNotFound,
+    /// <summary>A task was asked of a template version that declares no task agent (docs/tasks.md).</summary>
+    NoTaskAgent,
+
+    /// <summary>The task does not exist, its workspace was deleted, or the actor may not see it.</summary>
+    TaskNotFound,
 }
 
 /// <summary>

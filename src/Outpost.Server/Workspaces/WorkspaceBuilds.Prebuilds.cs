@@ -102,7 +102,7 @@ internal sealed partial class WorkspaceBuilds
             PresetName = presetName,
             Stage = PrebuildStage.Create,
         };
-        var (workspaceId, jobId, refusal) = await workspaces.CreateAsync(PrebuiltWorkspaces.SystemUserId, request.Name, build, cancellationToken).ConfigureAwait(false);
+        var (workspaceId, jobId, refusal, _) = await workspaces.CreateAsync(PrebuiltWorkspaces.SystemUserId, request.Name, build, hook: null, cancellationToken).ConfigureAwait(false);
         Count(build, refusal == EnqueueRefusal.None);
         if (refusal != EnqueueRefusal.None)
         {

@@ -21,7 +21,15 @@ internal sealed partial class WorkspaceBuilds(WorkspaceStore workspaces, Templat
     private readonly ILogger _prebuildsLogger = loggers.CreateLogger(Prebuilds.PrebuildsLog.Category);
 
     /// <summary>Creates a workspace for <paramref name="ownerId"/> (the actor itself when null) and queues its first start build.</summary>
-    public async Task<BuildResult<Workspace>> CreateWorkspaceAsync(Subject actor, CreateWorkspaceRequest request, Guid? ownerId, CancellationToken cancellationToken)
+    public Task<BuildResult<Workspace>> CreateWorkspaceAsync(Subject actor, CreateWorkspaceRequest request, Guid? ownerId, CancellationToken cancellationToken) =>
+        CreateWorkspaceAsync(actor, request, ownerId, versionId: null, hook: null, cancellationToken);
+
+    /// <summary>
+    /// Creates a workspace from <paramref name="versionId"/> (the template's active version when null),
+    /// running <paramref name="hook"/> in the creating transaction (tasks create their row there).
+    /// </summary>
+    public async Task<BuildResult<Workspace>> CreateWorkspaceAsync(
+        Subject actor, CreateWorkspaceRequest request, Guid? ownerId, Guid? versionId, WorkspaceCreationHook? hook, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(request);
@@ -48,10 +56,15 @@ internal sealed partial class WorkspaceBuilds(WorkspaceStore workspaces, Templat
             return new BuildRefusal(BuildRefusalKind.TemplateNotFound, missing!);
         }
 
-        var (version, unusable) = await UsableVersionAsync(template.ActiveVersionId, template.Name, cancellationToken).ConfigureAwait(false);
+        var (version, unusable) = await UsableVersionAsync(versionId ?? template.ActiveVersionId, template.Name, cancellationToken).ConfigureAwait(false);
         if (version is null)
         {
             return unusable!;
+        }
+
+        if (version.TemplateId != template.Id)
+        {
+            return new BuildRefusal(BuildRefusalKind.Invalid, $"version {version.Id} belongs to another template than \"{template.Name}\"");
         }
 
         var (values, badParameters) = ResolveWithPreset(version, request);
@@ -62,12 +75,19 @@ internal sealed partial class WorkspaceBuilds(WorkspaceStore workspaces, Templat
 
         var initiator = actor.UserId ?? owner;
         var build = new BuildRequest(version, WorkspaceTransition.Start, request.Reason, initiator, values) { PresetName = request.Preset };
-        if (request.Preset is not null && await ClaimAsync(owner, request.Name, build, cancellationToken).ConfigureAwait(false) is { } claim)
+
+        // A task's workspace is always built anew: a prebuild's agent was started without the task in its environment.
+        if (hook is null && request.Preset is not null && await ClaimAsync(owner, request.Name, build, cancellationToken).ConfigureAwait(false) is { } claim)
         {
             return claim;
         }
 
-        var (workspaceId, jobId, refusal) = await workspaces.CreateAsync(owner, request.Name, build, cancellationToken).ConfigureAwait(false);
+        var (workspaceId, jobId, refusal, hookRefusal) = await workspaces.CreateAsync(owner, request.Name, build, hook, cancellationToken).ConfigureAwait(false);
+        if (hookRefusal is not null)
+        {
+            return hookRefusal;
+        }
+
         Count(build, refusal == EnqueueRefusal.None);
         if (refusal == EnqueueRefusal.NameTaken)
         {

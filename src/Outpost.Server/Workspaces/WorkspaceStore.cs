@@ -31,6 +31,12 @@ internal sealed record BuildOfJob(Guid BuildId, Guid WorkspaceId, WorkspaceTrans
     public Guid OwnerId { get; init; }
 }
 
+/// <summary>
+/// Work done in the transaction that creates a workspace, after its row is written and before its
+/// first build is queued (a task's row, for example); a refusal rolls the workspace back.
+/// </summary>
+internal delegate Task<BuildRefusal?> WorkspaceCreationHook(NpgsqlTransaction transaction, Guid workspaceId, BuildableVersion version, CancellationToken cancellationToken);
+
 /// <summary>Why a build was not queued.</summary>
 internal enum EnqueueRefusal
 {
@@ -123,9 +129,12 @@ internal sealed partial class WorkspaceStore(NpgsqlDataSource dataSource, TimePr
         return workspaces;
     }
 
-    /// <summary>Creates the workspace with its first build (and job) in one transaction.</summary>
-    public async Task<(Guid WorkspaceId, Guid JobId, EnqueueRefusal Refusal)> CreateAsync(
-        Guid ownerId, string name, BuildRequest build, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates the workspace with its first build (and job) in one transaction; <paramref name="hook"/>
+    /// runs in it after the workspace row is written, and a refusal from it rolls everything back.
+    /// </summary>
+    public async Task<(Guid WorkspaceId, Guid JobId, EnqueueRefusal Refusal, BuildRefusal? HookRefusal)> CreateAsync(
+        Guid ownerId, string name, BuildRequest build, WorkspaceCreationHook? hook, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var workspaceId = Guid.CreateVersion7(now);
@@ -142,13 +151,18 @@ internal sealed partial class WorkspaceStore(NpgsqlDataSource dataSource, TimePr
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
             {
-                return (workspaceId, Guid.Empty, EnqueueRefusal.NameTaken);
+                return (workspaceId, Guid.Empty, EnqueueRefusal.NameTaken, null);
             }
+        }
+
+        if (hook is not null && await hook(transaction, workspaceId, build.Version, cancellationToken).ConfigureAwait(false) is { } refused)
+        {
+            return (workspaceId, Guid.Empty, EnqueueRefusal.None, refused);
         }
 
         var jobId = await InsertBuildAsync(transaction, workspaceId, 1, build, now, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return (workspaceId, jobId, EnqueueRefusal.None);
+        return (workspaceId, jobId, EnqueueRefusal.None, null);
     }
 
     /// <summary>

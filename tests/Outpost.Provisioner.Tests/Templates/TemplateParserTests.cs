@@ -124,7 +124,7 @@ public sealed class TemplateParserTests
             """);
 
         Assert.Contains(
-            "outpost.yaml:2:1: unknown key \"agnets\" under the template (did you mean \"agents\"?); expected one of name, description, parameters, agents, env, presets",
+            "outpost.yaml:2:1: unknown key \"agnets\" under the template (did you mean \"agents\"?); expected one of name, description, parameters, agents, env, presets, task",
             errors);
     }
 

@@ -19,10 +19,18 @@ internal sealed class SseReader : IAsyncDisposable
         _reader = new StreamReader(stream);
     }
 
-    public static async Task<SseReader> OpenAsync(HttpClient client, string path, string token)
+    /// <summary>The <c>id:</c> of the last event <see cref="NextAsync()"/> returned (SSE keeps it until a new one is sent).</summary>
+    public string? LastEventId { get; private set; }
+
+    public static async Task<SseReader> OpenAsync(HttpClient client, string path, string token, string? lastEventId = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (lastEventId is not null)
+        {
+            request.Headers.Add("Last-Event-ID", lastEventId);
+        }
+
         var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         return new SseReader(response, await response.Content.ReadAsStreamAsync().WithTimeout());
@@ -63,6 +71,10 @@ internal sealed class SseReader : IAsyncDisposable
             if (line.StartsWith("event: ", StringComparison.Ordinal))
             {
                 type = line["event: ".Length..];
+            }
+            else if (line.StartsWith("id: ", StringComparison.Ordinal))
+            {
+                LastEventId = line["id: ".Length..];
             }
             else if (line.StartsWith("data: ", StringComparison.Ordinal))
             {

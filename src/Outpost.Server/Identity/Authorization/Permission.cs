@@ -15,6 +15,7 @@ internal enum ResourceType
     ProvisionerDaemon,
     ProvisionerKey,
     DeploymentConfig,
+    AiSeat,
 }
 
 internal enum PermissionAction
