@@ -16,7 +16,7 @@ internal static class TaskAgent
     {
         ArgumentNullException.ThrowIfNull(manifest);
         ArgumentNullException.ThrowIfNull(context);
-        if (TaskAgentSettings.From(manifest.Environment) is not { } settings || channelFor is null)
+        if (TaskAgentSettings.From(manifest.Environment, Environment.GetEnvironmentVariable) is not { } settings || channelFor is null)
         {
             return null;
         }

@@ -25,8 +25,12 @@ internal sealed record TaskAgentSettings
         : Model is null ? $"The template sets no {TaskApi.ModelVariable} (the model's name)"
         : null;
 
-    /// <summary>Null when the environment names no task (not a task workspace).</summary>
-    public static TaskAgentSettings? From(IReadOnlyDictionary<string, string> environment)
+    /// <summary>
+    /// Null when the environment names no task (not a task workspace). The key is looked up in the manifest's environment,
+    /// then in <paramref name="process"/> (the agent's own environment: a local template's <c>secrets</c> entry sets the
+    /// secret there).
+    /// </summary>
+    public static TaskAgentSettings? From(IReadOnlyDictionary<string, string> environment, Func<string, string?>? process = null)
     {
         ArgumentNullException.ThrowIfNull(environment);
         if (!environment.TryGetValue(TaskApi.AgentTaskIdVariable, out var id) || !Guid.TryParse(id, out var taskId))
@@ -41,7 +45,8 @@ internal sealed record TaskAgentSettings
             ModelUrl = Uri.TryCreate(environment.GetValueOrDefault(TaskApi.ModelUrlVariable), UriKind.Absolute, out var url) && url.Scheme is "http" or "https" ? url : null,
             Model = environment.GetValueOrDefault(TaskApi.ModelVariable) is { Length: > 0 } model ? model : null,
             ApiKeyVariable = keyVariable,
-            ApiKey = environment.GetValueOrDefault(keyVariable) is { Length: > 0 } key ? key : null,
+            ApiKey = environment.GetValueOrDefault(keyVariable) is { Length: > 0 } key ? key
+                : process?.Invoke(keyVariable) is { Length: > 0 } inherited ? inherited : null,
         };
     }
 

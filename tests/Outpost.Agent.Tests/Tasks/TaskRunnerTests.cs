@@ -169,6 +169,24 @@ public sealed class TaskRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public void The_key_comes_from_the_manifest_or_else_from_the_agents_own_environment_where_a_local_template_puts_secrets()
+    {
+        var manifest = new Dictionary<string, string>
+        {
+            [TaskApi.AgentTaskIdVariable] = Guid.NewGuid().ToString(),
+            [TaskApi.ModelUrlVariable] = "http://127.0.0.1:9/v1",
+            [TaskApi.ModelVariable] = "m",
+        };
+        var inherited = TaskAgentSettings.From(manifest, name => name == TaskApi.DefaultApiKeyVariable ? "from-process" : null)!;
+        Assert.Equal(("from-process", null), (inherited.ApiKey, inherited.Failure));
+        manifest[TaskApi.DefaultApiKeyVariable] = "from-manifest";
+        Assert.Equal("from-manifest", TaskAgentSettings.From(manifest, _ => "from-process")!.ApiKey);
+        manifest.Remove(TaskApi.DefaultApiKeyVariable);
+        Assert.Equal($"Missing required secret {TaskApi.DefaultApiKeyVariable}", TaskAgentSettings.From(manifest, _ => null)!.Failure);
+        Assert.DoesNotContain("from-process", inherited.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_long_tool_result_is_cut_for_the_model_and_the_model_is_told()
     {
         File.WriteAllText(_workspace.File("big.txt"), "START" + new string('x', 40_000) + "END");
