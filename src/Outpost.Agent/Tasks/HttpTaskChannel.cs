@@ -105,7 +105,7 @@ internal sealed class HttpTaskChannel(HttpAgentTransport transport, Guid taskId,
                     }
 
                     failures = 0;
-                    after = item.Message?.Sequence ?? after;
+                    after = Math.Max(after, item.Sequence);
                     yield return item;
                 }
             }
@@ -133,6 +133,7 @@ internal sealed class HttpTaskChannel(HttpAgentTransport transport, Guid taskId,
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         using var reader = new StreamReader(body, Encoding.UTF8);
         string? type = null;
+        string? id = null;
         var data = new StringBuilder();
         while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
         {
@@ -141,6 +142,10 @@ internal sealed class HttpTaskChannel(HttpAgentTransport transport, Guid taskId,
                 if (line.StartsWith("event:", StringComparison.Ordinal))
                 {
                     type = line[6..].Trim();
+                }
+                else if (line.StartsWith("id:", StringComparison.Ordinal))
+                {
+                    id = line[3..].Trim();
                 }
                 else if (line.StartsWith("data:", StringComparison.Ordinal))
                 {
@@ -153,7 +158,9 @@ internal sealed class HttpTaskChannel(HttpAgentTransport transport, Guid taskId,
             var payload = data.ToString();
             data.Clear();
             var kind = type ?? "message";
+            var sequence = long.TryParse(id, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parsed) ? parsed : 0;
             type = null;
+            id = null;
             if (payload.Length == 0)
             {
                 continue;
@@ -165,7 +172,7 @@ internal sealed class HttpTaskChannel(HttpAgentTransport transport, Guid taskId,
                 item = kind switch
                 {
                     "message" when JsonSerializer.Deserialize(payload, TaskJsonContext.Default.TaskMessage) is { } message => TaskInboxEvent.Of(message),
-                    "stop" when JsonSerializer.Deserialize(payload, TaskJsonContext.Default.TaskStopEvent) is { } stop => TaskInboxEvent.Of(stop),
+                    "stop" when sequence > 0 && JsonSerializer.Deserialize(payload, TaskJsonContext.Default.TaskStopEvent) is { } stop => TaskInboxEvent.Of(sequence, stop),
                     _ => null,
                 };
             }

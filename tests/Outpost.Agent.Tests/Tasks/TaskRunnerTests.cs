@@ -106,6 +106,26 @@ public sealed class TaskRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_follow_up_sent_before_a_stop_never_runs_and_a_later_one_does()
+    {
+        _provider.Enqueue(FakeTurn.ToolCall("run_command", """{"command":"touch begun; sleep 300"}"""));
+        var channel = Start("Run the long thing");
+        await FileAppearance.WaitAsync(_workspace.File("begun"));
+
+        channel.Send("Queued behind the run");
+        channel.Stop();
+        await channel.WaitForStatusAsync(AiTaskStatus.Stopped);
+        _provider.Enqueue(FakeTurn.Text("Second."));
+        channel.Send("After the stop");
+        await channel.WaitForStatusAsync(AiTaskStatus.Idle);
+
+        Assert.Equal(2, _provider.Requests.Count);
+        var users = _provider.Requests[1].Messages.Where(m => m.Role == "user").Select(m => m.Content);
+        Assert.Equal(["Run the long thing", "After the stop"], users);
+        Assert.Single(channel.Statuses, s => s.Status == AiTaskStatus.Stopped);
+    }
+
+    [Fact]
     public async Task A_stop_during_the_models_stream_cancels_the_stream()
     {
         _provider.Enqueue(FakeTurn.Text("Thinking about it").ThenStall());
