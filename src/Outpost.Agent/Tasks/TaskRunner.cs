@@ -275,7 +275,8 @@ internal sealed class TaskRunner
             result = await ExecuteAsync(tool, arguments, cancellationToken).ConfigureAwait(false);
         }
 
-        var output = (result.IsError ? "error: " : string.Empty) + result.Output;
+        // A file or a command may show the key (a .env the model reads): it goes neither to the model nor to the server.
+        var output = ((result.IsError ? "error: " : string.Empty) + result.Output).Replace(_settings.ApiKey!, "[redacted]", StringComparison.Ordinal);
         var forModel = HeadTail.Cut(output, _limits.MaxToolResultChars);
         if (forModel.Length < output.Length)
         {

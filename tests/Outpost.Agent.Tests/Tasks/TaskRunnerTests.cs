@@ -258,6 +258,19 @@ public sealed class TaskRunnerTests : IAsyncLifetime
         Assert.Equal("exit code 0\nkey=\n", _provider.Requests[1].Last.Content);
     }
 
+    [Fact]
+    public async Task A_key_a_tool_shows_is_redacted_before_the_model_and_the_server_see_it()
+    {
+        File.WriteAllText(_workspace.File(".env"), $"OPENAI_API_KEY={Key}\n");
+        _provider.Enqueue(FakeTurn.ToolCall("read_file", """{"path":".env"}"""), FakeTurn.Text("Found it."));
+        var channel = Start("What is in .env?");
+
+        await channel.WaitForStatusAsync(AiTaskStatus.Idle);
+
+        Assert.Equal("OPENAI_API_KEY=[redacted]\n", _provider.Requests[1].Last.Content);
+        Assert.DoesNotContain(channel.Messages, m => m.Content.Contains(Key, StringComparison.Ordinal));
+    }
+
     private InMemoryTaskChannel Start(string prompt, TaskLimits? limits = null)
     {
         var channel = new InMemoryTaskChannel(prompt);
