@@ -23,6 +23,9 @@ internal sealed class HttpTaskChannel(HttpAgentTransport transport, Guid taskId,
     /// <summary>Retries of a broken inbox.</summary>
     public Backoff InboxBackoff { get; init; } = Backoff.Default();
 
+    /// <summary>The server pings the inbox every 15 s; this long without a line, the connection is taken for dead and reopened.</summary>
+    public TimeSpan InboxQuietTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     public async Task<AgentApiResult<AgentTask>> GetTaskAsync(CancellationToken cancellationToken)
     {
         try
@@ -122,6 +125,8 @@ internal sealed class HttpTaskChannel(HttpAgentTransport transport, Guid taskId,
 
     private async IAsyncEnumerable<TaskInboxEvent> OpenAsync(long after, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        using var quiet = new CancellationTokenSource(InboxQuietTimeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(quiet.Token, cancellationToken);
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"{TaskUri}/inbox?after={after}", UriKind.Relative));
         request.Headers.Accept.ParseAdd("text/event-stream");
         using var response = await transport.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
@@ -135,7 +140,7 @@ internal sealed class HttpTaskChannel(HttpAgentTransport transport, Guid taskId,
         string? type = null;
         string? id = null;
         var data = new StringBuilder();
-        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        while (await ReadLineAsync(reader, quiet, linked.Token, cancellationToken).ConfigureAwait(false) is { } line)
         {
             if (line.Length > 0)
             {
@@ -185,6 +190,20 @@ internal sealed class HttpTaskChannel(HttpAgentTransport transport, Guid taskId,
             {
                 yield return item;
             }
+        }
+    }
+
+    private async Task<string?> ReadLineAsync(StreamReader reader, CancellationTokenSource quiet, CancellationToken linked, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var line = await reader.ReadLineAsync(linked).ConfigureAwait(false);
+            quiet.CancelAfter(InboxQuietTimeout);
+            return line;
+        }
+        catch (OperationCanceledException) when (quiet.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new InboxException($"the server sent nothing for {InboxQuietTimeout.TotalSeconds:0} s");
         }
     }
 

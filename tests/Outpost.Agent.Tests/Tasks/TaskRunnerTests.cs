@@ -271,6 +271,20 @@ public sealed class TaskRunnerTests : IAsyncLifetime
         Assert.DoesNotContain(channel.Messages, m => m.Content.Contains(Key, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Streamed_text_is_batched_into_a_few_messages_not_one_per_token()
+    {
+        var tokens = Enumerable.Range(0, 2000).Select(i => $"t{i % 10} ").ToArray();
+        _provider.Enqueue(FakeTurn.Text(tokens));
+        var channel = Start("Talk a lot");
+
+        await channel.WaitForStatusAsync(AiTaskStatus.Idle);
+
+        var texts = channel.Messages.Where(m => m.Kind == TaskMessageKind.Assistant).Select(m => m.Content).ToList();
+        Assert.Equal(string.Concat(tokens), string.Concat(texts));
+        Assert.InRange(texts.Count, 1, 3 + (int)Math.Ceiling(string.Concat(tokens).Length / 4096.0));
+    }
+
     private InMemoryTaskChannel Start(string prompt, TaskLimits? limits = null)
     {
         var channel = new InMemoryTaskChannel(prompt);
