@@ -285,6 +285,37 @@ public sealed class TaskRunnerTests : IAsyncLifetime
         Assert.InRange(texts.Count, 1, 3 + (int)Math.Ceiling(string.Concat(tokens).Length / 4096.0));
     }
 
+    [Fact]
+    public async Task Past_the_conversation_bound_the_oldest_tool_results_are_replaced_by_a_note()
+    {
+        File.WriteAllText(_workspace.File("a.txt"), new string('a', 3000));
+        File.WriteAllText(_workspace.File("b.txt"), new string('b', 3000));
+        _provider.Enqueue(FakeTurn.ToolCall("read_file", """{"path":"a.txt"}"""), FakeTurn.ToolCall("read_file", """{"path":"b.txt"}"""), FakeTurn.Text("Read both."));
+        var channel = Start("Read a.txt then b.txt", new TaskLimits { MaxConversationChars = 5000 });
+
+        await channel.WaitForStatusAsync(AiTaskStatus.Idle);
+
+        var results = _provider.Requests[2].ToolResults.Select(m => m.Content).ToList();
+        Assert.Equal([Conversation.RemovedNote, new string('b', 3000)], results);
+        Assert.Equal("Read a.txt then b.txt", _provider.Requests[2].Messages[1].Content);
+    }
+
+    [Theory]
+    [InlineData("OUTPOST_TASK_MODEL_URL", "not a url", "OUTPOST_TASK_MODEL_URL")]
+    [InlineData("OUTPOST_TASK_MODEL", "", "OUTPOST_TASK_MODEL")]
+    public async Task A_template_without_a_model_fails_the_task_naming_the_variable(string variable, string value, string named)
+    {
+        var channel = new InMemoryTaskChannel("Do something");
+        var environment = Environment(channel);
+        environment[variable] = value;
+        _loop = Runner(channel, environment).RunAsync(_shutdown.Token);
+
+        var failed = await channel.WaitForStatusAsync(AiTaskStatus.Failed);
+
+        Assert.Contains(named + " ", failed.Reason, StringComparison.Ordinal);
+        Assert.Empty(_provider.Requests);
+    }
+
     private InMemoryTaskChannel Start(string prompt, TaskLimits? limits = null)
     {
         var channel = new InMemoryTaskChannel(prompt);
