@@ -23,6 +23,9 @@ internal sealed class HttpTaskChannel(HttpAgentTransport transport, Guid taskId,
     /// <summary>Retries of a broken inbox.</summary>
     public Backoff InboxBackoff { get; init; } = Backoff.Default();
 
+    /// <summary>The server pings the inbox every 15 s; this long without a line, the connection is taken for dead and reopened.</summary>
+    public TimeSpan InboxQuietTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     public async Task<AgentApiResult<AgentTask>> GetTaskAsync(CancellationToken cancellationToken)
     {
         try
@@ -105,7 +108,7 @@ internal sealed class HttpTaskChannel(HttpAgentTransport transport, Guid taskId,
                     }
 
                     failures = 0;
-                    after = item.Message?.Sequence ?? after;
+                    after = Math.Max(after, item.Sequence);
                     yield return item;
                 }
             }
@@ -122,6 +125,8 @@ internal sealed class HttpTaskChannel(HttpAgentTransport transport, Guid taskId,
 
     private async IAsyncEnumerable<TaskInboxEvent> OpenAsync(long after, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        using var quiet = new CancellationTokenSource(InboxQuietTimeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(quiet.Token, cancellationToken);
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"{TaskUri}/inbox?after={after}", UriKind.Relative));
         request.Headers.Accept.ParseAdd("text/event-stream");
         using var response = await transport.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
@@ -133,14 +138,19 @@ internal sealed class HttpTaskChannel(HttpAgentTransport transport, Guid taskId,
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         using var reader = new StreamReader(body, Encoding.UTF8);
         string? type = null;
+        string? id = null;
         var data = new StringBuilder();
-        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        while (await ReadLineAsync(reader, quiet, linked.Token, cancellationToken).ConfigureAwait(false) is { } line)
         {
             if (line.Length > 0)
             {
                 if (line.StartsWith("event:", StringComparison.Ordinal))
                 {
                     type = line[6..].Trim();
+                }
+                else if (line.StartsWith("id:", StringComparison.Ordinal))
+                {
+                    id = line[3..].Trim();
                 }
                 else if (line.StartsWith("data:", StringComparison.Ordinal))
                 {
@@ -153,7 +163,9 @@ internal sealed class HttpTaskChannel(HttpAgentTransport transport, Guid taskId,
             var payload = data.ToString();
             data.Clear();
             var kind = type ?? "message";
+            var sequence = long.TryParse(id, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parsed) ? parsed : 0;
             type = null;
+            id = null;
             if (payload.Length == 0)
             {
                 continue;
@@ -165,7 +177,7 @@ internal sealed class HttpTaskChannel(HttpAgentTransport transport, Guid taskId,
                 item = kind switch
                 {
                     "message" when JsonSerializer.Deserialize(payload, TaskJsonContext.Default.TaskMessage) is { } message => TaskInboxEvent.Of(message),
-                    "stop" when JsonSerializer.Deserialize(payload, TaskJsonContext.Default.TaskStopEvent) is { } stop => TaskInboxEvent.Of(stop),
+                    "stop" when sequence > 0 && JsonSerializer.Deserialize(payload, TaskJsonContext.Default.TaskStopEvent) is { } stop => TaskInboxEvent.Of(sequence, stop),
                     _ => null,
                 };
             }
@@ -178,6 +190,20 @@ internal sealed class HttpTaskChannel(HttpAgentTransport transport, Guid taskId,
             {
                 yield return item;
             }
+        }
+    }
+
+    private async Task<string?> ReadLineAsync(StreamReader reader, CancellationTokenSource quiet, CancellationToken linked, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var line = await reader.ReadLineAsync(linked).ConfigureAwait(false);
+            quiet.CancelAfter(InboxQuietTimeout);
+            return line;
+        }
+        catch (OperationCanceledException) when (quiet.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new InboxException($"the server sent nothing for {InboxQuietTimeout.TotalSeconds:0} s");
         }
     }
 

@@ -19,20 +19,22 @@ internal interface ITaskChannel
     public Task<AgentApiFailure?> ReportStatusAsync(ReportTaskStatusRequest report, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The user's messages after sequence <paramref name="after"/> (the first prompt is sequence 1) and stop requests,
-    /// as they come, until canceled. A broken stream is reopened after the last sequence seen, so nothing is missed.
+    /// The user's messages and stop requests after sequence <paramref name="after"/> (the first prompt is sequence 1), in
+    /// order, as they come, until canceled. A broken stream is reopened after the last sequence seen, so nothing is missed.
     /// </summary>
     public IAsyncEnumerable<TaskInboxEvent> ReadInboxAsync(long after, CancellationToken cancellationToken);
 }
 
-/// <summary>One inbox event: a user message or a stop request.</summary>
+/// <summary>One inbox event: a user message or a stop request, with its place in the task's messages (stops are stored too).</summary>
 internal sealed record TaskInboxEvent
 {
+    public required long Sequence { get; init; }
+
     public TaskMessage? Message { get; init; }
 
     public TaskStopEvent? Stop { get; init; }
 
-    public static TaskInboxEvent Of(TaskMessage message) => new() { Message = message };
+    public static TaskInboxEvent Of(TaskMessage message) => new() { Sequence = message.Sequence, Message = message };
 
-    public static TaskInboxEvent Of(TaskStopEvent stop) => new() { Stop = stop };
+    public static TaskInboxEvent Of(long sequence, TaskStopEvent stop) => new() { Sequence = sequence, Stop = stop };
 }

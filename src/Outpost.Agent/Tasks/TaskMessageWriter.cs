@@ -66,6 +66,9 @@ internal sealed class TaskMessageWriter : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _timer.DisposeAsync().ConfigureAwait(false);
+
+        // A flush the timer began may still hold the gate.
+        await _send.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         _send.Dispose();
     }
 

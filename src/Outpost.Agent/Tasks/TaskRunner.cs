@@ -27,6 +27,8 @@ internal sealed class TaskRunner
     private readonly Conversation _conversation;
     private readonly Lock _runGate = new();
     private CancellationTokenSource? _run;
+    private long _runUpTo;
+    private long _stoppedAfter;
     private int _runs;
 
     public TaskRunner(TaskAgentSettings settings, ITaskChannel channel, ToolContext context, TaskLimits limits, TimeProvider time, ILogger logger, TaskToolset? tools = null)
@@ -63,18 +65,44 @@ internal sealed class TaskRunner
 
         TaskAgentLog.Starting(_logger, _settings.TaskId, _settings.Model!, _settings.ModelUrl!, _context.Workspace.Root);
         using var client = new ChatCompletionsClient(_settings.ModelUrl!, _settings.ApiKey!, _time, ProviderHandler) { StallTimeout = _limits.StallTimeout };
-        var inbox = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var inbox = Channel.CreateUnbounded<TaskMessage>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         var pump = PumpAsync(inbox.Writer, delivery.Token, shutdown);
         try
         {
             while (await inbox.Reader.WaitToReadAsync(shutdown).ConfigureAwait(false))
             {
-                while (inbox.Reader.TryRead(out var text))
+                List<TaskMessage> batch = [];
+                while (inbox.Reader.TryRead(out var message))
                 {
-                    _conversation.Add(ChatMessage.User(text));
+                    batch.Add(message);
                 }
 
-                await RunOnceAsync(client, writer, delivery.Token, shutdown).ConfigureAwait(false);
+                var run = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
+                lock (_runGate)
+                {
+                    // Messages sent before a stop never run: the user stopped them too.
+                    batch.RemoveAll(m => m.Sequence < _stoppedAfter);
+                    if (batch.Count > 0)
+                    {
+                        _run = run;
+                        _runUpTo = batch[^1].Sequence;
+                    }
+                }
+
+                using (run)
+                {
+                    if (batch.Count == 0)
+                    {
+                        continue;
+                    }
+
+                    foreach (var message in batch)
+                    {
+                        _conversation.Add(ChatMessage.User(message.Content));
+                    }
+
+                    await RunOnceAsync(client, writer, run, delivery.Token, shutdown).ConfigureAwait(false);
+                }
             }
         }
         catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
@@ -85,17 +113,22 @@ internal sealed class TaskRunner
         await pump.ConfigureAwait(false);
     }
 
-    private async Task PumpAsync(ChannelWriter<string> inbox, CancellationToken delivery, CancellationToken shutdown)
+    private async Task PumpAsync(ChannelWriter<TaskMessage> inbox, CancellationToken delivery, CancellationToken shutdown)
     {
         long last = 0;
         try
         {
             await foreach (var item in _channel.ReadInboxAsync(0, shutdown).ConfigureAwait(false))
             {
-                if (item.Message is { Kind: TaskMessageKind.User } message && message.Sequence > last)
+                if (item.Sequence <= last)
                 {
-                    last = message.Sequence;
-                    inbox.TryWrite(message.Content);
+                    continue;
+                }
+
+                last = item.Sequence;
+                if (item.Message is { Kind: TaskMessageKind.User } message)
+                {
+                    inbox.TryWrite(message);
                 }
                 else if (item.Stop is not null)
                 {
@@ -103,8 +136,14 @@ internal sealed class TaskRunner
                     bool running;
                     lock (_runGate)
                     {
-                        running = _run is not null;
-                        _run?.Cancel();
+                        _stoppedAfter = item.Sequence;
+
+                        // A stop stops the run of the messages before it, not one a later message started.
+                        running = _run is not null && _runUpTo < item.Sequence;
+                        if (running)
+                        {
+                            _run!.Cancel();
+                        }
                     }
 
                     if (!running)
@@ -124,15 +163,9 @@ internal sealed class TaskRunner
         }
     }
 
-    private async Task RunOnceAsync(ChatCompletionsClient client, TaskMessageWriter writer, CancellationToken delivery, CancellationToken shutdown)
+    private async Task RunOnceAsync(ChatCompletionsClient client, TaskMessageWriter writer, CancellationTokenSource run, CancellationToken delivery, CancellationToken shutdown)
     {
         var number = Interlocked.Increment(ref _runs);
-        using var run = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
-        lock (_runGate)
-        {
-            _run = run;
-        }
-
         var turns = 0;
         var toolCalls = 0;
         var partial = new StringBuilder();
@@ -242,7 +275,8 @@ internal sealed class TaskRunner
             result = await ExecuteAsync(tool, arguments, cancellationToken).ConfigureAwait(false);
         }
 
-        var output = (result.IsError ? "error: " : string.Empty) + result.Output;
+        // A file or a command may show the key (a .env the model reads): it goes neither to the model nor to the server.
+        var output = ((result.IsError ? "error: " : string.Empty) + result.Output).Replace(_settings.ApiKey!, "[redacted]", StringComparison.Ordinal);
         var forModel = HeadTail.Cut(output, _limits.MaxToolResultChars);
         if (forModel.Length < output.Length)
         {

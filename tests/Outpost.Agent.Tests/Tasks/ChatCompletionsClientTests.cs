@@ -171,6 +171,38 @@ public sealed class ChatCompletionsClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Bytes_restart_the_stall_timer()
+    {
+        var second = new TaskCompletionSource();
+        var finish = new TaskCompletionSource();
+        _provider.Enqueue(FakeTurn.Text("first").ThenWaitFor(second.Task).ThenText("second").ThenWaitFor(finish.Task));
+        var seen = new List<string>();
+        var secondSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var call = _client.StreamAsync(Request("hi"), (text, _) =>
+        {
+            seen.Add(text);
+            if (text == "second")
+            {
+                secondSeen.TrySetResult();
+            }
+
+            return ValueTask.CompletedTask;
+        }, CancellationToken.None);
+        await _provider.WaitForRequestAsync(1).WithTimeout();
+
+        _clock.Advance(TimeSpan.FromSeconds(25));
+        second.SetResult();
+        await secondSeen.Task.WithTimeout();
+        _clock.Advance(TimeSpan.FromSeconds(25));
+        finish.SetResult();
+        var result = await call.WithTimeout();
+
+        // 50 s in all, but never 30 s without bytes.
+        Assert.Null(result.Failure);
+        Assert.Equal(["first", "second"], seen);
+    }
+
+    [Fact]
     public async Task A_provider_nobody_listens_for_is_unreachable()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -61,7 +61,17 @@ internal sealed class InMemoryTaskChannel : ITaskChannel
         _inbox.Writer.TryWrite(TaskInboxEvent.Of(message));
     }
 
-    public void Stop() => _inbox.Writer.TryWrite(TaskInboxEvent.Of(new TaskStopEvent { RequestedAt = _time.GetUtcNow() }));
+    /// <summary>A stop request, stored in sequence as the server stores it.</summary>
+    public void Stop()
+    {
+        long sequence;
+        lock (_gate)
+        {
+            sequence = ++_sequence;
+        }
+
+        _inbox.Writer.TryWrite(TaskInboxEvent.Of(sequence, new TaskStopEvent { RequestedAt = _time.GetUtcNow() }));
+    }
 
     /// <summary>Completes once <paramref name="count"/> reports of <paramref name="status"/> arrived.</summary>
     public Task<ReportTaskStatusRequest> WaitForStatusAsync(AiTaskStatus status, int count = 1) =>
@@ -104,7 +114,7 @@ internal sealed class InMemoryTaskChannel : ITaskChannel
     {
         await foreach (var item in _inbox.Reader.ReadAllAsync(cancellationToken))
         {
-            if (item.Message is null || item.Message.Sequence > after)
+            if (item.Sequence > after)
             {
                 yield return item;
             }

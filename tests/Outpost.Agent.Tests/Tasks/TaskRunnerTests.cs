@@ -106,6 +106,26 @@ public sealed class TaskRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_follow_up_sent_before_a_stop_never_runs_and_a_later_one_does()
+    {
+        _provider.Enqueue(FakeTurn.ToolCall("run_command", """{"command":"touch begun; sleep 300"}"""));
+        var channel = Start("Run the long thing");
+        await FileAppearance.WaitAsync(_workspace.File("begun"));
+
+        channel.Send("Queued behind the run");
+        channel.Stop();
+        await channel.WaitForStatusAsync(AiTaskStatus.Stopped);
+        _provider.Enqueue(FakeTurn.Text("Second."));
+        channel.Send("After the stop");
+        await channel.WaitForStatusAsync(AiTaskStatus.Idle);
+
+        Assert.Equal(2, _provider.Requests.Count);
+        var users = _provider.Requests[1].Messages.Where(m => m.Role == "user").Select(m => m.Content);
+        Assert.Equal(["Run the long thing", "After the stop"], users);
+        Assert.Single(channel.Statuses, s => s.Status == AiTaskStatus.Stopped);
+    }
+
+    [Fact]
     public async Task A_stop_during_the_models_stream_cancels_the_stream()
     {
         _provider.Enqueue(FakeTurn.Text("Thinking about it").ThenStall());
@@ -254,6 +274,64 @@ public sealed class TaskRunnerTests : IAsyncLifetime
         await channel.WaitForStatusAsync(AiTaskStatus.Idle);
 
         Assert.Equal("exit code 0\nkey=\n", _provider.Requests[1].Last.Content);
+    }
+
+    [Fact]
+    public async Task A_key_a_tool_shows_is_redacted_before_the_model_and_the_server_see_it()
+    {
+        File.WriteAllText(_workspace.File(".env"), $"OPENAI_API_KEY={Key}\n");
+        _provider.Enqueue(FakeTurn.ToolCall("read_file", """{"path":".env"}"""), FakeTurn.Text("Found it."));
+        var channel = Start("What is in .env?");
+
+        await channel.WaitForStatusAsync(AiTaskStatus.Idle);
+
+        Assert.Equal("OPENAI_API_KEY=[redacted]\n", _provider.Requests[1].Last.Content);
+        Assert.DoesNotContain(channel.Messages, m => m.Content.Contains(Key, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Streamed_text_is_batched_into_a_few_messages_not_one_per_token()
+    {
+        var tokens = Enumerable.Range(0, 2000).Select(i => $"t{i % 10} ").ToArray();
+        _provider.Enqueue(FakeTurn.Text(tokens));
+        var channel = Start("Talk a lot");
+
+        await channel.WaitForStatusAsync(AiTaskStatus.Idle);
+
+        var texts = channel.Messages.Where(m => m.Kind == TaskMessageKind.Assistant).Select(m => m.Content).ToList();
+        Assert.Equal(string.Concat(tokens), string.Concat(texts));
+        Assert.InRange(texts.Count, 1, 3 + (int)Math.Ceiling(string.Concat(tokens).Length / 4096.0));
+    }
+
+    [Fact]
+    public async Task Past_the_conversation_bound_the_oldest_tool_results_are_replaced_by_a_note()
+    {
+        File.WriteAllText(_workspace.File("a.txt"), new string('a', 3000));
+        File.WriteAllText(_workspace.File("b.txt"), new string('b', 3000));
+        _provider.Enqueue(FakeTurn.ToolCall("read_file", """{"path":"a.txt"}"""), FakeTurn.ToolCall("read_file", """{"path":"b.txt"}"""), FakeTurn.Text("Read both."));
+        var channel = Start("Read a.txt then b.txt", new TaskLimits { MaxConversationChars = 5000 });
+
+        await channel.WaitForStatusAsync(AiTaskStatus.Idle);
+
+        var results = _provider.Requests[2].ToolResults.Select(m => m.Content).ToList();
+        Assert.Equal([Conversation.RemovedNote, new string('b', 3000)], results);
+        Assert.Equal("Read a.txt then b.txt", _provider.Requests[2].Messages[1].Content);
+    }
+
+    [Theory]
+    [InlineData("OUTPOST_TASK_MODEL_URL", "not a url", "OUTPOST_TASK_MODEL_URL")]
+    [InlineData("OUTPOST_TASK_MODEL", "", "OUTPOST_TASK_MODEL")]
+    public async Task A_template_without_a_model_fails_the_task_naming_the_variable(string variable, string value, string named)
+    {
+        var channel = new InMemoryTaskChannel("Do something");
+        var environment = Environment(channel);
+        environment[variable] = value;
+        _loop = Runner(channel, environment).RunAsync(_shutdown.Token);
+
+        var failed = await channel.WaitForStatusAsync(AiTaskStatus.Failed);
+
+        Assert.Contains(named + " ", failed.Reason, StringComparison.Ordinal);
+        Assert.Empty(_provider.Requests);
     }
 
     private InMemoryTaskChannel Start(string prompt, TaskLimits? limits = null)
