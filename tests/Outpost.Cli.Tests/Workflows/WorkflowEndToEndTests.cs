@@ -87,4 +87,52 @@ public sealed class WorkflowEndToEndTests(LocalWorkspacesFixture server) : IClas
         var files = string.Concat(Directory.GetFiles(cli.TelemetryDirectory).Select(File.ReadAllText));
         Assert.DoesNotContain("checked", files, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Ctrl_C_during_a_workspace_create_records_the_step_cancelled_with_what_goes_on_and_drains_its_telemetry()
+    {
+        using var cli = new TestCli { Timeout = TimeSpan.FromMinutes(8) };
+        using var interrupt = new CancellationTokenSource();
+        cli.Interrupt = interrupt.Token;
+        Assert.Equal(0, (await cli.RunAsync("login", server.BaseAddress.ToString(), "--email", ClockedServerFixture.OwnerEmail, "--password", ClockedServerFixture.OwnerPassword)).ExitCode);
+        var push = await cli.RunAsync("templates", "push", "local-starter", "--directory", LocalWorkspacesFixture.LocalStarterDirectory, "--yes");
+        Assert.True(push.ExitCode == 0, push.Stderr);
+        Directory.CreateDirectory(Path.Join(_repository, "workflows"));
+        await File.WriteAllTextAsync(Path.Join(_repository, "workflows", "one.yaml"), """
+            id: 2d4c6e8a-0b1d-4f3e-8a5c-7e9f1a3b5c7d
+            name: one
+            jobs:
+              - name: make
+                steps:
+                  - { name: create, task: { type: model_method, modelIdOrName: outpost/workspace, methodName: create, inputs: { name: interrupted-ws, template: local-starter } } }
+                  - { name: after, dependsOn: [{ step: create }], task: { type: model_method, modelIdOrName: outpost/workspace, methodName: stop, inputs: { name: interrupted-ws } } }
+            """);
+
+        var running = cli.RunAsync("workflow", "run", "one", "--dir", _repository);
+        var log = Path.Join(_repository, ".outpost", "workflow-runs", "2d4c6e8a-0b1d-4f3e-8a5c-7e9f1a3b5c7d");
+        var deadline = DateTimeOffset.UtcNow + TestTimeouts.Default;
+        while (!(Directory.Exists(log) && Directory.GetFiles(log, "*.log").Any(file => File.ReadAllText(file).Contains("interrupted-ws build #1 (start): queued", StringComparison.Ordinal))))
+        {
+            Assert.False(running.IsCompleted || DateTimeOffset.UtcNow > deadline, "the create's build was never followed");
+            await Task.Delay(20);
+        }
+
+        await interrupt.CancelAsync();
+        var run = await running;
+
+        Assert.True(run.ExitCode == ExitCodes.Interrupted, run.Stderr);
+        var record = RunRecordStore.Read(Assert.Single(Directory.GetFiles(log, "*.yaml")))!;
+        Assert.Equal(("cancelled", "interrupted"), (RunRecord.Text(record, "status"), RunRecord.Text(record, "reason")));
+        var steps = RunRecord.Children(RunRecord.Children(record, "jobs")[0], "steps");
+        Assert.Equal(["cancelled", "pending"], steps.Select(step => RunRecord.Text(step, "status")));
+        // The build was requested: the step says it goes on (the build or the agents starting), and how to follow it.
+        Assert.StartsWith("Interrupted: stopped waiting", RunRecord.Text(steps[0], "error"), StringComparison.Ordinal);
+        Assert.Contains("interrupted-ws", RunRecord.Text(steps[0], "error"), StringComparison.Ordinal);
+        var drained = Assert.Single(cli.Events(InvocationRecorder.EventName), e => e.Properties.ContainsKey("parentInvocationId"));
+        Assert.Equal(("create", "error", "workflow run interrupted"), (drained.Properties["command"], drained.Properties["status"], drained.Properties["errorMessage"]));
+
+        cli.Interrupt = CancellationToken.None;
+        var delete = await cli.RunAsync("delete", "interrupted-ws", "--yes", "--wait");
+        Assert.True(delete.ExitCode == 0, delete.Stderr);
+    }
 }
