@@ -168,6 +168,28 @@ public sealed class WorkflowRunCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task SIGINT_to_a_real_outpost_process_cancels_the_run_cleanly()
+    {
+        Write($$$"""
+            id: {{{WorkflowId}}}
+            name: sleeper
+            jobs:
+              - name: main
+                steps: [{ name: long, task: {{{Shell("sleep 300")}}} }]
+            """);
+        using var cli = new TestCli();
+
+        await using var process = OutpostProcess.Start(["workflow", "run", "sleeper", "--dir", _repository], cli.Environment);
+        await process.WaitForLineAsync(line => line.Contains("[main] long: command/shell run (local)", StringComparison.Ordinal));
+        process.Signal(PosixSignalKind.Interrupt);
+
+        Assert.Equal(ExitCodes.Interrupted, await process.WaitForExitAsync());
+        Assert.Contains("sleeper cancelled (interrupted)", process.StandardError, StringComparison.Ordinal);
+        var record = RunRecordStore.Read(Assert.Single(Directory.GetFiles(RunDirectory, "*.yaml")))!;
+        Assert.Equal(("cancelled", "cancelled"), (RunRecord.Text(record, "status"), RunRecord.Text(RunRecord.Children(RunRecord.Children(record, "jobs")[0], "steps")[0], "status")));
+    }
+
+    [Fact]
     public async Task A_timeout_cancels_the_run_and_a_shell_timeout_fails_only_its_step()
     {
         Write($$$"""
