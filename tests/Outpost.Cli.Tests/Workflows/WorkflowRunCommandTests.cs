@@ -148,6 +148,15 @@ public sealed class WorkflowRunCommandTests : IDisposable
 
         var running = cli.RunAsync("workflow", "run", "sleeper", "--dir", _repository);
         await WaitForLogAsync("[main/long] [stdout] started", running);
+        // The record is on disk while the run goes: quick done, long running, never pending.
+        var deadline = DateTimeOffset.UtcNow + TestTimeouts.Default;
+        while (RunRecordStore.Read(Directory.GetFiles(RunDirectory, "*.yaml").Single()) is not { } live
+            || !RunRecord.Children(RunRecord.Children(live, "jobs")[0], "steps").Select(step => RunRecord.Text(step, "status")).SequenceEqual(["succeeded", "running", "pending"]))
+        {
+            Assert.True(DateTimeOffset.UtcNow < deadline, "the record never showed the running step");
+            await Task.Delay(20);
+        }
+
         await interrupt.CancelAsync();
         var run = await running;
 
