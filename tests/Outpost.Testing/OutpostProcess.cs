@@ -122,7 +122,13 @@ public sealed class OutpostProcess : IAsyncDisposable
 
     public void Signal(PosixSignalKind signal)
     {
-        var result = Process.Start("kill", [signal == PosixSignalKind.Kill ? "-KILL" : "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        var name = signal switch
+        {
+            PosixSignalKind.Kill => "-KILL",
+            PosixSignalKind.Interrupt => "-INT",
+            _ => "-TERM",
+        };
+        var result = Process.Start("kill", [name, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         result.WaitForExit();
     }
 
@@ -169,4 +175,5 @@ public enum PosixSignalKind
 {
     Terminate,
     Kill,
+    Interrupt,
 }

@@ -94,6 +94,7 @@ internal static class WorkflowRunCommand
         }
 
         var runs = new Dictionary<Guid, WorkflowRun>();
+        await using var writer = new RunRecordWriter(store, progress.RecordFailed);
         string Reason() => cancellationToken.IsCancellationRequested ? "interrupted" : $"timed out after {request.Timeout}";
         var (finished, inputErrors) = await engine.RunAsync(workflow, inputs, @event =>
         {
@@ -103,9 +104,10 @@ internal static class WorkflowRunCommand
             }
 
             progress.Show(@event, store);
-            Record(store, @event, progress, runs);
+            Record(store, writer, @event, progress, runs);
             bridge.Observe(@event);
         }, run.Token).ConfigureAwait(false);
+        await writer.DisposeAsync().ConfigureAwait(false);
         bridge.Finalize(finished?.Status == RunStatus.Cancelled ? $"workflow run {Reason()}" : null);
         if (finished is null)
         {
@@ -134,11 +136,12 @@ internal static class WorkflowRunCommand
     }
 
     /// <summary>
-    /// Every event but a method's output line changes the record: it is rewritten (atomically) each time;
-    /// every event is a line of the log. A nested run has no end event of its own: the end of the step
-    /// that ran it saves it a last time.
+    /// Every event is a line of the log, written at once. Every change of the run, a job or a step
+    /// queues the record to be rewritten (atomically, by the writer); a method's output and its
+    /// <c>MethodExecuting</c> change no status. A nested run has no end event of its own: the end of
+    /// the step that ran it queues it a last time.
     /// </summary>
-    private static void Record(RunRecordStore store, WorkflowEvent @event, RunProgress progress, Dictionary<Guid, WorkflowRun> runs)
+    private static void Record(RunRecordStore store, RunRecordWriter writer, WorkflowEvent @event, RunProgress progress, Dictionary<Guid, WorkflowRun> runs)
     {
         if (@event.Run is not { } run)
         {
@@ -149,21 +152,22 @@ internal static class WorkflowRunCommand
         try
         {
             store.AppendLog(run.WorkflowId, run.Id, progress.LogLine(@event));
-            if (@event.Kind == WorkflowEventKind.MethodOutput)
-            {
-                return;
-            }
-
-            store.Save(run);
-            if (@event.Kind is WorkflowEventKind.StepCompleted or WorkflowEventKind.StepFailed or WorkflowEventKind.StepCancelled
-                && NestedRunOf(run, @event) is { } nestedId && runs.TryGetValue(nestedId, out var nested))
-            {
-                store.Save(nested);
-            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             progress.RecordFailed(ex);
+        }
+
+        if (@event.Kind is WorkflowEventKind.MethodOutput or WorkflowEventKind.MethodExecuting)
+        {
+            return;
+        }
+
+        writer.Changed(run);
+        if (@event.Kind is WorkflowEventKind.StepCompleted or WorkflowEventKind.StepFailed or WorkflowEventKind.StepCancelled
+            && NestedRunOf(run, @event) is { } nestedId && runs.TryGetValue(nestedId, out var nested))
+        {
+            writer.Changed(nested);
         }
     }
 

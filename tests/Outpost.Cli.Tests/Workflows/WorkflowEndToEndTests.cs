@@ -87,4 +87,102 @@ public sealed class WorkflowEndToEndTests(LocalWorkspacesFixture server) : IClas
         var files = string.Concat(Directory.GetFiles(cli.TelemetryDirectory).Select(File.ReadAllText));
         Assert.DoesNotContain("checked", files, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Ctrl_C_during_a_workspace_create_records_the_step_cancelled_with_what_goes_on_and_drains_its_telemetry()
+    {
+        using var cli = new TestCli { Timeout = TimeSpan.FromMinutes(8) };
+        using var interrupt = new CancellationTokenSource();
+        cli.Interrupt = interrupt.Token;
+        Assert.Equal(0, (await cli.RunAsync("login", server.BaseAddress.ToString(), "--email", ClockedServerFixture.OwnerEmail, "--password", ClockedServerFixture.OwnerPassword)).ExitCode);
+        var push = await cli.RunAsync("templates", "push", "local-starter", "--directory", LocalWorkspacesFixture.LocalStarterDirectory, "--yes");
+        Assert.True(push.ExitCode == 0, push.Stderr);
+        Directory.CreateDirectory(Path.Join(_repository, "workflows"));
+        await File.WriteAllTextAsync(Path.Join(_repository, "workflows", "one.yaml"), """
+            id: 2d4c6e8a-0b1d-4f3e-8a5c-7e9f1a3b5c7d
+            name: one
+            jobs:
+              - name: make
+                steps:
+                  - { name: create, task: { type: model_method, modelIdOrName: outpost/workspace, methodName: create, inputs: { name: interrupted-ws, template: local-starter } } }
+                  - { name: after, dependsOn: [{ step: create }], task: { type: model_method, modelIdOrName: outpost/workspace, methodName: stop, inputs: { name: interrupted-ws } } }
+            """);
+
+        var running = cli.RunAsync("workflow", "run", "one", "--dir", _repository);
+        var log = Path.Join(_repository, ".outpost", "workflow-runs", "2d4c6e8a-0b1d-4f3e-8a5c-7e9f1a3b5c7d");
+        var deadline = DateTimeOffset.UtcNow + TestTimeouts.Default;
+        while (!(Directory.Exists(log) && Directory.GetFiles(log, "*.log").Any(file => File.ReadAllText(file).Contains("interrupted-ws build #1 (start): queued", StringComparison.Ordinal))))
+        {
+            Assert.False(running.IsCompleted || DateTimeOffset.UtcNow > deadline, "the create's build was never followed");
+            await Task.Delay(20);
+        }
+
+        await interrupt.CancelAsync();
+        var run = await running;
+
+        Assert.True(run.ExitCode == ExitCodes.Interrupted, run.Stderr);
+        var record = RunRecordStore.Read(Assert.Single(Directory.GetFiles(log, "*.yaml")))!;
+        Assert.Equal(("cancelled", "interrupted"), (RunRecord.Text(record, "status"), RunRecord.Text(record, "reason")));
+        var steps = RunRecord.Children(RunRecord.Children(record, "jobs")[0], "steps");
+        Assert.Equal(["cancelled", "pending"], steps.Select(step => RunRecord.Text(step, "status")));
+        // The build was requested: the step says it goes on (the build or the agents starting), and how to follow it.
+        Assert.StartsWith("Interrupted: stopped waiting", RunRecord.Text(steps[0], "error"), StringComparison.Ordinal);
+        Assert.Contains("interrupted-ws", RunRecord.Text(steps[0], "error"), StringComparison.Ordinal);
+        var drained = Assert.Single(cli.Events(InvocationRecorder.EventName), e => e.Properties.ContainsKey("parentInvocationId"));
+        Assert.Equal(("create", "error", "workflow run interrupted"), (drained.Properties["command"], drained.Properties["status"], drained.Properties["errorMessage"]));
+
+        cli.Interrupt = CancellationToken.None;
+        var delete = await cli.RunAsync("delete", "interrupted-ws", "--yes", "--wait");
+        Assert.True(delete.ExitCode == 0, delete.Stderr);
+    }
+
+    [Fact]
+    public async Task The_rebuild_example_pushes_activates_and_updates_and_a_shell_step_runs_inside_a_workspace_on_its_driver()
+    {
+        using var cli = new TestCli { Timeout = TimeSpan.FromMinutes(8) };
+        Assert.Equal(0, (await cli.RunAsync("login", server.BaseAddress.ToString(), "--email", ClockedServerFixture.OwnerEmail, "--password", ClockedServerFixture.OwnerPassword)).ExitCode);
+        var push = await cli.RunAsync("templates", "push", "local-starter", "--directory", LocalWorkspacesFixture.LocalStarterDirectory, "--yes");
+        Assert.True(push.ExitCode == 0, push.Stderr);
+        var create = await cli.RunAsync("create", "rebuilt", "--template", "local-starter", "--yes");
+        Assert.True(create.ExitCode == 0, create.Stderr);
+        var inputs = Path.Join(_repository, "rebuild.yaml");
+        await File.WriteAllTextAsync(inputs, $"""
+            template: local-starter
+            directory: "{LocalWorkspacesFixture.LocalStarterDirectory}"
+            workspaces: [rebuilt]
+            """);
+
+        var rebuild = await cli.RunAsync("workflow", "run", Path.Join(Examples(), "rebuild.yaml"), "--input-file", inputs, "--dir", _repository, "--output", "json");
+
+        Assert.True(rebuild.ExitCode == 0, rebuild.Stderr);
+        var steps = JsonDocument.Parse(rebuild.Stdout).RootElement.GetProperty("jobs").EnumerateArray().SelectMany(job => job.GetProperty("steps").EnumerateArray()).ToDictionary(step => step.GetProperty("name").GetString()!);
+        var version = steps["push"].GetProperty("outputs").GetProperty("version").GetString();
+        Assert.False(string.IsNullOrEmpty(version));
+        Assert.Equal(version, steps["activate"].GetProperty("outputs").GetProperty("version").GetString());
+        Assert.Equal(("succeeded", "running", 2), (steps["update-rebuilt"].GetProperty("status").GetString(), steps["update-rebuilt"].GetProperty("outputs").GetProperty("status").GetString(),
+            steps["update-rebuilt"].GetProperty("outputs").GetProperty("buildNumber").GetInt32()));
+
+        // command/shell on the workspace:<name> driver runs in the workspace, with its env, through the same exec session as outpost ssh.
+        Directory.CreateDirectory(Path.Join(_repository, "workflows"));
+        await File.WriteAllTextAsync(Path.Join(_repository, "workflows", "inside.yaml"), """
+            id: 3e5d7f9b-1c2e-4a4f-9b6d-8f0a2b4c6d8e
+            name: inside
+            driver: "workspace:rebuilt"
+            jobs:
+              - name: j
+                steps:
+                  - { name: greet, task: { type: model_method, modelIdOrName: command/shell, methodName: run, inputs: { command: sh, args: ["-c", "echo $GREETING from inside"], env: { GREETING: hello } } } }
+            """);
+        var inside = await cli.RunAsync("workflow", "run", "inside", "--dir", _repository, "--output", "json");
+
+        Assert.True(inside.ExitCode == 0, inside.Stderr);
+        var greet = JsonDocument.Parse(inside.Stdout).RootElement.GetProperty("jobs")[0].GetProperty("steps")[0];
+        Assert.Equal(("hello from inside", "workspace:rebuilt"), (greet.GetProperty("outputs").GetProperty("stdout").GetString(), greet.GetProperty("driver").GetString()));
+        var child = Assert.Single(cli.Events(InvocationRecorder.EventName), e => e.Properties.GetValueOrDefault("workflowContext.stepName") == "greet");
+        Assert.Equal(("workspace:rebuilt", "command/shell", "success"), (child.Properties["workflowContext.driver"], child.Properties["workflowContext.modelType"], child.Properties["status"]));
+        Assert.Equal(3, cli.Events(InvocationRecorder.EventName).Count(e => e.Properties.GetValueOrDefault("workflowContext.workflowName") == "rebuild-on-new-version"));
+
+        var delete = await cli.RunAsync("delete", "rebuilt", "--yes");
+        Assert.True(delete.ExitCode == 0, delete.Stderr);
+    }
 }

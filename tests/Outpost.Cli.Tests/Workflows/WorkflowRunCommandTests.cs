@@ -148,6 +148,15 @@ public sealed class WorkflowRunCommandTests : IDisposable
 
         var running = cli.RunAsync("workflow", "run", "sleeper", "--dir", _repository);
         await WaitForLogAsync("[main/long] [stdout] started", running);
+        // The record is on disk while the run goes: quick done, long running, never pending.
+        var deadline = DateTimeOffset.UtcNow + TestTimeouts.Default;
+        while (RunRecordStore.Read(Directory.GetFiles(RunDirectory, "*.yaml").Single()) is not { } live
+            || !RunRecord.Children(RunRecord.Children(live, "jobs")[0], "steps").Select(step => RunRecord.Text(step, "status")).SequenceEqual(["succeeded", "running", "pending"]))
+        {
+            Assert.True(DateTimeOffset.UtcNow < deadline, "the record never showed the running step");
+            await Task.Delay(20);
+        }
+
         await interrupt.CancelAsync();
         var run = await running;
 
@@ -165,6 +174,28 @@ public sealed class WorkflowRunCommandTests : IDisposable
         Assert.Equal(("error", "workflow run interrupted"), (drained.Properties["status"], drained.Properties["errorMessage"]));
         Assert.True(drained.Measurements["durationMs"] > 0);
         Assert.Equal(2, entries.Count(e => e.Properties.ContainsKey("parentInvocationId")));
+    }
+
+    [Fact]
+    public async Task SIGINT_to_a_real_outpost_process_cancels_the_run_cleanly()
+    {
+        Write($$$"""
+            id: {{{WorkflowId}}}
+            name: sleeper
+            jobs:
+              - name: main
+                steps: [{ name: long, task: {{{Shell("sleep 300")}}} }]
+            """);
+        using var cli = new TestCli();
+
+        await using var process = OutpostProcess.Start(["workflow", "run", "sleeper", "--dir", _repository], cli.Environment);
+        await process.WaitForLineAsync(line => line.Contains("[main] long: command/shell run (local)", StringComparison.Ordinal));
+        process.Signal(PosixSignalKind.Interrupt);
+
+        Assert.Equal(ExitCodes.Interrupted, await process.WaitForExitAsync());
+        Assert.Contains("sleeper cancelled (interrupted)", process.StandardError, StringComparison.Ordinal);
+        var record = RunRecordStore.Read(Assert.Single(Directory.GetFiles(RunDirectory, "*.yaml")))!;
+        Assert.Equal(("cancelled", "cancelled"), (RunRecord.Text(record, "status"), RunRecord.Text(RunRecord.Children(RunRecord.Children(record, "jobs")[0], "steps")[0], "status")));
     }
 
     [Fact]

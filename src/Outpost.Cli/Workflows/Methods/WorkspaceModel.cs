@@ -56,16 +56,16 @@ internal sealed class WorkspaceModel : IWorkflowModel
         var client = await host.ClientAsync(cancellationToken).ConfigureAwait(false);
         var console = new StepConsole(call.Output);
         var context = host.For(console);
-        var exitCode = call.Method switch
+        int exitCode;
+        try
         {
-            "create" => await CreateCommand.RunAsync(context, client, name, template!, [.. parameters.Select(p => $"{p.Key}={p.Value}")], flags, cancellationToken).ConfigureAwait(false),
-            "start" => await TransitionCommand.RunAsync(context, client, WorkspaceTransition.Start, name, yes: true, flags, cancellationToken).ConfigureAwait(false),
-            "stop" => await TransitionCommand.RunAsync(context, client, WorkspaceTransition.Stop, name, yes: true, flags, cancellationToken).ConfigureAwait(false),
-            "delete" => await TransitionCommand.RunAsync(context, client, WorkspaceTransition.Delete, name, yes: true, flags, cancellationToken).ConfigureAwait(false),
-            "restart" => await RestartCommand.RunAsync(context, client, name, flags, cancellationToken).ConfigureAwait(false),
-            "update" => await UpdateCommand.RunAsync(context, client, name, flags, cancellationToken).ConfigureAwait(false),
-            _ => await WaitReadyAsync(context, client, name, cancellationToken).ConfigureAwait(false),
-        };
+            exitCode = await RunVerbAsync(call.Method, context, client, name, template, parameters, flags, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Interrupted before the build was being followed: say so, since the request may have reached the server.
+            return MethodResult.Failure($"Interrupted while the {call.Method} of {name} was being requested; the server may have received it: check with `outpost show {name}`.");
+        }
 
         var outputs = new Dictionary<string, object?>(StringComparer.Ordinal) { ["name"] = name };
         if (exitCode == 0 && call.Method != "delete")
@@ -78,6 +78,18 @@ internal sealed class WorkspaceModel : IWorkflowModel
 
         return MethodHost.Result(exitCode, console, outputs);
     }
+
+    private static async Task<int> RunVerbAsync(string method, Hosting.CliContext context, Hosting.AuthenticatedClient client, string name, string? template,
+        IReadOnlyDictionary<string, string> parameters, BuildFlags flags, CancellationToken cancellationToken) => method switch
+    {
+        "create" => await CreateCommand.RunAsync(context, client, name, template!, [.. parameters.Select(p => $"{p.Key}={p.Value}")], flags, cancellationToken).ConfigureAwait(false),
+        "start" => await TransitionCommand.RunAsync(context, client, WorkspaceTransition.Start, name, yes: true, flags, cancellationToken).ConfigureAwait(false),
+        "stop" => await TransitionCommand.RunAsync(context, client, WorkspaceTransition.Stop, name, yes: true, flags, cancellationToken).ConfigureAwait(false),
+        "delete" => await TransitionCommand.RunAsync(context, client, WorkspaceTransition.Delete, name, yes: true, flags, cancellationToken).ConfigureAwait(false),
+        "restart" => await RestartCommand.RunAsync(context, client, name, flags, cancellationToken).ConfigureAwait(false),
+        "update" => await UpdateCommand.RunAsync(context, client, name, flags, cancellationToken).ConfigureAwait(false),
+        _ => await WaitReadyAsync(context, client, name, cancellationToken).ConfigureAwait(false),
+    };
 
     /// <summary>Follows the workspace's latest build to its end and, after a start, its agents to ready.</summary>
     private static async Task<int> WaitReadyAsync(Hosting.CliContext context, Hosting.AuthenticatedClient client, string name, CancellationToken cancellationToken)
