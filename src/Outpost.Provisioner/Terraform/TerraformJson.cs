@@ -60,6 +60,7 @@ internal static class TerraformJson
     public const string App = "outpost_app";
     public const string Parameter = "outpost_parameter";
     public const string Preset = "outpost_workspace_preset";
+    public const string AiTask = "outpost_ai_task";
 
     /// <summary>Every resource instance of a <c>values</c> object (root module and child modules).</summary>
     public static List<TerraformResource> Resources(JsonElement values)
@@ -231,6 +232,8 @@ internal static class TerraformJson
             Type = host.Type,
             Agents = attached.TryGetValue(host.Address, out var list) ? list : [],
         }));
+        // Reported so the server knows the version can run AI tasks (docs/tasks.md).
+        result.AddRange(managed.Where(resource => resource.Type == AiTask).Select(task => new ProvisionedResource { Name = task.InstanceName, Type = AiTask }));
         return result;
     }
 

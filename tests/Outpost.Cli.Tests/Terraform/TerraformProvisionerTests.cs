@@ -59,6 +59,34 @@ public sealed class TerraformProvisionerTests : IDisposable
     }
 
     [Fact]
+    public async Task An_import_reports_the_outpost_ai_task_resource_so_the_version_can_run_tasks()
+    {
+        var provisioner = Provisioner(TerraformCli.Find() ?? throw new InvalidOperationException("terraform is not on PATH; this test needs terraform 1.5 or newer"));
+        const string MainTf = """
+            terraform {
+              required_providers {
+                outpost = { source = "outpost/outpost" }
+              }
+            }
+
+            resource "outpost_ai_task" "task" {}
+
+            resource "outpost_agent" "main" {
+              os   = "linux"
+              arch = "amd64"
+              env  = { TASK_ID = outpost_ai_task.task.id }
+            }
+            """;
+
+        var result = await provisioner.ImportAsync(new TemplateFiles(Tar(("main.tf", MainTf))), new Log(), TestTimeouts.Token(TimeSpan.FromMinutes(3)))
+            .WaitAsync(TimeSpan.FromMinutes(3));
+
+        Assert.True(result.Succeeded, result.Failure?.Error);
+        Assert.Equal("task", Assert.Single(result.Value!.Result.Resources, resource => resource.Type == "outpost_ai_task").Name);
+        Assert.Equal("main", Assert.Single(result.Value.Result.Resources.SelectMany(resource => resource.Agents)).Name);
+    }
+
+    [Fact]
     public async Task An_hcl_error_fails_the_import_with_file_and_line()
     {
         var provisioner = Provisioner(TerraformCli.Find() ?? throw new InvalidOperationException("terraform is not on PATH; this test needs terraform 1.5 or newer"));

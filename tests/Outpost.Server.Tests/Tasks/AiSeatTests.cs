@@ -69,6 +69,33 @@ public sealed class AiSeatTests(WorkspaceServerFixture fixture) : IClassFixture<
         Assert.Equal(now.ToUnixTimeMilliseconds(), seat.FirstUsedAt.ToUnixTimeMilliseconds());
     }
 
+    [Fact]
+    public async Task The_gauge_reports_the_seats_in_use()
+    {
+        var tasks = await TaskTestApi.ReadyAsync(fixture, "seat-gauge");
+        await tasks.CreateAsync("seat-gauge", "count me");
+        var seats = await tasks.Api.ReadAsync<AiSeatList>(HttpMethod.Get, AiSeatApi.Path);
+        var observed = new List<int>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, meter) =>
+            {
+                if (instrument.Meter.Name == Outpost.Server.Diagnostics.ServerDiagnostics.Name && instrument.Name == "outpost_ai_seats_in_use")
+                {
+                    meter.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<int>((_, value, _, _) => observed.Add(value));
+        listener.Start();
+
+        listener.RecordObservableInstruments();
+
+        // The gauge is process-wide and other test servers share this process: it holds some server's count, never none.
+        Assert.True(seats.Count >= 1);
+        Assert.InRange(Assert.Single(observed), 1, int.MaxValue);
+    }
+
     private static async Task<AiSeat> SeatOfAsync(AiSeatStore store, Guid user) =>
         Assert.Single(await store.ListAsync(CancellationToken.None).WithTimeout(), seat => seat.UserId == user);
 }
