@@ -29,6 +29,12 @@ internal static class PrebuildMetrics
         unit: null,
         description: "Prebuilt workspaces claimed (claim build succeeded), by template_name and preset_name.");
 
+    /// <summary>The histograms exported as exponential histograms when OTLP is configured (seed 003: native histograms).</summary>
+    public static readonly IReadOnlySet<string> ExponentialHistograms = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "outpost_workspace_creation_duration", "outpost_prebuilt_workspace_claim_duration",
+    };
+
     private static volatile IReadOnlyList<PresetPool> _pools = [];
 
     public static readonly ObservableGauge<int> Desired = ServerDiagnostics.Meter.CreateObservableGauge(
