@@ -38,3 +38,13 @@ public class LocalWorkspacesFixture : ClockedServerFixture
         throw new DirectoryNotFoundException($"{relative} was not found above {AppContext.BaseDirectory}");
     }
 }
+
+/// <summary>Local workspaces with the prebuild reconciler passing every second on the real clock.</summary>
+public sealed class PrebuildsLocalFixture : LocalWorkspacesFixture
+{
+    internal override ServerOptions Customize(ServerOptions options)
+    {
+        var customized = base.Customize(options);
+        return customized with { Provisioning = customized.Provisioning with { PrebuildReconcileInterval = TimeSpan.FromSeconds(1) } };
+    }
+}

@@ -225,7 +225,14 @@ internal static partial class OutpostServer
             .AddReader(scraper.Reader);
         if (otlp)
         {
-            meters.AddOtlpExporter();
+            // Its own provider, so the creation and claim histograms can be exponential for OTLP
+            // (the native-histogram counterpart) while /metrics keeps their classic buckets.
+            resources.Add(new DisposableFactory(OpenTelemetry.Sdk.CreateMeterProviderBuilder()
+                .AddMeter(ServerDiagnostics.Name)
+                .AddMeter([.. ServerDiagnostics.FrameworkMeters])
+                .AddView(instrument => PrebuildMetrics.ExponentialHistograms.Contains(instrument.Name) ? new Base2ExponentialBucketHistogramConfiguration() : null)
+                .AddOtlpExporter()
+                .Build()));
             resources.Add(new DisposableFactory(OpenTelemetry.Sdk.CreateTracerProviderBuilder()
                 .AddSource(ServerDiagnostics.Name, ProvisionerDiagnostics.Name, "Microsoft.AspNetCore", "Npgsql")
                 .AddOtlpExporter()

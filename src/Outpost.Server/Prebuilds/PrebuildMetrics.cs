@@ -29,7 +29,14 @@ internal static class PrebuildMetrics
         unit: null,
         description: "Prebuilt workspaces claimed (claim build succeeded), by template_name and preset_name.");
 
-    private static volatile IReadOnlyList<PresetPool> _pools = [];
+    /// <summary>The histograms exported as exponential histograms when OTLP is configured (seed 003: native histograms).</summary>
+    public static readonly IReadOnlySet<string> ExponentialHistograms = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "outpost_workspace_creation_duration", "outpost_prebuilt_workspace_claim_duration",
+    };
+
+    // By reconciler: one per server, and a test process hosts several servers.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<object, IReadOnlyList<PresetPool>> Pools = new();
 
     public static readonly ObservableGauge<int> Desired = ServerDiagnostics.Meter.CreateObservableGauge(
         "outpost_prebuilt_workspaces_desired", () => Measure(pool => pool.Desired), unit: null,
@@ -43,8 +50,11 @@ internal static class PrebuildMetrics
         "outpost_prebuilt_workspaces_failed", () => Measure(pool => pool.Failed), unit: null,
         description: "Prebuild creations that failed in a row, per preset (5 stops the preset).");
 
-    /// <summary>The pools the gauges report, from the reconciler's last pass.</summary>
-    public static void Publish(IReadOnlyList<PresetPool> pools) => _pools = pools;
+    /// <summary>The pools the gauges report, from <paramref name="reconciler"/>'s last pass.</summary>
+    public static void Publish(object reconciler, IReadOnlyList<PresetPool> pools) => Pools[reconciler] = pools;
+
+    /// <summary>Stops reporting a stopped reconciler's pools.</summary>
+    public static void Forget(object reconciler) => Pools.TryRemove(reconciler, out _);
 
     /// <summary>
     /// Records a successful start build's duration: a prebuild's own first build as
@@ -90,7 +100,7 @@ internal static class PrebuildMetrics
     }
 
     private static IEnumerable<Measurement<int>> Measure(Func<PresetPool, int> value) =>
-        _pools.Where(pool => pool.Target.Active).Select(pool => new Measurement<int>(value(pool),
+        Pools.Values.SelectMany(pools => pools).Where(pool => pool.Target.Active).Select(pool => new Measurement<int>(value(pool),
             new KeyValuePair<string, object?>("template_name", pool.Target.TemplateName),
             new KeyValuePair<string, object?>("preset_name", pool.Target.Preset)));
 }

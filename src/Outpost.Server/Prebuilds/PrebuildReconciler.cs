@@ -70,6 +70,12 @@ internal sealed class PrebuildReconciler : BackgroundService
         }
     }
 
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        PrebuildMetrics.Forget(this);
+    }
+
     /// <summary>One pass: take the leader lock or skip, plan, act.</summary>
     public async Task<ReconcileOutcome> ReconcileAsync(CancellationToken cancellationToken)
     {
@@ -85,7 +91,7 @@ internal sealed class PrebuildReconciler : BackgroundService
         }
 
         var plan = await _pools.PlanAsync(null, cancellationToken).ConfigureAwait(false);
-        PrebuildMetrics.Publish(plan.Pools);
+        PrebuildMetrics.Publish(this, plan.Pools);
         Report(plan);
         int created = 0, deleted = 0, refused = 0;
         foreach (var action in plan.Actions)

@@ -69,6 +69,8 @@ internal static class ReinitEndpoint
     {
         await using (subscription.ConfigureAwait(false))
         {
+            // Sent at once so the response starts: the agent (and a test) knows the server has subscribed.
+            yield return new SseItem<string>(string.Empty, ServerSentEventStream.PingEventType);
             while (!ClaimCompleted(state))
             {
                 if (!await subscription.WaitToReadOrRecheckAsync(PubsubSubscription.RecheckInterval, time, cancellationToken).ConfigureAwait(false))

@@ -110,3 +110,40 @@ public sealed class PrebuildReconcilerTests(PrebuildServerFixture fixture) : ICl
         Assert.Single(await PrebuildsOfAsync(second.Id), p => p.Kind == PrebuildKind.Ready);
     }
 }
+
+/// <summary>Two replicas on one database: the advisory lock lets one reconcile at a time, so the pool is filled once.</summary>
+public sealed class PrebuildReplicaTests(PrebuildServerFixture fixture) : IClassFixture<PrebuildServerFixture>
+{
+    [Fact]
+    public async Task Two_replicas_reconciling_at_the_same_moment_create_the_pool_once()
+    {
+        var bed = new PrebuildTestBed(fixture);
+        var directory = Directory.CreateTempSubdirectory("outpost-replica-").FullName;
+        var options = Testing.ServerFixture.CreateOptions(fixture.ConnectionString, directory) with
+        {
+            Provisioning = new Server.Hosting.ProvisioningOptions { PrebuildReconcileInterval = TimeSpan.FromDays(40) },
+        };
+        var start = await Server.Hosting.OutpostServer.StartAsync(options, TestTimeouts.Token()).WithTimeout();
+        var replica = start.Server ?? throw new InvalidOperationException(start.Error);
+        try
+        {
+            // The replica's own first pass (at its start) found no template; now both race.
+            var api = await WorkspaceApi.LoginAsync(fixture.Client);
+            var (_, version) = await api.ReadyTemplateAsync(bed.Daemon, "replicas", PrebuildTestBed.PoolYaml(3));
+            var other = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<PrebuildReconciler>(replica.Services);
+            var outcomes = await Task.WhenAll(
+                bed.Reconciler.ReconcileAsync(TestTimeouts.Token()), other.ReconcileAsync(TestTimeouts.Token()),
+                bed.Reconciler.ReconcileAsync(TestTimeouts.Token()), other.ReconcileAsync(TestTimeouts.Token())).WithTimeout();
+
+            Assert.Contains(outcomes, o => o.Leader);
+            Assert.True(outcomes.Where(o => o.Leader).Sum(o => o.Plan!.Actions.OfType<CreatePrebuild>().Count(a => a.VersionId == version.Id)) <= 3);
+            Assert.Equal(3, (await fixture.Service<WorkspaceStore>().ListPrebuildsAsync(TestTimeouts.Token())).Count(p => p.VersionId == version.Id));
+            Assert.DoesNotContain((await other.ReconcileAsync(TestTimeouts.Token())).Plan?.Actions.OfType<CreatePrebuild>() ?? [], a => a.VersionId == version.Id);
+        }
+        finally
+        {
+            await replica.DisposeAsync();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}
