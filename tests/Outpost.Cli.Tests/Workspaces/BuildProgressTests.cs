@@ -28,7 +28,14 @@ public sealed class BuildProgressTests(ClockedServerFixture server) : IClassFixt
 
         var start = cli.RunAsync("start", "failing");
         var job = await _bed.Daemon.TryAcquireAsync(30);
-        await _bed.Daemon.UpdateAsync(job!.JobId, [.. Enumerable.Range(1, 14).Select(i => $"step {i}")]);
+        if (job is null)
+        {
+            // Seen once in CI: no job within 30 s. Say what start did instead of failing on a null.
+            var early = await start.WithTimeout();
+            Assert.Fail($"no start build was handed out in 30 s; start exited {early.ExitCode}: {early.Stdout} {early.Stderr}");
+        }
+
+        await _bed.Daemon.UpdateAsync(job.JobId, [.. Enumerable.Range(1, 14).Select(i => $"step {i}")]);
         (await _bed.Daemon.FailAsync(job.JobId, "the disk is full")).Dispose();
         var run = await start.WithTimeout();
         var logs = await cli.RunAsync("logs", "failing");
