@@ -79,6 +79,17 @@ public sealed partial class SessionRelayTests
             Assert.Equal(ProblemCodes.WorkspaceNotFound, (await IdentityApi.ProblemAsync(hidden)).Code);
         }
 
+        // Only users read a timeline: no credential, or the workspace's own agent token, is refused before anything is read.
+        using (var anonymous = await fixture.Client.GetAsync(path).WithTimeout())
+        {
+            Assert.Equal((HttpStatusCode.Unauthorized, ProblemCodes.Unauthorized), (anonymous.StatusCode, (await IdentityApi.ProblemAsync(anonymous)).Code));
+        }
+
+        using (var asAgent = await IdentityApi.SendAsync(fixture.Client, HttpMethod.Get, path, seeded.Token))
+        {
+            Assert.Equal((HttpStatusCode.Unauthorized, ProblemCodes.TokenInvalid), (asAgent.StatusCode, (await IdentityApi.ProblemAsync(asAgent)).Code));
+        }
+
         foreach (var (query, field) in new[] { ("after=not-a-cursor!", "after"), ("limit=0", "limit"), ($"since={Uri.EscapeDataString(since.ToString("O"))}&until={Uri.EscapeDataString(since.ToString("O"))}", "until") })
         {
             using var bad = await IdentityApi.SendAsync(fixture.Client, HttpMethod.Get, $"{path}?{query}", owner);
