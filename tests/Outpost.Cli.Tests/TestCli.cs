@@ -43,6 +43,9 @@ internal sealed class TestCli : IDisposable
     /// <summary>What the next runs read as piped stdin; null is a terminal (no stdin to read).</summary>
     public string? Stdin { get; set; }
 
+    /// <summary>True runs the commands as if stderr were a terminal (live progress blocks redrawn in place).</summary>
+    public bool ErrorIsTerminal { get; set; }
+
     /// <summary>Canceling it is pressing Ctrl-C in every run that is in progress.</summary>
     public CancellationToken Interrupt { get; set; }
 
@@ -63,6 +66,7 @@ internal sealed class TestCli : IDisposable
         Prompter = Prompter,
         In = Stdin is null ? null : new StringReader(Stdin),
         Interrupt = Interrupt,
+        ErrorIsTerminal = ErrorIsTerminal,
         Loggers = NullLoggerFactory.Instance,
         CreateTransport = () => WrapTransport is null ? new SocketsHttpHandler() : WrapTransport(new SocketsHttpHandler()),
     };

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using Outpost.Workflows.Engine;
 using Outpost.Workflows.Model;
 using Outpost.Workflows.Records;
@@ -6,12 +7,21 @@ using Outpost.Workflows.Records;
 namespace Outpost.Cli.Workflows;
 
 /// <summary>
-/// What a person sees of a run: one plain line per job and step change on stderr
-/// (<c>[job] step: succeeded in 1.2s</c>; a nested workflow's lines name it), and the run's end.
-/// Methods' own output goes to the run's log only.
+/// What a person sees of a run on stderr. Elsewhere than a terminal: one plain line per job and step
+/// change (<c>[job] step: succeeded in 1.2s</c>; a nested workflow's lines name it), and the run's end,
+/// so a CI log reads top to bottom. On a terminal: the lines that stay (a step's or a job's outcome)
+/// scroll above a live block, redrawn in place, that holds the run's counts and elapsed time and one
+/// line per method running now with its own elapsed time. Methods' own output goes to the run's log only.
 /// </summary>
-internal sealed class RunProgress(TextWriter error, TimeProvider time)
+internal sealed class RunProgress(TextWriter error, TimeProvider time, bool terminal = false, bool colour = false)
 {
+    private readonly Lock _gate = new();
+    private readonly Dictionary<(string Workflow, string? Job, string? Step), (string Label, long Since)> _running = [];
+    private readonly long _startedAt = time.GetTimestamp();
+    private string? _title;
+    private int _succeeded;
+    private int _failed;
+    private int _drawn;
     private bool _recordWarned;
     private bool _telemetryWarned;
 
@@ -19,7 +29,42 @@ internal sealed class RunProgress(TextWriter error, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(@event);
         ArgumentNullException.ThrowIfNull(store);
-        var where = @event.Depth == 0 ? $"[{@event.Job}]" : $"[{@event.Workflow}/{@event.Job}]";
+        if (terminal)
+        {
+            lock (_gate)
+            {
+                ShowLive(@event, store);
+            }
+
+            return;
+        }
+
+        if (Line(@event, store) is { } line)
+        {
+            error.WriteLine(line);
+        }
+    }
+
+    /// <summary>Redraws the live block's elapsed times on a terminal; nothing elsewhere.</summary>
+    public void Tick()
+    {
+        if (!terminal)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (_title is not null)
+            {
+                Redraw();
+            }
+        }
+    }
+
+    private string? Line(WorkflowEvent @event, RunRecordStore store)
+    {
+        var where = Where(@event);
         var step = Step(@event);
         var line = @event.Kind switch
         {
@@ -38,11 +83,116 @@ internal sealed class RunProgress(TextWriter error, TimeProvider time)
                 $"{@event.Workflow} {RunRecord.Status(done.Status)}{(done.Reason is { } reason ? $" ({reason})" : string.Empty)} in {Seconds((done.CompletedAt ?? time.GetUtcNow()) - done.StartedAt)}.",
             _ => null,
         };
-        if (line is not null)
+        return line;
+    }
+
+    /// <summary>
+    /// A method starting joins the live block; a step's end leaves it and prints its outcome above it;
+    /// a job's start and a method's start print nothing that stays; the run's end removes the block.
+    /// </summary>
+    private void ShowLive(WorkflowEvent @event, RunRecordStore store)
+    {
+        var key = (@event.Workflow, @event.Job, @event.Step);
+        switch (@event.Kind)
         {
-            error.WriteLine(line);
+            case WorkflowEventKind.Started when @event.Depth == 0:
+                _title = @event.Workflow;
+                break;
+            case WorkflowEventKind.JobStarted:
+                Redraw();
+                return;
+            case WorkflowEventKind.MethodExecuting:
+                _running[key] = ($"{Where(@event)} {@event.Step}: {@event.Model} {@event.Method} ({@event.Driver})", time.GetTimestamp());
+                Redraw();
+                return;
+            case WorkflowEventKind.StepCompleted:
+                _running.Remove(key);
+                _succeeded++;
+                break;
+            case WorkflowEventKind.StepFailed:
+                _running.Remove(key);
+                if (!@event.AllowedFailure)
+                {
+                    _failed++;
+                }
+
+                break;
+            case WorkflowEventKind.StepCancelled:
+                _running.Remove(key);
+                break;
+        }
+
+        Clear();
+        if (Line(@event, store) is { } line)
+        {
+            error.Write(Paint(@event, line));
+            error.Write('\n');
+        }
+
+        if (@event is { Kind: WorkflowEventKind.Completed, Depth: 0 })
+        {
+            _title = null;
+            error.Flush();
+            return;
+        }
+
+        Redraw();
+    }
+
+    private string Paint(WorkflowEvent @event, string line)
+    {
+        var code = @event.Kind switch
+        {
+            WorkflowEventKind.StepCompleted => "32",
+            WorkflowEventKind.StepFailed when @event.AllowedFailure => "33",
+            WorkflowEventKind.StepFailed or WorkflowEventKind.StepCancelled => "31",
+            WorkflowEventKind.JobCompleted or WorkflowEventKind.Completed => @event.Status switch
+            {
+                RunStatus.Succeeded => "32",
+                RunStatus.Failed or RunStatus.Cancelled => "31",
+                _ => null,
+            },
+            _ => null,
+        };
+        return colour && code is not null ? $"\u001b[{code}m{line}\u001b[0m" : line;
+    }
+
+    private void Redraw()
+    {
+        if (_title is null)
+        {
+            return;
+        }
+
+        var block = new StringBuilder();
+        if (_drawn > 0)
+        {
+            // Up to the first line of the previous block, then clear to the end of the screen.
+            block.Append(CultureInfo.InvariantCulture, $"\u001b[{_drawn}F\u001b[J");
+        }
+
+        block.Append(CultureInfo.InvariantCulture,
+            $"{_title} · {_running.Count} running · {_succeeded} succeeded · {_failed} failed · {Seconds(time.GetElapsedTime(_startedAt))}\n");
+        foreach (var (label, since) in _running.Values)
+        {
+            block.Append("  ▸ ").Append(label).Append(" · ").Append(Seconds(time.GetElapsedTime(since))).Append('\n');
+        }
+
+        _drawn = 1 + _running.Count;
+        error.Write(block.ToString());
+        error.Flush();
+    }
+
+    private void Clear()
+    {
+        if (_drawn > 0)
+        {
+            error.Write($"\u001b[{_drawn}F\u001b[J");
+            _drawn = 0;
         }
     }
+
+    private static string Where(WorkflowEvent @event) => @event.Depth == 0 ? $"[{@event.Job}]" : $"[{@event.Workflow}/{@event.Job}]";
 
     /// <summary>The run log's line for an event: a timestamp, where it happened, what happened.</summary>
     public string LogLine(WorkflowEvent @event)
@@ -69,7 +219,7 @@ internal sealed class RunProgress(TextWriter error, TimeProvider time)
         if (!_recordWarned)
         {
             _recordWarned = true;
-            error.WriteLine($"warning: the run record could not be written: {exception.Message}; the run goes on");
+            Note($"warning: the run record could not be written: {exception.Message}; the run goes on");
         }
     }
 
@@ -79,7 +229,24 @@ internal sealed class RunProgress(TextWriter error, TimeProvider time)
         if (!_telemetryWarned)
         {
             _telemetryWarned = true;
-            error.WriteLine($"warning: telemetry of a step could not be recorded ({exception.GetType().Name}); the run goes on");
+            Note($"warning: telemetry of a step could not be recorded ({exception.GetType().Name}); the run goes on");
+        }
+    }
+
+    /// <summary>A warning that stays, written above the live block on a terminal.</summary>
+    private void Note(string line)
+    {
+        if (!terminal)
+        {
+            error.WriteLine(line);
+            return;
+        }
+
+        lock (_gate)
+        {
+            Clear();
+            error.WriteLine(line);
+            Redraw();
         }
     }
 

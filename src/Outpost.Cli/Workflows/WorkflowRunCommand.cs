@@ -77,7 +77,7 @@ internal static class WorkflowRunCommand
         }
 
         var store = new RunRecordStore(request.Directory);
-        var progress = new RunProgress(context.Error, context.Time);
+        var progress = new RunProgress(context.Error, context.Time, context.ErrorIsTerminal, context.Colour);
         var bridge = new WorkflowTelemetryBridge(new CliInvocationSink(context, context.InvocationId ?? string.Empty), context.Time,
             [.. CliMethodInvoker.Builtin.Select(model => model.Type)], progress.TelemetryFailed);
         await using var host = new MethodHost(context);
@@ -96,6 +96,8 @@ internal static class WorkflowRunCommand
         var runs = new Dictionary<Guid, WorkflowRun>();
         await using var writer = new RunRecordWriter(store, progress.RecordFailed);
         string Reason() => cancellationToken.IsCancellationRequested ? "interrupted" : $"timed out after {request.Timeout}";
+        using var ticking = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var ticker = context.ErrorIsTerminal ? TickAsync(progress, context.Time, ticking.Token) : Task.CompletedTask;
         var (finished, inputErrors) = await engine.RunAsync(workflow, inputs, @event =>
         {
             if (@event is { Kind: WorkflowEventKind.Completed, Status: RunStatus.Cancelled, Run: { } cancelled })
@@ -107,6 +109,8 @@ internal static class WorkflowRunCommand
             Record(store, writer, @event, progress, runs);
             bridge.Observe(@event);
         }, run.Token).ConfigureAwait(false);
+        await ticking.CancelAsync().ConfigureAwait(false);
+        await ticker.ConfigureAwait(false);
         await writer.DisposeAsync().ConfigureAwait(false);
         bridge.Finalize(finished?.Status == RunStatus.Cancelled ? $"workflow run {Reason()}" : null);
         if (finished is null)
@@ -132,6 +136,23 @@ internal static class WorkflowRunCommand
             default:
                 context.Failure = new WorkflowRunException("workflow run failed");
                 return ExitCodes.Failure;
+        }
+    }
+
+    /// <summary>On a terminal the live block's elapsed times move once a second until the run ends.</summary>
+    private static async Task TickAsync(RunProgress progress, TimeProvider time, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                progress.Tick();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The run ended (or Ctrl-C): the last event has drawn its final line.
         }
     }
 

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Outpost.Cli.Invocations;
 using Outpost.Testing;
 using Outpost.Workflows.Records;
@@ -122,6 +124,61 @@ public sealed class WorkflowRunCommandTests : IDisposable
         var history = await cli.RunAsync("workflow", "history", "checks", "--dir", _repository);
         Assert.True(history.ExitCode == 0, history.Stderr);
         Assert.Contains(runId, history.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task On_a_terminal_running_methods_sit_in_a_live_block_and_each_outcome_stays_above_it()
+    {
+        Write($$$"""
+            id: {{{WorkflowId}}}
+            name: checks
+            jobs:
+              - name: main
+                steps:
+                  - name: first
+                    task: {{{Shell("echo one")}}}
+                  - name: second
+                    allowFailure: true
+                    dependsOn: [{ step: first, condition: succeeded }]
+                    task: {{{Shell("exit 3")}}}
+            """);
+        using var cli = new TestCli { ErrorIsTerminal = true };
+        cli.Environment["NO_COLOR"] = "1";
+
+        var run = await cli.RunAsync("workflow", "run", "checks", "--dir", _repository);
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        // While a method ran, the block named it with its model, method, driver and elapsed time under the run's counts.
+        Assert.Matches(@"  ▸ \[main\] first: command/shell run \(local\) · \d+\.\ds\n", run.Stderr);
+        Assert.Matches(@"checks · 1 running · 1 succeeded · 0 failed · \d+\.\ds\n  ▸ \[main\] second: ", run.Stderr);
+
+        // What stays on the screen once every redraw is applied: the outcomes in order, no block left behind.
+        Assert.Collection(Screen(run.Stderr),
+            line => Assert.StartsWith("Running checks (run ", line, StringComparison.Ordinal),
+            line => Assert.StartsWith("[main] first: succeeded in ", line, StringComparison.Ordinal),
+            line => Assert.StartsWith("[main] second: failed in ", line, StringComparison.Ordinal),
+            line => Assert.Equal("[main] succeeded", line),
+            line => Assert.StartsWith("checks succeeded in ", line, StringComparison.Ordinal));
+    }
+
+    /// <summary>The lines a terminal shows after the output's cursor-up-and-clear sequences (ESC [ n F, ESC [ J) are applied.</summary>
+    private static List<string> Screen(string output)
+    {
+        var screen = new List<string>();
+        foreach (var part in Regex.Split(output, "(\u001b\\[\\d+F\u001b\\[J)"))
+        {
+            var up = Regex.Match(part, "^\u001b\\[(\\d+)F\u001b\\[J$");
+            if (up.Success)
+            {
+                var lines = int.Parse(up.Groups[1].Value, CultureInfo.InvariantCulture);
+                screen.RemoveRange(screen.Count - lines, lines);
+                continue;
+            }
+
+            screen.AddRange(part.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        }
+
+        return screen;
     }
 
     [Fact]
