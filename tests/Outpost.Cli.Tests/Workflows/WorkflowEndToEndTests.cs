@@ -185,4 +185,42 @@ public sealed class WorkflowEndToEndTests(LocalWorkspacesFixture server) : IClas
         var delete = await cli.RunAsync("delete", "rebuilt", "--yes");
         Assert.True(delete.ExitCode == 0, delete.Stderr);
     }
+
+    [Fact]
+    public async Task Stop_start_restart_and_wait_ready_drive_one_workspace_through_its_builds_in_order()
+    {
+        using var cli = new TestCli { Timeout = TimeSpan.FromMinutes(8) };
+        Assert.Equal(0, (await cli.RunAsync("login", server.BaseAddress.ToString(), "--email", ClockedServerFixture.OwnerEmail, "--password", ClockedServerFixture.OwnerPassword)).ExitCode);
+        var push = await cli.RunAsync("templates", "push", "local-starter", "--directory", LocalWorkspacesFixture.LocalStarterDirectory, "--yes");
+        Assert.True(push.ExitCode == 0, push.Stderr);
+        var create = await cli.RunAsync("create", "cycled", "--template", "local-starter", "--yes");
+        Assert.True(create.ExitCode == 0, create.Stderr);
+        Directory.CreateDirectory(Path.Join(_repository, "workflows"));
+        await File.WriteAllTextAsync(Path.Join(_repository, "workflows", "cycle.yaml"), """
+            id: 5b7d9f1a-2c4e-4b6d-8e0f-1a3c5e7b9d2f
+            name: cycle
+            jobs:
+              - name: j
+                steps:
+                  - { name: stop, task: { type: model_method, modelIdOrName: outpost/workspace, methodName: stop, inputs: { name: cycled } } }
+                  - { name: start, dependsOn: [{ step: stop }], task: { type: model_method, modelIdOrName: outpost/workspace, methodName: start, inputs: { name: cycled } } }
+                  - { name: restart, dependsOn: [{ step: start }], task: { type: model_method, modelIdOrName: outpost/workspace, methodName: restart, inputs: { name: cycled } } }
+                  - { name: ready, dependsOn: [{ step: restart }], task: { type: model_method, modelIdOrName: outpost/workspace, methodName: wait-ready, inputs: { name: cycled } } }
+            """);
+
+        var run = await cli.RunAsync("workflow", "run", "cycle", "--dir", _repository, "--output", "json");
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        var steps = JsonDocument.Parse(run.Stdout).RootElement.GetProperty("jobs")[0].GetProperty("steps").EnumerateArray()
+            .ToDictionary(step => step.GetProperty("name").GetString()!, step => step.GetProperty("outputs"));
+        // Build 1 was the create; stop is 2, start 3, restart's stop and start 4 and 5; wait-ready starts nothing.
+        Assert.Equal([("stopped", 2), ("running", 3), ("running", 5), ("running", 5)],
+            new[] { "stop", "start", "restart", "ready" }.Select(name => (steps[name].GetProperty("status").GetString(), steps[name].GetProperty("buildNumber").GetInt32())));
+        var shown = await cli.RunAsync("show", "cycled", "--output", "json");
+        Assert.True(shown.ExitCode == 0, shown.Stderr);
+        Assert.Equal(5, JsonDocument.Parse(shown.Stdout).RootElement.GetProperty("latest_build").GetProperty("build_number").GetInt32());
+
+        var delete = await cli.RunAsync("delete", "cycled", "--yes");
+        Assert.True(delete.ExitCode == 0, delete.Stderr);
+    }
 }
