@@ -17,12 +17,17 @@ public sealed class AgentHost : IDisposable
     private readonly Func<WorkspaceAgent> _newAgent;
     private readonly TimeProvider _time;
     private WorkspaceAgent _agent;
+    private System.Diagnostics.ActivityContext _traceParent;
     private int _restartRequested;
     private volatile bool _shutdownRequested;
 
-    /// <summary>An agent named <paramref name="agentName"/> for the server at <paramref name="serverUrl"/>; nothing runs until <see cref="RunAsync"/>.</summary>
-    public AgentHost(Uri serverUrl, string token, string agentName, TimeProvider time, ILogger logger, AgentSettings? settings = null)
+    /// <summary>
+    /// An agent named <paramref name="agentName"/> for the server at <paramref name="serverUrl"/>; nothing runs until <see cref="RunAsync"/>.
+    /// Its first start continues <paramref name="traceParent"/> (the build that started this process); a restart for a new owner starts a new trace.
+    /// </summary>
+    public AgentHost(Uri serverUrl, string token, string agentName, TimeProvider time, ILogger logger, AgentSettings? settings = null, System.Diagnostics.ActivityContext traceParent = default)
     {
+        _traceParent = traceParent;
         settings ??= new AgentSettings();
         ArgumentNullException.ThrowIfNull(serverUrl);
         ArgumentException.ThrowIfNullOrEmpty(token);
@@ -50,8 +55,16 @@ public sealed class AgentHost : IDisposable
             Sessions = new Sessions.AgentSessionOptions { SshPort = settings.SshPort },
             Direct = _direct,
             TaskChannel = taskId => new Tasks.HttpTaskChannel(_transport, taskId, time, logger),
+            TraceParent = TakeTraceParent(),
         }, _transport, logger);
         _agent = _newAgent();
+    }
+
+    private System.Diagnostics.ActivityContext TakeTraceParent()
+    {
+        var parent = _traceParent;
+        _traceParent = default;
+        return parent;
     }
 
     /// <summary>

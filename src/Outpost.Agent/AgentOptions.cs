@@ -32,6 +32,9 @@ internal sealed record AgentOptions
     /// <summary>The task API of a task workspace's coding loop, by task id; null when the agent has none (the loop does not start).</summary>
     public Func<Guid, Tasks.ITaskChannel>? TaskChannel { get; init; }
 
+    /// <summary>The trace the agent's start continues (the build's apply span, from <c>TRACEPARENT</c>); default starts a new one.</summary>
+    public System.Diagnostics.ActivityContext TraceParent { get; init; }
+
     /// <summary>The coding loop's bounds and timings.</summary>
     public Tasks.TaskLimits TaskLimits { get; init; } = new();
 }

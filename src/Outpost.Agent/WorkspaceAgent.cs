@@ -70,9 +70,20 @@ internal sealed class WorkspaceAgent
     {
         AgentLog.Starting(_logger, _options.AgentName, _options.ServerUrl);
         using var stopRegistration = stop.Register(RequestShutdown);
-        var manifest = await FetchManifestAsync(_shutdown.Token).ConfigureAwait(false);
+
+        // One span from the process start to the state the startup scripts reach, under the build that started the agent.
+        var starting = AgentDiagnostics.ActivitySource.StartActivity("agent start", System.Diagnostics.ActivityKind.Internal, _options.TraceParent);
+        starting?.SetTag("outpost.agent.name", _options.AgentName);
+        AgentManifest? manifest;
+        using (AgentDiagnostics.ActivitySource.StartActivity("manifest"))
+        {
+            manifest = await FetchManifestAsync(_shutdown.Token).ConfigureAwait(false);
+        }
+
         if (manifest is null)
         {
+            starting?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "no manifest");
+            starting?.Dispose();
             AgentLog.Stopped(_logger, WireName.Of(Lifecycle.State));
             return Lifecycle.State;
         }
@@ -95,15 +106,24 @@ internal sealed class WorkspaceAgent
             : Task.CompletedTask;
 
         SetState(AgentLifecycleState.Starting);
-        var started = await RunScriptsAsync(runner, static s => s.RunOnStart, _shutdown.Token).ConfigureAwait(false);
-        if (!_shutdown.IsCancellationRequested)
+        ScriptOutcomeKind started;
+        using (AgentDiagnostics.ActivitySource.StartActivity("startup scripts"))
         {
-            SetState(started switch
-            {
-                ScriptOutcomeKind.TimedOut => AgentLifecycleState.StartTimeout,
-                ScriptOutcomeKind.Succeeded => AgentLifecycleState.Ready,
-                _ => AgentLifecycleState.StartError,
-            });
+            started = await RunScriptsAsync(runner, static s => s.RunOnStart, _shutdown.Token).ConfigureAwait(false);
+        }
+
+        var reached = _shutdown.IsCancellationRequested ? (AgentLifecycleState?)null : started switch
+        {
+            ScriptOutcomeKind.TimedOut => AgentLifecycleState.StartTimeout,
+            ScriptOutcomeKind.Succeeded => AgentLifecycleState.Ready,
+            _ => AgentLifecycleState.StartError,
+        };
+        starting?.SetTag("outpost.agent.lifecycle", reached is { } state ? WireName.Of(state) : "shutting_down");
+        starting?.SetStatus(reached == AgentLifecycleState.Ready ? System.Diagnostics.ActivityStatusCode.Ok : System.Diagnostics.ActivityStatusCode.Error);
+        starting?.Dispose();
+        if (reached is { } outcome)
+        {
+            SetState(outcome);
 
             // A task workspace's coding loop starts once the startup scripts have prepared the workspace, and ends with the agent.
             var task = Tasks.TaskAgent.Start(manifest, ScriptContextFor(Manifest!), _options.TaskChannel, _options.TaskLimits, _time, _logger, _shutdown.Token);

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Outpost.Agent.Logs;
 using Outpost.Sdk.Agents;
+using Outpost.Sdk.Diagnostics;
 using Outpost.Sdk.Provisioning;
 
 namespace Outpost.Agent.Scripts;
@@ -27,6 +28,7 @@ internal sealed class ScriptRunner(AgentLogSink sink, TimeProvider time, ILogger
         ArgumentNullException.ThrowIfNull(script);
         ArgumentNullException.ThrowIfNull(context);
         var startInfo = ShellStartInfo.For(Shell, script.Script, context.WorkingDirectory, context.Environment);
+        ProcessTrace.Apply(startInfo.Environment);
 
         var started = time.GetTimestamp();
         using var process = new Process { StartInfo = startInfo };

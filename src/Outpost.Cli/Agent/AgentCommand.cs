@@ -2,10 +2,11 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Outpost.Agent;
 using Outpost.Agent.Identity;
+using Outpost.Agent;
 using Outpost.Cli.Hosting;
 using Outpost.Sdk.Agents;
+using Outpost.Sdk.Diagnostics;
 
 namespace Outpost.Cli.Agent;
 
@@ -196,7 +197,7 @@ internal static class AgentCommand
             }
         }
 
-        using var agent = new AgentHost(options.ServerUrl, token!, options.AgentName, context.Time, logger, options.Settings);
+        using var agent = new AgentHost(options.ServerUrl, token!, options.AgentName, context.Time, logger, options.Settings, ProcessTrace.Inherited(environment));
 
         // The token stays in this process: scripts and anything they start never see it.
         Environment.SetEnvironmentVariable(AgentEnvironment.AgentToken, null);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics;
 using Outpost.Cli.Agent;
 using Outpost.Cli.Auth;
 using Outpost.Cli.Invocations;
@@ -101,12 +102,20 @@ internal static class CliApp
                 EnableDefaultExceptionHandler = false,
                 ProcessTerminationTimeout = TerminationTimeout,
             };
-            if (AgentCommand.HandlesOwnSignals(parsed))
+            var agent = AgentCommand.HandlesOwnSignals(parsed);
+            if (agent)
             {
                 configuration.ProcessTerminationTimeout = null;
             }
 
+            // One span per short invocation; its requests carry its traceparent. The server exports its own spans; an
+            // agent's or a daemon's process exports the spans of its start and its jobs, not one for its whole life.
+            var longRunning = agent || info.Command is "server" or "provisionerd";
+            using var tracing = info.Command == "server" ? null : CliTracing.Start(context.Environment, agent ? "outpost-agent" : info.Command == "provisionerd" ? "outpost-provisionerd" : "outpost-cli");
+            using var span = longRunning || tracing is null ? null : CliTracing.ActivitySource.StartActivity($"outpost {info.Command}", ActivityKind.Client);
+            span?.SetTag("outpost.invocation.id", recorder.InvocationId);
             exitCode = await parsed.InvokeAsync(configuration).ConfigureAwait(false);
+            span?.SetTag("process.exit.code", exitCode);
             if (parsed.Errors.Count > 0 && exitCode == ExitCodes.Failure)
             {
                 // System.CommandLine answers a command line it cannot parse with 1; ours is 2 (usage).

@@ -18,7 +18,12 @@ internal static class BuildSteps
         ArgumentNullException.ThrowIfNull(provisioner);
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(log);
-        var planned = await provisioner.PlanAsync(request, log, cancellationToken).ConfigureAwait(false);
+        ProvisionerResult<BuildPlan> planned;
+        using (ProvisionerDiagnostics.ActivitySource.StartActivity("plan"))
+        {
+            planned = await provisioner.PlanAsync(request, log, cancellationToken).ConfigureAwait(false);
+        }
+
         if (!planned.Succeeded)
         {
             return ProvisionerResult<WorkspaceBuildResult>.Fail(planned.Failure!.Error, planned.Failure.ErrorCode, planned.Failure.State);
@@ -38,6 +43,8 @@ internal static class BuildSteps
             cancellationToken.ThrowIfCancellationRequested();
         }
 
+        // terraform and the agents apply starts get this span's context as TRACEPARENT (ProcessTrace).
+        using var apply = ProvisionerDiagnostics.ActivitySource.StartActivity("apply");
         var applied = await provisioner.ApplyAsync(plan!, log, cancellationToken).ConfigureAwait(false);
         return applied.Succeeded ? ProvisionerResult<WorkspaceBuildResult>.Ok(WithMergedEnvironments(applied.Value!, plan!)) : applied;
     }

@@ -26,7 +26,10 @@ internal sealed partial class ProvisionerDaemon
         var started = _time.GetTimestamp();
         var queued = _time.GetUtcNow() - job.CreatedAt;
         DaemonLog.Acquired(_logger, job.JobId, job.Type.ToString(), job.Provisioner, Math.Max(queued.TotalSeconds, 0));
-        using var activity = ProvisionerDiagnostics.ActivitySource.StartActivity("provisioner job", ActivityKind.Internal);
+        // The job continues the trace of the request that queued it (the server's enqueue span), across processes.
+        using var activity = ProvisionerDiagnostics.ActivitySource.StartActivity(
+            "provisioner job", ActivityKind.Internal, ActivityContext.TryParse(job.TraceContext, null, out var queuedBy) ? queuedBy : default);
+        activity?.SetTag("outpost.job.queue_wait_ms", (long)Math.Max(queued.TotalMilliseconds, 0));
         activity?.SetTag("outpost.job.id", job.JobId.ToString("D"));
         activity?.SetTag("outpost.job.type", job.Type.ToString());
         activity?.SetTag("outpost.provisioner", job.Provisioner);

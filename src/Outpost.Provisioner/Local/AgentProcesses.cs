@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Outpost.Provisioner.Daemon;
 using Outpost.Sdk.Agents;
+using Outpost.Sdk.Diagnostics;
 
 namespace Outpost.Provisioner.Local;
 
@@ -86,6 +87,8 @@ internal sealed class AgentProcesses(LocalProvisionerOptions options, TimeProvid
         {
             start.Environment[name] = value;
         }
+
+        ProcessTrace.Apply(start.Environment);
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"the agent process for {agent} did not start");
         process.EnableRaisingEvents = true;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Outpost.Provisioner.Daemon;
 using Outpost.Provisioner.Local;
+using Outpost.Sdk.Diagnostics;
 using Outpost.Sdk.Provisioning;
 
 namespace Outpost.Provisioner.Terraform;
@@ -54,6 +55,8 @@ internal sealed class TerraformRunner(string binary, TimeSpan stageTimeout, Time
         {
             start.Environment[name] = value;
         }
+
+        ProcessTrace.Apply(start.Environment);
 
         var errors = new List<string>();
         var last = new Queue<string>();

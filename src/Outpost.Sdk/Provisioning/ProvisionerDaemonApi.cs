@@ -77,6 +77,13 @@ public sealed record AcquiredJob
 
     /// <summary>Set for <see cref="ProvisionerJobType.WorkspaceBuild"/>.</summary>
     public WorkspaceBuildJob? WorkspaceBuild { get; init; }
+
+    /// <summary>
+    /// The W3C <c>traceparent</c> of the span that queued the job (the request's trace, continued by
+    /// the server's enqueue span); the daemon continues it for the job, its plan and apply, and hands it
+    /// to terraform and the agents it starts as <c>TRACEPARENT</c>. Null when the request carried none.
+    /// </summary>
+    public string? TraceContext { get; init; }
 }
 
 /// <summary>The details of a template version import.</summary>

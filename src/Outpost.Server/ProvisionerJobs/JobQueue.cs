@@ -29,7 +29,7 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
             ORDER BY prebuild, created_at
             FOR UPDATE SKIP LOCKED
             LIMIT 1)
-        RETURNING id, type, provisioner, created_at, file_hash, prebuild, job_status, completed_at, followed
+        RETURNING id, type, provisioner, created_at, file_hash, prebuild, job_status, completed_at, followed, trace_context
         """;
 
     /// <summary>
@@ -49,6 +49,7 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
                 ORDER BY pb.build_number DESC LIMIT 1),
                bv.modules_file_hash,
                b.prebuild_stage,
+               j.trace_context,
                {JobStore.ChangeColumns}
         FROM j
         LEFT JOIN files f ON f.hash = j.file_hash
@@ -59,7 +60,7 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
         LEFT JOIN template_versions bv ON bv.id = b.template_version_id
         """;
 
-    private const int ChangeOrdinal = 15;
+    private const int ChangeOrdinal = 16;
 
     private const string Invalidated = "Outpost: the job was invalidated: its template version or build no longer exists";
 
@@ -155,6 +156,7 @@ internal sealed class JobQueue(NpgsqlDataSource dataSource, TimeProvider time, I
             Provisioner = reader.GetString(1),
             CreatedAt = reader.GetFieldValue<DateTimeOffset>(2),
             TemplateFileHash = archive ?? string.Empty,
+            TraceContext = reader.IsDBNull(15) ? null : reader.GetString(15),
         };
         string transition = string.Empty, reason = string.Empty;
         // Without its archive, version or build a job is left as neither kind and invalidated later.

@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using Npgsql;
 using Outpost.Sdk;
 using Outpost.Sdk.Provisioning;
 using Outpost.Sdk.Templates;
 using Outpost.Sdk.Workspaces;
 using Outpost.Server.Database;
+using Outpost.Server.Diagnostics;
 using Outpost.Server.Pubsub;
 
 namespace Outpost.Server.ProvisionerJobs;
@@ -69,11 +71,16 @@ internal static class JobStore
         NpgsqlTransaction transaction, Guid jobId, ProvisionerJobType type, string provisioner, string fileHash,
         Guid? initiatorId, DateTimeOffset now, CancellationToken cancellationToken, bool prebuild = false)
     {
+        // The job continues the caller's trace (issue 24): the enqueue span's context is what the daemon picks up.
+        using var enqueue = ServerDiagnostics.ActivitySource.StartActivity("enqueue job");
+        enqueue?.SetTag("outpost.job.id", jobId.ToString("D"));
+        enqueue?.SetTag("outpost.provisioner", provisioner);
+        var trace = (enqueue ?? Activity.Current) is { IdFormat: ActivityIdFormat.W3C } span ? span.Id : null;
         await using var command = new NpgsqlCommand("""
-            INSERT INTO provisioner_jobs (id, type, provisioner, file_hash, initiator_id, created_at, updated_at, prebuild)
-            VALUES ($1, $2, $3, $4, $5, $6, $6, $7)
+            INSERT INTO provisioner_jobs (id, type, provisioner, file_hash, initiator_id, created_at, updated_at, prebuild, trace_context)
+            VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8)
             """, transaction.Connection, transaction);
-        command.With(jobId).With(WireName<ProvisionerJobType>.Name(type)).With(provisioner).With(fileHash).With(initiatorId).With(now).With(prebuild);
+        command.With(jobId).With(WireName<ProvisionerJobType>.Name(type)).With(provisioner).With(fileHash).With(initiatorId).With(now).With(prebuild).With(trace);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await JobEvents.WakeDaemonsAsync(transaction, provisioner, cancellationToken).ConfigureAwait(false);
     }
