@@ -197,7 +197,7 @@ public sealed class RunObservabilityRecorder
     /// <param name="reason">A safe label of why.</param>
     public void ScopeClosed(LifecycleCloseAction? action, string? source = null, string? reason = null) =>
         Record(nameof(ScopeClosed), (r, _, mono) => r.ScopeClose(mono,
-            action is null ? null : action with { ActionId = RunSafeText.Marker(action.ActionId) },
+            action is null ? null : action with { ActionId = RunSafeText.Label(action.ActionId) },
             source is null ? null : RunSafeText.Marker(source),
             reason is null ? null : RunSafeText.Marker(reason)));
 
