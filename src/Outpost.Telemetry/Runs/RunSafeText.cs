@@ -115,6 +115,10 @@ public static class RunSafeText
         return cut.Length == 0 ? UnknownToolName : Replace(cut);
     }
 
+    /// <summary>Whether <paramref name="value"/> is one of §6.2's message buckets.</summary>
+    internal static bool IsBucket(string value) => value is "terminated" or "aborted" or "other side closed" or "tool execution aborted"
+        or "socket closed" or "timeout" or "rate_limit" or "auth_failure" or Redacted;
+
     /// <summary>True for the characters a token may hold.</summary>
     internal static bool IsTokenChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or ':' or '-';
 

@@ -69,4 +69,32 @@ public sealed class TransportErrorMapperTests
         Assert.Equal("http_status_429", ErrorFingerprints.Of(new HttpRequestException("x", null, HttpStatusCode.TooManyRequests)).Code);
         Assert.Equal("connection_reset", ErrorFingerprints.Of(new SocketException((int)SocketError.ConnectionReset)).Code);
     }
+
+    [Fact]
+    public void A_failure_known_by_its_code_gets_a_fingerprint_without_exception()
+    {
+        Assert.Equal(new ErrorFingerprint { Name = "Reset", CauseCode = TransportCauseCodes.ConnectionReset, Message = "redacted" }, ErrorFingerprints.ForCause(TransportCauseCodes.ConnectionReset, "Reset", "the provider's stream broke: reset by 10.0.0.1"));
+        Assert.Equal(new ErrorFingerprint { CauseCode = "http_status_429" }, ErrorFingerprints.ForCause("http_status_429"));
+    }
+
+    [Fact]
+    public void A_caller_built_fingerprint_is_sanitized_again()
+    {
+        var unsafeFingerprint = new ErrorFingerprint { Name = "a b", Code = "ok_code", Message = "rate_limit", CauseMessage = "token sk-1 leaked", CauseCode = "/path" };
+
+        Assert.Equal(new ErrorFingerprint { Code = "ok_code", Message = "rate_limit", CauseMessage = "redacted" }, ErrorFingerprints.Sanitize(unsafeFingerprint));
+    }
+
+    [Fact]
+    public void A_typed_reset_recorded_through_the_recorder_is_a_socket_closed_transport_failure()
+    {
+        var run = RunObservabilityRecorder.Start(TestRun.Identity, new Outpost.Testing.FakeTimeProvider(TestRun.Created));
+        var a = run.BeginAttempt();
+        run.ProviderProgress(a);
+        run.TransportFailure(a, ErrorFingerprints.ForCause(TransportCauseCodes.ResponseEnded, "EndedEarly"));
+        var summary = run.Finalize()!;
+
+        Assert.Equal("external_stream_disconnect.provider_progress_socket_closed", summary.SummaryKey);
+        Assert.Equal(TransportCauseCodes.ResponseEnded, summary.Error!.CauseCode);
+    }
 }
