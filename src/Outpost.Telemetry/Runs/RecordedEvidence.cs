@@ -36,6 +36,21 @@ internal sealed record RecordedEvidence
 
     public RunTerminalCause? Cause { get; init; }
 
+    /// <summary>
+    /// What bounding reads (order, time, type, terminal flag), without building the id string: bounding selects on
+    /// this and converts only what it keeps (§6.6). The recorder's markers are already safe (§6.5).
+    /// </summary>
+    public RunEvidenceEvent Shape => new()
+    {
+        EventId = "",
+        Order = Order,
+        MonotonicMs = MonotonicMs,
+        Source = Source,
+        EventType = EventType,
+        TerminalCandidate = TerminalCandidate,
+        Confidence = Confidence,
+    };
+
     /// <summary>The exported form, without the cause.</summary>
     public RunEvidenceEvent ToWire(string incidentId) => new()
     {

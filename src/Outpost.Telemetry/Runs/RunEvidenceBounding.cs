@@ -27,37 +27,44 @@ public static class RunEvidenceBounding
             .Select(static e => e.Redactions is null ? e : e with { Redactions = [.. e.Redactions.Select(RunSafeText.Marker)] })
             .OrderBy(static e => e.Order)
             .ToList();
+        return Bound(ordered, static e => e, static e => e, incidentId);
+    }
+
+    /// <summary>
+    /// §6.6 over events already in order: selects which to keep from their exported shape (<paramref name="shape"/>),
+    /// and converts only those (<paramref name="export"/>), so a run of many thousand events does not build them all.
+    /// </summary>
+    internal static IReadOnlyList<RunEvidenceEvent> Bound<T>(IReadOnlyList<T> ordered, Func<T, RunEvidenceEvent> shape, Func<T, RunEvidenceEvent> export, string incidentId)
+        where T : class
+    {
         if (ordered.Count <= Cap)
         {
-            return ordered;
+            return [.. ordered.Select(export)];
         }
 
         var byOrder = new Dictionary<double, int>();
-        for (var i = 0; i < ordered.Count; i++)
-        {
-            byOrder.TryAdd(ordered[i].Order, i);
-        }
-
         var candidates = new SortedSet<int>();
-        for (var i = 0; i < Math.Min(Head, ordered.Count); i++)
-        {
-            candidates.Add(i);
-        }
-
-        for (var i = Math.Max(0, ordered.Count - Tail); i < ordered.Count; i++)
-        {
-            candidates.Add(i);
-        }
-
+        var anchors = new List<int>();
         for (var i = 0; i < ordered.Count; i++)
         {
-            if (!IsAnchor(ordered[i]))
+            var e = shape(ordered[i]);
+            byOrder.TryAdd(e.Order, i);
+            if (i < Head || i >= ordered.Count - Tail)
             {
-                continue;
+                candidates.Add(i);
             }
 
+            if (IsAnchor(e))
+            {
+                anchors.Add(i);
+            }
+        }
+
+        foreach (var i in anchors)
+        {
             candidates.Add(i);
-            foreach (var neighbour in (ReadOnlySpan<double>)[ordered[i].Order - 1, ordered[i].Order + 1])
+            var order = shape(ordered[i]).Order;
+            foreach (var neighbour in (ReadOnlySpan<double>)[order - 1, order + 1])
             {
                 if (byOrder.TryGetValue(neighbour, out var index))
                 {
@@ -66,17 +73,23 @@ public static class RunEvidenceBounding
             }
         }
 
-        var kept = candidates.Count > Cap - 1 ? Capped(ordered, candidates) : candidates;
-        var omitted = Enumerable.Range(0, ordered.Count).Where(i => !kept.Contains(i)).ToList();
-        var result = kept.Select(i => ordered[i]).ToList();
-        if (omitted.Count > 0)
+        var kept = candidates.Count > Cap - 1 ? Capped(candidates, i => shape(ordered[i])) : candidates;
+        var omitted = ordered.Count - kept.Count;
+        var result = kept.Select(i => export(ordered[i])).ToList();
+        if (omitted > 0)
         {
-            var first = ordered[omitted[0]];
+            var firstOmitted = 0;
+            while (kept.Contains(firstOmitted))
+            {
+                firstOmitted++;
+            }
+
+            var first = shape(ordered[firstOmitted]);
             result.Add(new RunEvidenceEvent
             {
-                EventId = incidentId + ":evidence:omitted:" + omitted.Count.ToString(CultureInfo.InvariantCulture),
+                EventId = incidentId + ":evidence:omitted:" + omitted.ToString(CultureInfo.InvariantCulture),
                 Order = first.Order - 0.1,
-                OmittedEvents = omitted.Count,
+                OmittedEvents = omitted,
                 MonotonicMs = first.MonotonicMs,
                 Source = EvidenceSource.Processor,
                 EventType = EvidenceEventType.EvidenceOmitted,
@@ -102,13 +115,13 @@ public static class RunEvidenceBounding
     /// terminal event — the earliest terminal candidate by monotonic time, then order, as §7.2 picks it — is kept
     /// first, so even a run with more than 23 later anchors never loses its cause to the cap.
     /// </summary>
-    private static SortedSet<int> Capped(List<RunEvidenceEvent> ordered, SortedSet<int> candidates)
+    private static SortedSet<int> Capped(SortedSet<int> candidates, Func<int, RunEvidenceEvent> at)
     {
         var kept = new SortedSet<int>();
         var terminal = candidates
-            .Where(i => ordered[i].TerminalCandidate)
-            .OrderBy(i => ordered[i].MonotonicMs ?? double.PositiveInfinity)
-            .ThenBy(i => ordered[i].Order)
+            .Where(i => at(i).TerminalCandidate)
+            .OrderBy(i => at(i).MonotonicMs ?? double.PositiveInfinity)
+            .ThenBy(i => at(i).Order)
             .Select(static i => (int?)i)
             .FirstOrDefault();
         if (terminal is { } pinned)
@@ -116,7 +129,7 @@ public static class RunEvidenceBounding
             kept.Add(pinned);
         }
 
-        foreach (var i in candidates.Where(i => IsAnchor(ordered[i])).Reverse())
+        foreach (var i in candidates.Where(i => IsAnchor(at(i))).Reverse())
         {
             if (kept.Count >= Cap - 1)
             {
@@ -126,7 +139,7 @@ public static class RunEvidenceBounding
             kept.Add(i);
         }
 
-        foreach (var i in candidates.Where(i => !IsAnchor(ordered[i])).Reverse())
+        foreach (var i in candidates.Where(i => !IsAnchor(at(i))).Reverse())
         {
             if (kept.Count >= Cap - 1)
             {

@@ -57,7 +57,7 @@ internal static class RunIncidentDerivation
                 Completeness = missing.Count > 0 || lifecycle is not null ? ProvenanceCompleteness.Partial : ProvenanceCompleteness.Unknown,
             },
             Recovery = recovery,
-            Evidence = RunEvidenceBounding.Bound([.. r.Evidence.Select(e => e.ToWire(r.IncidentId))], r.IncidentId),
+            Evidence = RunEvidenceBounding.Bound(r.Evidence, static e => e.Shape, e => e.ToWire(r.IncidentId), r.IncidentId),
             UserSummary = UserSummary(cause, recovery),
             PlainSummary = PlainSummary(cause, facts),
             MissingProvenance = missing.Count > 0 ? missing : null,
