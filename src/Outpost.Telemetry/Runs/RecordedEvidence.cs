@@ -52,16 +52,10 @@ internal sealed record RecordedEvidence
     };
 
     /// <summary>The exported form, without the cause.</summary>
-    public RunEvidenceEvent ToWire(string incidentId) => new()
+    public RunEvidenceEvent ToWire(string incidentId) => Shape with
     {
         EventId = RunIds.EvidenceId(incidentId, Order),
-        Order = Order,
-        MonotonicMs = MonotonicMs,
-        Source = Source,
         AttemptId = AttemptId,
-        EventType = EventType,
-        TerminalCandidate = TerminalCandidate,
-        Confidence = Confidence,
         Error = Error,
         Redactions = Redactions,
         ToolName = ToolName,
