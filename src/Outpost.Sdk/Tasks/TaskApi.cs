@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Outpost.Sdk.Tasks;
@@ -240,7 +239,7 @@ public sealed record NewTaskMessage
     /// On the message that closes a run (its last assistant text or its status line): the run's observability summary
     /// (schema version 1, issue 23), stored with the message and exported as its <c>diagnostics.run_observability</c>.
     /// </summary>
-    public JsonElement? RunObservability { get; init; }
+    public RunObservability? RunObservability { get; init; }
 }
 
 /// <summary>The body of <c>POST {agent prefix}/task/messages</c>: at most 100 messages.</summary>

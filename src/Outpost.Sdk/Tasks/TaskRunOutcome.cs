@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
-
 namespace Outpost.Sdk.Tasks;
 
 /// <summary>
@@ -56,36 +53,27 @@ public sealed record TaskRunOutcome
     /// <summary>The outcome in one plain sentence.</summary>
     public required string Sentence { get; init; }
 
-    /// <summary>Reads a stored summary; null when it is not a summary this version understands.</summary>
-    public static TaskRunOutcome? From(long sequence, JsonElement summary)
+    /// <summary>The outcome of a stored summary.</summary>
+    public static TaskRunOutcome From(long sequence, RunObservability summary)
     {
-        if (summary.ValueKind != JsonValueKind.Object || Text(summary, "classification") is not { } classification || Text(summary, "run_id") is not { } runId)
-        {
-            return null;
-        }
-
-        var incident = summary.TryGetProperty("incident", out var i) && i.ValueKind == JsonValueKind.Object ? i : (JsonElement?)null;
-        var cause = incident is { } a && a.TryGetProperty("terminal_cause", out var c) && c.ValueKind == JsonValueKind.Object ? c : (JsonElement?)null;
-        var phase = incident is { } b && b.TryGetProperty("phase", out var p) && p.ValueKind == JsonValueKind.Object ? p : (JsonElement?)null;
-        var recovery = incident is { } d && d.TryGetProperty("recovery", out var r) && r.ValueKind == JsonValueKind.Object ? r : (JsonElement?)null;
-        var safety = summary.TryGetProperty("retry_safety", out var s) && s.ValueKind == JsonValueKind.Object ? s : (JsonElement?)null;
+        ArgumentNullException.ThrowIfNull(summary);
+        var incident = summary.Incident;
         var outcome = new TaskRunOutcome
         {
             Sequence = sequence,
-            RunId = runId,
-            Classification = classification,
-            SummaryKey = Text(summary, "summary_key"),
-            RetrySafety = safety is { } rs ? Text(rs, "recommendation") : null,
-            RetrySafetyReason = safety is { } rr ? Text(rr, "reason") : null,
-            Cause = cause is { } tc ? Text(tc, "category") : null,
-            CauseSubcategory = cause is { } ts ? Text(ts, "subcategory") : null,
-            Phase = phase is { } ph ? Text(ph, "run_phase") : null,
-            Recovery = recovery is { } rc ? Text(rc, "recommendation") : null,
-            RecoveryReason = recovery is { } rn ? Text(rn, "reason") : null,
-            Attempts = summary.TryGetProperty("attempts", out var attempts) && attempts.ValueKind == JsonValueKind.Array ? attempts.GetArrayLength() : 0,
-            DurationMs = summary.TryGetProperty("durations_ms", out var durations) && durations.ValueKind == JsonValueKind.Object
-                && durations.TryGetProperty("total", out var total) && total.ValueKind == JsonValueKind.Number ? total.GetDouble() : null,
-            CompletedAt = Text(summary, "completed_at") is { } completed && DateTimeOffset.TryParse(completed, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at) ? at : null,
+            RunId = summary.RunId,
+            Classification = WireName.Of(summary.Classification),
+            SummaryKey = summary.SummaryKey,
+            RetrySafety = WireName.Of(summary.RetrySafety.Recommendation),
+            RetrySafetyReason = WireName.Of(summary.RetrySafety.Reason),
+            Cause = incident is null ? null : WireName.Of(incident.TerminalCause.Category),
+            CauseSubcategory = incident?.TerminalCause.Subcategory,
+            Phase = incident is null ? null : WireName.Of(incident.Phase.RunPhase),
+            Recovery = incident is null ? null : WireName.Of(incident.Recovery.Recommendation),
+            RecoveryReason = incident is null ? null : WireName.Of(incident.Recovery.Reason),
+            Attempts = summary.Attempts.Count,
+            DurationMs = summary.DurationsMs.Total,
+            CompletedAt = summary.CompletedAt,
             Sentence = string.Empty,
         };
         return outcome with { Sentence = Describe(outcome) };
@@ -127,7 +115,7 @@ public sealed record TaskRunOutcome
             "task_stop" => "the user stopped it",
             "workspace_stop" => "the workspace was stopped",
             "agent_shutdown" => "the workspace agent shut down",
-            "agent_reinit" or "instance_reload" => "the workspace agent was reinitialised",
+            "agent_reinitialize" or "instance_reload" => "the workspace agent was reinitialised",
             "instance_dispose" or "instance_dispose_directory" or "instance_dispose_all" => "the workspace agent closed the run",
             _ => "the run was closed without a recorded reason",
         },
@@ -174,7 +162,4 @@ public sealed record TaskRunOutcome
             _ => "whether a retry is safe is unknown",
         },
     };
-
-    private static string? Text(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

@@ -4,76 +4,49 @@ using Outpost.Sdk.Tasks;
 namespace Outpost.Server.Tasks;
 
 /// <summary>
-/// What the server accepts as a message's run observability summary (issue 23): a JSON object of schema version 1
-/// with a run id and a known classification, at most <see cref="MaxSummaryBytes"/> long, on the assistant or status
-/// message that closes the run. The summary is stored as sent; these checks keep garbage (and content) out of it.
+/// What the server accepts as a message's run observability summary (issue 23), beyond what binding already
+/// refuses (a missing member, an unknown classification or cause, a wrong type — each a 400 naming its path): schema
+/// version 1, a run id, at most <see cref="MaxSummaryBytes"/> once serialized, on the assistant or status message that
+/// closes the run. The summary is stored as the server serializes it, so members it does not know are dropped.
 /// </summary>
 internal static class TaskRunRules
 {
     /// <summary>The longest summary accepted, in UTF-8 bytes (the incident's evidence is capped at 24 entries; a real one is a few KiB).</summary>
     public const int MaxSummaryBytes = 64 * 1024;
 
-    /// <summary>The summary schema this server stores.</summary>
-    public const int SchemaVersion = 1;
-
-    /// <summary>Spec §5.1, plus nothing: the classifications of schema version 1.</summary>
-    public static readonly IReadOnlySet<string> Classifications = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "success", "external_stream_disconnect", "local_instance_reload", "local_instance_dispose", "known_lifecycle_close",
-        "unknown_scope_close", "request_setup_failure", "tool_failure", "unknown_failure",
-    };
-
     private const int MaxIdLength = 200;
 
-    /// <summary>The field under <c>run_observability</c> that is wrong and why; null when the summary is acceptable.</summary>
-    public static (string Field, string Problem)? Check(NewTaskMessage message, JsonElement summary)
+    /// <summary>The summary as stored.</summary>
+    public static string Serialize(RunObservability summary) => JsonSerializer.Serialize(summary, RunObservabilityJsonContext.Default.RunObservability);
+
+    /// <summary>The field under <c>run_observability</c> that is wrong (empty for the whole) and why; null when the summary is acceptable.</summary>
+    public static (string Field, string Problem)? Check(NewTaskMessage message, RunObservability summary)
     {
         ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(summary);
         if (message.Kind is not (TaskMessageKind.Assistant or TaskMessageKind.Status))
         {
             return (string.Empty, "a run's summary goes on the assistant or status message that closes the run");
         }
 
-        if (summary.ValueKind != JsonValueKind.Object)
+        if (summary.SchemaVersion != RunObservability.CurrentSchemaVersion)
         {
-            return (string.Empty, $"must be a JSON object (a run observability summary), not {summary.ValueKind.ToString().ToLowerInvariant()}");
+            return (".schema_version", $"schema_version {summary.SchemaVersion} is not one this server stores; it stores {RunObservability.CurrentSchemaVersion}");
         }
 
-        var length = summary.GetRawText().Length;
-        if (length > MaxSummaryBytes)
+        if (summary.RunId is not { Length: > 0 and <= MaxIdLength } || summary.MessageId is not { Length: > 0 and <= MaxIdLength })
         {
-            return (string.Empty, $"is {length} characters long; the limit is {MaxSummaryBytes} (the incident's evidence is capped at 24 entries)");
+            return (summary.RunId is { Length: > 0 and <= MaxIdLength } ? ".message_id" : ".run_id", $"run_id and message_id are strings of 1 to {MaxIdLength} characters");
         }
 
-        if (!summary.TryGetProperty("schema_version", out var version) || version.ValueKind != JsonValueKind.Number || !version.TryGetInt32(out var number))
+        if (summary.Incident is { SchemaVersion: not RunIncident.CurrentSchemaVersion } incident)
         {
-            return (".schema_version", $"schema_version is required: the number {SchemaVersion}");
+            return (".incident.schema_version", $"schema_version {incident.SchemaVersion} is not one this server stores; it stores {RunIncident.CurrentSchemaVersion}");
         }
 
-        if (number != SchemaVersion)
-        {
-            return (".schema_version", $"schema_version {number} is not one this server stores; it stores {SchemaVersion}");
-        }
-
-        if (!summary.TryGetProperty("run_id", out var runId) || runId.ValueKind != JsonValueKind.String || runId.GetString() is not { Length: > 0 and <= MaxIdLength })
-        {
-            return (".run_id", $"run_id is required: a string of 1 to {MaxIdLength} characters");
-        }
-
-        if (!summary.TryGetProperty("classification", out var classification) || classification.ValueKind != JsonValueKind.String
-            || !Classifications.Contains(classification.GetString()!))
-        {
-            return (".classification", $"classification is required: one of {string.Join(", ", Classifications)}");
-        }
-
-        if (summary.TryGetProperty("incident", out var incident) && incident.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
-        {
-            return (".incident", "incident must be an object (the run incident) when present");
-        }
-
-        return null;
+        var length = System.Text.Encoding.UTF8.GetByteCount(Serialize(summary));
+        return length > MaxSummaryBytes
+            ? (string.Empty, $"is {length} bytes long; the limit is {MaxSummaryBytes} (the incident's evidence is capped at 24 entries)")
+            : null;
     }
-
-    /// <summary>The classification of an accepted summary.</summary>
-    public static string ClassificationOf(JsonElement summary) => summary.GetProperty("classification").GetString()!;
 }

@@ -126,7 +126,7 @@ internal sealed class TaskStore(NpgsqlDataSource dataSource, TimeProvider time, 
                 batch.BatchCommands.Add(CommandExtensions.Batch("""
                     INSERT INTO task_messages (task_id, sequence, kind, content, tool_name, inbox_event, created_at, run_observability) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                     """, taskId, sequence, WireName<TaskMessageKind>.Name(message.Kind), message.Content, message.ToolName, inboxEvent, now)
-                    .WithJson(message.RunObservability?.GetRawText(), NpgsqlTypes.NpgsqlDbType.Json));
+                    .WithJson(message.RunObservability is { } summary ? TaskRunRules.Serialize(summary) : null, NpgsqlTypes.NpgsqlDbType.Json));
                 stored.Add(new TaskMessage { Sequence = sequence, Kind = message.Kind, Content = message.Content, ToolName = message.ToolName, CreatedAt = now });
             }
 
@@ -144,7 +144,7 @@ internal sealed class TaskStore(NpgsqlDataSource dataSource, TimeProvider time, 
         {
             if (message.RunObservability is { } summary)
             {
-                TaskRunMetrics.Stored(TaskRunRules.ClassificationOf(summary));
+                TaskRunMetrics.Stored(WireName.Of(summary.Classification));
             }
         }
 
@@ -179,7 +179,7 @@ internal sealed class TaskStore(NpgsqlDataSource dataSource, TimeProvider time, 
     }
 
     /// <summary>The summary of the task's last run (the newest message that stores one), with that message's sequence.</summary>
-    public async Task<(long Sequence, JsonElement Summary)?> LastRunAsync(Guid taskId, CancellationToken cancellationToken)
+    public async Task<(long Sequence, RunObservability Summary)?> LastRunAsync(Guid taskId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
             SELECT sequence, run_observability::text FROM task_messages
@@ -192,8 +192,8 @@ internal sealed class TaskStore(NpgsqlDataSource dataSource, TimeProvider time, 
             return null;
         }
 
-        using var document = JsonDocument.Parse(reader.GetString(1));
-        return (reader.GetInt64(0), document.RootElement.Clone());
+        var summary = JsonSerializer.Deserialize(reader.GetString(1), RunObservabilityJsonContext.Default.RunObservability);
+        return summary is null ? null : (reader.GetInt64(0), summary);
     }
 
     /// <summary>

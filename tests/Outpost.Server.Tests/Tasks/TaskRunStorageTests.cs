@@ -27,9 +27,10 @@ public sealed class TaskRunStorageTests(WorkspaceServerFixture fixture) : IClass
         var (tasks, task, token) = await TaskWithAgentAsync("run-store");
         using var runs = new ClassificationCounter();
 
-        await tasks.AppendAsync(token, TaskTestApi.Assistant("All done."), Closing(TaskMessageKind.Assistant, "Done.", Summary("success")));
+        await tasks.AppendAsync(token, TaskTestApi.Assistant("All done."), Closing(TaskMessageKind.Assistant, "Done.", RunSummaries.Of(RunClassification.Success)));
         var first = await tasks.GetAsync(task.Id);
-        await tasks.AppendAsync(token, Closing(TaskMessageKind.Status, "Run failed: the provider's stream broke", Summary("external_stream_disconnect", Incident("provider_transport_disconnect", "during_text_generation", "streaming", "offer_continue", "visible_output_without_tool_execution"))));
+        await tasks.AppendAsync(token, Closing(TaskMessageKind.Status, "Run failed: the provider's stream broke", RunSummaries.Of(RunClassification.ExternalStreamDisconnect,
+            RunSummaries.Incident(RunCauseCategory.ProviderTransportDisconnect, "during_text_generation", RunPhase.Streaming, RecoveryRecommendation.OfferContinue, RecoveryReason.VisibleOutputWithoutToolExecution))));
         var second = await tasks.GetAsync(task.Id);
 
         Assert.Equal(("success", "The last run completed normally (success, 1 provider request)."), (first.LastRun!.Classification, first.LastRun.Sentence));
@@ -48,24 +49,30 @@ public sealed class TaskRunStorageTests(WorkspaceServerFixture fixture) : IClass
     }
 
     [Theory]
-    [InlineData("""{"schema_version":2,"run_id":"run:x","classification":"success"}""", "messages[0].run_observability.schema_version")]
-    [InlineData("""{"run_id":"run:x","classification":"success"}""", "messages[0].run_observability.schema_version")]
-    [InlineData("""{"schema_version":1,"run_id":"run:x","classification":"fine"}""", "messages[0].run_observability.classification")]
-    [InlineData("""{"schema_version":1,"classification":"success"}""", "messages[0].run_observability.run_id")]
-    [InlineData("""{"schema_version":1,"run_id":"run:x","classification":"success","incident":"boom"}""", "messages[0].run_observability.incident")]
-    [InlineData("""[1,2,3]""", "messages[0].run_observability")]
-    public async Task A_bad_summary_is_refused_naming_the_field_and_nothing_is_stored(string summary, string field)
+    [InlineData("schema_version", 2, "messages[0].run_observability.schema_version")]
+    [InlineData("run_id", "", "messages[0].run_observability.run_id")]
+    [InlineData("classification", "fine", "$.messages[0].run_observability.classification")]
+    [InlineData("incident", "boom", "$.messages[0].run_observability.incident")]
+    [InlineData("retry_safety", null, "$.messages[0].run_observability.retry_safety")]
+    public async Task A_bad_summary_is_refused_naming_the_field_and_nothing_is_stored(string member, object? value, string field)
     {
         var (tasks, task, token) = await TaskWithAgentAsync("run-bad");
-
-        using var response = await tasks.AgentAsync(token, HttpMethod.Post, "/messages", new AppendTaskMessagesRequest
+        var summary = JsonSerializer.SerializeToNode(RunSummaries.Of(RunClassification.Success), RunObservabilityJsonContext.Default.RunObservability)!.AsObject();
+        if (value is null)
         {
-            Messages = [new NewTaskMessage { Kind = TaskMessageKind.Assistant, Content = "x", RunObservability = JsonDocument.Parse(summary).RootElement }],
-        });
+            summary.Remove(member);
+        }
+        else
+        {
+            summary[member] = JsonValue.Create(value);
+        }
+
+        var body = new JsonObject { ["messages"] = new JsonArray(new JsonObject { ["kind"] = "assistant", ["content"] = "x", ["run_observability"] = summary }) };
+        using var response = await tasks.AgentRawAsync(token, "/messages", body.ToJsonString());
         var problem = await ProblemBody.ReadAsync(response);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal((ProblemCodes.ValidationFailed, field), (problem.Code, problem.Field));
+        Assert.Equal(field, problem.Field);
         Assert.Null((await tasks.GetAsync(task.Id)).LastRun);
     }
 
@@ -73,12 +80,11 @@ public sealed class TaskRunStorageTests(WorkspaceServerFixture fixture) : IClass
     public async Task A_summary_on_a_tool_message_or_past_the_size_limit_is_refused()
     {
         var (tasks, _, token) = await TaskWithAgentAsync("run-misplaced");
-        var huge = Summary("success");
-        huge["padding"] = new string('x', 70 * 1024);
+        var huge = RunSummaries.Of(RunClassification.Success) with { UnsafeSideEffectKinds = [.. Enumerable.Repeat(ToolEffectKind.LocalProcess, 6000)] };
 
         using var onTool = await tasks.AgentAsync(token, HttpMethod.Post, "/messages", new AppendTaskMessagesRequest
         {
-            Messages = [new NewTaskMessage { Kind = TaskMessageKind.ToolCall, ToolName = "read_file", Content = "a", RunObservability = Element(Summary("success")) }],
+            Messages = [new NewTaskMessage { Kind = TaskMessageKind.ToolCall, ToolName = "read_file", Content = "a", RunObservability = RunSummaries.Of(RunClassification.Success) }],
         });
         using var tooBig = await tasks.AgentAsync(token, HttpMethod.Post, "/messages", new AppendTaskMessagesRequest
         {
@@ -89,19 +95,21 @@ public sealed class TaskRunStorageTests(WorkspaceServerFixture fixture) : IClass
         var problem = await ProblemBody.ReadAsync(tooBig);
         Assert.Equal((HttpStatusCode.BadRequest, "messages[0].run_observability"), (tooBig.StatusCode, problem.Field));
         Assert.Contains("the limit is 65536", problem.Detail, StringComparison.Ordinal);
+        Assert.Equal(ProblemCodes.ValidationFailed, problem.Code);
     }
 
     [Fact]
     public async Task The_export_has_every_message_with_its_diagnostics_and_the_runs_and_incidents_and_the_sanitized_one_no_content()
     {
         var (tasks, task, token) = await TaskWithAgentAsync("run-export", PromptCanary + " fix the bug");
-        var failed = Summary("tool_failure", Incident("tool_execution_failure", null, "tool_execution", "ask_user_before_retry", "unsafe_side_effect_started"), messageId: "msg_b");
+        var failed = RunSummaries.Of(RunClassification.ToolFailure, RunSummaries.Incident(RunCauseCategory.ToolExecutionFailure, null, RunPhase.ToolExecution,
+            RecoveryRecommendation.AskUserBeforeRetry, RecoveryReason.UnsafeSideEffectStarted, "msg_b"), "msg_b");
         await tasks.AppendAsync(token,
             TaskTestApi.Assistant(OutputCanary + " I will look"),
             new NewTaskMessage { Kind = TaskMessageKind.ToolCall, ToolName = "run_command", Content = OutputCanary + " make" },
             new NewTaskMessage { Kind = TaskMessageKind.ToolResult, ToolName = "run_command", Content = OutputCanary + " exit code 2" },
             Closing(TaskMessageKind.Status, "Run failed: " + OutputCanary, failed));
-        await tasks.AppendAsync(token, Closing(TaskMessageKind.Assistant, OutputCanary + " fixed", Summary("success", messageId: "msg_a")));
+        await tasks.AppendAsync(token, Closing(TaskMessageKind.Assistant, OutputCanary + " fixed", RunSummaries.Of(RunClassification.Success, messageId: "msg_a")));
 
         var full = await ExportAsync(tasks, task.Id, sanitize: false);
         var sanitized = await ExportAsync(tasks, task.Id, sanitize: true);
@@ -155,9 +163,9 @@ public sealed class TaskRunStorageTests(WorkspaceServerFixture fixture) : IClass
         var (tasks, task, token) = await TaskWithAgentAsync("run-many");
         for (var batch = 0; batch < Runs / 100; batch++)
         {
-            await tasks.AppendAsync(token, [.. Enumerable.Range(0, 100).Select(i => Closing(TaskMessageKind.Assistant, "ok",
-                Summary("external_stream_disconnect", Incident("provider_transport_disconnect", "before_first_provider_progress", "unknown", "auto_retry_once", "no_visible_output_or_tool_execution"),
-                    messageId: $"msg_{(batch * 100) + i:D5}")))]);
+            await tasks.AppendAsync(token, [.. Enumerable.Range(0, 100).Select(i => $"msg_{(batch * 100) + i:D5}").Select(id => Closing(TaskMessageKind.Assistant, "ok",
+                RunSummaries.Of(RunClassification.ExternalStreamDisconnect, RunSummaries.Incident(RunCauseCategory.ProviderTransportDisconnect, "before_first_provider_progress",
+                    RunPhase.Unknown, RecoveryRecommendation.AutoRetryOnce, RecoveryReason.NoVisibleOutputOrToolExecution, id), id)))]);
         }
 
         using var response = await tasks.Api.SendAsync(HttpMethod.Get, $"{TaskApi.Prefix}/{task.Id}/export?sanitize=true");
@@ -190,55 +198,8 @@ public sealed class TaskRunStorageTests(WorkspaceServerFixture fixture) : IClass
         return text;
     }
 
-    private static NewTaskMessage Closing(TaskMessageKind kind, string content, JsonObject summary) =>
-        new() { Kind = kind, Content = content, RunObservability = Element(summary) };
-
-    private static JsonElement Element(JsonObject node) => JsonDocument.Parse(node.ToJsonString()).RootElement.Clone();
-
-    /// <summary>A schema-1 summary as the recorder writes one (the fields this page reads; the rest of spec §4 is the recorder's).</summary>
-    private static JsonObject Summary(string classification, JsonObject? incident = null, string messageId = "msg_1")
-    {
-        var summary = new JsonObject
-        {
-            ["schema_version"] = 1,
-            ["run_id"] = "run:" + messageId,
-            ["trace_id"] = messageId,
-            ["session_id"] = "task",
-            ["message_id"] = messageId,
-            ["provider"] = "openai_compatible",
-            ["model"] = "fake-model",
-            ["created_at"] = "2026-12-03T10:00:00.000Z",
-            ["completed_at"] = "2026-12-03T10:00:02.500Z",
-            ["classification"] = classification,
-            ["summary_key"] = classification + ".x",
-            ["retry_safety"] = new JsonObject { ["safety_scope"] = "user_visible_and_tool_side_effects", ["recommendation"] = "unknown", ["confidence"] = "high", ["reason"] = "completed_without_failure" },
-            ["attempts"] = new JsonArray(new JsonObject { ["attempt_id"] = "run:" + messageId + ":attempt:1", ["attempt_index"] = 1 }),
-            ["durations_ms"] = new JsonObject { ["total"] = 2500 },
-        };
-        if (incident is not null)
-        {
-            summary["incident"] = incident;
-        }
-
-        return summary;
-    }
-
-    private static JsonObject Incident(string cause, string? subcategory, string phase, string recovery, string reason)
-    {
-        var terminal = new JsonObject { ["category"] = cause, ["confidence"] = "high" };
-        if (subcategory is not null)
-        {
-            terminal["subcategory"] = subcategory;
-        }
-
-        return new JsonObject
-        {
-            ["schema_version"] = 1,
-            ["terminal_cause"] = terminal,
-            ["phase"] = new JsonObject { ["run_phase"] = phase },
-            ["recovery"] = new JsonObject { ["recommendation"] = recovery, ["reason"] = reason },
-        };
-    }
+    private static NewTaskMessage Closing(TaskMessageKind kind, string content, RunObservability summary) =>
+        new() { Kind = kind, Content = content, RunObservability = summary };
 
     /// <summary>Sums <c>outpost_task_runs</c> by classification while alive.</summary>
     private sealed class ClassificationCounter : IDisposable
