@@ -208,8 +208,11 @@ public sealed class RunObservationTests : IAsyncLifetime
         Assert.Empty(summary.Attempts);
     }
 
-    [Fact]
-    public async Task A_workspace_stopped_mid_run_is_closed_by_the_workspace_stop_action_never_an_unknown_close()
+    [Theory]
+    [InlineData(LifecycleKind.WorkspaceStop, RunClassification.LocalInstanceDispose, "local_instance_dispose.lifecycle_close")]
+    [InlineData(LifecycleKind.AgentReinitialize, RunClassification.LocalInstanceReload, "local_instance_reload.lifecycle_close")]
+    public async Task A_workspace_stop_or_reinitialisation_mid_run_closes_it_under_that_action_never_an_unknown_close(
+        LifecycleKind kind, RunClassification classification, string summaryKey)
     {
         var closes = new TaskLifecycleCloses(TimeProvider.System);
         _provider.Enqueue(FakeTurn.Text(OutputCanary).ThenStall());
@@ -217,16 +220,16 @@ public sealed class RunObservationTests : IAsyncLifetime
         _loop = Runner(channel, Environment(channel), closes: closes).RunAsync(_shutdown.Token);
         await channel.WaitForMessageAsync(m => m.Kind == TaskMessageKind.Assistant);
 
-        closes.Begin(LifecycleKind.WorkspaceStop);
+        closes.Begin(kind);
         await _shutdown.CancelAsync();
         await _loop.WithTimeout();
 
         var summary = Assert.Single(channel.Runs).Summary;
-        Assert.Equal((RunClassification.LocalInstanceDispose, "local_instance_dispose.lifecycle_close"), (summary.Classification, summary.SummaryKey));
+        Assert.Equal((classification, summaryKey), (summary.Classification, summary.SummaryKey));
         Assert.Equal(closes.Current!.ActionId, summary.Lifecycle!.ActionId);
-        Assert.StartsWith("lifecycle:workspace_stop:", summary.Lifecycle.ActionId, StringComparison.Ordinal);
+        Assert.StartsWith($"lifecycle:{Outpost.Sdk.WireName.Of(kind)}:", summary.Lifecycle.ActionId, StringComparison.Ordinal);
         var incident = summary.Incident!;
-        Assert.Equal(("workspace_stop", RunPhase.Streaming), (incident.TerminalCause.Subcategory, incident.Phase.RunPhase));
+        Assert.Equal((Outpost.Sdk.WireName.Of(kind), RunPhase.Streaming), (incident.TerminalCause.Subcategory, incident.Phase.RunPhase));
         Assert.Equal(RecoveryRecommendation.DoNotRetry, incident.Recovery.Recommendation);
 
         // The abort of the stream came after the close: it is evidence, never the cause.

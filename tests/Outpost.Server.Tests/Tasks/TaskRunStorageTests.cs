@@ -173,6 +173,9 @@ public sealed class TaskRunStorageTests(WorkspaceServerFixture fixture) : IClass
         using var export = await JsonDocument.ParseAsync(body).WithTimeout();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        // Streamed as written (chunked), never buffered whole to learn its length.
+        Assert.True(response.Headers.TransferEncodingChunked);
         var diagnostics = export.RootElement.GetProperty("diagnostics");
         Assert.Equal(Runs, diagnostics.GetProperty("run_observability").GetArrayLength());
         Assert.Equal(Runs, diagnostics.GetProperty("run_incidents").GetArrayLength());
