@@ -46,4 +46,42 @@ public static class ErrorFingerprints
     /// <param name="message">The message; read, never kept.</param>
     /// <returns>The fingerprint.</returns>
     public static ErrorFingerprint OfMessage(string? message) => new() { Message = RunSafeText.MessageBucket(message) };
+
+    /// <summary>
+    /// A fingerprint for a failure that is known by its code rather than by an exception (the agent's typed provider
+    /// failures): <c>name</c> and <c>cause_code</c> as given, if low-cardinality, and a message bucket.
+    /// </summary>
+    /// <param name="causeCode">A <see cref="TransportCauseCodes"/> value (or another low-cardinality code).</param>
+    /// <param name="name">A low-cardinality name (e.g. <c>ChatFailure.Reset</c>).</param>
+    /// <param name="message">A message to bucket; read, never kept.</param>
+    /// <returns>The fingerprint.</returns>
+    public static ErrorFingerprint ForCause(string? causeCode, string? name = null, string? message = null) => new()
+    {
+        Name = RunSafeText.LowCardinality(name),
+        Message = RunSafeText.MessageBucket(message),
+        CauseCode = RunSafeText.LowCardinality(causeCode),
+    };
+
+    /// <summary>
+    /// Makes a caller-built fingerprint safe: names and codes pass the low-cardinality test, messages are one of
+    /// §6.2's buckets (an unknown one becomes <c>redacted</c>).
+    /// </summary>
+    /// <param name="fingerprint">The fingerprint.</param>
+    /// <returns>A safe copy.</returns>
+    public static ErrorFingerprint Sanitize(ErrorFingerprint fingerprint)
+    {
+        ArgumentNullException.ThrowIfNull(fingerprint);
+        return new ErrorFingerprint
+        {
+            Name = RunSafeText.LowCardinality(fingerprint.Name),
+            Code = RunSafeText.LowCardinality(fingerprint.Code),
+            Message = Bucket(fingerprint.Message),
+            CauseName = RunSafeText.LowCardinality(fingerprint.CauseName),
+            CauseCode = RunSafeText.LowCardinality(fingerprint.CauseCode),
+            CauseMessage = Bucket(fingerprint.CauseMessage),
+        };
+    }
+
+    private static string? Bucket(string? message) =>
+        message is null ? null : RunSafeText.IsBucket(message) ? message : RunSafeText.MessageBucket(message);
 }

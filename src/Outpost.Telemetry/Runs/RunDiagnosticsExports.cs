@@ -49,7 +49,7 @@ public static class RunDiagnosticsExports
 
     /// <summary>
     /// §6.7 top level: every summary sanitized; <c>run_incidents</c> the existing list or, when empty, built from the
-    /// summaries, every incident sanitized; the incident schema version kept or set when an incident exists.
+    /// summaries, every incident sanitized; the schema versions kept or set when a summary (an incident) exists.
     /// </summary>
     /// <param name="diagnostics">The collected diagnostics.</param>
     /// <returns>The sanitized diagnostics.</returns>
@@ -64,6 +64,7 @@ public static class RunDiagnosticsExports
             .ToList();
         return diagnostics with
         {
+            RunObservabilitySchemaVersion = diagnostics.RunObservabilitySchemaVersion ?? (summaries.Count > 0 ? RunObservability.CurrentSchemaVersion : null),
             RunObservability = summaries,
             RunIncidents = incidents,
             RunIncidentSchemaVersion = diagnostics.RunIncidentSchemaVersion ?? (incidents.Count > 0 ? RunIncident.CurrentSchemaVersion : null),

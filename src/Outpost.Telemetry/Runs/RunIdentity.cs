@@ -3,7 +3,7 @@ namespace Outpost.Telemetry.Runs;
 /// <summary>
 /// Who a run is (run-observability-spec §2): the assistant message it produces, its conversation and the user
 /// message it answers, the provider and model, and when the message was created. Ids, provider and model are
-/// labels, never content; they pass through <see cref="RunSafeText.Marker"/> before they are kept.
+/// labels, never content; they pass through <see cref="RunSafeText.Label"/> before they are kept.
 /// </summary>
 public sealed record RunIdentity
 {

@@ -18,7 +18,9 @@
 //     just before the tool body    -> run.ToolExecutionStarted(attempt, rawName, effect)
 //     it returned                  -> run.ToolCompleted(currentAttempt)
 //     it threw (not cancellation)  -> run.ToolFailed(currentAttempt, ex)
-//   The error that escaped the retries (§8.4)  -> run.TransportFailure(currentAttempt, ex)
+//   The error that escaped the retries (§8.4)  -> run.TransportFailure(currentAttempt, ex), or, for a failure the
+//     client returned as a value, run.TransportFailure(currentAttempt, ErrorFingerprints.ForCause(code, name)) with
+//     code from TransportErrorMapper.CauseCode(caught exception) or TransportCauseCodes (docs/tasks.md "Run diagnostics")
 //   The run was interrupted (§8.6): first run.ScopeClosed(action, "task_runner.interrupt", "aborted"), where action
 //     is the LifecycleCloseAction that closed it (a task stop, a workspace stop, the agent shutting down or
 //     reinitialising: LifecycleCloseAction.Create(kind, time) by whoever initiated it), null only when no one did;
@@ -186,6 +188,20 @@ public sealed class RunObservabilityRecorder
     public void TransportFailure(string? attemptId, Exception? error) =>
         Record(nameof(TransportFailure), (r, _, mono) => r.TransportFail(attemptId, mono, ErrorFingerprints.Of(error)));
 
+    /// <summary>
+    /// §3 recordTransportFailure for a failure known by its code rather than an exception (the agent's typed provider
+    /// failures; build it with <see cref="ErrorFingerprints.ForCause"/>). The fingerprint is sanitized again.
+    /// </summary>
+    /// <param name="attemptId">The current attempt.</param>
+    /// <param name="error">The fingerprint.</param>
+    public void TransportFailure(string? attemptId, ErrorFingerprint error) =>
+        Record(nameof(TransportFailure), (r, _, mono) => r.TransportFail(attemptId, mono, ErrorFingerprints.Sanitize(error)));
+
+    /// <summary>§3 recordSetupFailure for a failure known by its code (e.g. a refused request: <c>http_status_429</c>).</summary>
+    /// <param name="error">The fingerprint; sanitized again.</param>
+    public void SetupFailure(ErrorFingerprint error) =>
+        Record(nameof(SetupFailure), (r, _, mono) => r.SetupFail(mono, ErrorFingerprints.Sanitize(error)));
+
     /// <summary>§3 recordSetupFailure: building the provider request threw (§8.5).</summary>
     /// <param name="error">What was thrown.</param>
     public void SetupFailure(Exception? error) =>
@@ -197,7 +213,7 @@ public sealed class RunObservabilityRecorder
     /// <param name="reason">A safe label of why.</param>
     public void ScopeClosed(LifecycleCloseAction? action, string? source = null, string? reason = null) =>
         Record(nameof(ScopeClosed), (r, _, mono) => r.ScopeClose(mono,
-            action is null ? null : action with { ActionId = RunSafeText.Marker(action.ActionId) },
+            action is null ? null : action with { ActionId = RunSafeText.Label(action.ActionId) },
             source is null ? null : RunSafeText.Marker(source),
             reason is null ? null : RunSafeText.Marker(reason)));
 

@@ -83,11 +83,11 @@ internal sealed class RunRecording
     public RunRecording(RunIdentity identity, double monotonicStartMs)
     {
         ArgumentNullException.ThrowIfNull(identity);
-        SessionId = RunSafeText.Marker(identity.SessionId);
-        MessageId = RunSafeText.Marker(identity.MessageId);
-        ParentMessageId = identity.ParentMessageId is null ? null : RunSafeText.Marker(identity.ParentMessageId);
-        Provider = RunSafeText.Marker(identity.Provider);
-        Model = RunSafeText.Marker(identity.Model);
+        SessionId = RunSafeText.Label(identity.SessionId);
+        MessageId = RunSafeText.Label(identity.MessageId);
+        ParentMessageId = identity.ParentMessageId is null ? null : RunSafeText.Label(identity.ParentMessageId);
+        Provider = RunSafeText.Label(identity.Provider);
+        Model = RunSafeText.Label(identity.Model);
         CreatedAt = identity.CreatedAt;
         RunId = RunIds.RunId(MessageId);
         IncidentId = RunIds.IncidentId(MessageId);

@@ -103,6 +103,22 @@ public static class RunSafeText
         return replaced.Length == 0 ? Redacted : replaced;
     }
 
+    /// <summary>
+    /// A label Outpost itself chose (an id, a provider or model name): trimmed, cut to 80 characters, characters outside
+    /// <c>[A-Za-z0-9_.:-]</c> become <c>_</c>; <c>unknown</c> when empty. No secret-word test: <c>task-1</c> holds "sk-".
+    /// </summary>
+    /// <param name="label">The label.</param>
+    /// <returns>The safe label.</returns>
+    public static string Label(string? label)
+    {
+        var cut = Cut(label);
+        return cut.Length == 0 ? UnknownToolName : Replace(cut);
+    }
+
+    /// <summary>Whether <paramref name="value"/> is one of §6.2's message buckets.</summary>
+    internal static bool IsBucket(string value) => value is "terminated" or "aborted" or "other side closed" or "tool execution aborted"
+        or "socket closed" or "timeout" or "rate_limit" or "auth_failure" or Redacted;
+
     /// <summary>True for the characters a token may hold.</summary>
     internal static bool IsTokenChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or ':' or '-';
 

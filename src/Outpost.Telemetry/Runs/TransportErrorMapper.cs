@@ -41,6 +41,9 @@ public static class TransportCauseCodes
     /// <summary>Cancelled by our side (a stop, a shutdown), not by a timeout.</summary>
     public const string Cancelled = "cancelled";
 
+    /// <summary>The provider sent nothing for the stall window (the agent's watchdog gave up on a silent stream).</summary>
+    public const string StreamStalled = "stream_stalled";
+
     /// <summary>Another socket error.</summary>
     public const string SocketError = "socket_error";
 

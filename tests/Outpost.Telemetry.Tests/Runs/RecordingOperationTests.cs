@@ -412,9 +412,10 @@ public sealed class RecordingOperationTests
     [Fact]
     public void Identity_labels_are_sanitized_before_they_are_kept()
     {
-        var r = new RunRecording(TestRun.Identity with { Model = "gpt 4o/../secret", Provider = "openai" }, 0);
+        var r = new RunRecording(TestRun.Identity with { Model = "openai/gpt 4o", Provider = "openai", SessionId = " " }, 0);
 
-        Assert.Equal("redacted", r.Model);
+        Assert.Equal("openai_gpt_4o", r.Model);
+        Assert.Equal("unknown", r.SessionId);
         Assert.Equal("openai", r.Provider);
         Assert.Equal("run:msg-2", r.RunId);
     }
