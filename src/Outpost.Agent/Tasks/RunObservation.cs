@@ -111,7 +111,7 @@ internal sealed class RunObservation : IChatStreamObserver
         {
             lock (_gate)
             {
-                var tracked = _calls.LastOrDefault(c => c.Attempt == attempt && c.Id is null);
+                var tracked = _calls.FirstOrDefault(c => c.Attempt == attempt && c.Id is null);
                 if (tracked is not null)
                 {
                     tracked.Id = call.Id;

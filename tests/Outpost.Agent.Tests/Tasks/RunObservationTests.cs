@@ -179,6 +179,30 @@ public sealed class RunObservationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Stopped_in_the_second_of_three_calls_the_first_completed_the_second_is_interrupted_and_the_third_never_ran()
+    {
+        _provider.Enqueue(FakeTurn.ToolCall("list_directory", "{}")
+            .ThenToolCall("run_command", """{"command":"touch begun; sleep 300"}""")
+            .ThenToolCall("write_file", """{"path":"never.txt","content":"x"}"""));
+        var channel = Start(PromptCanary);
+        await FileAppearance.WaitAsync(_workspace.File("begun"));
+
+        channel.Stop();
+        await channel.WaitForStatusAsync(AiTaskStatus.Stopped);
+
+        var summary = Assert.Single(channel.Runs).Summary;
+        Assert.False(File.Exists(_workspace.File("never.txt")));
+        Assert.Equal(1, summary.PendingToolPartsInterrupted);
+        Assert.Equal([ToolEffectKind.LocalProcess], summary.UnsafeSideEffectKinds);
+        Assert.True(summary.Incident!.Facts.ToolExecutionCompleted && summary.ReadOnlyToolStarted);
+
+        // Cleanup evidence is anchored, so the evidence cap (24) keeps it however many progress events came before.
+        var evidence = summary.Incident.Evidence;
+        Assert.Single(evidence, e => e.EventType == EvidenceEventType.ToolExecutionInterrupted);
+        Assert.Single(evidence, e => e.EventType == EvidenceEventType.PendingToolPartInterrupted && e.InterruptionPhase == InterruptionPhase.ToolCallMaterializedWithoutExecution);
+    }
+
+    [Fact]
     public async Task A_429_at_the_first_request_is_a_setup_failure()
     {
         _provider.Enqueue(FakeTurn.Refuse(429, "Rate limit reached for " + OutputCanary));
