@@ -143,6 +143,9 @@ public sealed record AiTask
 
     /// <summary>When its status last changed.</summary>
     public required DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>How the task's last run ended (issue 23), on <c>GET /api/v2/tasks/{id}</c> only; null before a run ends.</summary>
+    public TaskRunOutcome? LastRun { get; init; }
 }
 
 /// <summary>A page of tasks, newest first.</summary>
@@ -231,6 +234,12 @@ public sealed record NewTaskMessage
 
     /// <summary>The tool, for tool calls and results.</summary>
     public string? ToolName { get; init; }
+
+    /// <summary>
+    /// On the message that closes a run (its last assistant text or its status line): the run's observability summary
+    /// (schema version 1, issue 23), stored with the message and exported as its <c>diagnostics.run_observability</c>.
+    /// </summary>
+    public RunObservability? RunObservability { get; init; }
 }
 
 /// <summary>The body of <c>POST {agent prefix}/task/messages</c>: at most 100 messages.</summary>
@@ -273,4 +282,5 @@ public sealed record TaskStopEvent
 [JsonSerializable(typeof(AppendTaskMessagesRequest))]
 [JsonSerializable(typeof(ReportTaskStatusRequest))]
 [JsonSerializable(typeof(TaskStopEvent))]
+[JsonSerializable(typeof(TaskRunOutcome))]
 public sealed partial class TaskJsonContext : JsonSerializerContext;

@@ -53,6 +53,13 @@ internal static class AgentTaskEndpoints
                 {
                     return Problems.BadField($"messages[{i}]", $"messages[{i}]: {problem}", ProblemCodes.ValidationFailed);
                 }
+
+                if (request.Messages[i].RunObservability is { } summary && TaskRunRules.Check(request.Messages[i], summary) is (var field, var summaryProblem))
+                {
+                    TaskRunMetrics.Rejected.Add(1);
+                    var name = $"messages[{i}].run_observability{field}";
+                    return Problems.BadField(name, $"{name}: {summaryProblem}", ProblemCodes.ValidationFailed);
+                }
             }
 
             var row = await store.GetByWorkspaceAsync(caller.Agent.WorkspaceId, cancellationToken).ConfigureAwait(false);
