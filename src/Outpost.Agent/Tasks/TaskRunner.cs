@@ -16,7 +16,7 @@ namespace Outpost.Agent.Tasks;
 /// <c>stopped</c>; a provider failure reports <c>failed</c> with the provider's status; the agent's shutdown
 /// (the workspace stopping) stops a run in progress and ends the loop.
 /// </summary>
-internal sealed class TaskRunner
+internal sealed partial class TaskRunner
 {
     private readonly TaskAgentSettings _settings;
     private readonly ITaskChannel _channel;
@@ -72,8 +72,13 @@ internal sealed class TaskRunner
 
         TaskAgentLog.Starting(_logger, _settings.TaskId, _settings.Model!, _settings.ModelUrl!, _context.Workspace.Root);
         using var client = new ChatCompletionsClient(_settings.ModelUrl!, _settings.ApiKey!, _time, ProviderHandler) { StallTimeout = _limits.StallTimeout };
+        if (await ResumeAsync(delivery.Token, shutdown).ConfigureAwait(false) is not { } resumeAfter)
+        {
+            return;
+        }
+
         var inbox = Channel.CreateUnbounded<TaskMessage>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var pump = PumpAsync(inbox.Writer, delivery.Token, shutdown);
+        var pump = PumpAsync(resumeAfter, inbox.Writer, delivery.Token, shutdown);
         try
         {
             while (await inbox.Reader.WaitToReadAsync(shutdown).ConfigureAwait(false))
@@ -120,12 +125,12 @@ internal sealed class TaskRunner
         await pump.ConfigureAwait(false);
     }
 
-    private async Task PumpAsync(ChannelWriter<TaskMessage> inbox, CancellationToken delivery, CancellationToken shutdown)
+    private async Task PumpAsync(long after, ChannelWriter<TaskMessage> inbox, CancellationToken delivery, CancellationToken shutdown)
     {
-        long last = 0;
+        var last = after;
         try
         {
-            await foreach (var item in _channel.ReadInboxAsync(0, shutdown).ConfigureAwait(false))
+            await foreach (var item in _channel.ReadInboxAsync(after, shutdown).ConfigureAwait(false))
             {
                 if (item.Sequence <= last)
                 {
@@ -180,6 +185,7 @@ internal sealed class TaskRunner
         var toolCalls = 0;
         var partial = new StringBuilder();
         var streaming = false;
+        _completion = null;
         try
         {
             await ReportAsync(AiTaskStatus.Working, null, delivery).ConfigureAwait(false);
@@ -236,7 +242,7 @@ internal sealed class TaskRunner
                 }
             }
 
-            await EndAsync(writer, number, AiTaskStatus.Idle, null, turns, toolCalls, observation.Finish(), delivery).ConfigureAwait(false);
+            await EndAsync(writer, number, _completion is null ? AiTaskStatus.Idle : AiTaskStatus.Completed, _completion, turns, toolCalls, observation.Finish(), delivery).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (run.IsCancellationRequested)
         {
@@ -297,6 +303,7 @@ internal sealed class TaskRunner
         else
         {
             result = await ExecuteAsync(tool, call, arguments, observation, cancellationToken).ConfigureAwait(false);
+            _completion = tool is TaskCompleteTool && !result.IsError ? TaskCompleteTool.Reason(arguments) : _completion;
         }
 
         if (number > _limits.MaxToolCallsPerRun || tool is null || arguments is null)
@@ -380,5 +387,5 @@ internal sealed class TaskRunner
     private string SystemPrompt() =>
         $"You are a coding agent working inside a remote development workspace. The workspace directory is {_context.Workspace.Root}; " +
         "paths you give the tools are relative to it, and paths outside it are refused. Use the tools to look at and change files and to run " +
-        "commands, then answer briefly with what you did. Tool results and old messages may be shortened; a note says so when they are.";
+        "commands, then answer briefly with what you did; when the whole task is done, call task_complete with a summary. Tool results and old messages may be shortened; a note says so when they are.";
 }

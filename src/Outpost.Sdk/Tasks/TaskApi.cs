@@ -266,6 +266,34 @@ public sealed record TaskStopEvent
     public required DateTimeOffset RequestedAt { get; init; }
 }
 
+/// <summary>
+/// <c>GET {agent prefix}/task/conversation</c>: what a (re)starting task agent resumes from — the conversation so far and the
+/// point after which its inbox holds work it has not done.
+/// </summary>
+public sealed record AgentTaskConversation
+{
+    /// <summary>
+    /// The messages up to <see cref="ResumeAfter"/>, oldest first, without stop records: the newest that fit the server's bound
+    /// (and always the prompt, sequence 1).
+    /// </summary>
+    public required IReadOnlyList<TaskMessage> Messages { get; init; }
+
+    /// <summary>
+    /// The sequence of the last message the agent appended or the last stop, whichever is later (0 when there is none):
+    /// the user messages up to it were answered or stopped; the agent reads its inbox after it.
+    /// </summary>
+    public required long ResumeAfter { get; init; }
+
+    /// <summary>True when older messages were left out of <see cref="Messages"/> to keep it under the bound.</summary>
+    public bool Truncated { get; init; }
+
+    /// <summary>The agent's last report (from any build), or null when none was made.</summary>
+    public AiTaskStatus? LastStatus { get; init; }
+
+    /// <summary>The reason of <see cref="LastStatus"/>.</summary>
+    public string? LastReason { get; init; }
+}
+
 /// <summary>JSON metadata for the task wire types (kept apart from the shared context to keep merges small).</summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
@@ -283,4 +311,5 @@ public sealed record TaskStopEvent
 [JsonSerializable(typeof(ReportTaskStatusRequest))]
 [JsonSerializable(typeof(TaskStopEvent))]
 [JsonSerializable(typeof(TaskRunOutcome))]
+[JsonSerializable(typeof(AgentTaskConversation))]
 public sealed partial class TaskJsonContext : JsonSerializerContext;

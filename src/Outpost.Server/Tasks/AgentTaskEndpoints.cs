@@ -126,6 +126,8 @@ internal static class AgentTaskEndpoints
         }).WithName("AgentTaskInbox").DocumentsProblem(StatusCodes.Status404NotFound, ProblemCodes.TaskNotFound)
           .WithSummary("SSE: the user's messages (the prompt first) as message events and stop requests as stop events, each with id: its sequence, after after or Last-Event-ID.");
 
+        task.MapAgentTaskConversation();
+
         return routes;
     }
 

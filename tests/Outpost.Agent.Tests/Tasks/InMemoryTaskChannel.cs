@@ -139,6 +139,12 @@ internal sealed class InMemoryTaskChannel : ITaskChannel
         }
     }
 
+    /// <summary>What the server answers a resuming agent; a new task's (nothing yet) unless a test sets it.</summary>
+    public AgentTaskConversation Conversation { get; set; } = new() { Messages = [], ResumeAfter = 0 };
+
+    public Task<AgentApiResult<AgentTaskConversation>> GetConversationAsync(CancellationToken cancellationToken) =>
+        System.Threading.Tasks.Task.FromResult(AgentApiResult<AgentTaskConversation>.Ok(Conversation));
+
     private async Task<T> WaitAsync<T>(Func<T?> find)
         where T : class
     {
