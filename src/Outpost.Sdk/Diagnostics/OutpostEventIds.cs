@@ -79,4 +79,7 @@ public static class OutpostEventIds
 
     /// <summary>Prebuilt workspaces: the reconciler, claims and agent reinitialisation (4800–4899).</summary>
     public const int Prebuilds = 4800;
+
+    /// <summary>Deployment health and support bundles (issue 24): the server's part (4900–4949).</summary>
+    public const int Deployment = 4900;
 }
