@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Outpost.Cli.Sessions;
 using Outpost.Telemetry.Workspaces;
 
 namespace Outpost.Cli.Tests.Diagnose;
@@ -49,6 +50,19 @@ public sealed class DiagnoseOfflineTests
         Assert.StartsWith("missing: ", manifest.RootElement.GetProperty("server_part").GetString(), StringComparison.Ordinal);
         Assert.Contains(manifest.RootElement.GetProperty("skipped").EnumerateArray(), s => s.GetProperty("why").GetString()!.Contains("broken00", StringComparison.Ordinal));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(bundle));
+
+        // A session whose server does not answer: the same bundle, the reason named.
+        using var stranded = new TestCli();
+        await RecordAsync(stranded);
+        Directory.CreateDirectory(Path.GetDirectoryName(stranded.SessionPath)!);
+        await File.WriteAllTextAsync(stranded.SessionPath, JsonSerializer.Serialize(
+            new StoredSession { Url = $"http://127.0.0.1:{Connect.ConnectTesting.FreePort()}/", Kind = StoredSession.TokenKind, AccessToken = "unused-token" },
+            SessionJsonContext.Default.StoredSession));
+        File.SetUnixFileMode(stranded.SessionPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var unreachable = await stranded.RunAsync("diagnose", "dev", "--bundle", "-o", bundle);
+        Assert.True(unreachable.ExitCode == 0, unreachable.Stdout + unreachable.Stderr);
+        Assert.Contains("skipped workspace.json: the server's part is missing: cannot reach the server", unreachable.Stdout, StringComparison.Ordinal);
+        Assert.Contains("workspace.connection.closed", Encoding.UTF8.GetString(DiagnoseBundleTests.Read(bundle)["telemetry.json"]), StringComparison.Ordinal);
 
         var misplaced = await cli.RunAsync("diagnose", "dev", "-o", bundle);
         Assert.Equal(ExitCodes.Usage, misplaced.ExitCode);
