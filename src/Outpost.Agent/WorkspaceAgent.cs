@@ -25,6 +25,7 @@ internal sealed class WorkspaceAgent
     private readonly TimeProvider _time;
     private readonly long _startedAt;
     private readonly CancellationTokenSource _shutdown = new();
+    private readonly Tasks.TaskLifecycleCloses _taskCloses;
     private AgentManifest? _manifest;
     private volatile bool _restarting;
 
@@ -36,6 +37,7 @@ internal sealed class WorkspaceAgent
         _logger = logger;
         _time = options.Time;
         _startedAt = _time.GetTimestamp();
+        _taskCloses = new Tasks.TaskLifecycleCloses(_time);
         Lifecycle = new LifecycleReporter(_time);
         Sessions = new AgentSessions(options.Sessions, () => ScriptContextFor(Manifest!), _time, logger);
     }
@@ -52,7 +54,12 @@ internal sealed class WorkspaceAgent
     public ControlPlaneLoop? ControlPlane { get; private set; }
 
     /// <summary>Starts the shutdown (also what a SIGTERM does); safe to call more than once.</summary>
-    public void RequestShutdown() => _shutdown.Cancel();
+    public void RequestShutdown()
+    {
+        // A task run this closes records why (issue 23); a workspace stop or a restart began its own action first.
+        _taskCloses.Begin(Sdk.Tasks.LifecycleKind.AgentShutdown);
+        _shutdown.Cancel();
+    }
 
     /// <summary>
     /// Ends the run for a restart (a prebuild claim, seed 003): sessions and the control plane stop,
@@ -62,6 +69,7 @@ internal sealed class WorkspaceAgent
     public void RequestRestart()
     {
         _restarting = true;
+        _taskCloses.Begin(Sdk.Tasks.LifecycleKind.AgentReinitialize);
         _shutdown.Cancel();
     }
 
@@ -126,7 +134,7 @@ internal sealed class WorkspaceAgent
             SetState(outcome);
 
             // A task workspace's coding loop starts once the startup scripts have prepared the workspace, and ends with the agent.
-            var task = Tasks.TaskAgent.Start(manifest, ScriptContextFor(Manifest!), _options.TaskChannel, _options.TaskLimits, _time, _logger, _shutdown.Token);
+            var task = Tasks.TaskAgent.Start(manifest, ScriptContextFor(Manifest!), _options.TaskChannel, _options.TaskLimits, _time, _logger, _shutdown.Token, _taskCloses);
             await WaitForShutdownAsync().ConfigureAwait(false);
             if (task is not null)
             {
@@ -168,6 +176,7 @@ internal sealed class WorkspaceAgent
         // Sessions learn first that the workspace is going away; the first reason given wins.
         if (shutdown.Reason == AgentApi.WorkspaceStoppedCloseReason)
         {
+            _taskCloses.Begin(Sdk.Tasks.LifecycleKind.WorkspaceStop);
             _ = Sessions.StopAllAsync(new SessionEnd(DisconnectReason.WorkspaceStopped, DisconnectInitiator.Server,
                 $"build {shutdown.BuildId} ({(shutdown.Transition is { } transition ? WireName.Of(transition) : "none")}) stops the workspace"));
         }

@@ -24,6 +24,7 @@ public static class OutpostJson
         options.TypeInfoResolverChain.Insert(0, new DocumentedDefaultsResolver(OutpostJsonContext.Default));
         options.TypeInfoResolverChain.Insert(1, Tasks.TaskJsonContext.Default);
         options.TypeInfoResolverChain.Insert(2, Tasks.AiSeatJsonContext.Default);
+        options.TypeInfoResolverChain.Insert(3, Tasks.RunObservabilityJsonContext.Default);
     }
 
     private static JsonSerializerOptions Create()

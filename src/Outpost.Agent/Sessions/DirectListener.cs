@@ -54,7 +54,8 @@ internal sealed class DirectListener : IDisposable
     /// <summary>Accepts connections until <paramref name="stopping"/>; each is served on its own.</summary>
     public async Task RunAsync(DirectTicketVerifier verifier, AgentSessions sessions, Func<DirectSessionReport, Task> report, TimeProvider time, ILogger logger, CancellationToken stopping)
     {
-        using var registration = stopping.Register(_listener.Dispose);
+        // Cancellation ends the accept, not the socket: an agent that restarts (a prebuild's reinitialisation) runs the
+        // same listener again, at the address it advertised. The host disposes it when the process ends.
         while (!stopping.IsCancellationRequested)
         {
             Socket connection;

@@ -42,10 +42,15 @@ internal sealed partial class ChatCompletionsClient : IDisposable
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(90);
 
     /// <summary>Streams one turn; <paramref name="onText"/> sees each text delta in order.</summary>
-    public async Task<ChatResult> StreamAsync(ChatRequest request, Func<string, CancellationToken, ValueTask> onText, CancellationToken cancellationToken)
+    public Task<ChatResult> StreamAsync(ChatRequest request, Func<string, CancellationToken, ValueTask> onText, CancellationToken cancellationToken) =>
+        StreamAsync(request, onText, null, cancellationToken);
+
+    /// <summary>Streams one turn; <paramref name="onText"/> sees each text delta in order, <paramref name="observer"/> the stream's events (no content).</summary>
+    public async Task<ChatResult> StreamAsync(ChatRequest request, Func<string, CancellationToken, ValueTask> onText, IChatStreamObserver? observer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(onText);
+        observer ??= IChatStreamObserver.None;
         using var stall = new CancellationTokenSource(StallTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stall.Token, cancellationToken);
         var token = linked.Token;
@@ -65,8 +70,8 @@ internal sealed partial class ChatCompletionsClient : IDisposable
             {
                 // Only a connection that never opened is unreachable; one that broke after the request went out is a reset.
                 return ChatResult.Fail(ex.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError
-                    ? new ChatFailure(ChatFailureKind.Unreachable, $"could not reach the provider at {_endpoint}: {Redact(ex.Message)}")
-                    : new ChatFailure(ChatFailureKind.Reset, $"the provider closed the connection before answering ({Redact(ex.Message)})"));
+                    ? new ChatFailure(ChatFailureKind.Unreachable, $"could not reach the provider at {_endpoint}: {Redact(ex.Message)}", Error: ex)
+                    : new ChatFailure(ChatFailureKind.Reset, $"the provider closed the connection before answering ({Redact(ex.Message)})", Error: ex));
             }
 
             using (response)
@@ -77,22 +82,23 @@ internal sealed partial class ChatCompletionsClient : IDisposable
                 }
 
                 await using var body = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
-                return await ReadStreamAsync(body, stall, onText, token).ConfigureAwait(false);
+                return await ReadStreamAsync(body, stall, onText, observer, token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stall.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            return ChatResult.Fail(new ChatFailure(ChatFailureKind.Stalled, $"the provider sent nothing for {StallTimeout.TotalSeconds:0} s"));
+            return ChatResult.Fail(new ChatFailure(ChatFailureKind.Stalled, $"the provider sent nothing for {StallTimeout.TotalSeconds:0} s",
+                Error: new TimeoutException("the provider sent nothing within the stall timeout")));
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is IOException or HttpRequestException)
         {
-            return ChatResult.Fail(new ChatFailure(ChatFailureKind.Reset, $"the provider's stream broke: {Redact(ex.Message)}"));
+            return ChatResult.Fail(new ChatFailure(ChatFailureKind.Reset, $"the provider's stream broke: {Redact(ex.Message)}", Error: ex));
         }
     }
 
     public void Dispose() => _http.Dispose();
 
-    private async Task<ChatResult> ReadStreamAsync(Stream body, CancellationTokenSource stall, Func<string, CancellationToken, ValueTask> onText, CancellationToken token)
+    private async Task<ChatResult> ReadStreamAsync(Stream body, CancellationTokenSource stall, Func<string, CancellationToken, ValueTask> onText, IChatStreamObserver observer, CancellationToken token)
     {
         using var reader = new StreamReader(body, Encoding.UTF8);
         var calls = new SortedDictionary<int, ToolCallBuilder>();
@@ -114,7 +120,7 @@ internal sealed partial class ChatCompletionsClient : IDisposable
                 if (payload == "[DONE]")
                 {
                     return finish is null
-                        ? ChatResult.Fail(new ChatFailure(ChatFailureKind.EndedEarly, "the provider ended the stream ([DONE]) without a finish reason"))
+                        ? ChatResult.Fail(new ChatFailure(ChatFailureKind.EndedEarly, "the provider ended the stream ([DONE]) without a finish reason", Error: EndedEarly()))
                         : ChatResult.Ok(new ChatTurn(text.ToString(), [.. calls.Values.Select(c => c.Build())], finish));
                 }
 
@@ -125,7 +131,7 @@ internal sealed partial class ChatCompletionsClient : IDisposable
                 }
                 catch (JsonException ex)
                 {
-                    return ChatResult.Fail(new ChatFailure(ChatFailureKind.Malformed, $"the provider sent a chunk that is not chat-completion JSON ({ex.Message})"));
+                    return ChatResult.Fail(new ChatFailure(ChatFailureKind.Malformed, $"the provider sent a chunk that is not chat-completion JSON ({ex.Message})", Error: Malformed()));
                 }
 
                 foreach (var choice in chunk?.Choices ?? [])
@@ -138,6 +144,7 @@ internal sealed partial class ChatCompletionsClient : IDisposable
                     if (choice.Delta?.Content is { Length: > 0 } delta)
                     {
                         text.Append(delta);
+                        observer.TextDelta();
                         await onText(delta, token).ConfigureAwait(false);
                     }
 
@@ -146,12 +153,23 @@ internal sealed partial class ChatCompletionsClient : IDisposable
                         if (!calls.TryGetValue(piece.Index, out var call))
                         {
                             calls[piece.Index] = call = new ToolCallBuilder(piece.Index);
+                            observer.ToolInputStarted(piece.Index);
+                        }
+                        else
+                        {
+                            observer.ToolInputDelta(piece.Index);
                         }
 
                         if (call.Append(piece) is { } error)
                         {
-                            return ChatResult.Fail(new ChatFailure(ChatFailureKind.Malformed, error));
+                            return ChatResult.Fail(new ChatFailure(ChatFailureKind.Malformed, error, Error: Malformed()));
                         }
+                    }
+
+                    if (finish is null && choice.FinishReason is not null && calls.Count > 0)
+                    {
+                        // The finish reason closes every call's input: the calls are whole (materialized), none has run.
+                        observer.ToolCallsMaterialized([.. calls.Values.Select(c => c.Build())]);
                     }
 
                     finish = choice.FinishReason ?? finish;
@@ -176,13 +194,13 @@ internal sealed partial class ChatCompletionsClient : IDisposable
             }
             else if (!line.StartsWith("event:", StringComparison.Ordinal) && !line.StartsWith("id:", StringComparison.Ordinal) && !line.StartsWith("retry:", StringComparison.Ordinal))
             {
-                return ChatResult.Fail(new ChatFailure(ChatFailureKind.Malformed, $"the provider sent a line that is not server-sent events: \"{Cut(line, 80)}\""));
+                return ChatResult.Fail(new ChatFailure(ChatFailureKind.Malformed, $"the provider sent a line that is not server-sent events: \"{Cut(line, 80)}\"", Error: Malformed()));
             }
         }
 
         return ChatResult.Fail(new ChatFailure(ChatFailureKind.EndedEarly, finish is null
             ? "the provider's stream ended before a finish reason"
-            : "the provider's stream ended without [DONE]"));
+            : "the provider's stream ended without [DONE]", Error: EndedEarly()));
     }
 
     private async Task<ChatFailure> RefusalAsync(HttpResponseMessage response, CancellationToken token)
@@ -208,8 +226,13 @@ internal sealed partial class ChatCompletionsClient : IDisposable
             message += ": " + Cut(Redact(detail), MaxProviderMessageChars);
         }
 
-        return new ChatFailure(ChatFailureKind.Refused, message, status);
+        return new ChatFailure(ChatFailureKind.Refused, message, status, new HttpRequestException(HttpRequestError.Unknown, message, null, response.StatusCode));
     }
+
+    /// <summary>The stand-in of a stream that ended cleanly too early: .NET's own "response ended" (undici's UND_ERR_SOCKET).</summary>
+    private static HttpIOException EndedEarly() => new(HttpRequestError.ResponseEnded, "the response ended prematurely");
+
+    private static HttpIOException Malformed() => new(HttpRequestError.InvalidResponse, "the provider's stream was not chat-completion events");
 
     /// <summary>Providers quote (masked) keys in their 401 messages: neither the key nor anything shaped like one is repeated.</summary>
     private string Redact(string text) =>

@@ -22,8 +22,11 @@ internal enum ChatFailureKind
     Stalled,
 }
 
-/// <summary>A failed call as a value; <see cref="Message"/> never holds the API key.</summary>
-internal sealed record ChatFailure(ChatFailureKind Kind, string Message, int? StatusCode = null)
+/// <summary>
+/// A failed call as a value; <see cref="Message"/> never holds the API key. <see cref="Error"/> is what .NET threw (or
+/// its stand-in), for run observability's fingerprint and transport cause only — never shown.
+/// </summary>
+internal sealed record ChatFailure(ChatFailureKind Kind, string Message, int? StatusCode = null, Exception? Error = null)
 {
     public override string ToString() => Message;
 }

@@ -19,6 +19,7 @@ internal sealed class HttpTaskChannel(HttpAgentTransport transport, Guid taskId,
     private static readonly Uri TaskUri = new(TaskApi.AgentTaskPath.TrimStart('/'), UriKind.Relative);
     private static readonly Uri MessagesUri = new(TaskApi.AgentTaskPath.TrimStart('/') + "/messages", UriKind.Relative);
     private static readonly Uri StatusUri = new(TaskApi.AgentTaskPath.TrimStart('/') + "/status", UriKind.Relative);
+    private static readonly Uri ConversationUri = new(TaskApi.AgentTaskPath.TrimStart('/') + "/conversation", UriKind.Relative);
 
     /// <summary>Retries of a broken inbox.</summary>
     public Backoff InboxBackoff { get; init; } = Backoff.Default();
@@ -120,6 +121,27 @@ internal sealed class HttpTaskChannel(HttpAgentTransport transport, Guid taskId,
             var delay = InboxBackoff.Delay(++failures);
             TaskAgentLog.InboxBroken(logger, taskId, broke, after, (long)delay.TotalMilliseconds);
             await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<AgentApiResult<AgentTaskConversation>> GetConversationAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await transport.Http.GetAsync(ConversationUri, cancellationToken).ConfigureAwait(false);
+            if (await HttpAgentTransport.FailureOfAsync(response, cancellationToken).ConfigureAwait(false) is { } failure)
+            {
+                return AgentApiResult<AgentTaskConversation>.Fail(failure);
+            }
+
+            var conversation = await response.Content.ReadFromJsonAsync(TaskJsonContext.Default.AgentTaskConversation, cancellationToken).ConfigureAwait(false);
+            return conversation is null
+                ? AgentApiResult<AgentTaskConversation>.Fail(new AgentApiFailure(AgentApiFailureKind.Rejected, "the server sent an empty conversation"))
+                : AgentApiResult<AgentTaskConversation>.Ok(conversation);
+        }
+        catch (Exception ex) when (HttpAgentTransport.Unreachable(ex, cancellationToken) is { } failure)
+        {
+            return AgentApiResult<AgentTaskConversation>.Fail(failure);
         }
     }
 

@@ -23,6 +23,9 @@ internal interface ITaskChannel
     /// order, as they come, until canceled. A broken stream is reopened after the last sequence seen, so nothing is missed.
     /// </summary>
     public IAsyncEnumerable<TaskInboxEvent> ReadInboxAsync(long after, CancellationToken cancellationToken);
+
+    /// <summary>The conversation so far and the inbox's resume point, for an agent that starts on a task that already ran.</summary>
+    public Task<AgentApiResult<AgentTaskConversation>> GetConversationAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>One inbox event: a user message or a stop request, with its place in the task's messages (stops are stored too).</summary>

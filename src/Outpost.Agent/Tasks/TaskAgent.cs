@@ -12,7 +12,8 @@ internal static class TaskAgent
     /// Starts the loop in the workspace directory when the manifest's environment has <c>OUTPOST_TASK_ID</c>; null otherwise.
     /// The loop runs until <paramref name="shutdown"/> (the agent's shutdown) and then reports a run in progress as stopped.
     /// </summary>
-    public static Task? Start(AgentManifest manifest, ScriptContext context, Func<Guid, ITaskChannel>? channelFor, TaskLimits limits, TimeProvider time, ILogger logger, CancellationToken shutdown)
+    public static Task? Start(AgentManifest manifest, ScriptContext context, Func<Guid, ITaskChannel>? channelFor, TaskLimits limits, TimeProvider time, ILogger logger, CancellationToken shutdown,
+        TaskLifecycleCloses? closes = null)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         ArgumentNullException.ThrowIfNull(context);
@@ -23,7 +24,7 @@ internal static class TaskAgent
 
         var environment = CommandEnvironment(context.Environment, settings);
         var tools = new ToolContext { Workspace = new WorkspaceDirectory(context.WorkingDirectory), Time = time, CommandEnvironment = environment };
-        var runner = new TaskRunner(settings, channelFor(settings.TaskId), tools, limits, time, logger);
+        var runner = new TaskRunner(settings, channelFor(settings.TaskId), tools, limits, time, logger) { LifecycleCloses = closes };
         return Task.Run(async () =>
         {
             try

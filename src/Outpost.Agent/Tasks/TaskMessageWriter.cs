@@ -63,6 +63,12 @@ internal sealed class TaskMessageWriter : IAsyncDisposable
     /// <summary>Sends the gathered text, then <paramref name="message"/>.</summary>
     public Task SendAsync(NewTaskMessage message) => SendBatchAsync([message]);
 
+    /// <summary>
+    /// Sends the gathered text as the message that closes a run, carrying its <paramref name="summary"/> (issue 23); an empty
+    /// assistant message carries it when no text is left to send.
+    /// </summary>
+    public Task CloseRunAsync(RunObservability? summary) => SendBatchAsync([], summary);
+
     public async ValueTask DisposeAsync()
     {
         await _timer.DisposeAsync().ConfigureAwait(false);
@@ -72,7 +78,7 @@ internal sealed class TaskMessageWriter : IAsyncDisposable
         _send.Dispose();
     }
 
-    private async Task SendBatchAsync(IReadOnlyList<NewTaskMessage> messages)
+    private async Task SendBatchAsync(IReadOnlyList<NewTaskMessage> messages, RunObservability? closing = null)
     {
         try
         {
@@ -89,9 +95,9 @@ internal sealed class TaskMessageWriter : IAsyncDisposable
             lock (_gate)
             {
                 _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-                if (_text.Length > 0)
+                if (_text.Length > 0 || closing is not null)
                 {
-                    batch.Add(new NewTaskMessage { Kind = TaskMessageKind.Assistant, Content = _text.ToString() });
+                    batch.Add(new NewTaskMessage { Kind = TaskMessageKind.Assistant, Content = _text.ToString(), RunObservability = closing });
                     _text.Clear();
                 }
             }

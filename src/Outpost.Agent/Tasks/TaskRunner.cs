@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Outpost.Agent.Tasks.Tools;
 using Outpost.Sdk;
 using Outpost.Sdk.Tasks;
+using Outpost.Telemetry.Runs;
 
 namespace Outpost.Agent.Tasks;
 
@@ -15,7 +16,7 @@ namespace Outpost.Agent.Tasks;
 /// <c>stopped</c>; a provider failure reports <c>failed</c> with the provider's status; the agent's shutdown
 /// (the workspace stopping) stops a run in progress and ends the loop.
 /// </summary>
-internal sealed class TaskRunner
+internal sealed partial class TaskRunner
 {
     private readonly TaskAgentSettings _settings;
     private readonly ITaskChannel _channel;
@@ -27,6 +28,7 @@ internal sealed class TaskRunner
     private readonly Conversation _conversation;
     private readonly Lock _runGate = new();
     private CancellationTokenSource? _run;
+    private LifecycleCloseAction? _stopAction;
     private long _runUpTo;
     private long _stoppedAfter;
     private int _runs;
@@ -48,6 +50,9 @@ internal sealed class TaskRunner
     /// <summary>For a test's provider: the handler the chat client uses.</summary>
     public HttpMessageHandler? ProviderHandler { get; init; }
 
+    /// <summary>The lifecycle actions that close runs (the workspace agent's: a workspace stop, a shutdown, a reinitialisation).</summary>
+    public TaskLifecycleCloses? LifecycleCloses { get; init; }
+
     /// <summary>Runs until <paramref name="shutdown"/> (the agent's shutdown); returns once the last status is delivered or given up.</summary>
     public async Task RunAsync(CancellationToken shutdown)
     {
@@ -58,15 +63,22 @@ internal sealed class TaskRunner
         if (_settings.Failure is { } reason)
         {
             TaskAgentLog.CannotRun(_logger, _settings.TaskId, reason);
-            await writer.SendAsync(new NewTaskMessage { Kind = TaskMessageKind.Status, Content = reason }).ConfigureAwait(false);
+            var observation = new RunObservation(_settings.TaskId, _settings.Model ?? "unknown", 1, _tools, _time, _logger);
+            observation.CannotStart(reason);
+            await writer.SendAsync(new NewTaskMessage { Kind = TaskMessageKind.Status, Content = reason, RunObservability = observation.Finish() }).ConfigureAwait(false);
             await ReportAsync(AiTaskStatus.Failed, reason, delivery.Token).ConfigureAwait(false);
             return;
         }
 
         TaskAgentLog.Starting(_logger, _settings.TaskId, _settings.Model!, _settings.ModelUrl!, _context.Workspace.Root);
         using var client = new ChatCompletionsClient(_settings.ModelUrl!, _settings.ApiKey!, _time, ProviderHandler) { StallTimeout = _limits.StallTimeout };
+        if (await ResumeAsync(delivery.Token, shutdown).ConfigureAwait(false) is not { } resumeAfter)
+        {
+            return;
+        }
+
         var inbox = Channel.CreateUnbounded<TaskMessage>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var pump = PumpAsync(inbox.Writer, delivery.Token, shutdown);
+        var pump = PumpAsync(resumeAfter, inbox.Writer, delivery.Token, shutdown);
         try
         {
             while (await inbox.Reader.WaitToReadAsync(shutdown).ConfigureAwait(false))
@@ -113,12 +125,12 @@ internal sealed class TaskRunner
         await pump.ConfigureAwait(false);
     }
 
-    private async Task PumpAsync(ChannelWriter<TaskMessage> inbox, CancellationToken delivery, CancellationToken shutdown)
+    private async Task PumpAsync(long after, ChannelWriter<TaskMessage> inbox, CancellationToken delivery, CancellationToken shutdown)
     {
-        long last = 0;
+        var last = after;
         try
         {
-            await foreach (var item in _channel.ReadInboxAsync(0, shutdown).ConfigureAwait(false))
+            await foreach (var item in _channel.ReadInboxAsync(after, shutdown).ConfigureAwait(false))
             {
                 if (item.Sequence <= last)
                 {
@@ -142,6 +154,8 @@ internal sealed class TaskRunner
                         running = _run is not null && _runUpTo < item.Sequence;
                         if (running)
                         {
+                            // The stop is the action that closes the run (§9): recorded before the cancel the run sees.
+                            _stopAction ??= LifecycleCloseAction.Create(LifecycleKind.TaskStop, _time);
                             _run!.Cancel();
                         }
                     }
@@ -166,10 +180,12 @@ internal sealed class TaskRunner
     private async Task RunOnceAsync(ChatCompletionsClient client, TaskMessageWriter writer, CancellationTokenSource run, CancellationToken delivery, CancellationToken shutdown)
     {
         var number = Interlocked.Increment(ref _runs);
+        var observation = new RunObservation(_settings.TaskId, _settings.Model!, Volatile.Read(ref _runUpTo), _tools, _time, _logger);
         var turns = 0;
         var toolCalls = 0;
         var partial = new StringBuilder();
         var streaming = false;
+        _completion = null;
         try
         {
             await ReportAsync(AiTaskStatus.Working, null, delivery).ConfigureAwait(false);
@@ -188,11 +204,12 @@ internal sealed class TaskRunner
                 turns++;
                 partial.Clear();
                 streaming = true;
+                observation.BeginAttempt();
                 var result = await client.StreamAsync(request, async (delta, token) =>
                 {
                     partial.Append(delta);
                     await writer.AppendTextAsync(delta, token).ConfigureAwait(false);
-                }, run.Token).ConfigureAwait(false);
+                }, observation, run.Token).ConfigureAwait(false);
                 streaming = false;
                 if (result.Failure is { } failure)
                 {
@@ -202,30 +219,42 @@ internal sealed class TaskRunner
                     }
 
                     TaskAgentLog.ProviderFailed(_logger, _settings.TaskId, WireName.Of(failure.Kind), failure.StatusCode, failure.Message);
+                    observation.ProviderFailed(failure);
                     var reason = failure.Kind == ChatFailureKind.Refused ? failure.Message : $"the model provider failed: {failure.Message}";
-                    await EndAsync(writer, number, AiTaskStatus.Failed, reason, turns, toolCalls, delivery).ConfigureAwait(false);
+                    await EndAsync(writer, number, AiTaskStatus.Failed, reason, turns, toolCalls, observation.Finish(), delivery).ConfigureAwait(false);
                     return;
                 }
 
                 var turn = result.Turn!;
-                await writer.FlushTextAsync().ConfigureAwait(false);
                 _conversation.Add(ChatMessage.Assistant(turn.Text.Length > 0 ? turn.Text : null, turn.ToolCalls));
                 if (turn.ToolCalls.Count == 0)
                 {
+                    // The answer's last text goes out with the run's summary (EndAsync).
                     break;
                 }
+
+                await writer.FlushTextAsync().ConfigureAwait(false);
 
                 foreach (var call in turn.ToolCalls)
                 {
                     toolCalls++;
-                    await CallAsync(call, toolCalls, writer, run.Token).ConfigureAwait(false);
+                    await CallAsync(call, toolCalls, writer, observation, run.Token).ConfigureAwait(false);
                 }
             }
 
-            await EndAsync(writer, number, AiTaskStatus.Idle, null, turns, toolCalls, delivery).ConfigureAwait(false);
+            await EndAsync(writer, number, _completion is null ? AiTaskStatus.Idle : AiTaskStatus.Completed, _completion, turns, toolCalls, observation.Finish(), delivery).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (run.IsCancellationRequested)
         {
+            LifecycleCloseAction? action;
+            lock (_runGate)
+            {
+                action = _stopAction;
+            }
+
+            // Not stopped by the user: the agent is closing its runs, under the action its initiator began (§9).
+            action ??= (LifecycleCloses ?? new TaskLifecycleCloses(_time)).Begin(LifecycleKind.AgentShutdown);
+            observation.Interrupted(action, streaming);
             if (streaming && partial.Length > 0)
             {
                 _conversation.Add(ChatMessage.Assistant(partial + "\n[interrupted]", null));
@@ -234,18 +263,19 @@ internal sealed class TaskRunner
             _conversation.CloseOpenToolCalls("interrupted: the run was stopped before this tool call finished; it may have run partly");
             var reason = shutdown.IsCancellationRequested ? "the workspace is stopping" : "stopped by the user";
             await writer.FlushTextAsync().ConfigureAwait(false);
-            await EndAsync(writer, number, AiTaskStatus.Stopped, reason, turns, toolCalls, delivery).ConfigureAwait(false);
+            await EndAsync(writer, number, AiTaskStatus.Stopped, reason, turns, toolCalls, observation.Finish(), delivery).ConfigureAwait(false);
         }
         finally
         {
             lock (_runGate)
             {
                 _run = null;
+                _stopAction = null;
             }
         }
     }
 
-    private async Task CallAsync(ChatToolCall call, int number, TaskMessageWriter writer, CancellationToken cancellationToken)
+    private async Task CallAsync(ChatToolCall call, int number, TaskMessageWriter writer, RunObservation observation, CancellationToken cancellationToken)
     {
         var name = call.Function.Name;
         var tool = _tools.Find(name);
@@ -272,7 +302,13 @@ internal sealed class TaskRunner
         }
         else
         {
-            result = await ExecuteAsync(tool, arguments, cancellationToken).ConfigureAwait(false);
+            result = await ExecuteAsync(tool, call, arguments, observation, cancellationToken).ConfigureAwait(false);
+            _completion = tool is TaskCompleteTool && !result.IsError ? TaskCompleteTool.Reason(arguments) : _completion;
+        }
+
+        if (number > _limits.MaxToolCallsPerRun || tool is null || arguments is null)
+        {
+            observation.ToolNotRun(call);
         }
 
         // A file or a command may show the key (a .env the model reads): it goes neither to the model nor to the server.
@@ -287,30 +323,34 @@ internal sealed class TaskRunner
         await writer.SendAsync(new NewTaskMessage { Kind = TaskMessageKind.ToolResult, ToolName = name, Content = HeadTail.Cut(output, _limits.MaxSummaryChars) }).ConfigureAwait(false);
     }
 
-    private async Task<ToolResult> ExecuteAsync(ITaskTool tool, ToolArguments arguments, CancellationToken cancellationToken)
+    private async Task<ToolResult> ExecuteAsync(ITaskTool tool, ChatToolCall call, ToolArguments arguments, RunObservation observation, CancellationToken cancellationToken)
     {
+        observation.ToolStarted(call);
         try
         {
-            return await tool.RunAsync(arguments, _context, cancellationToken).ConfigureAwait(false);
+            var result = await tool.RunAsync(arguments, _context, cancellationToken).ConfigureAwait(false);
+            observation.ToolCompleted(call);
+            return result;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // A tool's refusals are values; an exception is a bug or the file system failing, and the run goes on.
             TaskAgentLog.ToolThrew(_logger, _settings.TaskId, tool.Name, ex);
+            observation.ToolFailed(call, ex);
             return ToolResult.Error($"the tool failed: {ex.Message}");
         }
     }
 
-    private async Task EndAsync(TaskMessageWriter writer, int run, AiTaskStatus status, string? reason, int turns, int toolCalls, CancellationToken delivery)
+    private async Task EndAsync(TaskMessageWriter writer, int run, AiTaskStatus status, string? reason, int turns, int toolCalls, RunObservability? summary, CancellationToken delivery)
     {
         TaskAgentLog.RunEnded(_logger, _settings.TaskId, run, WireName.Of(status), turns, toolCalls, reason ?? "the model answered");
         if (reason is not null)
         {
-            await writer.SendAsync(new NewTaskMessage { Kind = TaskMessageKind.Status, Content = $"Run {WireName.Of(status)}: {reason}" }).ConfigureAwait(false);
+            await writer.SendAsync(new NewTaskMessage { Kind = TaskMessageKind.Status, Content = $"Run {WireName.Of(status)}: {reason}", RunObservability = summary }).ConfigureAwait(false);
         }
         else
         {
-            await writer.FlushTextAsync().ConfigureAwait(false);
+            await writer.CloseRunAsync(summary).ConfigureAwait(false);
         }
 
         await ReportAsync(status, reason, delivery).ConfigureAwait(false);
@@ -347,5 +387,5 @@ internal sealed class TaskRunner
     private string SystemPrompt() =>
         $"You are a coding agent working inside a remote development workspace. The workspace directory is {_context.Workspace.Root}; " +
         "paths you give the tools are relative to it, and paths outside it are refused. Use the tools to look at and change files and to run " +
-        "commands, then answer briefly with what you did. Tool results and old messages may be shortened; a note says so when they are.";
+        "commands, then answer briefly with what you did; when the whole task is done, call task_complete with a summary. Tool results and old messages may be shortened; a note says so when they are.";
 }

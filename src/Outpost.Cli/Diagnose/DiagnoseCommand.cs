@@ -26,15 +26,48 @@ internal static class DiagnoseCommand
 
     public static Command Create(CliContext context)
     {
-        var workspace = new Argument<string>("workspace") { Description = "The workspace: NAME (yours) or OWNER/NAME." };
+        var workspace = new Argument<string?>("workspace") { Description = "The workspace: NAME (yours) or OWNER/NAME.", Arity = ArgumentArity.ZeroOrOne };
         var since = new Option<string>("--since") { Description = "From when: a duration back from now (30m, 24h, 7d) or an RFC 3339 time.", DefaultValueFactory = _ => "7d" };
-        var output = OutputFormat.CreateOption();
+        var output = new Option<string>("--output")
+        {
+            Description = "Output format: table (for people) or json (for scripts).",
+            DefaultValueFactory = _ => OutputFormat.Table,
+        };
+        output.AcceptOnlyFromAmong(OutputFormat.Table, OutputFormat.Json);
+        var deployment = new Option<bool>("--deployment") { Description = "Check the deployment instead of a workspace: the server, its database, pubsub and provisioner daemons, jobs nobody can take, clock skew and the access URL." };
+        var bundle = new Option<bool>("--bundle") { Description = "Write a support bundle of the workspace (a zip: timeline, details, agent logs, local telemetry, server health) to review and share." };
+        var file = new Option<string?>("--bundle-file", "-o") { Description = "Where --bundle writes the zip. Default: outpost-diagnose-OWNER-NAME-TIME.zip here." };
         var command = new Command("diagnose", "Explain what happened to a workspace: the server's timeline and this machine's telemetry in one story, with a verdict per incident.")
         {
-            workspace, since, output,
+            workspace, since, output, deployment, bundle, file,
         };
         command.SetAction((result, cancellationToken) => CommandRunner.RunAsync(context, async ct =>
         {
+            var target = result.GetValue(workspace);
+            var json = result.GetValue(output) == OutputFormat.Json;
+            if (result.GetValue(deployment))
+            {
+                if (target is not null || result.GetValue(bundle))
+                {
+                    await context.Error.WriteLineAsync("error: --deployment checks the deployment: give it no workspace and no --bundle").ConfigureAwait(false);
+                    return ExitCodes.Usage;
+                }
+
+                return await DiagnoseDeployment.RunAsync(context, json, ct).ConfigureAwait(false);
+            }
+
+            if (target is null)
+            {
+                await context.Error.WriteLineAsync("error: name a workspace (outpost diagnose NAME), or pass --deployment").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
+            if (result.GetValue(file) is not null && !result.GetValue(bundle))
+            {
+                await context.Error.WriteLineAsync("error: -o/--bundle-file names the zip of --bundle; pass --bundle too (the output format is --output json)").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
             var now = context.Time.GetUtcNow();
             if (ParseSince(result.GetValue(since)!, now) is not { } from)
             {
@@ -42,52 +75,13 @@ internal static class DiagnoseCommand
                 return ExitCodes.Usage;
             }
 
-            var target = result.GetValue(workspace)!;
-            var (owner, name) = target.Split('/', 2) is [var o, var n] ? (o, n) : ("me", target);
-            var report = new DiagnosisReport { Workspace = target, Since = from };
-            var records = new List<DiagnosisRecord>();
-
-            var (client, problem) = context.Connect();
-            if (client is null)
+            if (result.GetValue(bundle))
             {
-                report = report with { ServerPart = $"missing: {problem}" };
-            }
-            else
-            {
-                await using (client.ConfigureAwait(false))
-                {
-                    try
-                    {
-                        var found = await client.Api.GetWorkspaceByNameAsync(owner, name, ct).ConfigureAwait(false);
-                        report = report with { Workspace = $"{found.OwnerName}/{found.Name}", WorkspaceId = found.Id };
-                        var (entries, truncated) = await ReadTimelineAsync(client.Api, found.Id, from, ct).ConfigureAwait(false);
-                        records.AddRange(entries.Select(DiagnosisRecord.FromServer));
-                        report = report with { ServerPart = truncated ? $"included (the first {MaxServerEntries} entries; narrow --since for the rest)" : "included" };
-                    }
-                    catch (HttpRequestException e) when (e.InnerException is SocketException || e.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError)
-                    {
-                        report = report with { ServerPart = $"missing: cannot reach the server ({e.Message})" };
-                    }
-                }
+                return await DiagnoseBundle.RunAsync(context, target, from, result.GetValue(file), ct).ConfigureAwait(false);
             }
 
-            var skipped = new List<string>();
-            var directory = TelemetryPaths.ResolveDirectory(context.Environment);
-            var range = new ExportRange("diagnose", "diagnose", from, null);
-            var suffix = "/" + name;
-            foreach (var telemetry in TelemetryExportPipeline.ReadEvents(directory, range, skipped.Add, ct))
-            {
-                if (telemetry.Properties.GetValueOrDefault("workspaceName") is { } seen
-                    && (seen == report.Workspace || (report.WorkspaceId is null && owner == "me" && seen.EndsWith(suffix, StringComparison.Ordinal))))
-                {
-                    records.Add(DiagnosisRecord.FromClient(telemetry));
-                }
-            }
-
-            var story = new DiagnosisStory(records, now, report.WorkspaceId is not null);
-            var incidents = DiagnosisRules.Explain(story);
-            report = report with { Records = story.Records, Incidents = incidents, SkippedFiles = skipped };
-            if (result.GetValue(output) == OutputFormat.Json)
+            var (report, _) = await DiagnoseAsync(context, target, from, ct).ConfigureAwait(false);
+            if (json)
             {
                 await context.Out.WriteLineAsync(JsonSerializer.Serialize(report, DiagnoseJsonContext.Default.DiagnosisReport)).ConfigureAwait(false);
             }
@@ -96,11 +90,71 @@ internal static class DiagnoseCommand
                 await context.Out.WriteAsync(Render(report)).ConfigureAwait(false);
             }
 
-            return incidents.Any(static i => i.Verdict == Verdict.Investigate) ? ExitCodes.NeedsInvestigation
-                : report.WorkspaceId is null ? ExitCodes.Unreachable
-                : ExitCodes.Success;
+            return ExitCodeOf(report);
         }, cancellationToken));
         return command;
+    }
+
+    /// <summary>0 when nothing needs investigating, 35 when something does, 6 when the server's part is missing and nothing was found.</summary>
+    internal static int ExitCodeOf(DiagnosisReport report) =>
+        report.Incidents.Any(static i => i.Verdict == Verdict.Investigate) ? ExitCodes.NeedsInvestigation
+            : report.WorkspaceId is null ? ExitCodes.Unreachable
+            : ExitCodes.Success;
+
+    /// <summary>
+    /// The workspace's story since <paramref name="from"/>: its server timeline (when the server answers) joined with this
+    /// machine's telemetry about it, and the incidents the rules find. A workspace the caller cannot see throws the
+    /// server's 404 (<see cref="OutpostApiException"/>).
+    /// </summary>
+    internal static async Task<(DiagnosisReport Report, List<TimelineEntry> Timeline)> DiagnoseAsync(CliContext context, string target, DateTimeOffset from, CancellationToken ct)
+    {
+        var now = context.Time.GetUtcNow();
+        var (owner, name) = target.Split('/', 2) is [var o, var n] ? (o, n) : ("me", target);
+        var report = new DiagnosisReport { Workspace = target, Since = from };
+        var records = new List<DiagnosisRecord>();
+        var timeline = new List<TimelineEntry>();
+
+        var (client, problem) = context.Connect();
+        if (client is null)
+        {
+            report = report with { ServerPart = $"missing: {problem}" };
+        }
+        else
+        {
+            await using (client.ConfigureAwait(false))
+            {
+                try
+                {
+                    var found = await client.Api.GetWorkspaceByNameAsync(owner, name, ct).ConfigureAwait(false);
+                    report = report with { Workspace = $"{found.OwnerName}/{found.Name}", WorkspaceId = found.Id };
+                    var (entries, truncated) = await ReadTimelineAsync(client.Api, found.Id, from, ct).ConfigureAwait(false);
+                    timeline = entries;
+                    records.AddRange(entries.Select(DiagnosisRecord.FromServer));
+                    report = report with { ServerPart = truncated ? $"included (the first {MaxServerEntries} entries; narrow --since for the rest)" : "included" };
+                }
+                catch (HttpRequestException e) when (e.InnerException is SocketException || e.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError)
+                {
+                    report = report with { ServerPart = $"missing: cannot reach the server ({e.Message})" };
+                }
+            }
+        }
+
+        var skipped = new List<string>();
+        var directory = TelemetryPaths.ResolveDirectory(context.Environment);
+        var range = new ExportRange("diagnose", "diagnose", from, null);
+        var suffix = "/" + name;
+        foreach (var telemetry in TelemetryExportPipeline.ReadEvents(directory, range, skipped.Add, ct))
+        {
+            if (telemetry.Properties.GetValueOrDefault("workspaceName") is { } seen
+                && (seen == report.Workspace || (report.WorkspaceId is null && owner == "me" && seen.EndsWith(suffix, StringComparison.Ordinal))))
+            {
+                records.Add(DiagnosisRecord.FromClient(telemetry));
+            }
+        }
+
+        var story = new DiagnosisStory(records, now, report.WorkspaceId is not null);
+        var incidents = DiagnosisRules.Explain(story);
+        return (report with { Records = story.Records, Incidents = incidents, SkippedFiles = skipped }, timeline);
     }
 
     /// <summary>A duration back from <paramref name="now"/> (<c>30m</c>, <c>24h</c>, <c>7d</c>) or an RFC 3339 time; null when neither.</summary>
@@ -141,7 +195,7 @@ internal static class DiagnoseCommand
         return (entries, after is not null);
     }
 
-    private static string Render(DiagnosisReport report)
+    internal static string Render(DiagnosisReport report)
     {
         var text = new StringBuilder();
         var server = report.Records.Count(static r => r.Origin == "server");

@@ -86,7 +86,7 @@ internal static class DiagnosisRules
                 {
                     "workspace_unavailable" => "start the workspace (`outpost start <workspace>`, or pass --start)",
                     "agent_not_ready" => "wait for the agent to be ready (`outpost list` shows it) or read its startup output (`outpost logs <workspace>`)",
-                    "dial_refused" => "check that you may reach this workspace and that the server is up (`outpost diagnose --deployment` is planned)",
+                    "dial_refused" => "check that you may reach this workspace and that the server is up (`outpost diagnose --deployment`)",
                     _ => "read the refusal above; a port or program that does not exist inside the workspace is the usual cause",
                 })),
         new("client-connection-dropped", static (r, s) => r.Kind == "workspace.connection.closed" && r.Field("disconnectExpected") == "false" && !s.HasServerPart,

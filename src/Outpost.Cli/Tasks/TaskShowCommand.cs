@@ -12,13 +12,16 @@ internal static class TaskShowCommand
     {
         var task = TasksCommand.TaskArgument();
         var output = OutputFormat.CreateOption();
-        var command = new Command("show", "Show a task: its workspace, status and prompt.") { task, output };
+        var command = new Command("show", "Show a task: its workspace, status, how its last run ended, and its prompt.") { task, output };
         command.SetAction((result, cancellationToken) => CommandRunner.RunSignedInAsync(context, async (client, ct) =>
         {
             if (await TaskResolver.FindAsync(context, client.Api, result.GetValue(task)!, ct).ConfigureAwait(false) is not { } found)
             {
                 return ExitCodes.NotFound;
             }
+
+            // Found by name, the task comes from the list, which leaves out how its last run ended.
+            found = found.LastRun is null ? await client.Api.GetTaskAsync(found.Id, ct).ConfigureAwait(false) : found;
 
             if (result.GetValue(output) == OutputFormat.Json)
             {
@@ -30,6 +33,11 @@ internal static class TaskShowCommand
             await context.Out.WriteLineAsync($"Workspace: {found.WorkspaceName} ({found.OwnerName}, template {found.TemplateName})").ConfigureAwait(false);
             await context.Out.WriteLineAsync($"Status:    {TaskFormat.Status(found)}").ConfigureAwait(false);
             await context.Out.WriteLineAsync($"Created:   {TaskFormat.Time(found.CreatedAt)}; updated {TaskFormat.Time(found.UpdatedAt)}").ConfigureAwait(false);
+            if (found.LastRun is { } run)
+            {
+                await context.Out.WriteLineAsync($"Last run:  {run.Sentence}").ConfigureAwait(false);
+            }
+
             await context.Out.WriteLineAsync("Prompt:").ConfigureAwait(false);
             foreach (var line in found.Prompt.Split('\n'))
             {

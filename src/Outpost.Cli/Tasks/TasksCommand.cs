@@ -3,7 +3,7 @@ using Outpost.Cli.Hosting;
 
 namespace Outpost.Cli.Tasks;
 
-/// <summary><c>outpost tasks create|list|show|logs|send|stop|delete</c> (docs/tasks.md).</summary>
+/// <summary><c>outpost tasks create|list|show|logs|send|stop|delete|export</c> (docs/tasks.md).</summary>
 internal static class TasksCommand
 {
     public static Command Create(CliContext context)
@@ -16,6 +16,7 @@ internal static class TasksCommand
         command.Subcommands.Add(TaskSendCommand.Create(context));
         command.Subcommands.Add(TaskStopCommand.Create(context));
         command.Subcommands.Add(TaskDeleteCommand.Create(context));
+        command.Subcommands.Add(TaskExportCommand.Create(context));
         return command;
     }
 

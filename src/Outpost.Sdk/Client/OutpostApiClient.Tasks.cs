@@ -47,6 +47,21 @@ public sealed partial class OutpostApiClient
     public Task<TaskMessageList> ListTaskMessagesAsync(Guid taskId, long after, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Get, $"{TasksPath}/{taskId}/messages?after={after.ToString(CultureInfo.InvariantCulture)}", null, TaskJsonContext.Default.TaskMessageList, cancellationToken);
 
+    /// <summary>
+    /// Copies the task's export (its messages with their run diagnostics, every run summary and incident; docs/tasks.md)
+    /// to <paramref name="destination"/> as the server streams it. With <paramref name="sanitize"/> the export holds no
+    /// conversation content and is safe to attach to a bug report.
+    /// </summary>
+    public async Task ExportTaskAsync(Guid taskId, bool sanitize, Stream destination, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"{TasksPath}/{taskId}/export{(sanitize ? "?sanitize=true" : string.Empty)}", UriKind.Relative));
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await body.CopyToAsync(destination, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>The AI seats in use (owners only).</summary>
     public Task<AiSeatList> ListAiSeatsAsync(CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Get, AiSeatApi.Path.TrimStart('/'), null, AiSeatJsonContext.Default.AiSeatList, cancellationToken);

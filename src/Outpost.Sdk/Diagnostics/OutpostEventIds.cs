@@ -79,4 +79,10 @@ public static class OutpostEventIds
 
     /// <summary>Prebuilt workspaces: the reconciler, claims and agent reinitialisation (4800–4899).</summary>
     public const int Prebuilds = 4800;
+
+    /// <summary>Run observability: the task run recorder's own faults (2100–2199).</summary>
+    public const int RunObservability = 2100;
+
+    /// <summary>Deployment health and support bundles (issue 24): the server's part (4900–4949).</summary>
+    public const int Deployment = 4900;
 }

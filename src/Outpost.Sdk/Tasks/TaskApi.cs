@@ -143,6 +143,9 @@ public sealed record AiTask
 
     /// <summary>When its status last changed.</summary>
     public required DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>How the task's last run ended (issue 23), on <c>GET /api/v2/tasks/{id}</c> only; null before a run ends.</summary>
+    public TaskRunOutcome? LastRun { get; init; }
 }
 
 /// <summary>A page of tasks, newest first.</summary>
@@ -231,6 +234,12 @@ public sealed record NewTaskMessage
 
     /// <summary>The tool, for tool calls and results.</summary>
     public string? ToolName { get; init; }
+
+    /// <summary>
+    /// On the message that closes a run (its last assistant text or its status line): the run's observability summary
+    /// (schema version 1, issue 23), stored with the message and exported as its <c>diagnostics.run_observability</c>.
+    /// </summary>
+    public RunObservability? RunObservability { get; init; }
 }
 
 /// <summary>The body of <c>POST {agent prefix}/task/messages</c>: at most 100 messages.</summary>
@@ -257,6 +266,34 @@ public sealed record TaskStopEvent
     public required DateTimeOffset RequestedAt { get; init; }
 }
 
+/// <summary>
+/// <c>GET {agent prefix}/task/conversation</c>: what a (re)starting task agent resumes from — the conversation so far and the
+/// point after which its inbox holds work it has not done.
+/// </summary>
+public sealed record AgentTaskConversation
+{
+    /// <summary>
+    /// The messages up to <see cref="ResumeAfter"/>, oldest first, without stop records: the newest that fit the server's bound
+    /// (and always the prompt, sequence 1).
+    /// </summary>
+    public required IReadOnlyList<TaskMessage> Messages { get; init; }
+
+    /// <summary>
+    /// The sequence of the last message the agent appended or the last stop, whichever is later (0 when there is none):
+    /// the user messages up to it were answered or stopped; the agent reads its inbox after it.
+    /// </summary>
+    public required long ResumeAfter { get; init; }
+
+    /// <summary>True when older messages were left out of <see cref="Messages"/> to keep it under the bound.</summary>
+    public bool Truncated { get; init; }
+
+    /// <summary>The agent's last report (from any build), or null when none was made.</summary>
+    public AiTaskStatus? LastStatus { get; init; }
+
+    /// <summary>The reason of <see cref="LastStatus"/>.</summary>
+    public string? LastReason { get; init; }
+}
+
 /// <summary>JSON metadata for the task wire types (kept apart from the shared context to keep merges small).</summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
@@ -273,4 +310,6 @@ public sealed record TaskStopEvent
 [JsonSerializable(typeof(AppendTaskMessagesRequest))]
 [JsonSerializable(typeof(ReportTaskStatusRequest))]
 [JsonSerializable(typeof(TaskStopEvent))]
+[JsonSerializable(typeof(TaskRunOutcome))]
+[JsonSerializable(typeof(AgentTaskConversation))]
 public sealed partial class TaskJsonContext : JsonSerializerContext;

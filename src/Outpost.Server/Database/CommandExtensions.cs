@@ -25,10 +25,10 @@ internal static class CommandExtensions
         return command;
     }
 
-    public static NpgsqlBatchCommand WithJson(this NpgsqlBatchCommand command, string? json)
+    public static NpgsqlBatchCommand WithJson(this NpgsqlBatchCommand command, string? json, NpgsqlDbType type = NpgsqlDbType.Jsonb)
     {
         ArgumentNullException.ThrowIfNull(command);
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)json ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)json ?? DBNull.Value, NpgsqlDbType = type });
         return command;
     }
 

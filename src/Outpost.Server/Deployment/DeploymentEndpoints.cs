@@ -20,6 +20,7 @@ internal static class DeploymentEndpoints
         .WithName("GetBuildInfo")
         .WithSummary("The version and commit of the running server.")
         .AllowAnonymous();
+        routes.MapDeploymentHealth();
         return routes;
     }
 }

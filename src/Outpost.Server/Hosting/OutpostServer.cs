@@ -227,12 +227,7 @@ internal static partial class OutpostServer
         {
             // Its own provider, so the creation and claim histograms can be exponential for OTLP
             // (the native-histogram counterpart) while /metrics keeps their classic buckets.
-            resources.Add(new DisposableFactory(OpenTelemetry.Sdk.CreateMeterProviderBuilder()
-                .AddMeter(ServerDiagnostics.Name)
-                .AddMeter([.. ServerDiagnostics.FrameworkMeters])
-                .AddView(instrument => PrebuildMetrics.ExponentialHistograms.Contains(instrument.Name) ? new Base2ExponentialBucketHistogramConfiguration() : null)
-                .AddOtlpExporter()
-                .Build()));
+            resources.Add(new DisposableFactory(PrebuildMetrics.OtlpMeterProvider(null)));
             resources.Add(new DisposableFactory(OpenTelemetry.Sdk.CreateTracerProviderBuilder()
                 .AddSource(ServerDiagnostics.Name, ProvisionerDiagnostics.Name, "Microsoft.AspNetCore", "Npgsql")
                 .AddOtlpExporter()

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using OpenTelemetry.Metrics;
 using Outpost.Sdk.Provisioning;
 using Outpost.Server.Diagnostics;
 using Outpost.Server.Provisionerd;
@@ -29,11 +30,26 @@ internal static class PrebuildMetrics
         unit: null,
         description: "Prebuilt workspaces claimed (claim build succeeded), by template_name and preset_name.");
 
-    /// <summary>The histograms exported as exponential histograms when OTLP is configured (seed 003: native histograms).</summary>
-    public static readonly IReadOnlySet<string> ExponentialHistograms = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "outpost_workspace_creation_duration", "outpost_prebuilt_workspace_claim_duration",
-    };
+    /// <summary>
+    /// The histograms exported as exponential histograms when OTLP is configured (seed 003: native histograms). A method
+    /// over constants, not a static set: the view runs while this class's static fields are still being initialized
+    /// (publishing <see cref="ClaimDuration"/> calls it), when a set field would still be null.
+    /// </summary>
+    public static bool IsExponentialHistogram(string name) =>
+        name is "outpost_workspace_creation_duration" or "outpost_prebuilt_workspace_claim_duration";
+
+    /// <summary>
+    /// The server's OTLP meter provider: the server's and the framework's meters, with the <see cref="IsExponentialHistogram"/> ones
+    /// as base-2 exponential histograms. <paramref name="configure"/> adjusts the exporter (tests point it at a receiver);
+    /// otherwise it follows the <c>OTEL_EXPORTER_OTLP_*</c> variables.
+    /// </summary>
+    public static MeterProvider OtlpMeterProvider(Action<OpenTelemetry.Exporter.OtlpExporterOptions>? configure) =>
+        OpenTelemetry.Sdk.CreateMeterProviderBuilder()
+            .AddMeter(ServerDiagnostics.Name)
+            .AddMeter([.. ServerDiagnostics.FrameworkMeters])
+            .AddView(instrument => IsExponentialHistogram(instrument.Name) ? new Base2ExponentialBucketHistogramConfiguration() : null)
+            .AddOtlpExporter(options => configure?.Invoke(options))
+            .Build();
 
     // By reconciler: one per server, and a test process hosts several servers.
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<object, IReadOnlyList<PresetPool>> Pools = new();

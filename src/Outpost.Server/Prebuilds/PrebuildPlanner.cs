@@ -104,6 +104,14 @@ internal static class PrebuildPlanner
             actions.Add(new DeletePrebuild(orphan.WorkspaceId, "its version or preset is no longer active", orphan.TemplateId.ToString(), orphan.Preset ?? string.Empty));
         }
 
+        // A failed delete is queued again on the creations' backoff (30 s doubling to 10 min), at most FailureLimit times.
+        foreach (var stuck in prebuilds.Where(p => p.Kind == PrebuildKind.DeleteFailed && p.DeleteFailures < FailureLimit && p.LastDeleteFailure + Backoff(p.DeleteFailures) <= now))
+        {
+            var target = targets.FirstOrDefault(t => t.VersionId == stuck.VersionId && t.Preset == stuck.Preset);
+            actions.Add(new DeletePrebuild(stuck.WorkspaceId, $"its delete build failed ({stuck.DeleteFailures} in a row); retrying",
+                target?.TemplateName ?? stuck.TemplateId.ToString(), stuck.Preset ?? string.Empty));
+        }
+
         return new PrebuildPlan(actions, pools);
     }
 

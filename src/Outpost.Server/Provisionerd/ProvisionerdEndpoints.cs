@@ -34,7 +34,7 @@ internal static class ProvisionerdEndpoints
 
         daemon.MapPost("/acquire", static async Task<Results<Ok<AcquiredJob>, NoContent, ProblemHttpResult>> (
             AcquireJobRequest request, AuthenticatedDaemon caller, HttpContext http, JobQueue queue, AcquireWaiters waiters, ServerOptions options, ILoggerFactory loggers,
-            IHostApplicationLifetime lifetime, BuildSecrets secrets, DaemonJobs jobs, Tasks.TaskStore tasks, CancellationToken cancellationToken) =>
+            IHostApplicationLifetime lifetime, BuildSecrets secrets, DaemonJobs jobs, Tasks.TaskStore tasks, ProvisionerDaemonStore daemons, CancellationToken cancellationToken) =>
         {
             if (request.WaitSeconds is < 1 or > 60)
             {
@@ -52,6 +52,7 @@ internal static class ProvisionerdEndpoints
             }
 
             var identity = caller.Identity;
+            await daemons.SeenAsync(identity, request.DaemonName, request.Provisioners, cancellationToken).ConfigureAwait(false);
             var accessUrl = AccessUrl(options, http);
             // The long poll is network time, not logic time: it is bounded by the real clock even when
             // tests drive the server's clock by hand. A server that is stopping ends its polls at
@@ -87,7 +88,7 @@ internal static class ProvisionerdEndpoints
             "Long-polls for the next job: 200 with the job, 204 when none arrived in time, 503 when the server is shutting down (back off and retry).");
 
         daemon.MapPost("/jobs/{id:guid}/update", static async Task<Results<Ok<UpdateJobResponse>, ProblemHttpResult>> (
-            Guid id, UpdateJobRequest request, AuthenticatedDaemon caller, DaemonJobs jobs, ILoggerFactory loggers, CancellationToken cancellationToken) =>
+            Guid id, UpdateJobRequest request, AuthenticatedDaemon caller, DaemonJobs jobs, ProvisionerDaemonStore daemons, ILoggerFactory loggers, CancellationToken cancellationToken) =>
         {
             if (request.Logs.Count > MaxLogsPerUpdate)
             {
@@ -95,6 +96,7 @@ internal static class ProvisionerdEndpoints
             }
 
             var outcome = await jobs.UpdateAsync(caller.Identity, id, request, cancellationToken).ConfigureAwait(false);
+            await daemons.WorkedOnAsync(caller.Identity, id, cancellationToken).ConfigureAwait(false);
             return outcome.Refusal == DaemonJobRefusal.None
                 ? TypedResults.Ok(new UpdateJobResponse { Canceled = outcome.Canceled })
                 : Refuse(outcome, loggers);
@@ -102,7 +104,7 @@ internal static class ProvisionerdEndpoints
 
         daemon.MapPost("/jobs/{id:guid}/complete", static async Task<Results<Ok<CompleteJobResponse>, NoContent, ProblemHttpResult>> (
             Guid id, CompleteJobRequest request, AuthenticatedDaemon caller, HttpContext http, DaemonJobs jobs, JobQueue queue, ServerOptions options, ILoggerFactory loggers,
-            BuildSecrets secrets, IPubsub pubsub, Tasks.TaskStore tasks, CancellationToken cancellationToken) =>
+            BuildSecrets secrets, IPubsub pubsub, Tasks.TaskStore tasks, ProvisionerDaemonStore daemons, CancellationToken cancellationToken) =>
         {
             // Checked before anything is recorded: a bad request changes nothing.
             if (request.AcquireNext is { } next && (next.Provisioners.Count == 0 || string.IsNullOrWhiteSpace(next.DaemonName)))
@@ -112,6 +114,12 @@ internal static class ProvisionerdEndpoints
 
             var logger = loggers.CreateLogger(ProvisionerJobsLog.Category);
             var identity = caller.Identity;
+            await daemons.WorkedOnAsync(identity, id, cancellationToken).ConfigureAwait(false);
+            if (request.AcquireNext is { } asking)
+            {
+                await daemons.SeenAsync(identity, asking.DaemonName, asking.Provisioners, cancellationToken).ConfigureAwait(false);
+            }
+
             var accessUrl = AccessUrl(options, http);
             // The next job is claimed in the completion's own transaction: one commit for both.
             var nextClaim = request.AcquireNext is { } acquireNext ? new DaemonJobs.NextClaim(queue, acquireNext, accessUrl) : null;
@@ -149,8 +157,9 @@ internal static class ProvisionerdEndpoints
             "Completes a job with what it built; with acquire_next, also claims the next queued job (200). 422 when the server fails it instead (an environment merge error).");
 
         daemon.MapPost("/jobs/{id:guid}/fail", static async Task<Results<NoContent, ProblemHttpResult>> (
-            Guid id, FailJobRequest request, AuthenticatedDaemon caller, DaemonJobs jobs, ILoggerFactory loggers, CancellationToken cancellationToken) =>
+            Guid id, FailJobRequest request, AuthenticatedDaemon caller, DaemonJobs jobs, ProvisionerDaemonStore daemons, ILoggerFactory loggers, CancellationToken cancellationToken) =>
         {
+            await daemons.WorkedOnAsync(caller.Identity, id, cancellationToken).ConfigureAwait(false);
             var outcome = await jobs.FailAsync(caller.Identity, id, request, cancellationToken).ConfigureAwait(false);
             if (outcome.Refusal != DaemonJobRefusal.None)
             {

@@ -12,6 +12,7 @@ internal static class ProvisionerdServiceCollectionExtensions
         services.AddSingleton<DaemonJobs>();
         services.AddSingleton<InternalProvisionerKey>();
         services.AddSingleton<ProvisionerKeyStore>();
+        services.AddSingleton<ProvisionerDaemonStore>();
         return services;
     }
 

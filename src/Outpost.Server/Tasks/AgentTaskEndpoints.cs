@@ -53,6 +53,13 @@ internal static class AgentTaskEndpoints
                 {
                     return Problems.BadField($"messages[{i}]", $"messages[{i}]: {problem}", ProblemCodes.ValidationFailed);
                 }
+
+                if (request.Messages[i].RunObservability is { } summary && TaskRunRules.Check(request.Messages[i], summary) is (var field, var summaryProblem))
+                {
+                    TaskRunMetrics.Rejected.Add(1);
+                    var name = $"messages[{i}].run_observability{field}";
+                    return Problems.BadField(name, $"{name}: {summaryProblem}", ProblemCodes.ValidationFailed);
+                }
             }
 
             var row = await store.GetByWorkspaceAsync(caller.Agent.WorkspaceId, cancellationToken).ConfigureAwait(false);
@@ -118,6 +125,8 @@ internal static class AgentTaskEndpoints
             return ServerSentEventStream.CreateFromJson(TaskStreams.InboxAsync(store, subscription, row.Task.Id, resume, time, CancellationToken.None), time);
         }).WithName("AgentTaskInbox").DocumentsProblem(StatusCodes.Status404NotFound, ProblemCodes.TaskNotFound)
           .WithSummary("SSE: the user's messages (the prompt first) as message events and stop requests as stop events, each with id: its sequence, after after or Last-Event-ID.");
+
+        task.MapAgentTaskConversation();
 
         return routes;
     }

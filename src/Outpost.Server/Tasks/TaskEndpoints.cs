@@ -54,11 +54,17 @@ internal static class TaskEndpoints
           .RequirePermission(ResourceType.Workspace, PermissionAction.Read);
 
         tasks.MapGet("/{id:guid}", static async Task<Results<Ok<AiTask>, ProblemHttpResult>> (
-            Guid id, HttpContext http, TaskService service, CancellationToken cancellationToken) =>
+            Guid id, HttpContext http, TaskService service, TaskStore store, CancellationToken cancellationToken) =>
         {
             var (row, refusal) = await service.FindAsync(http.GetSubject(), id, PermissionAction.Read, cancellationToken).ConfigureAwait(false);
-            return row is null ? refusal!.ToProblem() : TypedResults.Ok(row.Task);
-        }).WithName("GetTask").DocumentsProblem(StatusCodes.Status404NotFound, ProblemCodes.TaskNotFound).WithSummary("A task, with its status.")
+            if (row is null)
+            {
+                return refusal!.ToProblem();
+            }
+
+            var last = await store.LastRunAsync(id, cancellationToken).ConfigureAwait(false);
+            return TypedResults.Ok(last is { } run ? row.Task with { LastRun = TaskRunOutcome.From(run.Sequence, run.Summary) } : row.Task);
+        }).WithName("GetTask").DocumentsProblem(StatusCodes.Status404NotFound, ProblemCodes.TaskNotFound).WithSummary("A task, with its status and how its last run ended (last_run).")
           .RequirePermission(ResourceType.Workspace, PermissionAction.Read);
 
         tasks.MapDelete("/{id:guid}", static async Task<Results<Accepted<WorkspaceBuild>, ProblemHttpResult>> (
@@ -129,6 +135,22 @@ internal static class TaskEndpoints
             return ServerSentEventStream.CreateFromJson(TaskStreams.UserStreamAsync(store, task, workspace, id, resume, time, CancellationToken.None), time);
         }).WithName("StreamTaskMessages").DocumentsProblem(StatusCodes.Status404NotFound, ProblemCodes.TaskNotFound)
           .WithSummary("SSE: status events (the task, whenever its status changes) and message events (id: the sequence) after after or Last-Event-ID; ends when the task is deleted.")
+          .RequirePermission(ResourceType.Workspace, PermissionAction.Read);
+
+        tasks.MapGet("/{id:guid}/export", static async Task<IResult> (
+            Guid id, bool? sanitize, HttpContext http, TaskService service, TaskExporter exporter, CancellationToken cancellationToken) =>
+        {
+            var (row, refusal) = await service.FindAsync(http.GetSubject(), id, PermissionAction.Read, cancellationToken).ConfigureAwait(false);
+            if (row is null)
+            {
+                return refusal!.ToProblem();
+            }
+
+            var sanitized = sanitize ?? false;
+            var name = $"task-{id:N}{(sanitized ? "-sanitized" : string.Empty)}.json";
+            return TypedResults.Stream(body => exporter.WriteAsync(row.Task, sanitized, body, http.RequestAborted), "application/json", name);
+        }).WithName("ExportTask").DocumentsProblem(StatusCodes.Status404NotFound, ProblemCodes.TaskNotFound)
+          .WithSummary("The task's export (docs/tasks.md): its messages with their run diagnostics, and every run summary and incident; with sanitize=true, no conversation content at all.")
           .RequirePermission(ResourceType.Workspace, PermissionAction.Read);
 
         routes.MapGet(AiSeatApi.Path, static async Task<Ok<AiSeatList>> (AiSeatStore seats, CancellationToken cancellationToken) =>

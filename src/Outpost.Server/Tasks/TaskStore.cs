@@ -1,3 +1,6 @@
+using System.Data;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Outpost.Sdk;
@@ -10,6 +13,9 @@ namespace Outpost.Server.Tasks;
 
 /// <summary>A task as read, with what its authorization needs.</summary>
 internal sealed record TaskRow(AiTask Task, long LastSequence);
+
+/// <summary>A message as its task's export reads it: content and tool name are null in a sanitized export; the run summary as stored.</summary>
+internal sealed record TaskExportRow(long Sequence, TaskMessageKind Kind, string? Content, string? ToolName, string? InboxEvent, DateTimeOffset CreatedAt, string? RunObservability);
 
 /// <summary>
 /// The store of <c>tasks</c> and <c>task_messages</c>. Messages are numbered under the task row's
@@ -118,8 +124,9 @@ internal sealed class TaskStore(NpgsqlDataSource dataSource, TimeProvider time, 
             {
                 sequence++;
                 batch.BatchCommands.Add(CommandExtensions.Batch("""
-                    INSERT INTO task_messages (task_id, sequence, kind, content, tool_name, inbox_event, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-                    """, taskId, sequence, WireName<TaskMessageKind>.Name(message.Kind), message.Content, message.ToolName, inboxEvent, now));
+                    INSERT INTO task_messages (task_id, sequence, kind, content, tool_name, inbox_event, created_at, run_observability) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                    """, taskId, sequence, WireName<TaskMessageKind>.Name(message.Kind), message.Content, message.ToolName, inboxEvent, now)
+                    .WithJson(message.RunObservability is { } summary ? TaskRunRules.Serialize(summary) : null, NpgsqlTypes.NpgsqlDbType.Json));
                 stored.Add(new TaskMessage { Sequence = sequence, Kind = message.Kind, Content = message.Content, ToolName = message.ToolName, CreatedAt = now });
             }
 
@@ -133,6 +140,14 @@ internal sealed class TaskStore(NpgsqlDataSource dataSource, TimeProvider time, 
         outbox.Add(Channel(taskId), MessagesPayload);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         await outbox.PublishAsync(connection).ConfigureAwait(false);
+        foreach (var message in messages)
+        {
+            if (message.RunObservability is { } summary)
+            {
+                TaskRunMetrics.Stored(WireName.Of(summary.Classification));
+            }
+        }
+
         return stored;
     }
 
@@ -161,6 +176,68 @@ internal sealed class TaskStore(NpgsqlDataSource dataSource, TimeProvider time, 
         }
 
         return messages;
+    }
+
+    /// <summary>The summary of the task's last run (the newest message that stores one), with that message's sequence.</summary>
+    public async Task<(long Sequence, RunObservability Summary)?> LastRunAsync(Guid taskId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT sequence, run_observability::text FROM task_messages
+            WHERE task_id = $1 AND run_observability IS NOT NULL ORDER BY sequence DESC LIMIT 1
+            """);
+        command.With(taskId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var summary = JsonSerializer.Deserialize(reader.GetString(1), RunObservabilityJsonContext.Default.RunObservability);
+        return summary is null ? null : (reader.GetInt64(0), summary);
+    }
+
+    /// <summary>
+    /// The task's messages for its export, oldest first, read one row at a time (a task may have thousands); with
+    /// <paramref name="content"/> false the content is not even read.
+    /// </summary>
+    public async IAsyncEnumerable<TaskExportRow> ReadForExportAsync(Guid taskId, bool content, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT sequence, kind, CASE WHEN $2 THEN content END, CASE WHEN $2 THEN tool_name END, inbox_event, created_at, run_observability::text
+            FROM task_messages WHERE task_id = $1 ORDER BY sequence
+            """);
+        command.With(taskId).With(content);
+        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return new TaskExportRow(
+                reader.GetInt64(0),
+                WireName<TaskMessageKind>.Parse(reader.GetString(1)),
+                reader.GetNullableString(2),
+                reader.GetNullableString(3),
+                reader.GetNullableString(4),
+                reader.GetFieldValue<DateTimeOffset>(5),
+                reader.GetNullableString(6));
+        }
+    }
+
+    /// <summary>
+    /// The task's run summaries (or, with <paramref name="incidents"/>, the incidents in them) as stored, by session
+    /// and message id (spec §10.2), one row at a time.
+    /// </summary>
+    public async IAsyncEnumerable<string> ReadRunsForExportAsync(Guid taskId, bool incidents, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT {(incidents ? "(run_observability -> 'incident')::text" : "run_observability::text")} FROM task_messages
+            WHERE task_id = $1 AND run_observability IS NOT NULL {(incidents ? "AND json_typeof(run_observability -> 'incident') = 'object'" : string.Empty)}
+            ORDER BY run_observability ->> 'session_id' COLLATE "C", run_observability ->> 'message_id' COLLATE "C", sequence
+            """);
+        command.With(taskId);
+        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return reader.GetString(0);
+        }
     }
 
     /// <summary>Records the agent's report, counted for the build its agent belongs to; false when the task is gone.</summary>

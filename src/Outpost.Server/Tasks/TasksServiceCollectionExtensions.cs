@@ -14,6 +14,8 @@ internal static class TasksServiceCollectionExtensions
         services.AddSingleton<AiSeatTracker>();
         services.AddHostedService<AiSeatGaugeRefresher>();
         AiSeatMetrics.EnsureInstruments();
+        TaskRunMetrics.EnsureInstruments();
+        services.AddSingleton<TaskExporter>();
         return services;
     }
 

@@ -66,6 +66,7 @@ internal static class TimelineEndpoints
           .Produces<WorkspaceTimeline>(StatusCodes.Status200OK)
           .RequirePermission(ResourceType.WorkspaceBuild, PermissionAction.Read)
           .WithSummary("What every layer recorded about a workspace (builds and jobs, agent lifecycle, control-plane connections, sessions), oldest first; since/until (RFC 3339), limit and after.");
+        routes.MapSupportLogs();
         return routes;
     }
 }

@@ -19,12 +19,22 @@ internal enum PrebuildKind
     /// <summary>Its start build failed or was canceled, or it was stopped: the reconciler deletes it.</summary>
     Failed,
 
-    /// <summary>A delete build is queued, running, or failed (left for a person to look at).</summary>
+    /// <summary>A delete build (or the stop before it) is queued or running.</summary>
     Deleting,
+
+    /// <summary>Its delete build failed or was canceled: the reconciler queues it again, with the creations' backoff.</summary>
+    DeleteFailed,
 }
 
 /// <summary>A live workspace of the prebuilds user, as the reconciler counts it.</summary>
-internal sealed record PrebuildRow(Guid WorkspaceId, Guid TemplateId, Guid VersionId, string? Preset, PrebuildKind Kind, DateTimeOffset CreatedAt);
+internal sealed record PrebuildRow(Guid WorkspaceId, Guid TemplateId, Guid VersionId, string? Preset, PrebuildKind Kind, DateTimeOffset CreatedAt)
+{
+    /// <summary>For <see cref="PrebuildKind.DeleteFailed"/>: the failed delete builds since its last other build.</summary>
+    public int DeleteFailures { get; init; }
+
+    /// <summary>For <see cref="PrebuildKind.DeleteFailed"/>: when the last delete build ended.</summary>
+    public DateTimeOffset LastDeleteFailure { get; init; }
+}
 
 /// <summary>The outcome of one finished prebuild creation (a prebuild's first build), newest first.</summary>
 internal sealed record CreationOutcome(Guid VersionId, string Preset, bool Failed, DateTimeOffset CompletedAt);
@@ -117,7 +127,11 @@ internal sealed partial class WorkspaceStore
     public async Task<List<PrebuildRow>> ListPrebuildsAsync(CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT w.id, w.template_id, b.template_version_id, f.preset_name, b.transition, j.job_status, w.created_at
+            SELECT w.id, w.template_id, b.template_version_id, f.preset_name, b.transition, j.job_status, w.created_at,
+                   coalesce(j.completed_at, j.updated_at),
+                   (SELECT count(*) FROM workspace_builds db JOIN provisioner_jobs dj ON dj.id = db.job_id
+                    WHERE db.workspace_id = w.id AND db.transition = 'delete' AND dj.job_status IN ('failed', 'canceled')
+                      AND db.build_number > coalesce((SELECT max(ob.build_number) FROM workspace_builds ob WHERE ob.workspace_id = w.id AND ob.transition <> 'delete'), 0))
             FROM workspaces w
             JOIN LATERAL (SELECT * FROM workspace_builds lb WHERE lb.workspace_id = w.id ORDER BY lb.build_number DESC LIMIT 1) b ON true
             JOIN LATERAL (SELECT fb.preset_name FROM workspace_builds fb WHERE fb.workspace_id = w.id AND fb.build_number = 1) f ON true
@@ -134,13 +148,18 @@ internal sealed partial class WorkspaceStore
             var status = WireName<ProvisionerJobStatus>.Parse(reader.GetString(5));
             var kind = (transition, status.IsActive(), status) switch
             {
+                (WorkspaceTransition.Delete, false, ProvisionerJobStatus.Failed or ProvisionerJobStatus.Canceled) => PrebuildKind.DeleteFailed,
                 (WorkspaceTransition.Delete, _, _) => PrebuildKind.Deleting,
                 (WorkspaceTransition.Start, true, _) => PrebuildKind.Building,
                 (WorkspaceTransition.Start, false, ProvisionerJobStatus.Succeeded) => PrebuildKind.Ready,
                 (WorkspaceTransition.Stop, true, _) => PrebuildKind.Deleting,
                 _ => PrebuildKind.Failed,
             };
-            rows.Add(new PrebuildRow(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetNullableString(3), kind, reader.GetFieldValue<DateTimeOffset>(6)));
+            rows.Add(new PrebuildRow(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetNullableString(3), kind, reader.GetFieldValue<DateTimeOffset>(6))
+            {
+                LastDeleteFailure = reader.GetFieldValue<DateTimeOffset>(7),
+                DeleteFailures = (int)reader.GetInt64(8),
+            });
         }
 
         return rows;

@@ -241,11 +241,22 @@ internal sealed class AiTaskResource : ProviderResource
         [
             new("id", CtyType.String, AttributeMode.Computed, "The task's id (OUTPOST_TASK_ID), or a new id outside a task."),
             new("prompt", CtyType.String, AttributeMode.Computed, "The task's prompt (OUTPOST_TASK_PROMPT); empty outside a task."),
-            new("app_id", CtyType.String, AttributeMode.Optional, "The `id` of the `outpost_app` the task is shown in."),
+            new("app_id", CtyType.String, AttributeMode.OptionalComputed,
+                "The `id` of the `outpost_app` that shows the task (Coder's `coder_ai_task.app_id`); empty when the template names none."),
         ]);
+
+    public override IEnumerable<Diagnostic> Validate(IReadOnlyDictionary<string, object?> config)
+    {
+        // An app's id is known only after apply when it comes from an outpost_app; a literal must at least look like one.
+        if (config.String("app_id") is { Length: > 0 } appId && !Guid.TryParse(appId, out _))
+        {
+            yield return Diagnostics.Error("invalid app_id", $"app_id must be the id of an outpost_app (a UUID), not \"{appId}\"", "app_id");
+        }
+    }
 
     public override void ApplyDefaults(SortedDictionary<string, object?> planned, ProviderEnvironment environment)
     {
+        planned["app_id"] ??= string.Empty;
         planned["prompt"] = environment.Get(ProviderEnvironment.TaskPrompt) ?? string.Empty;
         if (environment.Get(ProviderEnvironment.TaskId) is { } id)
         {

@@ -13,6 +13,7 @@ internal sealed class InMemoryTaskChannel : ITaskChannel
     private readonly Lock _gate = new();
     private readonly List<TaskMessage> _messages = [];
     private readonly List<ReportTaskStatusRequest> _statuses = [];
+    private readonly List<(long Sequence, TaskMessageKind Kind, RunObservability Summary)> _runs = [];
     private readonly List<(Func<bool> Done, TaskCompletionSource Seen)> _waiters = [];
     private readonly Channel<TaskInboxEvent> _inbox = Channel.CreateUnbounded<TaskInboxEvent>();
     private readonly TimeProvider _time = TimeProvider.System;
@@ -44,6 +45,18 @@ internal sealed class InMemoryTaskChannel : ITaskChannel
             lock (_gate)
             {
                 return [.. _statuses];
+            }
+        }
+    }
+
+    /// <summary>The run summaries the agent stored (issue 23), with the sequence and kind of the message that carried each.</summary>
+    public IReadOnlyList<(long Sequence, TaskMessageKind Kind, RunObservability Summary)> Runs
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _runs];
             }
         }
     }
@@ -89,6 +102,11 @@ internal sealed class InMemoryTaskChannel : ITaskChannel
         {
             foreach (var message in messages)
             {
+                if (message.RunObservability is { } summary)
+                {
+                    _runs.Add((_sequence + 1, message.Kind, summary));
+                }
+
                 stored.Add(new TaskMessage { Sequence = ++_sequence, Kind = message.Kind, Content = message.Content, ToolName = message.ToolName, CreatedAt = _time.GetUtcNow() });
             }
 
@@ -120,6 +138,12 @@ internal sealed class InMemoryTaskChannel : ITaskChannel
             }
         }
     }
+
+    /// <summary>What the server answers a resuming agent; a new task's (nothing yet) unless a test sets it.</summary>
+    public AgentTaskConversation Conversation { get; set; } = new() { Messages = [], ResumeAfter = 0 };
+
+    public Task<AgentApiResult<AgentTaskConversation>> GetConversationAsync(CancellationToken cancellationToken) =>
+        System.Threading.Tasks.Task.FromResult(AgentApiResult<AgentTaskConversation>.Ok(Conversation));
 
     private async Task<T> WaitAsync<T>(Func<T?> find)
         where T : class

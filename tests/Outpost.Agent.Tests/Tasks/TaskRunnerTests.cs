@@ -57,7 +57,7 @@ public sealed class TaskRunnerTests : IAsyncLifetime
         var requests = _provider.Requests;
         Assert.Equal(3, requests.Count);
         Assert.Equal(["system", "user"], requests[0].Messages.Select(m => m.Role));
-        Assert.Equal(["read_file", "list_directory", "search_files", "write_file", "edit_file", "run_command"], requests[0].ToolNames);
+        Assert.Equal(["read_file", "list_directory", "search_files", "write_file", "edit_file", "run_command", "task_complete"], requests[0].ToolNames);
         var write = Assert.Single(requests[1].Messages[2].ToolCalls);
         Assert.Equal(("write_file", """{"path":"hello.sh","content":"echo hello from the task\n"}"""), (write.Name, write.Arguments));
         Assert.Equal(write.Id, requests[1].Last.ToolCallId);

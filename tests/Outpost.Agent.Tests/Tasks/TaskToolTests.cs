@@ -15,7 +15,7 @@ public sealed class TaskToolTests : IDisposable
     {
         Assert.Equal(
             [("read_file", ToolEffect.ReadOnly), ("list_directory", ToolEffect.ReadOnly), ("search_files", ToolEffect.ReadOnly),
-             ("write_file", ToolEffect.FileWrite), ("edit_file", ToolEffect.FileWrite), ("run_command", ToolEffect.Shell)],
+             ("write_file", ToolEffect.FileWrite), ("edit_file", ToolEffect.FileWrite), ("run_command", ToolEffect.Shell), ("task_complete", ToolEffect.ReadOnly)],
             _tools.All.Select(t => (t.Name, t.Effect)));
     }
 

@@ -53,6 +53,35 @@ public sealed class TerraformProviderTests : IDisposable
         }
         """;
 
+    private const string AiTaskTemplate = """
+        terraform {
+          required_providers {
+            outpost = { source = "outpost/outpost" }
+          }
+        }
+
+        resource "outpost_agent" "main" {
+          os   = "linux"
+          arch = "amd64"
+        }
+
+        resource "outpost_app" "chat" {
+          agent_id = outpost_agent.main.id
+          slug     = "chat"
+          url      = "http://localhost:3284"
+        }
+
+        resource "outpost_ai_task" "shown" {
+          app_id = outpost_app.chat.id
+        }
+
+        resource "outpost_ai_task" "plain" {}
+
+        output "plain_app_id" {
+          value = outpost_ai_task.plain.app_id
+        }
+        """;
+
     private readonly TerraformCli _terraform = new();
 
     public void Dispose() => _terraform.Dispose();
@@ -108,6 +137,41 @@ public sealed class TerraformProviderTests : IDisposable
         Assert.NotEqual(0, reread.ExitCode);
         Assert.Contains("Error: invalid value for parameter \"greeting\"", second, StringComparison.Ordinal);
         Assert.Contains("\"howdy\" is not one of the options: hello, hi", second, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_task_resource_exposes_the_tasks_id_and_prompt_and_the_app_id_the_template_gives_or_an_empty_one()
+    {
+        _terraform.Write("main.tf", AiTaskTemplate);
+        var taskId = Guid.NewGuid().ToString();
+        var environment = Environment("start");
+        environment[ProviderEnvironment.TaskId] = taskId;
+        environment[ProviderEnvironment.TaskPrompt] = "Fix the flaky test";
+
+        var applied = await _terraform.RunAsync(environment, "apply", "-auto-approve", "-input=false", "-no-color");
+        Assert.True(applied.ExitCode == 0, applied.Stdout + applied.Stderr);
+        var state = await ShowAsync();
+
+        var shown = Resource(state, "outpost_ai_task.shown");
+        var plain = Resource(state, "outpost_ai_task.plain");
+        Assert.Equal((taskId, "Fix the flaky test"), (shown.GetProperty("id").GetString(), shown.GetProperty("prompt").GetString()));
+        Assert.Equal(Resource(state, "outpost_app.chat").GetProperty("id").GetString(), shown.GetProperty("app_id").GetString());
+        Assert.Equal(string.Empty, plain.GetProperty("app_id").GetString());
+        Assert.Equal(string.Empty, state.GetProperty("values").GetProperty("outputs").GetProperty("plain_app_id").GetProperty("value").GetString());
+    }
+
+    [Fact]
+    public async Task An_app_id_that_is_not_an_apps_id_fails_the_plan_naming_it()
+    {
+        _terraform.Write("main.tf", AiTaskTemplate.Replace("app_id = outpost_app.chat.id", "app_id = \"chat\"", StringComparison.Ordinal));
+
+        var planned = await _terraform.RunAsync(Environment("start"), "plan", "-input=false", "-no-color");
+
+        Assert.NotEqual(0, planned.ExitCode);
+        var output = string.Join(' ', planned.Stderr.Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("Error: invalid app_id", output, StringComparison.Ordinal);
+        Assert.Contains("with outpost_ai_task.shown", output, StringComparison.Ordinal);
+        Assert.Contains("not \"chat\"", output, StringComparison.Ordinal);
     }
 
     private static Dictionary<string, string> Environment(string transition) => new()

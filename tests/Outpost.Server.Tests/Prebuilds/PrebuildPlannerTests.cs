@@ -49,6 +49,23 @@ public sealed class PrebuildPlannerTests
     }
 
     [Fact]
+    public void A_failed_delete_is_retried_on_the_backoff_and_given_up_after_five()
+    {
+        PrebuildRow Stuck(int failures, int secondsAgo) => Row(PrebuildKind.DeleteFailed, 60) with { DeleteFailures = failures, LastDeleteFailure = Now.AddSeconds(-secondsAgo) };
+        var waiting = Stuck(1, 10);
+        var due = Stuck(1, 30);
+        var secondWaiting = Stuck(2, 59);
+        var secondDue = Stuck(2, 60);
+        var givenUp = Stuck(PrebuildPlanner.FailureLimit, 3600);
+
+        var plan = PrebuildPlanner.Plan([Target(0)], [waiting, due, secondWaiting, secondDue, givenUp], [], Now);
+
+        Assert.Equal([due.WorkspaceId, secondDue.WorkspaceId], plan.Actions.OfType<DeletePrebuild>().Select(d => d.WorkspaceId));
+        Assert.Contains("retrying", plan.Actions.OfType<DeletePrebuild>().First().Why, StringComparison.Ordinal);
+        Assert.Empty(plan.Actions.OfType<CreatePrebuild>());
+    }
+
+    [Fact]
     public void Failed_prebuilds_are_deleted_and_the_preset_backs_off_30_s_doubling_to_10_min()
     {
         var failed = Row(PrebuildKind.Failed, 1);

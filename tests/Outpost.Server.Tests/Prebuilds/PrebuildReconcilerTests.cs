@@ -109,6 +109,37 @@ public sealed class PrebuildReconcilerTests(PrebuildServerFixture fixture) : ICl
         Assert.Empty(await PrebuildsOfAsync(first.Id));
         Assert.Single(await PrebuildsOfAsync(second.Id), p => p.Kind == PrebuildKind.Ready);
     }
+
+    [Fact]
+    public async Task A_failed_prebuild_delete_is_queued_again_after_the_backoff()
+    {
+        var api = await WorkspaceApi.LoginAsync(fixture.Client);
+        await _bed.CompleteQueuedAsync();
+        var (template, first) = await api.ReadyTemplateAsync(_bed.Daemon, "undeletable", PrebuildTestBed.PoolYaml(1));
+        await _bed.ReconcileAsync();
+        await _bed.CompleteQueuedAsync();
+        var prebuild = Assert.Single(await PrebuildsOfAsync(first.Id), p => p.Kind == PrebuildKind.Ready).WorkspaceId;
+        var second = await api.CreateVersionAsync(template.Id, await api.UploadAsync(PrebuildTestBed.PoolYaml(0)));
+        await _bed.Daemon.CompleteImportAsync(await _bed.Daemon.AcquireAsync(second.Job.Id));
+        await api.ReadAsync<Template>(HttpMethod.Patch, $"/api/v2/templates/{template.Id}", new UpdateTemplateRequest { ActiveVersionId = second.Id });
+        bool FailDelete(Sdk.Provisioning.AcquiredJob job) => job.WorkspaceBuild is { WorkspaceId: var id } && id == prebuild;
+
+        Assert.Contains((await _bed.ReconcileAsync()).Plan!.Actions.OfType<DeletePrebuild>(), a => a.WorkspaceId == prebuild);
+        await _bed.CompleteQueuedAsync(FailDelete);
+        var stuck = Assert.Single(await PrebuildsOfAsync(first.Id));
+
+        // Not before the backoff (30 s after the failure), then once.
+        fixture.Clock.Advance(TimeSpan.FromSeconds(29));
+        var early = await _bed.ReconcileAsync();
+        fixture.Clock.Advance(TimeSpan.FromSeconds(2));
+        var due = await _bed.ReconcileAsync();
+        await _bed.CompleteQueuedAsync();
+
+        Assert.Equal((PrebuildKind.DeleteFailed, 1), (stuck.Kind, stuck.DeleteFailures));
+        Assert.DoesNotContain(early.Plan!.Actions.OfType<DeletePrebuild>(), a => a.WorkspaceId == prebuild);
+        Assert.Contains(due.Plan!.Actions.OfType<DeletePrebuild>(), a => a.WorkspaceId == prebuild);
+        Assert.Empty(await PrebuildsOfAsync(first.Id));
+    }
 }
 
 /// <summary>Two replicas on one database: the advisory lock lets one reconcile at a time, so the pool is filled once.</summary>

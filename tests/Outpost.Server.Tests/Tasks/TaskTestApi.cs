@@ -78,6 +78,17 @@ internal sealed class TaskTestApi(HttpClient client, WorkspaceApi api, TestDaemo
         return await client.SendAsync(request).WithTimeout();
     }
 
+    /// <summary>An agent call with a JSON body as written (for bodies the typed records cannot express).</summary>
+    public async Task<HttpResponseMessage> AgentRawAsync(string token, string path, string json)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, AgentApi.Prefix + TaskApi.AgentTaskPath + path)
+        {
+            Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return await client.SendAsync(request).WithTimeout();
+    }
+
     public async Task<List<TaskMessage>> AppendAsync(string token, params NewTaskMessage[] messages)
     {
         using var response = await AgentAsync(token, HttpMethod.Post, "/messages", new AppendTaskMessagesRequest { Messages = messages });

@@ -13,8 +13,8 @@ internal sealed class TaskToolset
         Definitions = [.. All.Select(t => new ChatTool { Function = new ChatFunction { Name = t.Name, Description = t.Description, Parameters = t.Parameters } })];
     }
 
-    /// <summary>read_file, list_directory, search_files, write_file, edit_file, run_command.</summary>
-    public static TaskToolset Default() => new([new ReadFileTool(), new ListDirectoryTool(), new SearchFilesTool(), new WriteFileTool(), new EditFileTool(), new RunCommandTool()]);
+    /// <summary>read_file, list_directory, search_files, write_file, edit_file, run_command, task_complete.</summary>
+    public static TaskToolset Default() => new([new ReadFileTool(), new ListDirectoryTool(), new SearchFilesTool(), new WriteFileTool(), new EditFileTool(), new RunCommandTool(), new TaskCompleteTool()]);
 
     public IReadOnlyList<ITaskTool> All { get; }
 
