@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -7,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using Outpost.Server.Prebuilds;
 using Outpost.Server.ProvisionerJobs;
+using Outpost.Testing;
 
 namespace Outpost.Server.Tests.Prebuilds;
 
@@ -99,51 +99,5 @@ public sealed class PrebuildOtlpTests
             .Select(kv => System.Text.Encoding.UTF8.GetString(Fields(kv.Single(f => f.Number == 2).Bytes).Single(f => f.Number == 1).Bytes.Span))
             .FirstOrDefault();
 
-    /// <summary>The fields of a protobuf message, in order: varints and fixed values in Value, length-delimited ones in Bytes.</summary>
-    private static IEnumerable<ProtoField> Fields(ReadOnlyMemory<byte> message)
-    {
-        var position = 0;
-        while (position < message.Length)
-        {
-            var key = Varint(message.Span, ref position);
-            var number = (int)(key >> 3);
-            switch ((int)(key & 7))
-            {
-                case 0:
-                    yield return new ProtoField(number, Varint(message.Span, ref position), default);
-                    break;
-                case 1:
-                    yield return new ProtoField(number, BinaryPrimitives.ReadUInt64LittleEndian(message.Span[position..]), default);
-                    position += 8;
-                    break;
-                case 2:
-                    var length = (int)Varint(message.Span, ref position);
-                    yield return new ProtoField(number, 0, message.Slice(position, length));
-                    position += length;
-                    break;
-                case 5:
-                    yield return new ProtoField(number, BinaryPrimitives.ReadUInt32LittleEndian(message.Span[position..]), default);
-                    position += 4;
-                    break;
-                default:
-                    throw new InvalidDataException($"wire type {key & 7} of field {number} is not protobuf this test reads");
-            }
-        }
-    }
-
-    private static ulong Varint(ReadOnlySpan<byte> bytes, ref int position)
-    {
-        ulong value = 0;
-        for (var shift = 0; ; shift += 7)
-        {
-            var b = bytes[position++];
-            value |= (ulong)(b & 0x7f) << shift;
-            if (b < 0x80)
-            {
-                return value;
-            }
-        }
-    }
-
-    private readonly record struct ProtoField(int Number, ulong Value, ReadOnlyMemory<byte> Bytes);
+    private static IEnumerable<ProtoField> Fields(ReadOnlyMemory<byte> message) => ProtoField.Read(message);
 }
