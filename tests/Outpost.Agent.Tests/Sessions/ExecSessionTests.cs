@@ -161,8 +161,9 @@ public sealed class ExecSessionTests
         var client = await harness.OpenAsync(new SessionHeader { Kind = SessionKind.Exec, Command = "sh", Args = ["-c", "echo up; sleep 300"] });
         Assert.True(await client.ReadUntilOutputAsync("up"));
 
+        var reading = client.ReadToEndAsync();
         await harness.Sessions.StopAllAsync(new Agent.Sessions.SessionEnd(DisconnectReason.WorkspaceStopped, DisconnectInitiator.Server, "build 7 stops the workspace")).WithTimeout();
-        Assert.True(await client.ReadToEndAsync());
+        Assert.True(await reading);
 
         Assert.Equal("workspace_stopped", client.Close!.Reason);
         Assert.Equal(DisconnectReason.WorkspaceStopped, (await client.Served.WithTimeout()).Reason);
