@@ -95,6 +95,16 @@ public sealed class DeploymentHealthTests(WorkspaceServerFixture fixture) : ICla
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
     }
 
+    [Fact]
+    public async Task A_provisioner_key_is_not_a_user_and_is_refused()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, DeploymentHealthApi.Path);
+        request.Headers.Add(Sdk.Provisioning.ProvisionerDaemonApi.KeyHeader, fixture.DaemonKey);
+        using var response = await fixture.Client.SendAsync(request).WithTimeout();
+
+        Assert.Equal((HttpStatusCode.Unauthorized, ProblemCodes.Unauthorized), (response.StatusCode, (await IdentityApi.ProblemAsync(response)).Code));
+    }
+
     /// <summary>PostgreSQL keeps microseconds.</summary>
     private static DateTimeOffset Microseconds(DateTimeOffset time) => new(time.Ticks - (time.Ticks % 10), time.Offset);
 

@@ -54,6 +54,7 @@ public sealed class TaskRunStorageTests(WorkspaceServerFixture fixture) : IClass
     [InlineData("classification", "fine", "$.messages[0].run_observability.classification")]
     [InlineData("incident", "boom", "$.messages[0].run_observability.incident")]
     [InlineData("retry_safety", null, "$.messages[0].run_observability.retry_safety")]
+    [InlineData("run_id", "run\u0000one", "$.messages[0].run_observability.run_id")]
     public async Task A_bad_summary_is_refused_naming_the_field_and_nothing_is_stored(string member, object? value, string field)
     {
         var (tasks, task, token) = await TaskWithAgentAsync("run-bad");
@@ -154,6 +155,30 @@ public sealed class TaskRunStorageTests(WorkspaceServerFixture fixture) : IClass
         Assert.Empty(export["diagnostics"]!.AsObject());
         Assert.Equal((HttpStatusCode.NotFound, ProblemCodes.TaskNotFound), (hidden.StatusCode, (await WorkspaceApi.ProblemAsync(hidden)).Code));
         Assert.Equal((HttpStatusCode.NotFound, ProblemCodes.TaskNotFound), (missing.StatusCode, (await WorkspaceApi.ProblemAsync(missing)).Code));
+    }
+
+    [Fact]
+    public async Task An_export_with_a_sanitize_that_is_not_a_boolean_is_refused_naming_it()
+    {
+        var (tasks, task, _) = await TaskWithAgentAsync("run-sanitize");
+
+        using var response = await tasks.Api.SendAsync(HttpMethod.Get, $"{TaskApi.Prefix}/{task.Id}/export?sanitize=maybe");
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("sanitize", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_workspace_agent_cannot_export_its_own_task()
+    {
+        var (tasks, task, token) = await TaskWithAgentAsync("run-agent-export");
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{TaskApi.Prefix}/{task.Id}/export");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        using var response = await fixture.Client.SendAsync(request).WithTimeout();
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
     [Fact]
