@@ -7,20 +7,23 @@ namespace Outpost.Server.Provisionerd;
 
 /// <summary>
 /// The acquire requests waiting in this process for a job. One shared subscription to the wake
-/// channel wakes the longest-waiting request per queued job instead of every waiting daemon, so 50
-/// idle daemons cost one claim per job, not 50. A dropped-messages marker wakes them all, since
-/// the jobs it stands for are unknown.
+/// channel wakes the longest-waiting request that runs the job's provisioner (the wake's payload)
+/// instead of every waiting daemon, so 50 idle daemons cost one claim per job, not 50, and a
+/// terraform daemon never swallows the wake of a local job. A request that was woken but ends
+/// without claiming (its poll ran out at the same moment) passes the wake on. A dropped-messages
+/// marker wakes them all, since the jobs it stands for are unknown.
 /// </summary>
 internal sealed partial class AcquireWaiters(IPubsub pubsub, ILogger<AcquireWaiters> logger) : IAsyncDisposable
 {
     private readonly Lock _gate = new();
-    private readonly LinkedList<TaskCompletionSource> _waiters = new();
+    private readonly LinkedList<Waiter> _waiters = new();
     private readonly CancellationTokenSource _stop = new();
     private Task? _started;
 
-    /// <summary>Joins the queue; the registration's task completes when this request should try to claim.</summary>
-    public async Task<Registration> RegisterAsync(CancellationToken cancellationToken)
+    /// <summary>Joins the queue for jobs of <paramref name="provisioners"/>; the registration's task completes when this request should try to claim.</summary>
+    public async Task<Registration> RegisterAsync(IReadOnlyCollection<string> provisioners, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(provisioners);
         Task started;
         lock (_gate)
         {
@@ -30,8 +33,8 @@ internal sealed partial class AcquireWaiters(IPubsub pubsub, ILogger<AcquireWait
 
         // The first caller waits for the shared subscription, so no wake-up is missed after it returns.
         await started.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        LinkedListNode<TaskCompletionSource> node;
+        var waiter = new Waiter(provisioners);
+        LinkedListNode<Waiter> node;
         lock (_gate)
         {
             node = _waiters.AddLast(waiter);
@@ -60,7 +63,7 @@ internal sealed partial class AcquireWaiters(IPubsub pubsub, ILogger<AcquireWait
                     }
                     else
                     {
-                        WakeOne();
+                        WakeOne(message.Payload);
                     }
                 }
             }
@@ -82,18 +85,27 @@ internal sealed partial class AcquireWaiters(IPubsub pubsub, ILogger<AcquireWait
         }
     }
 
-    private void WakeOne()
+    private void WakeOne(string provisioner)
     {
         lock (_gate)
         {
-            // A waiter whose request already ended cannot take the job: pass it to the next one.
-            while (_waiters.First is { } first)
+            var node = _waiters.First;
+            while (node is not null)
             {
-                _waiters.RemoveFirst();
-                if (first.Value.TrySetResult())
+                var next = node.Next;
+                if (node.Value.Woken.Task.IsCompleted)
                 {
+                    // A waiter whose request already ended cannot take the job.
+                    _waiters.Remove(node);
+                }
+                else if (node.Value.Runs(provisioner))
+                {
+                    _waiters.Remove(node);
+                    node.Value.Wake(provisioner);
                     return;
                 }
+
+                node = next;
             }
         }
     }
@@ -104,14 +116,14 @@ internal sealed partial class AcquireWaiters(IPubsub pubsub, ILogger<AcquireWait
         {
             foreach (var waiter in _waiters)
             {
-                waiter.TrySetResult();
+                waiter.Wake(null);
             }
 
             _waiters.Clear();
         }
     }
 
-    private void Remove(LinkedListNode<TaskCompletionSource> node)
+    private void Remove(LinkedListNode<Waiter> node)
     {
         lock (_gate)
         {
@@ -121,7 +133,12 @@ internal sealed partial class AcquireWaiters(IPubsub pubsub, ILogger<AcquireWait
             }
         }
 
-        node.Value.TrySetCanceled();
+        var waiter = node.Value;
+        if (!waiter.Woken.TrySetCanceled() && !waiter.Claimed && waiter.WokenFor is { } provisioner)
+        {
+            // Woken for a job, but the request ended without trying to claim it: another daemon may take it.
+            WakeOne(provisioner);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -132,11 +149,33 @@ internal sealed partial class AcquireWaiters(IPubsub pubsub, ILogger<AcquireWait
     }
 
     /// <summary>One waiting request; disposing it leaves the queue.</summary>
-    internal readonly struct Registration(AcquireWaiters owner, LinkedListNode<TaskCompletionSource> node) : IDisposable
+    internal readonly struct Registration(AcquireWaiters owner, LinkedListNode<Waiter> node) : IDisposable
     {
-        public Task Woken => node.Value.Task;
+        public Task Woken => node.Value.Woken.Task;
+
+        /// <summary>Says the request is about to claim after its wake, so leaving does not pass the wake on.</summary>
+        public void Claiming() => node.Value.Claimed = true;
 
         public void Dispose() => owner.Remove(node);
+    }
+
+    internal sealed class Waiter(IReadOnlyCollection<string> provisioners)
+    {
+        public TaskCompletionSource Woken { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>The provisioner of the job this waiter was woken for; null when woken for every job (a dropped marker).</summary>
+        public string? WokenFor { get; private set; }
+
+        public bool Claimed { get; set; }
+
+        /// <summary>An empty payload names no provisioner: every waiter may take it.</summary>
+        public bool Runs(string provisioner) => provisioner.Length == 0 || provisioners.Contains(provisioner, StringComparer.Ordinal);
+
+        public void Wake(string? provisioner)
+        {
+            WokenFor = provisioner;
+            Woken.TrySetResult();
+        }
     }
 
     private static partial class Log

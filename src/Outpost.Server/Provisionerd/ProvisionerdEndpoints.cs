@@ -70,7 +70,7 @@ internal static class ProvisionerdEndpoints
                 while (true)
                 {
                     // Register, then claim: a job queued in between is either claimed now or wakes us.
-                    using var waiter = await waiters.RegisterAsync(poll.Token).ConfigureAwait(false);
+                    using var waiter = await waiters.RegisterAsync(request.Provisioners, poll.Token).ConfigureAwait(false);
                     var job = await HandOutAsync(await TryAcquireAsync(queue, identity, request, accessUrl, loggers, cancellationToken).ConfigureAwait(false), identity, secrets, jobs, tasks, cancellationToken).ConfigureAwait(false);
                     if (job is not null)
                     {
@@ -78,6 +78,7 @@ internal static class ProvisionerdEndpoints
                     }
 
                     await waiter.Woken.WaitAsync(poll.Token).ConfigureAwait(false);
+                    waiter.Claiming();
                 }
             }
             catch (OperationCanceledException) when (poll.IsCancellationRequested && !cancellationToken.IsCancellationRequested)

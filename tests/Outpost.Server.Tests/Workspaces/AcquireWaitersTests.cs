@@ -8,6 +8,8 @@ namespace Outpost.Server.Tests.Workspaces;
 
 public sealed class AcquireWaitersTests : IAsyncDisposable
 {
+    private static readonly string[] Local = ["local"];
+
     private readonly InMemoryPubsub _pubsub = new();
     private readonly AcquireWaiters _waiters;
 
@@ -19,16 +21,16 @@ public sealed class AcquireWaitersTests : IAsyncDisposable
     [Fact]
     public async Task One_queued_job_wakes_exactly_one_waiting_daemon_the_longest_waiting()
     {
-        var first = await _waiters.RegisterAsync(TestTimeouts.Token());
-        var second = await _waiters.RegisterAsync(TestTimeouts.Token());
-        var third = await _waiters.RegisterAsync(TestTimeouts.Token());
+        var first = await _waiters.RegisterAsync(Local, TestTimeouts.Token());
+        var second = await _waiters.RegisterAsync(Local, TestTimeouts.Token());
+        var third = await _waiters.RegisterAsync(Local, TestTimeouts.Token());
 
-        await _pubsub.PublishAsync(JobEvents.WakeChannel, "job", TestTimeouts.Token());
+        await _pubsub.PublishAsync(JobEvents.WakeChannel, "local", TestTimeouts.Token());
         await first.Woken.WithTimeout();
 
         Assert.False(second.Woken.IsCompleted);
         Assert.False(third.Woken.IsCompleted);
-        await _pubsub.PublishAsync(JobEvents.WakeChannel, "job", TestTimeouts.Token());
+        await _pubsub.PublishAsync(JobEvents.WakeChannel, "local", TestTimeouts.Token());
         await second.Woken.WithTimeout();
         Assert.False(third.Woken.IsCompleted);
         third.Dispose();
@@ -37,13 +39,45 @@ public sealed class AcquireWaitersTests : IAsyncDisposable
     [Fact]
     public async Task A_waiter_that_left_passes_the_wake_up_to_the_next()
     {
-        var gone = await _waiters.RegisterAsync(TestTimeouts.Token());
-        var next = await _waiters.RegisterAsync(TestTimeouts.Token());
+        var gone = await _waiters.RegisterAsync(Local, TestTimeouts.Token());
+        var next = await _waiters.RegisterAsync(Local, TestTimeouts.Token());
         gone.Dispose();
 
-        await _pubsub.PublishAsync(JobEvents.WakeChannel, "job", TestTimeouts.Token());
+        await _pubsub.PublishAsync(JobEvents.WakeChannel, "local", TestTimeouts.Token());
 
         await next.Woken.WithTimeout();
+    }
+
+    [Fact]
+    public async Task A_job_wakes_the_longest_waiting_daemon_that_runs_its_provisioner()
+    {
+        var terraform = await _waiters.RegisterAsync(["terraform"], TestTimeouts.Token());
+        var local = await _waiters.RegisterAsync(["terraform", "local"], TestTimeouts.Token());
+
+        await _pubsub.PublishAsync(JobEvents.WakeChannel, "local", TestTimeouts.Token());
+        await local.Woken.WithTimeout();
+        Assert.False(terraform.Woken.IsCompleted);
+
+        await _pubsub.PublishAsync(JobEvents.WakeChannel, "terraform", TestTimeouts.Token());
+        await terraform.Woken.WithTimeout();
+    }
+
+    [Fact]
+    public async Task A_waiter_woken_as_its_poll_ends_passes_the_wake_up_on_but_one_that_claims_does_not()
+    {
+        var timedOut = await _waiters.RegisterAsync(Local, TestTimeouts.Token());
+        var claiming = await _waiters.RegisterAsync(Local, TestTimeouts.Token());
+        var last = await _waiters.RegisterAsync(Local, TestTimeouts.Token());
+
+        await _pubsub.PublishAsync(JobEvents.WakeChannel, "local", TestTimeouts.Token());
+        await timedOut.Woken.WithTimeout();
+        timedOut.Dispose();
+        await claiming.Woken.WithTimeout();
+        claiming.Claiming();
+        claiming.Dispose();
+
+        Assert.False(last.Woken.IsCompleted);
+        last.Dispose();
     }
 
     [Fact]
@@ -51,9 +85,9 @@ public sealed class AcquireWaitersTests : IAsyncDisposable
     {
         var waiters = new[]
         {
-            await _waiters.RegisterAsync(TestTimeouts.Token()),
-            await _waiters.RegisterAsync(TestTimeouts.Token()),
-            await _waiters.RegisterAsync(TestTimeouts.Token()),
+            await _waiters.RegisterAsync(Local, TestTimeouts.Token()),
+            await _waiters.RegisterAsync(Local, TestTimeouts.Token()),
+            await _waiters.RegisterAsync(Local, TestTimeouts.Token()),
         };
 
         _pubsub.SimulateReconnect();
