@@ -25,7 +25,8 @@ public sealed class AgentHost : IDisposable
     /// An agent named <paramref name="agentName"/> for the server at <paramref name="serverUrl"/>; nothing runs until <see cref="RunAsync"/>.
     /// Its first start continues <paramref name="traceParent"/> (the build that started this process); a restart for a new owner starts a new trace.
     /// </summary>
-    public AgentHost(Uri serverUrl, string token, string agentName, TimeProvider time, ILogger logger, AgentSettings? settings = null, System.Diagnostics.ActivityContext traceParent = default)
+    public AgentHost(Uri serverUrl, string token, string agentName, TimeProvider time, ILogger logger, AgentSettings? settings = null, System.Diagnostics.ActivityContext traceParent = default,
+        Telemetry.ITelemetryReporter? telemetry = null)
     {
         _traceParent = traceParent;
         settings ??= new AgentSettings();
@@ -56,6 +57,7 @@ public sealed class AgentHost : IDisposable
             Direct = _direct,
             TaskChannel = taskId => new Tasks.HttpTaskChannel(_transport, taskId, time, logger),
             TraceParent = TakeTraceParent(),
+            Telemetry = telemetry,
         }, _transport, logger);
         _agent = _newAgent();
     }
@@ -129,7 +131,7 @@ public sealed class AgentHost : IDisposable
     {
         AgentLog.SignalReceived(_logger, signal);
         _shutdownRequested = true;
-        Volatile.Read(ref _agent).RequestShutdown();
+        Volatile.Read(ref _agent).RequestShutdownOnSignal();
     }
 
     /// <summary>Releases the connection to the server.</summary>

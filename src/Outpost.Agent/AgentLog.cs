@@ -103,4 +103,8 @@ internal static partial class AgentLog
     [LoggerMessage(EventId = OutpostEventIds.Agent + 23, Level = LogLevel.Warning,
         Message = "Working directory {Directory} does not exist; scripts run in {Fallback}")]
     public static partial void DirectoryMissing(ILogger logger, string directory, string fallback);
+
+    [LoggerMessage(EventId = OutpostEventIds.Agent + 71, Level = LogLevel.Information,
+        Message = "No stop message from the server within {WaitMs} ms of the signal: shutting down as the agent's own shutdown")]
+    public static partial void NoStopReason(ILogger logger, long waitMs);
 }

@@ -37,4 +37,7 @@ internal sealed record AgentOptions
 
     /// <summary>The coding loop's bounds and timings.</summary>
     public Tasks.TaskLimits TaskLimits { get; init; } = new();
+
+    /// <summary>The process's local telemetry stream (a task run's <c>task.run.completed</c>); null for none.</summary>
+    public Telemetry.ITelemetryReporter? Telemetry { get; init; }
 }

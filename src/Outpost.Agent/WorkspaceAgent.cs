@@ -26,6 +26,7 @@ internal sealed class WorkspaceAgent
     private readonly long _startedAt;
     private readonly CancellationTokenSource _shutdown = new();
     private readonly Tasks.TaskLifecycleCloses _taskCloses;
+    private readonly TaskCompletionSource _stopReasonKnown = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private AgentManifest? _manifest;
     private volatile bool _restarting;
 
@@ -50,6 +51,9 @@ internal sealed class WorkspaceAgent
     /// <summary>The latest manifest (re-fetched after every reconnect); null until the first arrives.</summary>
     public AgentManifest? Manifest => Volatile.Read(ref _manifest);
 
+    /// <summary>The lifecycle action closing the agent's task runs (issue 23), or null while none is.</summary>
+    internal Telemetry.Runs.LifecycleCloseAction? ClosingAction => _taskCloses.Current;
+
     /// <summary>Null until the agent has a manifest and runs its control plane.</summary>
     public ControlPlaneLoop? ControlPlane { get; private set; }
 
@@ -59,6 +63,44 @@ internal sealed class WorkspaceAgent
         // A task run this closes records why (issue 23); a workspace stop or a restart began its own action first.
         _taskCloses.Begin(Sdk.Tasks.LifecycleKind.AgentShutdown);
         _shutdown.Cancel();
+    }
+
+    /// <summary>
+    /// How long a signal waits for the server's word on why the workspace stops. The provisioner signals the agent while
+    /// running a stop build, and the server sends its shutdown message as that build appears: the two race (issue 23 saw
+    /// the signal first in a third of the runs), so the signal gives the message a bounded moment to arrive.
+    /// </summary>
+    public static TimeSpan StopReasonWait { get; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Starts the shutdown for a signal (SIGTERM, SIGINT). While the control plane is connected the shutdown waits — at
+    /// most <see cref="StopReasonWait"/>, ended at once by the server's shutdown message — so that a task run and the
+    /// sessions it closes record the workspace stop that caused the signal, not just "the agent shut down".
+    /// </summary>
+    public void RequestShutdownOnSignal()
+    {
+        if (ControlPlane is not { IsConnected: true } || _shutdown.IsCancellationRequested)
+        {
+            RequestShutdown();
+            return;
+        }
+
+        _ = ShutdownOnceTheStopReasonIsKnownAsync();
+    }
+
+    private async Task ShutdownOnceTheStopReasonIsKnownAsync()
+    {
+        try
+        {
+            await _stopReasonKnown.Task.WaitAsync(StopReasonWait, _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // No stop build behind the signal (someone else sent it): the agent shuts down for itself.
+            AgentLog.NoStopReason(_logger, (long)StopReasonWait.TotalMilliseconds);
+        }
+
+        RequestShutdown();
     }
 
     /// <summary>
@@ -134,7 +176,7 @@ internal sealed class WorkspaceAgent
             SetState(outcome);
 
             // A task workspace's coding loop starts once the startup scripts have prepared the workspace, and ends with the agent.
-            var task = Tasks.TaskAgent.Start(manifest, ScriptContextFor(Manifest!), _options.TaskChannel, _options.TaskLimits, _time, _logger, _shutdown.Token, _taskCloses);
+            var task = Tasks.TaskAgent.Start(manifest, ScriptContextFor(Manifest!), _options.TaskChannel, _options.TaskLimits, _time, _logger, _shutdown.Token, _taskCloses, _options.Telemetry);
             await WaitForShutdownAsync().ConfigureAwait(false);
             if (task is not null)
             {
@@ -177,6 +219,7 @@ internal sealed class WorkspaceAgent
         if (shutdown.Reason == AgentApi.WorkspaceStoppedCloseReason)
         {
             _taskCloses.Begin(Sdk.Tasks.LifecycleKind.WorkspaceStop);
+            _stopReasonKnown.TrySetResult();
             _ = Sessions.StopAllAsync(new SessionEnd(DisconnectReason.WorkspaceStopped, DisconnectInitiator.Server,
                 $"build {shutdown.BuildId} ({(shutdown.Transition is { } transition ? WireName.Of(transition) : "none")}) stops the workspace"));
         }

@@ -148,6 +148,43 @@ public sealed class WorkspaceAgentTests : IDisposable
         Assert.Empty(_log.WithId(5007));
     }
 
+    [Fact]
+    public async Task A_signal_waits_for_the_servers_stop_message_so_the_close_is_the_workspace_stop_not_the_agents_shutdown()
+    {
+        var (agent, running, connection) = await ReadyAsync();
+
+        // The provisioner's SIGTERM overtakes the server's message about the stop build that sent it.
+        agent.RequestShutdownOnSignal();
+        connection.ServerSends(new ShutdownMessage { Reason = AgentApi.WorkspaceStoppedCloseReason, BuildId = Guid.NewGuid(), Transition = Sdk.Provisioning.WorkspaceTransition.Stop });
+
+        Assert.Equal(AgentLifecycleState.Off, await running.WithTimeout());
+        Assert.Equal(Sdk.Tasks.LifecycleKind.WorkspaceStop, agent.ClosingAction!.Kind);
+        Assert.Empty(_log.WithId(5071));
+    }
+
+    [Fact]
+    public async Task A_signal_with_no_stop_message_shuts_the_agent_down_as_its_own_shutdown_after_the_bounded_wait()
+    {
+        var (agent, running, _) = await ReadyAsync();
+        agent.RequestShutdownOnSignal();
+
+        Assert.Equal(AgentLifecycleState.Off, await running.WithTimeout());
+        Assert.Equal(Sdk.Tasks.LifecycleKind.AgentShutdown, agent.ClosingAction!.Kind);
+        Assert.Equal("3000", Assert.Single(_log.WithId(5071)).Field("WaitMs"));
+    }
+
+    /// <summary>An agent with no scripts, connected and ready.</summary>
+    private async Task<(WorkspaceAgent Agent, Task<AgentLifecycleState> Running, FakeConnection Connection)> ReadyAsync()
+    {
+        Serve();
+        var agent = NewAgent();
+        var running = agent.RunAsync(CancellationToken.None);
+        var connection = await _transport.NextConnectionAsync();
+        await connection.NextSentAsync<LifecycleMessage>();
+        Assert.Equal(AgentLifecycleState.Ready, (await connection.NextSentAsync<LifecycleMessage>()).State);
+        return (agent, running, connection);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     private void Serve(params Sdk.Provisioning.AgentScript[] scripts) =>

@@ -19,6 +19,7 @@ internal sealed partial class ControlPlaneLoop
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _wake = new(0);
     private readonly List<ControlPlaneExit> _exits = [];
+    private volatile bool _connected;
     private int _heartbeatDue;
     private int _statsDue;
 
@@ -48,6 +49,9 @@ internal sealed partial class ControlPlaneLoop
 
     /// <summary>Connections made so far.</summary>
     public int Connections { get; private set; }
+
+    /// <summary>Whether a connection is up now (a message from the server can still arrive on it).</summary>
+    public bool IsConnected => _connected;
 
     /// <summary>How each connection ended, oldest first.</summary>
     public IReadOnlyList<ControlPlaneExit> Exits => _exits;
@@ -96,9 +100,17 @@ internal sealed partial class ControlPlaneLoop
             var started = _time.GetTimestamp();
             var refresh = Connections > 1 ? Reconnected(Connections, stopping) : Task.CompletedTask;
             ControlPlaneExit exit;
+            _connected = true;
             await using (connection.ConfigureAwait(false))
             {
-                exit = await RunConnectionAsync(connection, stopping).ConfigureAwait(false) with { Duration = _time.GetElapsedTime(started) };
+                try
+                {
+                    exit = await RunConnectionAsync(connection, stopping).ConfigureAwait(false) with { Duration = _time.GetElapsedTime(started) };
+                }
+                finally
+                {
+                    _connected = false;
+                }
             }
 
             _exits.Add(exit);

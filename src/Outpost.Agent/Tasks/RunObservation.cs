@@ -23,14 +23,16 @@ internal sealed class RunObservation : IChatStreamObserver
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Guid _taskId;
+    private readonly Telemetry.ITelemetryReporter? _telemetry;
     private readonly Lock _gate = new();
     private readonly List<TrackedCall> _calls = [];
     private string? _attempt;
     private bool _textSeen;
     private long _lastProgress;
 
-    public RunObservation(Guid taskId, string model, long? parentSequence, TaskToolset tools, TimeProvider time, ILogger logger)
+    public RunObservation(Guid taskId, string model, long? parentSequence, TaskToolset tools, TimeProvider time, ILogger logger, Telemetry.ITelemetryReporter? telemetry = null)
     {
+        _telemetry = telemetry;
         ArgumentNullException.ThrowIfNull(time);
         _tools = tools;
         _time = time;
@@ -212,6 +214,10 @@ internal sealed class RunObservation : IChatStreamObserver
                 summary.Incident is { } incident ? WireName.Of(incident.TerminalCause.Category) : "none",
                 summary.Incident is { } i ? WireName.Of(i.Phase.RunPhase) : "none",
                 summary.Incident is { } r ? WireName.Of(r.Recovery.Recommendation) : "none");
+            if (_telemetry is not null)
+            {
+                RunTelemetry.RunCompleted(_telemetry, _taskId, summary);
+            }
         }
 
         return summary;

@@ -13,7 +13,7 @@ internal static class TaskAgent
     /// The loop runs until <paramref name="shutdown"/> (the agent's shutdown) and then reports a run in progress as stopped.
     /// </summary>
     public static Task? Start(AgentManifest manifest, ScriptContext context, Func<Guid, ITaskChannel>? channelFor, TaskLimits limits, TimeProvider time, ILogger logger, CancellationToken shutdown,
-        TaskLifecycleCloses? closes = null)
+        TaskLifecycleCloses? closes = null, Telemetry.ITelemetryReporter? telemetry = null)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         ArgumentNullException.ThrowIfNull(context);
@@ -24,7 +24,7 @@ internal static class TaskAgent
 
         var environment = CommandEnvironment(context.Environment, settings);
         var tools = new ToolContext { Workspace = new WorkspaceDirectory(context.WorkingDirectory), Time = time, CommandEnvironment = environment };
-        var runner = new TaskRunner(settings, channelFor(settings.TaskId), tools, limits, time, logger) { LifecycleCloses = closes };
+        var runner = new TaskRunner(settings, channelFor(settings.TaskId), tools, limits, time, logger) { LifecycleCloses = closes, Telemetry = telemetry };
         return Task.Run(async () =>
         {
             try

@@ -53,6 +53,9 @@ internal sealed partial class TaskRunner
     /// <summary>The lifecycle actions that close runs (the workspace agent's: a workspace stop, a shutdown, a reinitialisation).</summary>
     public TaskLifecycleCloses? LifecycleCloses { get; init; }
 
+    /// <summary>The agent process's local telemetry stream, which gets a <c>task.run.completed</c> event per run; null for none.</summary>
+    public Telemetry.ITelemetryReporter? Telemetry { get; init; }
+
     /// <summary>Runs until <paramref name="shutdown"/> (the agent's shutdown); returns once the last status is delivered or given up.</summary>
     public async Task RunAsync(CancellationToken shutdown)
     {
@@ -63,7 +66,7 @@ internal sealed partial class TaskRunner
         if (_settings.Failure is { } reason)
         {
             TaskAgentLog.CannotRun(_logger, _settings.TaskId, reason);
-            var observation = new RunObservation(_settings.TaskId, _settings.Model ?? "unknown", 1, _tools, _time, _logger);
+            var observation = new RunObservation(_settings.TaskId, _settings.Model ?? "unknown", 1, _tools, _time, _logger, Telemetry);
             observation.CannotStart(reason);
             await writer.SendAsync(new NewTaskMessage { Kind = TaskMessageKind.Status, Content = reason, RunObservability = observation.Finish() }).ConfigureAwait(false);
             await ReportAsync(AiTaskStatus.Failed, reason, delivery.Token).ConfigureAwait(false);
@@ -180,7 +183,7 @@ internal sealed partial class TaskRunner
     private async Task RunOnceAsync(ChatCompletionsClient client, TaskMessageWriter writer, CancellationTokenSource run, CancellationToken delivery, CancellationToken shutdown)
     {
         var number = Interlocked.Increment(ref _runs);
-        var observation = new RunObservation(_settings.TaskId, _settings.Model!, Volatile.Read(ref _runUpTo), _tools, _time, _logger);
+        var observation = new RunObservation(_settings.TaskId, _settings.Model!, Volatile.Read(ref _runUpTo), _tools, _time, _logger, Telemetry);
         var turns = 0;
         var toolCalls = 0;
         var partial = new StringBuilder();

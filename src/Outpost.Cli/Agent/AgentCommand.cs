@@ -197,7 +197,7 @@ internal static class AgentCommand
             }
         }
 
-        using var agent = new AgentHost(options.ServerUrl, token!, options.AgentName, context.Time, logger, options.Settings, ProcessTrace.Inherited(environment));
+        using var agent = new AgentHost(options.ServerUrl, token!, options.AgentName, context.Time, logger, options.Settings, ProcessTrace.Inherited(environment), context.Telemetry);
 
         // The token stays in this process: scripts and anything they start never see it.
         Environment.SetEnvironmentVariable(AgentEnvironment.AgentToken, null);

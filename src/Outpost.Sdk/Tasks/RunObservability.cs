@@ -106,6 +106,12 @@ public sealed record RunObservability
 
     /// <summary>The first failure's error fingerprint (transport, setup and tool failures; <c>{}</c> for a tool failure without an error).</summary>
     public ErrorFingerprint? Error { get; init; }
+
+    /// <summary>
+    /// The recorder's own faults during the run, each logged and swallowed (omitted when none). An Outpost addition to
+    /// spec §4: the server counts them (<c>outpost_task_run_internal_errors_total</c>), as agents have no metrics of their own.
+    /// </summary>
+    public int? InternalErrors { get; init; }
 }
 
 /// <summary>One attempt: one provider stream request of the run (spec §4).</summary>

@@ -39,6 +39,11 @@ internal static class TaskRunRules
             return (summary.RunId is { Length: > 0 and <= MaxIdLength } ? ".message_id" : ".run_id", $"run_id and message_id are strings of 1 to {MaxIdLength} characters");
         }
 
+        if (summary.InternalErrors is < 0)
+        {
+            return (".internal_errors", "internal_errors is a count: 0 or more");
+        }
+
         if (summary.Incident is { SchemaVersion: not RunIncident.CurrentSchemaVersion } incident)
         {
             return (".incident.schema_version", $"schema_version {incident.SchemaVersion} is not one this server stores; it stores {RunIncident.CurrentSchemaVersion}");

@@ -144,7 +144,7 @@ internal sealed class TaskStore(NpgsqlDataSource dataSource, TimeProvider time, 
         {
             if (message.RunObservability is { } summary)
             {
-                TaskRunMetrics.Stored(WireName.Of(summary.Classification));
+                TaskRunMetrics.Stored(summary);
             }
         }
 

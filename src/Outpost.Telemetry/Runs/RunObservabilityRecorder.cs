@@ -225,7 +225,7 @@ public sealed class RunObservabilityRecorder
     {
         RunObservability? summary = null;
         Record(nameof(Finalize), (r, at, mono) => summary = RunSummaryDerivation.Build(r, at, mono));
-        return summary;
+        return summary is not null && InternalErrors > 0 ? summary with { InternalErrors = InternalErrors } : summary;
     }
 
     private void Record(string operation, Action<RunRecording, DateTimeOffset, double> record) =>

@@ -20,6 +20,7 @@ public sealed class RunObservationTests : IAsyncLifetime
     private readonly TempWorkspace _workspace = new();
     private readonly RecordingLogger _logger = new();
     private readonly CancellationTokenSource _shutdown = new();
+    private readonly LoggedTelemetry _telemetry = new();
     private FakeChatProvider _provider = null!;
     private Task? _loop;
 
@@ -57,6 +58,15 @@ public sealed class RunObservationTests : IAsyncLifetime
         Assert.Equal(channel.Task.Id.ToString("N"), summary.SessionId);
         Assert.Contains(_logger.Entries, e => e.Message.StartsWith("task.run.completed:", StringComparison.Ordinal) && e.Message.Contains("success", StringComparison.Ordinal));
         AssertNoContent(summary);
+
+        // The local telemetry stream has the run too: its facts and numbers, none of its content.
+        var completed = Assert.Single(_telemetry.Events, e => e.EventName == "task.run.completed");
+        Assert.Equal(("success", "success.completed", "unknown", "none", summary.RunId, channel.Task.Id.ToString()),
+            (completed.Properties["classification"], completed.Properties["summaryKey"], completed.Properties["retrySafety"], completed.Properties["cause"], completed.Properties["runId"], completed.Properties["taskId"]));
+        Assert.Equal((2.0, summary.DurationsMs.Total), (completed.Measurements["attempts"], completed.Measurements["durationMs"]));
+        var all = string.Join('\n', completed.Properties.Select(p => p.Value));
+        Assert.DoesNotContain(PromptCanary, all, StringComparison.Ordinal);
+        Assert.DoesNotContain(OutputCanary, all, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -75,6 +85,8 @@ public sealed class RunObservationTests : IAsyncLifetime
         Assert.Equal((RunCauseCategory.ProviderTransportDisconnect, "before_first_provider_progress"), (incident.TerminalCause.Category, incident.TerminalCause.Subcategory));
         Assert.Equal((RecoveryRecommendation.AutoRetryOnce, RecoveryReason.NoVisibleOutputOrToolExecution), (incident.Recovery.Recommendation, incident.Recovery.Reason));
         AssertNoContent(summary);
+        var completed = Assert.Single(_telemetry.Events, e => e.EventName == "task.run.completed").Properties;
+        Assert.Equal(("external_stream_disconnect", "provider_transport_disconnect", "auto_retry_once"), (completed["classification"], completed["cause"], completed["recovery"]));
     }
 
     [Fact]
@@ -111,6 +123,30 @@ public sealed class RunObservationTests : IAsyncLifetime
         Assert.Equal((RunClassification.ExternalStreamDisconnect, "external_stream_disconnect.provider_progress_tool_input_disconnect"), (summary.Classification, summary.SummaryKey));
         var incident = summary.Incident!;
         Assert.Equal(("during_tool_input_generation", RunPhase.ToolGeneration), (incident.TerminalCause.Subcategory, incident.Phase.RunPhase));
+        Assert.Equal((RecoveryRecommendation.OfferContinue, RecoveryReason.PartialToolInputWithoutExecution), (incident.Recovery.Recommendation, incident.Recovery.Reason));
+        Assert.Equal(1, summary.PendingToolPartsInterrupted);
+        Assert.Contains(incident.Evidence, e => e.EventType == EvidenceEventType.PendingToolPartInterrupted && e.InterruptionPhase == InterruptionPhase.ToolInputGeneration);
+        AssertNoContent(summary);
+    }
+
+    [Fact]
+    public async Task A_connection_reset_while_the_model_streams_tool_input_is_a_tool_input_disconnect_and_the_tool_never_runs()
+    {
+        // The provider resets the connection (no finish reason, no end of the chunked body) once the client has read the
+        // tool call's arguments so far — the reset cannot overtake them.
+        var inputRead = new TaskCompletionSource();
+        _provider.Enqueue(FakeTurn.ToolCall("run_command", """{"command":"touch reset-never"}""", pieces: 3).ThenWaitFor(inputRead.Task).ThenReset());
+        var channel = Start(PromptCanary, handler: new ReadWatchingHandler(new HttpClientHandler(), "t-never", inputRead));
+
+        await channel.WaitForStatusAsync(AiTaskStatus.Failed);
+
+        Assert.False(File.Exists(_workspace.File("reset-never")));
+        var summary = Assert.Single(channel.Runs).Summary;
+        Assert.Equal((RunClassification.ExternalStreamDisconnect, "external_stream_disconnect.provider_progress_tool_input_disconnect"), (summary.Classification, summary.SummaryKey));
+        Assert.True(summary.ToolInputStarted && !summary.ToolInputCompleted && !summary.ToolCallMaterialized && !summary.ToolExecutionStarted);
+        var incident = summary.Incident!;
+        Assert.Equal((RunCauseCategory.ProviderTransportDisconnect, "during_tool_input_generation", RunPhase.ToolGeneration),
+            (incident.TerminalCause.Category, incident.TerminalCause.Subcategory, incident.Phase.RunPhase));
         Assert.Equal((RecoveryRecommendation.OfferContinue, RecoveryReason.PartialToolInputWithoutExecution), (incident.Recovery.Recommendation, incident.Recovery.Reason));
         Assert.Equal(1, summary.PendingToolPartsInterrupted);
         Assert.Contains(incident.Evidence, e => e.EventType == EvidenceEventType.PendingToolPartInterrupted && e.InterruptionPhase == InterruptionPhase.ToolInputGeneration);
@@ -284,10 +320,10 @@ public sealed class RunObservationTests : IAsyncLifetime
         Assert.DoesNotContain(Key, json, StringComparison.Ordinal);
     }
 
-    private InMemoryTaskChannel Start(string prompt, TaskToolset? tools = null)
+    private InMemoryTaskChannel Start(string prompt, TaskToolset? tools = null, HttpMessageHandler? handler = null)
     {
         var channel = new InMemoryTaskChannel(prompt);
-        _loop = Runner(channel, Environment(channel), tools).RunAsync(_shutdown.Token);
+        _loop = Runner(channel, Environment(channel), tools, handler: handler).RunAsync(_shutdown.Token);
         return channel;
     }
 
@@ -299,7 +335,7 @@ public sealed class RunObservationTests : IAsyncLifetime
         [TaskApi.DefaultApiKeyVariable] = Key,
     };
 
-    private TaskRunner Runner(InMemoryTaskChannel channel, Dictionary<string, string> environment, TaskToolset? tools = null, TaskLifecycleCloses? closes = null)
+    private TaskRunner Runner(InMemoryTaskChannel channel, Dictionary<string, string> environment, TaskToolset? tools = null, TaskLifecycleCloses? closes = null, HttpMessageHandler? handler = null)
     {
         var settings = TaskAgentSettings.From(environment)!;
         var context = new ToolContext
@@ -307,7 +343,7 @@ public sealed class RunObservationTests : IAsyncLifetime
             Workspace = _workspace.Directory,
             CommandEnvironment = TaskAgent.CommandEnvironment(environment.Select(e => KeyValuePair.Create(e.Key, (string?)e.Value)), settings),
         };
-        return new TaskRunner(settings, channel, context, new TaskLimits(), TimeProvider.System, _logger, tools) { LifecycleCloses = closes };
+        return new TaskRunner(settings, channel, context, new TaskLimits(), TimeProvider.System, _logger, tools) { LifecycleCloses = closes, ProviderHandler = handler, Telemetry = _telemetry };
     }
 
     /// <summary>A tool that declares it runs commands and throws when it does.</summary>
@@ -325,5 +361,84 @@ public sealed class RunObservationTests : IAsyncLifetime
             throw new InvalidOperationException("the disk is on fire");
 
         public string Summarize(ToolArguments arguments) => "boom";
+    }
+
+    /// <summary>Completes <paramref name="read"/> once the client has read a response body past <paramref name="marker"/> and asks for more.</summary>
+    private sealed class ReadWatchingHandler(HttpMessageHandler inner, string marker, TaskCompletionSource read) : DelegatingHandler(inner)
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            var original = response.Content;
+            var content = new StreamContent(new WatchedStream(await original.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), marker, read));
+            foreach (var header in original.Headers)
+            {
+                content.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+
+            response.Content = content;
+            return response;
+        }
+    }
+
+    private sealed class WatchedStream(Stream inner, string marker, TaskCompletionSource read) : ReadOnlyStreamWrapper(inner)
+    {
+        private readonly System.Text.StringBuilder _seen = new();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_seen.ToString().Contains(marker, StringComparison.Ordinal))
+            {
+                read.TrySetResult();
+            }
+
+            var count = await Inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            _seen.Append(System.Text.Encoding.UTF8.GetString(buffer.Span[..count]));
+            return count;
+        }
+    }
+
+    /// <summary>The events logged to the local telemetry stream, with their properties and measurements (the loop only logs).</summary>
+    private sealed class LoggedTelemetry : Telemetry.ITelemetryReporter
+    {
+        private readonly List<(string EventName, Dictionary<string, string> Properties, Dictionary<string, double> Measurements)> _events = [];
+
+        public IReadOnlyList<(string EventName, Dictionary<string, string> Properties, Dictionary<string, double> Measurements)> Events
+        {
+            get
+            {
+                lock (_events)
+                {
+                    return [.. _events];
+                }
+            }
+        }
+
+        public void Log(string eventName, Telemetry.TelemetryProperties? properties = null, Telemetry.TelemetryMeasurements? measurements = null)
+        {
+            lock (_events)
+            {
+                _events.Add((eventName, properties?.ToDictionary() ?? [], measurements?.ToDictionary() ?? []));
+            }
+        }
+
+        public void LogError(string eventName, object? error, Telemetry.TelemetryProperties? properties = null, Telemetry.TelemetryMeasurements? measurements = null) =>
+            Log(eventName, properties, measurements);
+
+        public T Trace<T>(string eventName, Func<Telemetry.ITelemetrySpan, T> body, Telemetry.TelemetryProperties? properties = null, Telemetry.TelemetryMeasurements? measurements = null) =>
+            throw new NotSupportedException();
+
+        public void Trace(string eventName, Action<Telemetry.ITelemetrySpan> body, Telemetry.TelemetryProperties? properties = null, Telemetry.TelemetryMeasurements? measurements = null) =>
+            throw new NotSupportedException();
+
+        public Task<T> TraceAsync<T>(string eventName, Func<Telemetry.ITelemetrySpan, CancellationToken, Task<T>> body, Telemetry.TelemetryProperties? properties = null,
+            Telemetry.TelemetryMeasurements? measurements = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task TraceAsync(string eventName, Func<Telemetry.ITelemetrySpan, CancellationToken, Task> body, Telemetry.TelemetryProperties? properties = null,
+            Telemetry.TelemetryMeasurements? measurements = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public void SetDeploymentUrl(string? deploymentUrl)
+        {
+        }
     }
 }

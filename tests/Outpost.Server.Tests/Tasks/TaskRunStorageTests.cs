@@ -48,6 +48,19 @@ public sealed class TaskRunStorageTests(WorkspaceServerFixture fixture) : IClass
         Assert.Equal(4, messages.Messages.Count);
     }
 
+    [Fact]
+    public async Task The_recorder_faults_a_summary_reports_are_counted_in_the_internal_errors_metric()
+    {
+        var (tasks, _, token) = await TaskWithAgentAsync("run-faults");
+        using var runs = new ClassificationCounter();
+
+        await tasks.AppendAsync(token, Closing(TaskMessageKind.Assistant, "Done.", RunSummaries.Of(RunClassification.Success) with { InternalErrors = 2 }));
+        await tasks.AppendAsync(token, Closing(TaskMessageKind.Assistant, "Done again.", RunSummaries.Of(RunClassification.Success)));
+
+        // Other tests of the class store summaries without faults meanwhile: only this one adds to the count.
+        Assert.Equal(2, runs.InternalErrors);
+    }
+
     [Theory]
     [InlineData("schema_version", 2, "messages[0].run_observability.schema_version")]
     [InlineData("run_id", "", "messages[0].run_observability.run_id")]
@@ -55,6 +68,7 @@ public sealed class TaskRunStorageTests(WorkspaceServerFixture fixture) : IClass
     [InlineData("incident", "boom", "$.messages[0].run_observability.incident")]
     [InlineData("retry_safety", null, "$.messages[0].run_observability.retry_safety")]
     [InlineData("run_id", "run\u0000one", "$.messages[0].run_observability.run_id")]
+    [InlineData("internal_errors", -1, "messages[0].run_observability.internal_errors")]
     public async Task A_bad_summary_is_refused_naming_the_field_and_nothing_is_stored(string member, object? value, string field)
     {
         var (tasks, task, token) = await TaskWithAgentAsync("run-bad");
@@ -229,23 +243,30 @@ public sealed class TaskRunStorageTests(WorkspaceServerFixture fixture) : IClass
     private static NewTaskMessage Closing(TaskMessageKind kind, string content, RunObservability summary) =>
         new() { Kind = kind, Content = content, RunObservability = summary };
 
-    /// <summary>Sums <c>outpost_task_runs</c> by classification while alive.</summary>
+    /// <summary>Sums <c>outpost_task_runs</c> by classification, and <c>outpost_task_run_internal_errors</c>, while alive.</summary>
     private sealed class ClassificationCounter : IDisposable
     {
         private readonly MeterListener _listener = new();
         private readonly Dictionary<string, long> _counts = [];
+        private long _internalErrors;
 
         public ClassificationCounter()
         {
             _listener.InstrumentPublished = (instrument, listener) =>
             {
-                if (instrument.Meter == ServerDiagnostics.Meter && instrument.Name == "outpost_task_runs")
+                if (instrument.Meter == ServerDiagnostics.Meter && instrument.Name is "outpost_task_runs" or "outpost_task_run_internal_errors")
                 {
                     listener.EnableMeasurementEvents(instrument);
                 }
             };
-            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+            _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
             {
+                if (instrument.Name == "outpost_task_run_internal_errors")
+                {
+                    Interlocked.Add(ref _internalErrors, value);
+                    return;
+                }
+
                 foreach (var tag in tags)
                 {
                     if (tag.Key == "classification" && tag.Value is string classification)
@@ -267,6 +288,9 @@ public sealed class TaskRunStorageTests(WorkspaceServerFixture fixture) : IClass
                 return _counts.GetValueOrDefault(classification);
             }
         }
+
+        /// <summary>The sum of <c>outpost_task_run_internal_errors</c> while alive.</summary>
+        public long InternalErrors => Interlocked.Read(ref _internalErrors);
 
         public void Dispose() => _listener.Dispose();
     }

@@ -80,7 +80,7 @@ public sealed class RecorderFacadeTests
     }
 
     [Fact]
-    public void A_clock_that_fails_mid_run_loses_that_fact_and_the_run_goes_on()
+    public void A_clock_that_fails_mid_run_loses_that_fact_the_run_goes_on_and_its_summary_counts_the_fault()
     {
         var time = new ThrowingTimeProvider { Fail = false };
         var logger = new CapturingLogger();
@@ -94,6 +94,10 @@ public sealed class RecorderFacadeTests
         Assert.Equal(1, run.InternalErrors);
         Assert.Equal(RunClassification.Success, summary.Classification);
         Assert.Single(logger.Warnings);
+
+        // The summary reports the fault, so the server can count it (agents have no metrics of their own).
+        Assert.Equal(1, summary.InternalErrors);
+        Assert.Null(RunObservabilityRecorder.Start(Identity, new FakeTimeProvider(TestRun.Created)).Finalize()!.InternalErrors);
     }
 
     [Fact]
