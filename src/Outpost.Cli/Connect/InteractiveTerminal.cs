@@ -11,7 +11,7 @@ namespace Outpost.Cli.Connect;
 /// <summary>
 /// The interactive <c>outpost ssh</c>: the local terminal in raw mode (restored at the end, however it ends),
 /// resizes on SIGWINCH, and — unlike <c>coder ssh</c> — a dropped connection reconnects to the same terminal on
-/// the agent (it keeps running there; missed output is replayed), saying so on stderr.
+/// the agent (it keeps running there; missed output is replayed), saying so on stderr; so does the server closing it as it restarts.
 /// </summary>
 internal sealed class InteractiveTerminal(CliContext context, AgentConnector connector)
 {
@@ -81,7 +81,7 @@ internal sealed class InteractiveTerminal(CliContext context, AgentConnector con
                     }
 
                     connector.RecordClosed(SshCommand.ConnectionTypeName, SessionKind.Pty, connected, socket, null,
-                        SessionClose.Of(DisconnectReason.NetworkError, DisconnectInitiator.Network, lost));
+                        close ?? SessionClose.Of(DisconnectReason.NetworkError, DisconnectInitiator.Network, lost));
                     attempt++;
                     lostAt = context.Time.GetTimestamp();
                     CliConnectLog.Reconnecting(context.Loggers.CreateLogger(CliConnectLog.Category), lost, attempt);
@@ -116,7 +116,11 @@ internal sealed class InteractiveTerminal(CliContext context, AgentConnector con
                         break;
                     case SessionFrameType.Close:
                         await SshCommand.CloseOutputQuietlyAsync(socket).ConfigureAwait(false);
-                        return (exit, socket.ReceivedClose, null);
+
+                        // A server going down closes its relayed sessions; the terminal lives on in the agent, so reconnect to it.
+                        return exit is null && socket.ReceivedClose?.DisconnectReason == DisconnectReason.ServerShutdown
+                            ? (null, socket.ReceivedClose, "the server is restarting")
+                            : (exit, socket.ReceivedClose, null);
                 }
             }
 

@@ -46,8 +46,10 @@ internal static class DiagnosisRules
                 r.Field("state") == "shutdown_error" ? $"agent {r.Agent}'s shutdown script failed" : $"agent {r.Agent}'s shutdown script ran past its timeout",
                 "read the agent's script output (`outpost logs <workspace>`) and fix the template's shutdown script")),
         new("agent-disconnect-expected", static (r, _) => r.Kind == "agent.disconnected" && r.Field("disconnect_expected") == "true",
-            static (r, _) => Incident(r, Verdict.Expected, r.Field("disconnect_reason") == "server_shutdown" ? "server" : "workspace",
-                $"agent {r.Agent} disconnected at {Clock(r.Time)} ({r.Field("disconnect_reason")}{Initiated(r)})",
+            static (r, s) => Incident(r, Verdict.Expected, r.Field("disconnect_reason") == "server_shutdown" ? "server" : "workspace",
+                $"agent {r.Agent} disconnected at {Clock(r.Time)} ({r.Field("disconnect_reason")}{Initiated(r)})"
+                + (r.Field("disconnect_reason") == "server_shutdown" && s.Next(r, x => x.Kind == "agent.connected" && x.Agent == r.Agent) is { } back
+                    ? $"; it reconnected at {Clock(back.Time)}, after {Duration((back.Time - r.Time).TotalMilliseconds)}" : string.Empty),
                 r.Field("disconnect_reason") == "server_shutdown" ? "nothing to do: the server was restarted and the agent reconnects by itself" : "nothing to do")),
         new("agent-disconnect", static (r, _) => r.Kind == "agent.disconnected", static (r, s) =>
         {
@@ -63,6 +65,14 @@ internal static class DiagnosisRules
         new("session-workspace-stopped", static (r, _) => r.Kind == "session.closed" && r.Field("disconnect_reason") == "workspace_stopped",
             static (r, _) => Incident(r, Verdict.Expected, "workspace",
                 $"your {r.Field("type")} session ended at {Clock(r.Time)} because the workspace was stopped", "start the workspace again (`outpost start <workspace>`)")),
+        new("session-server-restart", static (r, _) => r.Kind == "session.closed" && r.Field("disconnect_reason") == "server_shutdown", static (r, s) =>
+        {
+            var back = s.Next(r, x => x.Kind == "session.opened" && x.Agent == r.Agent && x.Field("type") == r.Field("type"));
+            return Incident(r, back is null ? Verdict.Investigate : Verdict.Expected, "server",
+                $"your {r.Field("type")} session was cut at {Clock(r.Time)} because the server restarted"
+                + (back is null ? "; it has not reconnected" : $"; it reconnected at {Clock(back.Time)}, after {Duration((back.Time - r.Time).TotalMilliseconds)}"),
+                back is null ? "reconnect (`outpost ssh <workspace>`); a terminal resumes where it was" : "nothing to do: your session resumed");
+        }),
         new("session-dropped", static (r, _) => r.Kind == "session.closed" && r.Field("disconnect_expected") == "false",
             static (r, _) => Incident(r, Verdict.Investigate, SideOf(r.Field("disconnect_initiator")),
                 $"your {r.Field("type")} session ({r.Field("path")}) ended at {Clock(r.Time)}: {r.Field("disconnect_reason")}{Initiated(r)}{Detail(r.Field("disconnect_detail"))}",
@@ -73,6 +83,42 @@ internal static class DiagnosisRules
                     "server_shutdown" => "the server restarted; reconnect",
                     _ => "reconnect; if it repeats, look at the agent's logs (`outpost logs <workspace>`)",
                 })),
+        new("task-run-provider-dropped", static (r, _) => r.Kind == "task.run.incident" && r.Field("category") == "provider_transport_disconnect",
+            static (r, _) => Incident(r, Verdict.Investigate, "ai_provider",
+                $"the AI provider dropped the stream during the run at {Clock(r.Time)} ({RunError(r)}, {NameOr(r.Field("subcategory"), "unknown phase").Replace('_', ' ')}); the run was classified {r.Field("classification")}",
+                RunAdvice(r))),
+        new("task-run-setup-failed", static (r, _) => r.Kind == "task.run.incident" && r.Field("category") == "request_setup_failure",
+            static (r, _) => Incident(r, Verdict.Investigate, ProviderAnswered(r) ? "ai_provider" : "workspace",
+                $"the run could not start at {Clock(r.Time)} ({RunError(r)}); the run was classified {r.Field("classification")}",
+                r.Field("error_code") switch
+                {
+                    "http_status_401" or "http_status_403" => "the AI provider refused the key: replace the secret the task's agent uses (`outpost secrets`) and send the message again",
+                    "http_status_429" => "the AI provider is rate limiting you: wait, then send the message again (`outpost tasks send <task> …`)",
+                    _ when ProviderAnswered(r) => "check that the AI provider is reachable from the workspace, then send the message again",
+                    _ => "check the task's model settings and the secret its agent needs (`outpost tasks show <task>`), then send the message again",
+                })),
+        new("task-run-watchdog", static (r, _) => r.Kind == "task.run.incident" && r.Field("category") == "watchdog_timeout",
+            static (r, _) => Incident(r, Verdict.Investigate, "ai_provider",
+                $"the AI provider went silent and the run was given up at {Clock(r.Time)} ({NameOr(r.Field("subcategory"), "watchdog")}); the run was classified {r.Field("classification")}",
+                RunAdvice(r))),
+        new("task-run-closed", static (r, _) => r.Kind == "task.run.incident" && r.Field("category") is "local_lifecycle_close" or "user_cancel",
+            static (r, _) => Incident(r, Verdict.Expected, r.Field("lifecycle") switch
+                {
+                    "workspace_stop" => "workspace",
+                    "agent_shutdown" or "agent_reinitialize" => "agent",
+                    _ => "client",
+                },
+                $"the run was stopped at {Clock(r.Time)} ({NameOr(r.Field("lifecycle"), r.Field("category"))}, during {NameOr(r.Field("run_phase"), "an unknown phase").Replace('_', ' ')}); the run was classified {r.Field("classification")}",
+                r.Field("tool_execution_started") == "true"
+                    ? "a tool had started: check what it changed in the workspace before you send the next message"
+                    : "nothing to do; send a message when you want it to go on (`outpost tasks send <task> …`)")),
+        new("task-run-tool-failed", static (r, _) => r.Kind == "task.run.incident" && r.Field("category") is "tool_execution_failure" or "tool_execution_interrupted",
+            static (r, _) => Incident(r, Verdict.Investigate, "workspace",
+                $"the tool {NameOr(r.Field("tool"), "the model called")} {(r.Field("category") == "tool_execution_failure" ? "failed" : "was interrupted")} during the run at {Clock(r.Time)}; the run was classified {r.Field("classification")}",
+                RunAdvice(r))),
+        new("task-run-interrupted", static (r, _) => r.Kind == "task.run.incident", static (r, _) => Incident(r, Verdict.Investigate, "agent",
+            $"the run ended without a known cause at {Clock(r.Time)} ({r.Field("category")}); the run was classified {r.Field("classification")}",
+            "read the agent's log (`outpost logs <workspace>`) around that time; " + RunAdvice(r))),
         new("client-connection-failed", static (r, _) => r.Kind == "workspace.connection.opened" && r.Field("result") == "error",
             static (r, _) => Incident(r, Verdict.Investigate, r.Field("failure") switch
                 {
@@ -115,6 +161,25 @@ internal static class DiagnosisRules
 
     private static Incident Incident(DiagnosisRecord record, Verdict verdict, string side, string what, string advice) =>
         new() { Time = record.Time, Rule = string.Empty, Verdict = verdict, Side = side, What = what, Advice = advice };
+
+    /// <summary>What the provider request failed with: the error's code and its cause's code, or the error's name.</summary>
+    private static string RunError(DiagnosisRecord r) =>
+        string.Join(", ", new[] { r.Field("error_code"), r.Field("cause_code") }.Where(c => c.Length > 0).Distinct(StringComparer.Ordinal)) is { Length: > 0 } codes
+            ? codes : NameOr(r.Field("error_name"), "no error code");
+
+    /// <summary>Whether a setup failure came from the provider or the way to it (an HTTP status, a connection), not from the workspace's settings.</summary>
+    private static bool ProviderAnswered(DiagnosisRecord r) => r.Field("error_code").Length > 0 && r.Field("error_code") != "cancelled";
+
+    /// <summary>What to do after a failed run, from the incident's recovery recommendation.</summary>
+    private static string RunAdvice(DiagnosisRecord r) => r.Field("recovery") switch
+    {
+        "auto_retry_once" => "safe to retry: nothing was shown and no tool ran; send the message again (`outpost tasks send <task> …`)",
+        "offer_continue" => "text was already shown but no tool ran: ask it to continue (`outpost tasks send <task> continue`) rather than repeating the prompt",
+        "offer_resume_with_confirmation" => "a tool call was cut off before it ran: check the workspace, then ask it to continue",
+        "ask_user_before_retry" => "a tool had started and may have changed the workspace: check what it changed before you ask it to continue",
+        "do_not_retry" => "do not repeat the prompt as it was; send a new message when you want it to go on",
+        _ => "check the workspace before you send the next message (`outpost tasks show <task>` has the run's details)",
+    };
 
     private static string BuildFailureSide(string code) => code switch
     {

@@ -5,7 +5,7 @@ namespace Outpost.Sdk.Diagnostics;
 /// <summary>
 /// <c>GET /api/v2/workspaces/{id}/timeline?since=&amp;until=&amp;limit=&amp;after=</c>: one ordered list of what every layer
 /// recorded about a workspace (issue 24) — builds and their jobs, agent lifecycle changes, control-plane connections
-/// and data-plane sessions — oldest first, paginated with <see cref="WorkspaceTimeline.NextAfter"/>.
+/// data-plane sessions and AI task runs with their incidents — oldest first, paginated with <see cref="WorkspaceTimeline.NextAfter"/>.
 /// </summary>
 public static class TimelineApi
 {
@@ -33,6 +33,9 @@ public enum TimelineSource
 
     /// <summary>A data-plane session from the connection log (ssh, pty, exec, port forward).</summary>
     Session,
+
+    /// <summary>An AI task's run (started, its incident, ended) from the run summary its agent stored (no prompt or output).</summary>
+    Task,
 }
 
 /// <summary>One thing that happened to a workspace.</summary>
@@ -47,7 +50,8 @@ public sealed record TimelineEntry
     /// <summary>
     /// What happened: <c>build.queued</c>, <c>build.claimed</c>, <c>build.stage</c>, <c>build.canceling</c>,
     /// <c>build.succeeded</c>, <c>build.failed</c>, <c>build.canceled</c>, <c>agent.lifecycle</c>, <c>agent.connected</c>,
-    /// <c>agent.disconnected</c>, <c>session.opened</c>, <c>session.closed</c>.
+    /// <c>agent.disconnected</c>, <c>session.opened</c>, <c>session.closed</c>, <c>task.run.started</c>, <c>task.run.incident</c>,
+    /// <c>task.run.ended</c>.
     /// </summary>
     public required string Kind { get; init; }
 

@@ -52,7 +52,7 @@ internal readonly record struct TimelineCursor(DateTimeOffset Time, int Order, s
 
 /// <summary>
 /// Reads a workspace's timeline from the tables each layer already writes (builds and jobs with their logs' stages,
-/// agent lifecycle events, the connection log) in one statement: each source is a branch of a <c>UNION ALL</c> that
+/// agent lifecycle events, the connection log, the task's run summaries) in one statement: each source is a branch of a <c>UNION ALL</c> that
 /// names its time, an order among entries of the same time (queued before claimed before stages before the result;
 /// agent entries after build entries) and a stable key, and the page is the next <c>limit</c> rows after the cursor.
 /// No source is read per entry (no N+1); the connection log is read through its workspace index.
@@ -67,6 +67,11 @@ internal sealed class TimelineStore(NpgsqlDataSource dataSource)
             WHERE b.workspace_id = $1
         ), a AS (
             SELECT a.id, a.name, ab.build_number FROM workspace_agents a JOIN workspace_builds ab ON ab.id = a.build_id WHERE ab.workspace_id = $1
+        ), r AS (
+            SELECT m.sequence::text AS key, m.created_at AS stored_at, m.run_observability AS ro, (m.run_observability ->> 'created_at')::timestamptz AS began,
+                   (m.run_observability ->> 'completed_at')::timestamptz AS completed
+            FROM tasks t JOIN task_messages m ON m.task_id = t.id
+            WHERE t.workspace_id = $1 AND m.run_observability IS NOT NULL
         ), e AS (
             SELECT created_at AS at, 0 AS ord, job_id::text AS key, 'build' AS source, 'build.queued' AS kind, build_number, NULL::text AS agent,
                    jsonb_build_object('transition', transition, 'reason', reason, 'provisioner', provisioner, 'initiator', initiator) AS fields
@@ -108,6 +113,37 @@ internal sealed class TimelineStore(NpgsqlDataSource dataSource)
                                       'duration_ms', (round(extract(epoch FROM c.ended_at - c.started_at) * 1000))::bigint::text)
             FROM connection_logs c LEFT JOIN a ON a.id = c.agent_id LEFT JOIN users u ON u.id = c.user_id
             WHERE c.workspace_id = $1 AND c.ended_at IS NOT NULL
+            UNION ALL
+            SELECT began, 8, key, 'task', 'task.run.started', NULL, NULL,
+                   jsonb_build_object('run_id', ro ->> 'run_id', 'provider', ro ->> 'provider', 'model', ro ->> 'model')
+            FROM r
+            UNION ALL
+            SELECT COALESCE(began + f.ms * interval '1 millisecond', completed, stored_at), 9, key, 'task', 'task.run.incident', NULL, NULL,
+                   jsonb_build_object('run_id', ro ->> 'run_id', 'classification', ro ->> 'classification', 'summary_key', ro ->> 'summary_key',
+                                      'provider', ro ->> 'provider', 'model', ro ->> 'model',
+                                      'category', i -> 'terminal_cause' ->> 'category', 'subcategory', i -> 'terminal_cause' ->> 'subcategory',
+                                      'boundary', i -> 'terminal_cause' ->> 'boundary', 'tool', i -> 'terminal_cause' ->> 'tool',
+                                      'error_name', i -> 'terminal_cause' -> 'error' ->> 'name', 'error_code', i -> 'terminal_cause' -> 'error' ->> 'code',
+                                      'error_message', i -> 'terminal_cause' -> 'error' ->> 'message', 'cause_code', i -> 'terminal_cause' -> 'error' ->> 'cause_code',
+                                      'run_phase', i -> 'phase' ->> 'run_phase', 'stream_phase', i -> 'phase' ->> 'stream_phase', 'tool_phase', i -> 'phase' ->> 'tool_phase',
+                                      'visible_output_seen', i -> 'facts' ->> 'visible_output_seen', 'tool_execution_started', i -> 'facts' ->> 'tool_execution_started',
+                                      'unsafe_side_effect_started', i -> 'facts' ->> 'unsafe_side_effect_started',
+                                      'lifecycle', i -> 'provenance' -> 'lifecycle' ->> 'kind',
+                                      'recovery', i -> 'recovery' ->> 'recommendation', 'recovery_reason', i -> 'recovery' ->> 'reason',
+                                      'severity', i -> 'user_summary' ->> 'severity', 'incident_id', i ->> 'incident_id')
+            FROM r CROSS JOIN LATERAL (SELECT ro -> 'incident' AS i) x
+            LEFT JOIN LATERAL (
+                SELECT (ev ->> 'monotonic_ms')::float8 AS ms FROM json_array_elements(i -> 'evidence') ev
+                WHERE (ev ->> 'terminal_candidate')::boolean ORDER BY (ev ->> 'order')::float8 LIMIT 1
+            ) f ON true
+            WHERE json_typeof(i) = 'object'
+            UNION ALL
+            SELECT COALESCE(completed, stored_at), 10, key, 'task', 'task.run.ended', NULL, NULL,
+                   jsonb_build_object('run_id', ro ->> 'run_id', 'classification', ro ->> 'classification', 'summary_key', ro ->> 'summary_key',
+                                      'retry', ro -> 'retry_safety' ->> 'recommendation', 'retry_reason', ro -> 'retry_safety' ->> 'reason',
+                                      'attempts', json_array_length(ro -> 'attempts')::text, 'duration_ms', (round((ro -> 'durations_ms' ->> 'total')::numeric))::bigint::text,
+                                      'error_code', ro -> 'error' ->> 'code', 'cause_code', ro -> 'error' ->> 'cause_code', 'lifecycle', ro -> 'lifecycle' ->> 'kind')
+            FROM r
         )
         SELECT at, ord, key, source, kind, build_number, agent, jsonb_strip_nulls(fields)::text FROM e
         """;

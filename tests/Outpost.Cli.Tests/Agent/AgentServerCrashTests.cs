@@ -62,6 +62,40 @@ public sealed class AgentServerCrashTests : IAsyncLifetime
         Assert.Empty(AgentProcesses());
     }
 
+    [Fact]
+    public async Task A_server_restarted_under_an_open_terminal_is_diagnosed_as_expected_once_the_agent_and_the_terminal_came_back()
+    {
+        var first = await CreateWorkspaceAsync();
+
+        // Through the server's relay: a direct connection to the agent does not pass through the server at all.
+        _cli.Environment[Outpost.Cli.Connect.AgentConnector.DisableDirectVariable] = "1";
+        await using var ssh = OutpostProcess.Start(["ssh", "dev"], _cli.Environment);
+        await ssh.WriteInputAsync("echo READY-$((1+1))\n");
+        await ssh.WaitForLineAsync(l => l.Contains("READY-2", StringComparison.Ordinal));
+
+        // A restart: SIGTERM (the server closes its relayed sessions and the agents' connections with server_shutdown), then the same database again.
+        await using (first)
+        {
+            first.Signal(PosixSignalKind.Terminate);
+            await first.WaitForExitAsync();
+        }
+
+        await using var second = await StartServerAsync();
+        await AgentLogAsync(log => log.Contains("Connected to the control plane (connection 2", StringComparison.Ordinal));
+        var resumed = await ssh.WaitForLineAsync(l => l.Contains("reconnected to the same terminal", StringComparison.Ordinal)).ContinueWith(t => t.IsCompletedSuccessfully);
+        Assert.True(resumed, $"the terminal did not come back:\n{ssh.StandardError}");
+        await ssh.WriteInputAsync("echo AGAIN-$((2+2))\n");
+        await ssh.WaitForLineAsync(l => l.Contains("AGAIN-4", StringComparison.Ordinal));
+        await ssh.WriteInputAsync("exit 3\n");
+        Assert.Equal(3, await ssh.WaitForExitAsync());
+
+        var diagnose = await _cli.RunAsync("diagnose", "dev");
+        Assert.True(diagnose.ExitCode == 0, diagnose.Stdout + diagnose.Stderr);
+        Assert.Matches(@"expected     server       agent main disconnected at (\d\d:){2}\d\d \(server_shutdown, initiated by the server\); it reconnected at (\d\d:){2}\d\d, after [0-9.]+ m?s\n", diagnose.Stdout);
+        Assert.Matches(@"expected     server       your ssh session was cut at (\d\d:){2}\d\d because the server restarted; it reconnected at (\d\d:){2}\d\d, after [0-9.]+ m?s\n", diagnose.Stdout);
+        Assert.EndsWith("Nothing needs investigating.\n", diagnose.Stdout, StringComparison.Ordinal);
+    }
+
     public Task DisposeAsync()
     {
         // Whatever the test saw, no agent of this test outlives it.
@@ -74,7 +108,15 @@ public sealed class AgentServerCrashTests : IAsyncLifetime
     /// <summary>A real server, a workspace whose agent connected to it, and the server killed with SIGKILL.</summary>
     private async Task CreateWorkspaceThenKillServerAsync()
     {
-        await using var server = await StartServerAsync();
+        await using var server = await CreateWorkspaceAsync();
+        server.Signal(PosixSignalKind.Kill);
+        await server.WaitForExitAsync();
+    }
+
+    /// <summary>A real server and a workspace whose agent connected to it.</summary>
+    private async Task<OutpostProcess> CreateWorkspaceAsync()
+    {
+        var server = await StartServerAsync();
         var login = await _cli.RunAsync("login", $"http://127.0.0.1:{_port}", "--first-user-username", "owner", "--first-user-email", "owner@example.com", "--first-user-password", "owner-password-1");
         Assert.True(login.ExitCode == 0, login.Stderr);
         var push = await _cli.RunAsync("templates", "push", "local-starter", "--directory", LocalWorkspacesFixture.LocalStarterDirectory, "--yes");
@@ -82,9 +124,7 @@ public sealed class AgentServerCrashTests : IAsyncLifetime
         var create = await _cli.RunAsync("create", "dev", "--template", "local-starter", "--yes", "--wait");
         Assert.True(create.ExitCode == 0, create.Stderr);
         await AgentLogAsync(log => log.Contains("Connected to the control plane (connection 1", StringComparison.Ordinal));
-
-        server.Signal(PosixSignalKind.Kill);
-        await server.WaitForExitAsync();
+        return server;
     }
 
     private async Task<OutpostProcess> StartServerAsync()

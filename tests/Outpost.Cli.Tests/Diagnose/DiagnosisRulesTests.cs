@@ -143,6 +143,86 @@ public sealed class DiagnosisRulesTests
         Assert.Empty(Explain(Client("auth.unauthorized_intercepted", ("recovery", "refresh_success"))));
     }
 
+    [Fact]
+    public void Rule_agent_disconnect_expected__says_when_the_agent_came_back_after_a_server_restart()
+    {
+        var restart = Server("agent.disconnected", agent: "main", fields: [("disconnect_reason", "server_shutdown"), ("disconnect_expected", "true"), ("disconnect_initiator", "server")]);
+        var incident = Assert.Single(Explain(restart, Server("agent.connected", agent: "main", ms: 2300)));
+        Assert.Equal("agent main disconnected at 10:42:03 (server_shutdown, initiated by the server); it reconnected at 10:42:05, after 2.3 s", incident.What);
+    }
+
+    [Fact]
+    public void Rule_session_server_restart__expected_when_the_session_came_back_else_investigate()
+    {
+        var cut = Server("session.closed", agent: "main", fields: [("type", "pty"), ("disconnect_reason", "server_shutdown"), ("disconnect_expected", "false"), ("disconnect_initiator", "server")]);
+        var resumed = Assert.Single(Explain(cut, Server("session.opened", agent: "main", ms: 1500, fields: [("type", "pty"), ("connection_id", "s2")])));
+        Assert.Equal(("session-server-restart", Verdict.Expected, "server"), (resumed.Rule, resumed.Verdict, resumed.Side));
+        Assert.Equal("your pty session was cut at 10:42:03 because the server restarted; it reconnected at 10:42:04, after 1.5 s", resumed.What);
+        var gone = Single(cut);
+        Assert.Equal((Verdict.Investigate, "your pty session was cut at 10:42:03 because the server restarted; it has not reconnected"), (gone.Verdict, gone.What));
+    }
+
+    [Fact]
+    public void Rule_task_run_provider_dropped__names_the_time_the_codes_the_classification_and_the_recovery()
+    {
+        var incident = Single(Run("provider_transport_disconnect", ("subcategory", "during_text_generation"), ("error_code", "response_ended"), ("cause_code", "connection_reset"),
+            ("classification", "external_stream_disconnect"), ("recovery", "offer_continue")));
+        Assert.Equal(("task-run-provider-dropped", Verdict.Investigate, "ai_provider"), (incident.Rule, incident.Verdict, incident.Side));
+        Assert.Equal("the AI provider dropped the stream during the run at 10:42:03 (response_ended, connection_reset, during text generation); the run was classified external_stream_disconnect", incident.What);
+        Assert.Contains("ask it to continue", incident.Advice, StringComparison.Ordinal);
+        Assert.StartsWith("safe to retry", Single(Run("provider_transport_disconnect", ("recovery", "auto_retry_once"))).Advice, StringComparison.Ordinal);
+        Assert.Empty(Explain(Server("task.run.ended", fields: [("classification", "external_stream_disconnect")])));
+    }
+
+    [Fact]
+    public void Rule_task_run_setup_failed__the_provider_or_the_workspace_by_whether_the_provider_answered()
+    {
+        var limited = Single(Run("request_setup_failure", ("error_code", "http_status_429"), ("classification", "request_setup_failure")));
+        Assert.Equal((Verdict.Investigate, "ai_provider"), (limited.Verdict, limited.Side));
+        Assert.Equal("the run could not start at 10:42:03 (http_status_429); the run was classified request_setup_failure", limited.What);
+        Assert.Contains("rate limiting", limited.Advice, StringComparison.Ordinal);
+        var unset = Single(Run("request_setup_failure", ("error_name", "InvalidOperationException")));
+        Assert.Equal("workspace", unset.Side);
+        Assert.Contains("secret", unset.Advice, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Rule_task_run_watchdog__is_the_providers_silence()
+    {
+        var incident = Single(Run("watchdog_timeout", ("subcategory", "silent_stream"), ("recovery", "auto_retry_once")));
+        Assert.Equal((Verdict.Investigate, "ai_provider"), (incident.Verdict, incident.Side));
+        Assert.Contains("went silent", incident.What, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Rule_task_run_closed__a_stop_is_expected_on_the_side_that_stopped_it()
+    {
+        var stopped = Single(Run("local_lifecycle_close", ("lifecycle", "task_stop"), ("run_phase", "tool_execution"), ("tool_execution_started", "true"), ("classification", "known_lifecycle_close")));
+        Assert.Equal(("task-run-closed", Verdict.Expected, "client"), (stopped.Rule, stopped.Verdict, stopped.Side));
+        Assert.Equal("the run was stopped at 10:42:03 (task_stop, during tool execution); the run was classified known_lifecycle_close", stopped.What);
+        Assert.Contains("check what it changed", stopped.Advice, StringComparison.Ordinal);
+        Assert.Equal("workspace", Single(Run("local_lifecycle_close", ("lifecycle", "workspace_stop"))).Side);
+        Assert.Equal("agent", Single(Run("local_lifecycle_close", ("lifecycle", "agent_reinitialize"))).Side);
+        Assert.Equal(Verdict.Expected, Single(Run("user_cancel")).Verdict);
+    }
+
+    [Fact]
+    public void Rule_task_run_tool_failed__is_the_workspace_side_and_names_the_tool()
+    {
+        var incident = Single(Run("tool_execution_failure", ("tool", "run_command"), ("recovery", "ask_user_before_retry")));
+        Assert.Equal((Verdict.Investigate, "workspace"), (incident.Verdict, incident.Side));
+        Assert.StartsWith("the tool run_command failed during the run at 10:42:03", incident.What, StringComparison.Ordinal);
+        Assert.Contains("may have changed the workspace", incident.Advice, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Rule_task_run_interrupted__any_other_cause_is_the_agents_to_investigate()
+    {
+        var incident = Single(Run("crash_or_restart_incomplete"));
+        Assert.Equal(("task-run-interrupted", Verdict.Investigate, "agent"), (incident.Rule, incident.Verdict, incident.Side));
+        Assert.Contains("outpost logs <workspace>", incident.Advice, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("30m", -30 * 60)]
     [InlineData("24h", -24 * 3600)]
@@ -178,6 +258,9 @@ public sealed class DiagnosisRulesTests
         Agent = agent,
         Fields = (fields ?? []).ToDictionary(f => f.Item1, f => f.Item2),
     };
+
+    private static DiagnosisRecord Run(string category, params (string, string)[] fields) =>
+        Server("task.run.incident", fields: [("category", category), .. fields]);
 
     private static DiagnosisRecord Client(string kind, params (string, string)[] fields) => new()
     {

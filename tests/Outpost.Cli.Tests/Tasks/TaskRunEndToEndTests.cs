@@ -101,6 +101,40 @@ public sealed class TaskRunEndToEndTests(LocalWorkspacesFixture server) : IClass
         Assert.Contains($"\"lifecycle:{run.CauseSubcategory}:", clean.Stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Diagnose_says_the_ai_provider_dropped_the_stream_during_the_run_and_how_to_go_on()
+    {
+        await using var provider = await FakeChatProvider.StartAsync(Key);
+        var textSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        provider.Enqueue(FakeTurn.Text(OutputCanary).ThenWaitFor(textSeen.Task).ThenReset());
+        using var cli = new TestCli();
+        await ReadyAsync(cli, provider, "ai-drops");
+        var create = await cli.RunAsync("tasks", "create", "--template", "ai-drops", "--prompt", PromptCanary, "--name", "aidrops");
+        Assert.True(create.ExitCode == 0, create.Stderr);
+
+        // The reset comes once the text has reached the server (a reset may otherwise overtake the bytes before it).
+        await LogLineAsync(cli, "assistant: " + OutputCanary, "aidrops");
+        textSeen.SetResult();
+        await WaitForRunAsync(cli, 1, r => r?.Classification == "external_stream_disconnect", "aidrops");
+
+        var text = await cli.RunAsync("diagnose", "aidrops");
+        Assert.True(text.ExitCode == ExitCodes.NeedsInvestigation, text.Stdout + text.Stderr);
+        foreach (var kind in new[] { "task.run.started", "task.run.incident", "task.run.ended" })
+        {
+            Assert.Contains(kind, text.Stdout, StringComparison.Ordinal);
+        }
+
+        Assert.Matches(@"investigate  ai_provider  the AI provider dropped the stream during the run at \d\d:\d\d:\d\d \([a-z_, ]+, during text generation\); the run was classified external_stream_disconnect\n", text.Stdout);
+        Assert.Contains("ask it to continue (`outpost tasks send <task> continue`)", text.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain(PromptCanary, text.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain(OutputCanary, text.Stdout, StringComparison.Ordinal);
+
+        var json = await cli.RunAsync("diagnose", "aidrops", "--output", "json");
+        using var report = JsonDocument.Parse(json.Stdout);
+        var incident = Assert.Single(report.RootElement.GetProperty("incidents").EnumerateArray(), i => i.GetProperty("rule").GetString() == "task-run-provider-dropped");
+        Assert.Equal(("investigate", "ai_provider"), (incident.GetProperty("verdict").GetString(), incident.GetProperty("side").GetString()));
+    }
+
     private async Task ReadyAsync(TestCli cli, FakeChatProvider provider, string template = "ai-runs")
     {
         Assert.Equal(0, (await cli.RunAsync("login", server.BaseAddress.ToString(), "--email", ClockedServerFixture.OwnerEmail, "--password", ClockedServerFixture.OwnerPassword)).ExitCode);

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Outpost.Sdk;
+using Outpost.Sdk.Diagnostics;
 using Outpost.Sdk.Tasks;
 using Outpost.Server.Diagnostics;
 using Outpost.Server.Tests.Validation;
@@ -59,6 +60,44 @@ public sealed class TaskRunStorageTests(WorkspaceServerFixture fixture) : IClass
 
         // Other tests of the class store summaries without faults meanwhile: only this one adds to the count.
         Assert.Equal(2, runs.InternalErrors);
+    }
+
+    [Fact]
+    public async Task The_workspace_timeline_has_each_run_with_its_incident_and_none_of_the_conversation()
+    {
+        var (tasks, task, token) = await TaskWithAgentAsync("run-timeline", PromptCanary);
+        await tasks.AppendAsync(token, Closing(TaskMessageKind.Assistant, OutputCanary, RunSummaries.Of(RunClassification.Success, messageId: "msg_a")));
+        await tasks.AppendAsync(token, Closing(TaskMessageKind.Status, "Run failed: " + OutputCanary, RunSummaries.Of(RunClassification.ExternalStreamDisconnect,
+            RunSummaries.Incident(RunCauseCategory.ProviderTransportDisconnect, "during_text_generation", RunPhase.Streaming, RecoveryRecommendation.OfferContinue,
+                RecoveryReason.VisibleOutputWithoutToolExecution, "msg_b") with
+            {
+                TerminalCause = new RunTerminalCause
+                {
+                    Category = RunCauseCategory.ProviderTransportDisconnect, Subcategory = "during_text_generation", Boundary = TransportBoundary.Network,
+                    Error = new ErrorFingerprint { Name = "HttpIOException", Code = "response_ended", CauseCode = "connection_reset" }, Confidence = RunConfidence.High,
+                },
+            }, "msg_b")));
+
+        using var response = await tasks.Api.SendAsync(HttpMethod.Get, TimelineApi.PathFor(task.WorkspaceId));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, text);
+        var runs = JsonSerializer.Deserialize(text, TimelineJsonContext.Default.WorkspaceTimeline)!.Entries.Where(e => e.Source == TimelineSource.Task).ToList();
+
+        // Both summaries say 10:00:00 to 10:00:02.5; the failing one's first terminal evidence is 10 ms in.
+        Assert.Equal(["task.run.started", "task.run.started", "task.run.incident", "task.run.ended", "task.run.ended"], runs.Select(e => e.Kind));
+        var incident = runs[2];
+        Assert.Equal(new DateTimeOffset(2026, 12, 3, 10, 0, 0, 10, TimeSpan.Zero), incident.Time);
+        Assert.Equal(("run:msg_b", "external_stream_disconnect", "provider_transport_disconnect", "during_text_generation", "network", "response_ended", "connection_reset"),
+            (incident.Fields["run_id"], incident.Fields["classification"], incident.Fields["category"], incident.Fields["subcategory"], incident.Fields["boundary"],
+                incident.Fields["error_code"], incident.Fields["cause_code"]));
+        Assert.Equal(("streaming", "offer_continue", "visible_output_without_tool_execution", "true"),
+            (incident.Fields["run_phase"], incident.Fields["recovery"], incident.Fields["recovery_reason"], incident.Fields["visible_output_seen"]));
+        var ended = runs.Single(e => e.Kind == "task.run.ended" && e.Fields["run_id"] == "run:msg_a");
+        Assert.Equal((new DateTimeOffset(2026, 12, 3, 10, 0, 2, 500, TimeSpan.Zero), "success", "1", "2500"),
+            (ended.Time, ended.Fields["classification"], ended.Fields["attempts"], ended.Fields["duration_ms"]));
+        Assert.Equal(("openai_compatible", "fake-model"), (runs[0].Fields["provider"], runs[0].Fields["model"]));
+        Assert.DoesNotContain(PromptCanary, text, StringComparison.Ordinal);
+        Assert.DoesNotContain(OutputCanary, text, StringComparison.Ordinal);
     }
 
     [Theory]
