@@ -194,6 +194,9 @@ public static class ProblemCodes
     /// <summary>404: there is no task with that id the caller may see, or the agent's workspace has no task.</summary>
     public const string TaskNotFound = "task_not_found";
 
+    /// <summary>403: a signed-in browser's state-changing request lacks the session's CSRF token header (docs/dashboard.md).</summary>
+    public const string CsrfTokenInvalid = "csrf_token_invalid";
+
     /// <summary>The generic code for an HTTP status, used when a problem names nothing more specific.</summary>
     public static string ForStatus(int status) => status switch
     {

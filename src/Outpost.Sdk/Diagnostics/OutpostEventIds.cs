@@ -85,4 +85,7 @@ public static class OutpostEventIds
 
     /// <summary>Deployment health and support bundles (issue 24): the server's part (4900–4949).</summary>
     public const int Deployment = 4900;
+
+    /// <summary>The web dashboard: browser sessions and the served assets (5200–5299).</summary>
+    public const int Dashboard = 5200;
 }

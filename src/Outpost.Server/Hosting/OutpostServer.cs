@@ -13,6 +13,7 @@ using Outpost.Sdk;
 using Outpost.Server.Agents;
 using Outpost.Server.Agents.Identity;
 using Outpost.Server.Sessions;
+using Outpost.Server.Dashboard;
 using Outpost.Server.Database;
 using Outpost.Server.Deployment;
 using Outpost.Server.Diagnostics;
@@ -209,6 +210,7 @@ internal static partial class OutpostServer
         builder.Services.AddTimeline();
         builder.Services.AddPrebuilds();
         builder.Services.AddTasks();
+        builder.Services.AddDashboard();
         OpenApiConventions.Add(builder.Services);
         builder.Services.ConfigureHttpJsonOptions(json => OutpostJson.Apply(json.SerializerOptions));
         builder.Services.AddRequestValidation();
@@ -264,6 +266,7 @@ internal static partial class OutpostServer
         app.MapTimeline();
         app.MapPrebuilds();
         app.MapTasks();
+        app.MapDashboard();
         options.ConfigureApplication?.Invoke(app);
         return app;
     }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Outpost.Server.Dashboard;
 using Outpost.Server.Identity.ApiTokens;
 using Outpost.Server.Identity.Authentication;
 using Outpost.Server.Identity.Authorization;
@@ -27,6 +28,7 @@ internal static class IdentityServiceCollectionExtensions
         // and daemon schemes run only where a route group's policy names them.
         services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null)
+            .AddScheme<AuthenticationSchemeOptions, CookieAuthenticationHandler>(CookieAuthenticationHandler.SchemeName, null)
             .AddScheme<AuthenticationSchemeOptions, AgentTokenAuthenticationHandler>(AgentTokenAuthenticationHandler.SchemeName, null)
             .AddScheme<AuthenticationSchemeOptions, ProvisionerKeyAuthenticationHandler>(ProvisionerKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization(CallerPolicies.Add);
@@ -42,6 +44,7 @@ internal static class IdentityServiceCollectionExtensions
         users.MapUserEndpoints();
         users.MapSessionEndpoints();
         users.MapApiTokenEndpoints();
+        users.MapBrowserSessionEndpoints();
         routes.MapOAuth2TokenEndpoint();
         return routes;
     }

@@ -11,9 +11,11 @@ using Outpost.Testing;
 
 namespace Outpost.Server.Tests.Identity;
 
-/// <summary>Users, workspace agents and provisioner daemons each authenticate through their own scheme, named by their route group's policy.</summary>
+/// <summary>Users (bearer tokens or the dashboard's session cookie), workspace agents and provisioner daemons each authenticate through their own schemes, named by their route group's policy.</summary>
 public sealed class CallerSchemeTests(WorkspaceServerFixture fixture) : IClassFixture<WorkspaceServerFixture>
 {
+    private static readonly string[] UserSchemes = [CookieAuthenticationHandler.SchemeName, TokenAuthenticationHandler.SchemeName];
+
     [Fact]
     public async Task Every_endpoint_declares_its_caller_and_authenticates_only_with_that_callers_scheme()
     {
@@ -24,19 +26,19 @@ public sealed class CallerSchemeTests(WorkspaceServerFixture fixture) : IClassFi
         foreach (var endpoint in endpoints)
         {
             var route = "/" + endpoint.RoutePattern.RawText!.TrimStart('/');
-            var expected = route.StartsWith(AgentApi.Prefix + "/", StringComparison.Ordinal) ? AgentTokenAuthenticationHandler.SchemeName
-                : route.StartsWith(ProvisionerDaemonApi.Prefix + "/", StringComparison.Ordinal) ? ProvisionerKeyAuthenticationHandler.SchemeName
-                : TokenAuthenticationHandler.SchemeName;
+            string[] expected = route.StartsWith(AgentApi.Prefix + "/", StringComparison.Ordinal) ? [AgentTokenAuthenticationHandler.SchemeName]
+                : route.StartsWith(ProvisionerDaemonApi.Prefix + "/", StringComparison.Ordinal) ? [ProvisionerKeyAuthenticationHandler.SchemeName]
+                : UserSchemes;
             var anonymous = endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null;
             var policy = await AuthorizationPolicy.CombineAsync(
                 policies, endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>(), endpoint.Metadata.GetOrderedMetadata<AuthorizationPolicy>()).WithTimeout();
-            if (anonymous && expected != TokenAuthenticationHandler.SchemeName)
+            if (anonymous && !expected.SequenceEqual(UserSchemes))
             {
-                wrong.Add($"{route}: anonymous, but only {expected} callers may use it");
+                wrong.Add($"{route}: anonymous, but only {expected[0]} callers may use it");
             }
-            else if (!anonymous && (policy is null || !policy.AuthenticationSchemes.SequenceEqual([expected])))
+            else if (!anonymous && (policy is null || !policy.AuthenticationSchemes.SequenceEqual(expected)))
             {
-                wrong.Add($"{route}: authenticates with [{string.Join(", ", policy?.AuthenticationSchemes ?? [])}], expected [{expected}]");
+                wrong.Add($"{route}: authenticates with [{string.Join(", ", policy?.AuthenticationSchemes ?? [])}], expected [{string.Join(", ", expected)}]");
             }
         }
 

@@ -25,6 +25,18 @@ internal static class IdentityClaims
     public static Guid? GetSessionId(this ClaimsPrincipal principal) =>
         principal.FindFirstValue(SessionId) is { } value ? Guid.Parse(value, CultureInfo.InvariantCulture) : null;
 
+    /// <summary>The principal of a user's authenticated key (an access token, or an API token) under a scheme.</summary>
+    internal static ClaimsPrincipal Principal(Tokens.AuthenticatedKey key, string scheme) => new(new ClaimsIdentity(
+    [
+        new Claim(UserId, key.UserId.ToString()),
+        new Claim(Username, key.Username),
+        new Claim(Role, key.Role),
+        new Claim(KeyId, key.KeyId),
+        new Claim(KeyKind, key.Kind),
+        new Claim(ExpiresAt, key.ExpiresAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)),
+        .. key.SessionId is { } sessionId ? [new Claim(SessionId, sessionId.ToString())] : Array.Empty<Claim>(),
+    ], scheme, Username, Role));
+
     /// <summary>The acting subject with its role's permissions.</summary>
     public static Subject GetSubject(this HttpContext context)
     {

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
@@ -40,21 +38,17 @@ internal sealed class TokenAuthenticationHandler(
             return AuthenticateResult.Fail(Describe(rejection));
         }
 
-        var identity = new ClaimsIdentity(
-        [
-            new Claim(IdentityClaims.UserId, key.UserId.ToString()),
-            new Claim(IdentityClaims.Username, key.Username),
-            new Claim(IdentityClaims.Role, key.Role),
-            new Claim(IdentityClaims.KeyId, key.KeyId),
-            new Claim(IdentityClaims.KeyKind, key.Kind),
-            new Claim(IdentityClaims.ExpiresAt, key.ExpiresAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)),
-            .. key.SessionId is { } sessionId ? [new Claim(IdentityClaims.SessionId, sessionId.ToString())] : Array.Empty<Claim>(),
-        ], SchemeName, IdentityClaims.Username, IdentityClaims.Role);
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+        return AuthenticateResult.Success(new AuthenticationTicket(IdentityClaims.Principal(key, SchemeName), SchemeName));
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (Response.HasStarted)
+        {
+            // The cookie scheme already said why a browser's request was refused.
+            return;
+        }
+
         var rejection = Context.Items.TryGetValue(RejectionItem, out var value) && value is TokenRejection r ? r : (TokenRejection?)null;
         var detail = rejection is { } known
             ? Describe(known)

@@ -10,8 +10,11 @@ namespace Outpost.Server.Identity.Authorization;
 /// </summary>
 internal static class CallerPolicies
 {
-    /// <summary>A signed-in user (an access token or an API token).</summary>
+    /// <summary>A signed-in user (an access token or an API token as a bearer, or a dashboard session cookie).</summary>
     public const string User = "outpost-user";
+
+    /// <summary>The schemes a user authenticates with; the cookie's first, so a refused browser request is told why (CSRF, expired sign-in).</summary>
+    public static readonly IReadOnlyList<string> UserSchemes = [CookieAuthenticationHandler.SchemeName, TokenAuthenticationHandler.SchemeName];
 
     /// <summary>A workspace agent with its own token.</summary>
     public const string WorkspaceAgent = "outpost-workspace-agent";
@@ -22,7 +25,7 @@ internal static class CallerPolicies
     public static void Add(AuthorizationOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.AddPolicy(User, policy => policy.AddAuthenticationSchemes(TokenAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
+        options.AddPolicy(User, policy => policy.AddAuthenticationSchemes([.. UserSchemes]).RequireAuthenticatedUser());
         options.AddPolicy(WorkspaceAgent, policy => policy.AddAuthenticationSchemes(AgentTokenAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
         options.AddPolicy(ProvisionerDaemon, policy => policy.AddAuthenticationSchemes(ProvisionerKeyAuthenticationHandler.SchemeName)
             .RequireAuthenticatedUser()

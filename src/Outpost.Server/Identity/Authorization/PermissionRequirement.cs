@@ -28,12 +28,12 @@ internal static class EndpointAuthorization
 {
     /// <summary>Any signed-in user.</summary>
     public static TBuilder RequireSignedIn<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.RequireAuthorization(new AuthorizationPolicyBuilder(TokenAuthenticationHandler.SchemeName).RequireAuthenticatedUser().Build());
+        builder.RequireAuthorization(new AuthorizationPolicyBuilder([.. CallerPolicies.UserSchemes]).RequireAuthenticatedUser().Build());
 
     /// <summary>A signed-in user whose role grants the permission; object-level checks stay in the endpoint.</summary>
     public static TBuilder RequirePermission<TBuilder>(this TBuilder builder, ResourceType resource, PermissionAction action)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.RequireAuthorization(new AuthorizationPolicyBuilder(TokenAuthenticationHandler.SchemeName)
+        builder.RequireAuthorization(new AuthorizationPolicyBuilder([.. CallerPolicies.UserSchemes])
             .RequireAuthenticatedUser()
             .AddRequirements(new PermissionRequirement(resource, action))
             .Build());

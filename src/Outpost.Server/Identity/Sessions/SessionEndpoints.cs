@@ -23,39 +23,19 @@ internal static class SessionEndpoints
         users.MapPost("/login", static async (LoginRequest request, HttpContext http, UserStore store, PasswordHasher hasher, ApiKeyStore keys,
             LoginRateLimits limits, ILoggerFactory loggers, CancellationToken cancellationToken) =>
         {
-            var logger = loggers.CreateLogger(IdentityLog.Category);
-            if (string.IsNullOrWhiteSpace(request.Email) || request.Password is null)
+            var (user, tokens, problem) = await PasswordLoginAsync(request, http, store, hasher, keys, limits, loggers, cancellationToken).ConfigureAwait(false);
+            if (tokens is null)
             {
-                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, detail: "email and password are required", extensions: Problems.Code(ProblemCodes.ValidationFailed));
+                return problem!;
             }
 
-            var address = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-            if (!limits.TryReserveFailure(request.Email, address, out var retryAfter))
-            {
-                IdentityLog.LoginRateLimited(logger, "per account");
-                await LoginRateLimits.WriteTooManyAsync(http, retryAfter, "for this account").ConfigureAwait(false);
-                return Results.Empty;
-            }
-
-            var user = await store.GetByEmailAsync(request.Email.Trim(), cancellationToken).ConfigureAwait(false);
-            // Verify even without a user (against a decoy hash) so timing does not reveal which part was wrong.
-            var passwordOk = hasher.Verify(request.Password, user?.PasswordHash);
-            if (user is null || !passwordOk || user.Status != "active")
-            {
-                IdentityLog.LoginFailed(logger, user is null ? "unknown email" : !passwordOk ? "wrong password" : "suspended user");
-                return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", detail: InvalidCredentials, extensions: Problems.Code(ProblemCodes.InvalidCredentials));
-            }
-
-            limits.ReleaseFailure(request.Email, address);
-            var tokens = await keys.CreateSessionAsync(user.Id, limits.Options.AccessTokenLifetime, limits.Options.RefreshTokenLifetime, cancellationToken).ConfigureAwait(false);
-            IdentityLog.LoginSucceeded(logger, user.Id, tokens.SessionId);
             return Results.Json(new LoginResponse
             {
                 AccessToken = tokens.Access.ToString(),
                 ExpiresIn = (long)limits.Options.AccessTokenLifetime.TotalSeconds,
                 RefreshToken = tokens.Refresh.ToString(),
                 RefreshExpiresIn = (long)limits.Options.RefreshTokenLifetime.TotalSeconds,
-                User = user.ToWire(),
+                User = user!.ToWire(),
             }, OutpostJson.Options);
         })
         .WithName("Login").WithSummary("Password login; returns an access token and a rotating refresh token.")
@@ -76,6 +56,43 @@ internal static class SessionEndpoints
         }).WithName("Logout").WithSummary("Revokes the session of the presented access token, with all its tokens.").RequireSignedIn();
 
         return users;
+    }
+
+    /// <summary>
+    /// The password check both logins share (the API's and the dashboard's): the same rate limits, the same
+    /// answers. On success a new session's tokens; otherwise the problem to answer (or <see cref="Results.Empty"/>
+    /// when a 429 was written).
+    /// </summary>
+    internal static async Task<(UserRecord? User, SessionTokens? Tokens, IResult? Problem)> PasswordLoginAsync(LoginRequest request, HttpContext http, UserStore store,
+        PasswordHasher hasher, ApiKeyStore keys, LoginRateLimits limits, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var logger = loggers.CreateLogger(IdentityLog.Category);
+        if (string.IsNullOrWhiteSpace(request.Email) || request.Password is null)
+        {
+            return (null, null, TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, detail: "email and password are required", extensions: Problems.Code(ProblemCodes.ValidationFailed)));
+        }
+
+        var address = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        if (!limits.TryReserveFailure(request.Email, address, out var retryAfter))
+        {
+            IdentityLog.LoginRateLimited(logger, "per account");
+            await LoginRateLimits.WriteTooManyAsync(http, retryAfter, "for this account").ConfigureAwait(false);
+            return (null, null, Results.Empty);
+        }
+
+        var user = await store.GetByEmailAsync(request.Email.Trim(), cancellationToken).ConfigureAwait(false);
+        // Verify even without a user (against a decoy hash) so timing does not reveal which part was wrong.
+        var passwordOk = hasher.Verify(request.Password, user?.PasswordHash);
+        if (user is null || !passwordOk || user.Status != "active")
+        {
+            IdentityLog.LoginFailed(logger, user is null ? "unknown email" : !passwordOk ? "wrong password" : "suspended user");
+            return (null, null, TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", detail: InvalidCredentials, extensions: Problems.Code(ProblemCodes.InvalidCredentials)));
+        }
+
+        limits.ReleaseFailure(request.Email, address);
+        var tokens = await keys.CreateSessionAsync(user.Id, limits.Options.AccessTokenLifetime, limits.Options.RefreshTokenLifetime, cancellationToken).ConfigureAwait(false);
+        IdentityLog.LoginSucceeded(logger, user.Id, tokens.SessionId);
+        return (user, tokens, null);
     }
 
     /// <summary><c>POST /oauth2/token</c>, RFC 6749 §6: form-encoded request, JSON answer, OAuth error codes.</summary>

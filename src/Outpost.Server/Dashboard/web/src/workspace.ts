@@ -1,0 +1,121 @@
+// One workspace: its actions, agents, builds and the selected build's live logs.
+import { agentsOf, api, ApiError, Build, Workspace } from "./api";
+import { append, confirmAction, h, replace, when } from "./dom";
+import type { Cleanup } from "./main";
+import { watch } from "./stream";
+import { statusBadge } from "./workspaces";
+
+/** The head every workspace page shares: name, status, actions, and the page links. */
+export function workspaceHead(workspace: Workspace, current: "overview" | "terminal" | "timeline", onError: (message: string) => void): HTMLElement {
+  const transition = async (name: string, question: string | null) => {
+    if (question !== null && !(await confirmAction(question, name[0].toUpperCase() + name.slice(1)))) {
+      return;
+    }
+    try {
+      await api("POST", `/api/v2/workspaces/${workspace.id}/builds`, { transition: name });
+      onError("");
+      if (name === "delete") {
+        location.hash = "#/";
+      }
+    } catch (failure) {
+      onError(failure instanceof ApiError ? failure.problem.detail : String(failure));
+    }
+  };
+  const busy = ["pending", "starting", "stopping", "deleting"].includes(workspace.status);
+  const stopped = workspace.status === "stopped" || workspace.status === "failed";
+  const link = (page: typeof current, label: string, href: string) =>
+    page === current ? h("span", { class: "tab current" }, label) : h("a", { class: "tab", href }, label);
+  return h("div", { class: "workspace-head" },
+    h("div", { class: "page-head" },
+      h("h1", {}, workspace.name, " ", statusBadge(workspace.status)),
+      h("div", { class: "actions" },
+        h("button", { type: "button", disabled: busy || !stopped, onclick: () => void transition("start", null) }, "Start"),
+        h("button", { type: "button", disabled: busy || stopped, onclick: () => void transition("stop", `Stop ${workspace.name}? Open terminals will close.`) }, "Stop"),
+        h("button", { type: "button", class: "danger", disabled: busy, onclick: () => void transition("delete", `Delete ${workspace.name} and everything in it? This cannot be undone.`) }, "Delete"))),
+    h("nav", { class: "tabs" },
+      link("overview", "Overview", `#/workspaces/${workspace.id}`),
+      link("terminal", "Terminal", `#/workspaces/${workspace.id}/terminal`),
+      link("timeline", "Timeline", `#/workspaces/${workspace.id}/timeline`)));
+}
+
+/** Keeps a workspace page's head current over the workspace's watch stream. */
+export function watchWorkspace(id: string, head: HTMLElement, current: "overview" | "terminal" | "timeline", changed: (workspace: Workspace) => void): () => void {
+  const error = h("p", { class: "error", role: "alert" });
+  const render = (workspace: Workspace) => {
+    replace(head, workspaceHead(workspace, current, (message) => { error.textContent = message; }), error);
+    changed(workspace);
+  };
+  return watch(`/api/v2/workspaces/${id}/watch`, {
+    resync: () => void api<Workspace>("GET", `/api/v2/workspaces/${id}`).then(render).catch(() => undefined),
+    events: { message: (data) => render(JSON.parse(data) as Workspace) },
+  });
+}
+
+export async function workspacePage(app: HTMLElement, id: string): Promise<Cleanup> {
+  const head = h("div");
+  const agents = h("div", { class: "card", "data-testid": "agents" });
+  const builds = h("tbody");
+  const logTitle = h("h2", {}, "Build logs");
+  const logs = h("pre", { class: "logs", "data-testid": "build-logs" });
+  replace(app, head,
+    h("section", {}, h("h2", {}, "Agents"), agents),
+    h("section", {}, h("h2", {}, "Builds"), h("table", { class: "list", "data-testid": "builds" },
+      h("thead", {}, h("tr", {}, h("th", {}, "#"), h("th", {}, "Transition"), h("th", {}, "Status"), h("th", {}, "Reason"), h("th", {}, "Queued"), h("th", {}))), builds)),
+    h("section", {}, logTitle, logs));
+
+  let followed: EventSource | null = null;
+  let followedBuild = "";
+  const follow = (build: Build) => {
+    if (followedBuild === build.id) {
+      return;
+    }
+    followed?.close();
+    followedBuild = build.id;
+    logTitle.textContent = `Build #${build.build_number} logs (${build.transition})`;
+    replace(logs);
+    followed = new EventSource(`/api/v2/workspacebuilds/${build.id}/logs?follow=true`, { withCredentials: true });
+    followed.addEventListener("message", (event) => {
+      const line = JSON.parse((event as MessageEvent<string>).data) as { stage?: string; output: string; level: string };
+      append(logs, h("span", { class: `log-${line.level}` }, `${line.stage ? `[${line.stage}] ` : ""}${line.output}\n`));
+      logs.scrollTop = logs.scrollHeight;
+    });
+    followed.addEventListener("end", () => followed?.close());
+  };
+
+  let latest = "";
+  const loadBuilds = async (workspace: Workspace) => {
+    const key = `${workspace.latest_build.id}:${workspace.latest_build.job.status}`;
+    if (key === latest) {
+      return;
+    }
+    latest = key;
+    const list = await api<Build[]>("GET", `/api/v2/workspaces/${id}/builds`);
+    replace(builds, ...list.map((build) => h("tr", {},
+      h("td", {}, String(build.build_number)), h("td", {}, build.transition), h("td", {}, build.job.status, build.job.error ? ` — ${build.job.error}` : ""),
+      h("td", {}, build.reason), h("td", {}, when(build.created_at)),
+      h("td", {},
+        h("button", { type: "button", class: "link", onclick: () => follow(build) }, "Logs"), " ",
+        build.job.status === "failed" ? h("a", { href: `#/workspaces/${id}/timeline?build=${build.build_number}` }, "In the timeline") : null))));
+    follow(workspace.latest_build);
+  };
+
+  const renderAgents = (workspace: Workspace) => {
+    const list = agentsOf(workspace);
+    replace(agents, list.length === 0
+      ? h("p", { class: "muted" }, workspace.status === "running" ? "This workspace has no agents." : "Agents appear once the workspace runs.")
+      : h("table", { class: "list" },
+        h("thead", {}, h("tr", {}, h("th", {}, "Agent"), h("th", {}, "Connection"), h("th", {}, "Lifecycle"), h("th", {}, "Last connected"), h("th", {}, "Version"))),
+        h("tbody", {}, ...list.map((agent) => h("tr", { "data-agent": agent.name },
+          h("td", {}, `${agent.resource_name}.${agent.name}`), h("td", { "data-testid": "agent-status" }, agent.status ?? "unknown"),
+          h("td", { "data-testid": "agent-lifecycle" }, agent.lifecycle_state), h("td", {}, when(agent.last_connected_at)), h("td", {}, agent.version ?? ""))))));
+  };
+
+  const stop = watchWorkspace(id, head, "overview", (workspace) => {
+    renderAgents(workspace);
+    void loadBuilds(workspace);
+  });
+  return () => {
+    stop();
+    followed?.close();
+  };
+}
