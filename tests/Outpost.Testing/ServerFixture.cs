@@ -19,6 +19,9 @@ public class ServerFixture : IAsyncLifetime
 
     public string ConnectionString { get; private set; } = string.Empty;
 
+    /// <summary>The server's data directory (its built-in daemons' workspaces are under <c>workspaces</c>).</summary>
+    internal string DataDirectory => _dataDirectory ?? throw new InvalidOperationException("The fixture is not initialized.");
+
     /// <summary>The server process's internal provisioner key, for tests that play a daemon (<see cref="TestDaemon"/>).</summary>
     internal string DaemonKey => Server.Services.GetRequiredService<InternalProvisionerKey>().Value;
 

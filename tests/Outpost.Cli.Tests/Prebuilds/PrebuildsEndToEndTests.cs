@@ -48,7 +48,7 @@ public sealed class PrebuildsEndToEndTests(PrebuildsLocalFixture server, ITestOu
     }
 
     /// <summary>Re-reads the pool after every workspace change (watch-all) until <paramref name="done"/> holds.</summary>
-    private async Task<JsonElement> WaitForPoolAsync(TestCli cli, string token, Func<JsonElement, bool> done)
+    private async Task<JsonElement> WaitForPoolAsync(TestCli cli, string token, Func<JsonElement, bool> done, string template = "pool")
     {
         using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -59,7 +59,7 @@ public sealed class PrebuildsEndToEndTests(PrebuildsLocalFixture server, ITestOu
         {
             while (true)
             {
-                var presets = await cli.RunAsync("templates", "presets", "pool", "--output", "json");
+                var presets = await cli.RunAsync("templates", "presets", template, "--output", "json");
                 Assert.True(presets.ExitCode == 0, presets.Stderr);
                 var fast = JsonDocument.Parse(presets.Stdout).RootElement.EnumerateArray().Single(p => p.GetProperty("name").GetString() == "fast");
                 if (done(fast))
@@ -124,6 +124,64 @@ public sealed class PrebuildsEndToEndTests(PrebuildsLocalFixture server, ITestOu
         // The reconciler replaces the claimed prebuild.
         var refilled = await WaitForPoolAsync(cli, token, p => Running(p) == 2 && Building(p) == 0);
         Assert.Equal(0, refilled.TryGetProperty("failed", out var failed) ? failed.GetInt32() : 0);
+    }
+
+    [Fact]
+    public async Task A_prebuild_of_a_terraform_template_is_claimed_its_claim_build_shows_the_template_the_new_owner_and_the_agent_reinitialises()
+    {
+        Assert.True(TerraformCli.Find() is not null, "terraform is not on PATH (nor named by OUTPOST_TERRAFORM_PATH); this test needs terraform 1.5 or newer");
+        using var cli = new TestCli { Timeout = TimeSpan.FromMinutes(4) };
+        var login = await cli.RunAsync("login", server.BaseAddress.ToString(), "--email", ClockedServerFixture.OwnerEmail, "--password", ClockedServerFixture.OwnerPassword);
+        Assert.True(login.ExitCode == 0, login.Stderr);
+        await File.WriteAllTextAsync(Path.Combine(_directory, "main.tf"), TerraformPoolTemplate());
+        try
+        {
+            var push = await cli.RunAsync("templates", "push", "tfpool", "--directory", _directory, "--yes").WithTimeout(TimeSpan.FromMinutes(3));
+            Assert.True(push.ExitCode == 0, push.Stderr);
+            var token = await OwnerTokenAsync(cli);
+
+            // The reconciler builds the prebuild with terraform, as the prebuilds user.
+            await WaitForPoolAsync(cli, token, p => Running(p) == 1, "tfpool");
+
+            var claimed = await cli.RunAsync("create", "tfclaimed", "--template", "tfpool", "--preset", "fast", "--yes").WithTimeout(TimeSpan.FromMinutes(4));
+            Assert.True(claimed.ExitCode == 0, claimed.Stderr);
+
+            // The claim build re-applied the template with the new owner and is_prebuild false; the agent kept running,
+            // reinitialised, and ran the new startup script (terraform wrote the owner into it) as the new owner.
+            var directory = await DirectoryOfAsync(cli, "tfclaimed");
+            Assert.Equal(["owner=prebuilds prebuild=true", $"owner={ClockedServerFixture.OwnerUsername} prebuild=false"], await File.ReadAllLinesAsync(Path.Combine(directory, "owners.txt")));
+            var shown = await cli.RunAsync("show", "tfclaimed", "--output", "json");
+            using (var json = JsonDocument.Parse(shown.Stdout))
+            {
+                Assert.Equal(ClockedServerFixture.OwnerUsername, json.RootElement.GetProperty("owner_name").GetString());
+            }
+
+            var deleted = await cli.RunAsync("delete", "tfclaimed", "--yes").WithTimeout(TimeSpan.FromMinutes(4));
+            Assert.True(deleted.ExitCode == 0, deleted.Stderr);
+        }
+        finally
+        {
+            // The refilled prebuild's agent (terraform starts agents in the background, outside any process group we own).
+            Terraform.AgentLaunchingDaemons.KillLeftovers(Path.Combine(server.DataDirectory, "workspaces"), ".outpost-agent.pid");
+        }
+    }
+
+    /// <summary>The terraform-local example with a preset of one prebuild, whose startup script records who the template was built for.</summary>
+    private static string TerraformPoolTemplate()
+    {
+        var example = File.ReadAllText(Path.Join(Path.GetDirectoryName(LocalWorkspacesFixture.LocalStarterDirectory)!, "terraform-local", "main.tf"));
+        const string Ready = "    echo \"ready in $(pwd) for ${data.outpost_workspace_owner.me.name}\"\n";
+        Assert.Contains(Ready, example, StringComparison.Ordinal);
+        return example.Replace(Ready, "    echo \"owner=${data.outpost_workspace_owner.me.name} prebuild=${data.outpost_workspace.me.is_prebuild}\" >> owners.txt\n", StringComparison.Ordinal) + """
+
+            data "outpost_workspace_preset" "fast" {
+              name       = "fast"
+              parameters = { greeting = "prebuilt" }
+              prebuilds {
+                instances = 1
+              }
+            }
+            """;
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);

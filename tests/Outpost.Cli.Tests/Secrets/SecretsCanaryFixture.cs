@@ -14,8 +14,6 @@ public sealed class SecretsCanaryFixture : LocalWorkspacesFixture
 {
     public ConcurrentQueue<string> Logs { get; } = new();
 
-    internal string DataDirectory => Server.Services.GetRequiredService<ServerOptions>().DataDirectory;
-
     internal override ServerOptions Customize(ServerOptions options) => base.Customize(options) with
     {
         ConfigureApplication = app => app.Services.GetRequiredService<ILoggerFactory>().AddProvider(new CapturingProvider(Logs)),
