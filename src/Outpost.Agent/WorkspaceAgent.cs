@@ -139,7 +139,7 @@ internal sealed class WorkspaceAgent
         }
 
         Volatile.Write(ref _manifest, manifest);
-        await using var sink = new AgentLogSink(_transport, _time, _logger);
+        await using var sink = AgentDiagnostics.Unparented(() => new AgentLogSink(_transport, _time, _logger));
         var runner = new ScriptRunner(sink, _time, _logger);
         using var loopStop = new CancellationTokenSource();
         ControlPlane = new ControlPlaneLoop(_transport, Lifecycle, _options.ControlPlane, _time, _logger)
@@ -150,9 +150,9 @@ internal sealed class WorkspaceAgent
             ShutdownRequested = OnShutdownRequested,
             SessionDialRequested = dial => _ = DialAsync(dial),
         };
-        var loop = ControlPlane.RunAsync(loopStop.Token);
+        var loop = AgentDiagnostics.Unparented(() => ControlPlane.RunAsync(loopStop.Token));
         var direct = _options.Direct is { } listener && DirectTicket.PublicKeyFrom(manifest.DirectTicketPublicKey) is { } serverKey
-            ? listener.RunAsync(new DirectTicketVerifier(serverKey, manifest.AgentId, _time), Sessions, ReportDirectSessionAsync, _time, _logger, loopStop.Token)
+            ? AgentDiagnostics.Unparented(() => listener.RunAsync(new DirectTicketVerifier(serverKey, manifest.AgentId, _time), Sessions, ReportDirectSessionAsync, _time, _logger, loopStop.Token))
             : Task.CompletedTask;
 
         SetState(AgentLifecycleState.Starting);

@@ -13,7 +13,7 @@ using Outpost.Telemetry.Local;
 namespace Outpost.Cli.Diagnose;
 
 /// <summary>
-/// <c>outpost diagnose WORKSPACE [--since WHEN] [--output json]</c> (issue 24): the server's timeline of the workspace
+/// <c>outpost diagnose WORKSPACE [--since WHEN] [-o|--output json]</c>, or <c>--bundle [-o FILE.zip]</c> (issue 24): the server's timeline of the workspace
 /// joined with this machine's telemetry about it into one story, and a verdict for each incident
 /// (<see cref="DiagnosisRules"/>). Exit 0 when nothing needs investigating, <see cref="ExitCodes.NeedsInvestigation"/>
 /// when something does, <see cref="ExitCodes.Unreachable"/> when the server's part is missing and the local part alone
@@ -28,15 +28,13 @@ internal static class DiagnoseCommand
     {
         var workspace = new Argument<string?>("workspace") { Description = "The workspace: NAME (yours) or OWNER/NAME.", Arity = ArgumentArity.ZeroOrOne };
         var since = new Option<string>("--since") { Description = "From when: a duration back from now (30m, 24h, 7d) or an RFC 3339 time.", DefaultValueFactory = _ => "7d" };
-        var output = new Option<string>("--output")
+        var output = new Option<string?>("--output", "-o")
         {
-            Description = "Output format: table (for people) or json (for scripts).",
-            DefaultValueFactory = _ => OutputFormat.Table,
+            Description = "Output format: table (for people) or json (for scripts); with --bundle, the zip to write (a path ending .zip).",
         };
-        output.AcceptOnlyFromAmong(OutputFormat.Table, OutputFormat.Json);
         var deployment = new Option<bool>("--deployment") { Description = "Check the deployment instead of a workspace: the server, its database, pubsub and provisioner daemons, jobs nobody can take, clock skew and the access URL." };
         var bundle = new Option<bool>("--bundle") { Description = "Write a support bundle of the workspace (a zip: timeline, details, agent logs, local telemetry, server health) to review and share." };
-        var file = new Option<string?>("--bundle-file", "-o") { Description = "Where --bundle writes the zip. Default: outpost-diagnose-OWNER-NAME-TIME.zip here." };
+        var file = new Option<string?>("--bundle-file") { Description = "Where --bundle writes the zip (the same as -o FILE.zip). Default: outpost-diagnose-OWNER-NAME-TIME.zip here." };
         var command = new Command("diagnose", "Explain what happened to a workspace: the server's timeline and this machine's telemetry in one story, with a verdict per incident.")
         {
             workspace, since, output, deployment, bundle, file,
@@ -44,6 +42,12 @@ internal static class DiagnoseCommand
         command.SetAction((result, cancellationToken) => CommandRunner.RunAsync(context, async ct =>
         {
             var target = result.GetValue(workspace);
+            if (OutputProblem(result.GetValue(output), result.GetValue(bundle), result.GetValue(file)) is { } problem)
+            {
+                await context.Error.WriteLineAsync($"error: {problem}").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
             var json = result.GetValue(output) == OutputFormat.Json;
             if (result.GetValue(deployment))
             {
@@ -62,12 +66,6 @@ internal static class DiagnoseCommand
                 return ExitCodes.Usage;
             }
 
-            if (result.GetValue(file) is not null && !result.GetValue(bundle))
-            {
-                await context.Error.WriteLineAsync("error: -o/--bundle-file names the zip of --bundle; pass --bundle too (the output format is --output json)").ConfigureAwait(false);
-                return ExitCodes.Usage;
-            }
-
             var now = context.Time.GetUtcNow();
             if (ParseSince(result.GetValue(since)!, now) is not { } from)
             {
@@ -77,7 +75,7 @@ internal static class DiagnoseCommand
 
             if (result.GetValue(bundle))
             {
-                return await DiagnoseBundle.RunAsync(context, target, from, result.GetValue(file), ct).ConfigureAwait(false);
+                return await DiagnoseBundle.RunAsync(context, target, from, result.GetValue(output) ?? result.GetValue(file), ct).ConfigureAwait(false);
             }
 
             var (report, _) = await DiagnoseAsync(context, target, from, ct).ConfigureAwait(false);
@@ -93,6 +91,29 @@ internal static class DiagnoseCommand
             return ExitCodeOf(report);
         }, cancellationToken));
         return command;
+    }
+
+    /// <summary>
+    /// What is wrong with <c>-o/--output</c> and <c>--bundle-file</c> together, or null: without <c>--bundle</c> the output is
+    /// a format (table, json); with it, the zip's path (ending .zip), given once.
+    /// </summary>
+    internal static string? OutputProblem(string? output, bool bundle, string? bundleFile)
+    {
+        var isFormat = output is OutputFormat.Table or OutputFormat.Json;
+        var isZip = output is not null && output.EndsWith(".zip", StringComparison.OrdinalIgnoreCase);
+        return (bundle, output) switch
+        {
+            (false, _) when bundleFile is not null => "--bundle-file names the zip of --bundle; pass --bundle too",
+            (false, null) => null,
+            (false, _) when isFormat => null,
+            (false, _) when isZip => $"-o/--output \"{output}\" is a zip: a support bundle needs --bundle too",
+            (false, _) => $"-o/--output \"{output}\" is neither table nor json (nor, with --bundle, a path ending .zip)",
+            (true, null) => null,
+            (true, _) when isFormat => "with --bundle, -o/--output names the zip to write (a path ending .zip), not a format: the bundle holds the story as text and json",
+            (true, _) when !isZip => $"with --bundle, -o/--output \"{output}\" must be a path ending .zip",
+            (true, _) when bundleFile is not null => "name the zip once: -o/--output or --bundle-file, not both",
+            _ => null,
+        };
     }
 
     /// <summary>0 when nothing needs investigating, 35 when something does, 6 when the server's part is missing and nothing was found.</summary>

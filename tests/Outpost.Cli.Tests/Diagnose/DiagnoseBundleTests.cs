@@ -120,9 +120,10 @@ public sealed class DiagnoseBundleTests(LocalWorkspacesFixture server, ITestOutp
             Assert.Contains($"Wrote {Path.GetFullPath(bundle)} (", run.Stdout, StringComparison.Ordinal);
             Assert.Contains("Review it before you share it", run.Stdout, StringComparison.Ordinal);
 
-            var unknown = await cli.RunAsync("diagnose", "nosuch", "--bundle", "-o", bundle + ".2");
+            var other = Path.Combine(directory, "other.zip");
+            var unknown = await cli.RunAsync("diagnose", "nosuch", "--bundle", "--output", other);
             Assert.Equal(ExitCodes.NotFound, unknown.ExitCode);
-            Assert.False(File.Exists(bundle + ".2"));
+            Assert.False(File.Exists(other));
         }
         finally
         {

@@ -59,13 +59,28 @@ public sealed class DiagnoseOfflineTests
             new StoredSession { Url = $"http://127.0.0.1:{Connect.ConnectTesting.FreePort()}/", Kind = StoredSession.TokenKind, AccessToken = "unused-token" },
             SessionJsonContext.Default.StoredSession));
         File.SetUnixFileMode(stranded.SessionPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        var unreachable = await stranded.RunAsync("diagnose", "dev", "--bundle", "-o", bundle);
+        var unreachable = await stranded.RunAsync("diagnose", "dev", "--bundle", "--bundle-file", bundle);
         Assert.True(unreachable.ExitCode == 0, unreachable.Stdout + unreachable.Stderr);
         Assert.Contains("skipped workspace.json: the server's part is missing: cannot reach the server", unreachable.Stdout, StringComparison.Ordinal);
         Assert.Contains("workspace.connection.closed", Encoding.UTF8.GetString(DiagnoseBundleTests.Read(bundle)["telemetry.json"]), StringComparison.Ordinal);
 
         var misplaced = await cli.RunAsync("diagnose", "dev", "-o", bundle);
         Assert.Equal(ExitCodes.Usage, misplaced.ExitCode);
+    }
+
+    [Theory]
+    [InlineData("-o json --bundle", "with --bundle, -o/--output names the zip to write (a path ending .zip), not a format")]
+    [InlineData("--bundle -o bundle.tar", "with --bundle, -o/--output \"bundle.tar\" must be a path ending .zip")]
+    [InlineData("--bundle -o a.zip --bundle-file b.zip", "name the zip once: -o/--output or --bundle-file, not both")]
+    [InlineData("-o a.zip", "-o/--output \"a.zip\" is a zip: a support bundle needs --bundle too")]
+    [InlineData("--bundle-file a.zip", "--bundle-file names the zip of --bundle; pass --bundle too")]
+    [InlineData("--output yaml", "-o/--output \"yaml\" is neither table nor json (nor, with --bundle, a path ending .zip)")]
+    public async Task Output_is_a_format_or_with_bundle_the_zip_and_a_mix_is_a_usage_error_that_says_which(string arguments, string error)
+    {
+        using var cli = new TestCli();
+        var run = await cli.RunAsync(["diagnose", "dev", .. arguments.Split(' ')]);
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Contains($"error: {error}", run.Stderr, StringComparison.Ordinal);
     }
 
     /// <summary>This machine's telemetry: a dropped session of alice/dev, one of another workspace, and a file that is not telemetry.</summary>

@@ -132,6 +132,9 @@ public sealed class OneTraceTests : IAsyncLifetime
         Assert.Contains(trace, s => s.Name == "plan" && byId.GetValueOrDefault(s.ParentSpanId)?.Name == "provisioner job");
         Assert.Contains(trace, s => s.Name == "manifest" && byId.GetValueOrDefault(s.ParentSpanId)?.Name == "agent start");
 
+        // What the agent runs for its whole life (the control plane's connection and heartbeats, the log pump) is not part of the create.
+        Assert.True(trace.Where(s => byId.GetValueOrDefault(s.ParentSpanId)?.Name == "agent start").All(s => s.Name is "manifest" or "startup scripts"), Describe());
+
         var delete = await cli.RunAsync("delete", "traced", "--yes");
         Assert.True(delete.ExitCode == 0, delete.Stderr);
     }
