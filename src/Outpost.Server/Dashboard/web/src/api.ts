@@ -98,3 +98,9 @@ export interface TimelineEntry {
 export interface Timeline { workspace_id: string; entries: TimelineEntry[]; next_after?: string | null }
 
 export const agentsOf = (workspace: Workspace): Agent[] => (workspace.resources ?? []).flatMap((resource) => resource.agents);
+
+/** The workspace with its latest build's agents (GET /api/v2/workspaces/{id} has none; the watch stream has them). */
+export async function withAgents(workspace: Workspace): Promise<Workspace> {
+  const agents = await api<Agent[]>("GET", `/api/v2/workspaces/${workspace.id}/agents`);
+  return { ...workspace, resources: [{ name: "", agents }] };
+}

@@ -53,7 +53,8 @@ export function fieldErrors(fields: Field[], formError: HTMLElement, problem: Pr
       }
     }
   }
-  if (Object.keys(problem.errors).length === 0) {
+  // Only a 400 is about the input; a refused sign-in (401) or a busy workspace (409) is about the whole form.
+  if (Object.keys(problem.errors).length === 0 && problem.status === 400) {
     for (const part of problem.detail.split("; ")) {
       // The field a message names: as its subject ("name: …"), quoted, or as a word ("the workspace name … is not valid").
       const named = fields.find((f) => part.startsWith(`${f.name}:`) || part.includes(`"${f.name}"`))
@@ -62,6 +63,9 @@ export function fieldErrors(fields: Field[], formError: HTMLElement, problem: Pr
         unplaced.push(part);
       }
     }
+  }
+  if (Object.keys(problem.errors).length === 0 && problem.status !== 400) {
+    unplaced.push(problem.detail);
   }
   formError.textContent = unplaced.join("; ");
 }

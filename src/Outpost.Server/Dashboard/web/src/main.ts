@@ -20,9 +20,12 @@ export function navigate(hash: string): void {
 }
 
 whenSignedOut(() => {
+  const wasSignedIn = me !== null;
   me = null;
   if (!location.hash.startsWith("#/signin")) {
-    banner("Your session has ended: sign in again.", "error");
+    if (wasSignedIn) {
+      banner("Your session has ended: sign in again.", "error");
+    }
     navigate(`#/signin?next=${encodeURIComponent(location.hash || "#/")}`);
   }
 });

@@ -3,7 +3,7 @@
 import { Terminal } from "@xterm/xterm";
 import { FitAddon } from "@xterm/addon-fit";
 import "@xterm/xterm/css/xterm.css";
-import { agentsOf, api, Workspace } from "./api";
+import { agentsOf, api, withAgents, Workspace } from "./api";
 import { h, replace } from "./dom";
 import type { Cleanup } from "./main";
 import { watchWorkspace } from "./workspace";
@@ -37,7 +37,7 @@ export async function terminalPage(app: HTMLElement, id: string): Promise<Cleanu
   const screen = h("div", { class: "terminal", "data-testid": "terminal" });
   replace(app, head, status, screen);
 
-  const workspace = await api<Workspace>("GET", `/api/v2/workspaces/${id}`);
+  const workspace = await withAgents(await api<Workspace>("GET", `/api/v2/workspaces/${id}`));
   const stopWatch = watchWorkspace(id, head, "terminal", () => {});
   const agent = agentsOf(workspace)[0];
   if (workspace.status !== "running" || agent === undefined) {
@@ -56,8 +56,8 @@ export async function terminalPage(app: HTMLElement, id: string): Promise<Cleanu
 
   // The terminal's id survives reloads of this tab: reconnecting replays what was missed.
   const storageKey = `outpost.terminal.${agent.id}`;
-  let reconnectId = sessionStorage.getItem(storageKey) ?? crypto.randomUUID();
-  sessionStorage.setItem(storageKey, reconnectId);
+  // Without one the agent makes a new terminal and says its id in the opened frame.
+  let reconnectId = sessionStorage.getItem(storageKey);
   let socket: WebSocket | null = null;
   let ended = false;
   let attempts = 0;
@@ -81,7 +81,7 @@ export async function terminalPage(app: HTMLElement, id: string): Promise<Cleanu
     socket = ws;
     let opened = false;
     ws.addEventListener("open", () => {
-      const header = { kind: "pty", rows: term.rows, cols: term.cols, term: "xterm-256color", reconnect_id: reconnectId };
+      const header = { kind: "pty", rows: term.rows, cols: term.cols, term: "xterm-256color", reconnect_id: reconnectId ?? undefined };
       ws.send(frame(Frame.Header, encoder.encode(JSON.stringify(header))));
     });
     ws.addEventListener("message", (event) => {

@@ -1,5 +1,5 @@
 // One workspace: its actions, agents, builds and the selected build's live logs.
-import { agentsOf, api, ApiError, Build, Workspace } from "./api";
+import { agentsOf, api, ApiError, Build, withAgents, Workspace } from "./api";
 import { append, confirmAction, h, replace, when } from "./dom";
 import type { Cleanup } from "./main";
 import { watch } from "./stream";
@@ -46,7 +46,7 @@ export function watchWorkspace(id: string, head: HTMLElement, current: "overview
     changed(workspace);
   };
   return watch(`/api/v2/workspaces/${id}/watch`, {
-    resync: () => void api<Workspace>("GET", `/api/v2/workspaces/${id}`).then(render).catch(() => undefined),
+    resync: () => void api<Workspace>("GET", `/api/v2/workspaces/${id}`).then(withAgents).then(render).catch(() => undefined),
     events: { message: (data) => render(JSON.parse(data) as Workspace) },
   });
 }

@@ -1,5 +1,5 @@
 // The workspaces list (live over the watch-all stream) and the create form.
-import { agentsOf, api, ApiError, AgentUpdate, BuildUpdate, Template, TemplateVersion, Workspace } from "./api";
+import { agentsOf, api, ApiError, AgentUpdate, BuildUpdate, Template, TemplateVersion, withAgents, Workspace } from "./api";
 import { h, replace, when } from "./dom";
 import { Field, fieldErrors, formField } from "./forms";
 import type { Cleanup } from "./main";
@@ -45,7 +45,7 @@ export async function workspacesPage(app: HTMLElement): Promise<Cleanup> {
   };
   const refresh = async (id: string) => {
     try {
-      render(await api<Workspace>("GET", `/api/v2/workspaces/${id}`));
+      render(await withAgents(await api<Workspace>("GET", `/api/v2/workspaces/${id}`)));
     } catch (error) {
       if (error instanceof ApiError && error.problem.status === 404) {
         rows.get(id)?.remove();
@@ -62,7 +62,7 @@ export async function workspacesPage(app: HTMLElement): Promise<Cleanup> {
         rows.delete(id);
       }
     }
-    list.workspaces.forEach(render);
+    (await Promise.all(list.workspaces.map(withAgents))).forEach(render);
     empty.hidden = rows.size > 0;
   };
   await resync();
