@@ -37,7 +37,7 @@ public sealed class TaskRunnerTests : IAsyncLifetime
             FakeTurn.Text("I will write ", "the script.").ThenToolCall("write_file", """{"path":"hello.sh","content":"echo hello from the task\n"}""", pieces: 4),
             FakeTurn.ToolCall("run_command", """{"command":"sh hello.sh > out.txt && cat out.txt"}""", pieces: 3),
             FakeTurn.Text("The ", "script ", "printed ", "hello."));
-        var channel = Start("Write hello.sh and run it");
+        var channel = Start("Write hello.sh and run it", FlushedBySizeAndTurn);
 
         await channel.WaitForStatusAsync(AiTaskStatus.Idle);
 
@@ -294,7 +294,7 @@ public sealed class TaskRunnerTests : IAsyncLifetime
     {
         var tokens = Enumerable.Range(0, 2000).Select(i => $"t{i % 10} ").ToArray();
         _provider.Enqueue(FakeTurn.Text(tokens));
-        var channel = Start("Talk a lot");
+        var channel = Start("Talk a lot", FlushedBySizeAndTurn);
 
         await channel.WaitForStatusAsync(AiTaskStatus.Idle);
 
@@ -333,6 +333,12 @@ public sealed class TaskRunnerTests : IAsyncLifetime
         Assert.Contains(named + " ", failed.Reason, StringComparison.Ordinal);
         Assert.Empty(_provider.Requests);
     }
+
+    /// <summary>
+    /// Text flushed by size and at the end of a turn only, for tests that assert how messages group: the half-second timer
+    /// would split a turn's text wherever a loaded machine paused the fake provider's stream.
+    /// </summary>
+    private static readonly TaskLimits FlushedBySizeAndTurn = new() { FlushInterval = TimeSpan.FromHours(1) };
 
     private InMemoryTaskChannel Start(string prompt, TaskLimits? limits = null)
     {
