@@ -40,9 +40,10 @@ public sealed class PrebuildsEndToEndTests(PrebuildsLocalFixture server, ITestOu
 
     private readonly string _directory = Directory.CreateTempSubdirectory("outpost-prebuild-template-").FullName;
 
-    private async Task<string> OwnerTokenAsync(TestCli cli)
+    /// <summary>A token of the owner for the watch; each test names its own (the class's tests share the server).</summary>
+    private static async Task<string> OwnerTokenAsync(TestCli cli, string name = "e2e-watch")
     {
-        var token = await cli.RunAsync("tokens", "create", "--name", "e2e-watch");
+        var token = await cli.RunAsync("tokens", "create", "--name", name);
         Assert.True(token.ExitCode == 0, token.Stderr);
         return token.Stdout.Trim();
     }
@@ -138,7 +139,7 @@ public sealed class PrebuildsEndToEndTests(PrebuildsLocalFixture server, ITestOu
         {
             var push = await cli.RunAsync("templates", "push", "tfpool", "--directory", _directory, "--yes").WithTimeout(TimeSpan.FromMinutes(3));
             Assert.True(push.ExitCode == 0, push.Stderr);
-            var token = await OwnerTokenAsync(cli);
+            var token = await OwnerTokenAsync(cli, "e2e-watch-tf");
 
             // The reconciler builds the prebuild with terraform, as the prebuilds user.
             await WaitForPoolAsync(cli, token, p => Running(p) == 1, "tfpool");
