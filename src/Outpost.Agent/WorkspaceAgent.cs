@@ -237,6 +237,8 @@ internal sealed class WorkspaceAgent
 
     private async Task DialAsync(SessionDialMessage dial)
     {
+        // The session continues the trace of the client's request that opened it (issue 24: sessions carry the opener's trace).
+        using var activity = AgentDiagnostics.ActivitySource.StartActivity("session", System.Diagnostics.ActivityKind.Server, dial.TraceParent);
         var result = await _transport.DialSessionAsync(dial.RelayUrl, dial.Ticket, _shutdown.Token).ConfigureAwait(false);
         if (result.Value is not { } socket)
         {

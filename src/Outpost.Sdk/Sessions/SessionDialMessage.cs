@@ -17,4 +17,7 @@ public sealed record SessionDialMessage : AgentControlMessage
 
     /// <summary>The base URL of the replica the client is connected to.</summary>
     public required Uri RelayUrl { get; init; }
+
+    /// <summary>The W3C <c>traceparent</c> of the client's request that opened the session, when known: the agent's session continues it.</summary>
+    public string? TraceParent { get; init; }
 }

@@ -8,7 +8,7 @@ using Outpost.Server.Database;
 namespace Outpost.Server.Connections;
 
 /// <summary>A data-plane session as the relay opens it.</summary>
-internal sealed record SessionRow(Guid Id, ConnectionType Type, Guid AgentId, Guid WorkspaceId, Guid UserId, string ClientAddress, string Path, DateTimeOffset StartedAt);
+internal sealed record SessionRow(Guid Id, ConnectionType Type, Guid AgentId, Guid WorkspaceId, Guid UserId, string ClientAddress, string Path, DateTimeOffset StartedAt, string? TraceId = null);
 
 /// <summary>How a connection ended, with what passed through it.</summary>
 internal sealed record ConnectionEnd(DisconnectReason Reason, DisconnectInitiator Initiator, string Detail, long? BytesToAgent = null, long? BytesToClient = null, int? ExitCode = null);
@@ -76,9 +76,9 @@ internal sealed class ConnectionLogStore(NpgsqlDataSource dataSource)
         ArgumentNullException.ThrowIfNull(row);
         await using var batch = dataSource.CreateBatch();
         batch.BatchCommands.Add(Command("""
-            INSERT INTO connection_logs (id, agent_id, workspace_id, user_id, type, client_address, path, started_at, replica_id, last_seen_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8)
-            """, row.Id, row.AgentId, row.WorkspaceId, row.UserId, WireName<ConnectionType>.Name(row.Type), row.ClientAddress, row.Path, row.StartedAt, ReplicaId));
+            INSERT INTO connection_logs (id, agent_id, workspace_id, user_id, type, client_address, path, started_at, replica_id, last_seen_at, trace_id)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8, $10)
+            """, row.Id, row.AgentId, row.WorkspaceId, row.UserId, WireName<ConnectionType>.Name(row.Type), row.ClientAddress, row.Path, row.StartedAt, ReplicaId, row.TraceId));
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -47,7 +48,7 @@ internal static class SessionEndpoints
 
             using var socket = new SessionSocket(await http.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false));
             var logger = loggers.CreateLogger(SessionRelayLog.Category);
-            var relay = new SessionRelay(target, socket, options, time);
+            var relay = new SessionRelay(target, socket, options, time) { TraceParent = TraceParentOf(http) };
             hub.Add(relay);
             var started = time.GetTimestamp();
             using var watchStop = new CancellationTokenSource();
@@ -63,7 +64,8 @@ internal static class SessionEndpoints
                     SessionRelayLog.Opened(logger, opened.Id, opened.Kind, id, target.WorkspaceId, userId, clientAddress, Path);
                     try
                     {
-                        await connectionLog.OpenSessionAsync(new SessionRow(opened.Id, opened.Type!.Value, id, target.WorkspaceId, userId, clientAddress, Path, time.GetUtcNow()), ct).ConfigureAwait(false);
+                        await connectionLog.OpenSessionAsync(new SessionRow(opened.Id, opened.Type!.Value, id, target.WorkspaceId, userId, clientAddress, Path, time.GetUtcNow(),
+                            relay.TraceParent is { } parent ? ActivityContext.Parse(parent, null).TraceId.ToHexString() : null), ct).ConfigureAwait(false);
                         logged = true;
                     }
                     catch (NpgsqlException ex)
@@ -132,6 +134,21 @@ internal static class SessionEndpoints
 
         routes.MapConnectionLog();
         return routes;
+    }
+
+    /// <summary>
+    /// The opener's trace as a W3C <c>traceparent</c>: the request's activity (which continues the client's
+    /// <c>traceparent</c> when tracing is on), else the client's header when it is valid, else none.
+    /// </summary>
+    private static string? TraceParentOf(HttpContext http)
+    {
+        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } current)
+        {
+            return current.Id;
+        }
+
+        var header = http.Request.Headers.TraceParent.ToString();
+        return ActivityContext.TryParse(header, null, out _) ? header : null;
     }
 
     /// <summary>

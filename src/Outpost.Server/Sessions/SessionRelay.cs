@@ -37,6 +37,9 @@ internal sealed class SessionRelay
 
     public Guid Id { get; } = Guid.NewGuid();
 
+    /// <summary>The opener's W3C <c>traceparent</c>, when known: recorded with the session and passed to the agent in the dial.</summary>
+    public string? TraceParent { get; init; }
+
     public Guid WorkspaceId => _target.WorkspaceId;
 
     public Guid AgentId => _target.AgentId;
@@ -118,7 +121,7 @@ internal sealed class SessionRelay
         WebSocket agentSocket;
         try
         {
-            var dial = new SessionDialMessage { AgentId = _target.AgentId, Ticket = pending.Ticket, RelayUrl = relayUrl };
+            var dial = new SessionDialMessage { AgentId = _target.AgentId, Ticket = pending.Ticket, RelayUrl = relayUrl, TraceParent = TraceParent };
             await pubsub.PublishAsync(SessionDialBus.Channel, JsonSerializer.Serialize<AgentControlMessage>(dial, OutpostJson.Options), linked.Token).ConfigureAwait(false);
             agentSocket = await pending.Dialed.Task.WaitAsync(_options.DialTimeout, _time, linked.Token).ConfigureAwait(false);
         }

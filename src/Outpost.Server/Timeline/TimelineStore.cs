@@ -74,33 +74,34 @@ internal sealed class TimelineStore(NpgsqlDataSource dataSource)
             WHERE t.workspace_id = $1 AND m.run_observability IS NOT NULL
         ), e AS (
             SELECT created_at AS at, 0 AS ord, job_id::text AS key, 'build' AS source, 'build.queued' AS kind, build_number, NULL::text AS agent,
-                   jsonb_build_object('transition', transition, 'reason', reason, 'provisioner', provisioner, 'initiator', initiator) AS fields
+                   jsonb_build_object('transition', transition, 'reason', reason, 'provisioner', provisioner, 'initiator', initiator) AS fields,
+                   NULL::text AS trace_id
             FROM b
             UNION ALL
             SELECT started_at, 1, job_id::text, 'build', 'build.claimed', build_number, NULL,
-                   jsonb_build_object('worker', worker_name, 'queue_wait_ms', (round(extract(epoch FROM started_at - created_at) * 1000))::bigint::text)
+                   jsonb_build_object('worker', worker_name, 'queue_wait_ms', (round(extract(epoch FROM started_at - created_at) * 1000))::bigint::text), NULL
             FROM b WHERE started_at IS NOT NULL
             UNION ALL
-            SELECT s.at, 2, b.job_id::text || ':' || s.stage, 'build', 'build.stage', b.build_number, NULL, jsonb_build_object('stage', s.stage)
+            SELECT s.at, 2, b.job_id::text || ':' || s.stage, 'build', 'build.stage', b.build_number, NULL, jsonb_build_object('stage', s.stage), NULL
             FROM b JOIN LATERAL (
                 SELECT l.stage, min(l.created_at) AS at FROM provisioner_job_logs l WHERE l.job_id = b.job_id AND l.stage <> '' GROUP BY l.stage
             ) s ON true
             UNION ALL
-            SELECT canceled_at, 3, job_id::text, 'build', 'build.canceling', build_number, NULL, '{}'::jsonb
+            SELECT canceled_at, 3, job_id::text, 'build', 'build.canceling', build_number, NULL, '{}'::jsonb, NULL
             FROM b WHERE canceled_at IS NOT NULL AND (completed_at IS NULL OR canceled_at < completed_at)
             UNION ALL
             SELECT completed_at, 4, job_id::text, 'build', 'build.' || job_status, build_number, NULL,
                    jsonb_build_object('error', error, 'error_code', error_code,
-                                      'duration_ms', (round(extract(epoch FROM completed_at - COALESCE(started_at, created_at)) * 1000))::bigint::text)
+                                      'duration_ms', (round(extract(epoch FROM completed_at - COALESCE(started_at, created_at)) * 1000))::bigint::text), NULL
             FROM b WHERE completed_at IS NOT NULL
             UNION ALL
             SELECT le.changed_at, 5, le.id::text, 'agent', 'agent.lifecycle', a.build_number, a.name,
-                   jsonb_build_object('state', le.state, 'received_at', to_char(le.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
+                   jsonb_build_object('state', le.state, 'received_at', to_char(le.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')), NULL
             FROM agent_lifecycle_events le JOIN a ON a.id = le.agent_id
             UNION ALL
             SELECT c.started_at, 6, c.id::text, CASE WHEN c.type = 'control_plane' THEN 'control_plane' ELSE 'session' END,
                    CASE WHEN c.type = 'control_plane' THEN 'agent.connected' ELSE 'session.opened' END, a.build_number, a.name,
-                   jsonb_build_object('type', c.type, 'path', c.path, 'user', u.username, 'client_address', c.client_address, 'connection_id', c.id::text)
+                   jsonb_build_object('type', c.type, 'path', c.path, 'user', u.username, 'client_address', c.client_address, 'connection_id', c.id::text), c.trace_id
             FROM connection_logs c LEFT JOIN a ON a.id = c.agent_id LEFT JOIN users u ON u.id = c.user_id
             WHERE c.workspace_id = $1
             UNION ALL
@@ -110,12 +111,12 @@ internal sealed class TimelineStore(NpgsqlDataSource dataSource)
                                       'disconnect_reason', c.disconnect_reason, 'disconnect_initiator', c.disconnect_initiator,
                                       'disconnect_detail', NULLIF(c.disconnect_detail, ''), 'disconnect_expected', c.disconnect_expected::text,
                                       'exit_code', c.exit_code::text, 'bytes_to_agent', c.bytes_to_agent::text, 'bytes_to_client', c.bytes_to_client::text,
-                                      'duration_ms', (round(extract(epoch FROM c.ended_at - c.started_at) * 1000))::bigint::text)
+                                      'duration_ms', (round(extract(epoch FROM c.ended_at - c.started_at) * 1000))::bigint::text), c.trace_id
             FROM connection_logs c LEFT JOIN a ON a.id = c.agent_id LEFT JOIN users u ON u.id = c.user_id
             WHERE c.workspace_id = $1 AND c.ended_at IS NOT NULL
             UNION ALL
             SELECT began, 8, key, 'task', 'task.run.started', NULL, NULL,
-                   jsonb_build_object('run_id', ro ->> 'run_id', 'provider', ro ->> 'provider', 'model', ro ->> 'model')
+                   jsonb_build_object('run_id', ro ->> 'run_id', 'provider', ro ->> 'provider', 'model', ro ->> 'model'), NULL
             FROM r
             UNION ALL
             SELECT COALESCE(began + f.ms * interval '1 millisecond', completed, stored_at), 9, key, 'task', 'task.run.incident', NULL, NULL,
@@ -130,7 +131,7 @@ internal sealed class TimelineStore(NpgsqlDataSource dataSource)
                                       'unsafe_side_effect_started', i -> 'facts' ->> 'unsafe_side_effect_started',
                                       'lifecycle', i -> 'provenance' -> 'lifecycle' ->> 'kind',
                                       'recovery', i -> 'recovery' ->> 'recommendation', 'recovery_reason', i -> 'recovery' ->> 'reason',
-                                      'severity', i -> 'user_summary' ->> 'severity', 'incident_id', i ->> 'incident_id')
+                                      'severity', i -> 'user_summary' ->> 'severity', 'incident_id', i ->> 'incident_id'), NULL
             FROM r CROSS JOIN LATERAL (SELECT ro -> 'incident' AS i) x
             LEFT JOIN LATERAL (
                 SELECT (ev ->> 'monotonic_ms')::float8 AS ms FROM json_array_elements(i -> 'evidence') ev
@@ -142,10 +143,10 @@ internal sealed class TimelineStore(NpgsqlDataSource dataSource)
                    jsonb_build_object('run_id', ro ->> 'run_id', 'classification', ro ->> 'classification', 'summary_key', ro ->> 'summary_key',
                                       'retry', ro -> 'retry_safety' ->> 'recommendation', 'retry_reason', ro -> 'retry_safety' ->> 'reason',
                                       'attempts', json_array_length(ro -> 'attempts')::text, 'duration_ms', (round((ro -> 'durations_ms' ->> 'total')::numeric))::bigint::text,
-                                      'error_code', ro -> 'error' ->> 'code', 'cause_code', ro -> 'error' ->> 'cause_code', 'lifecycle', ro -> 'lifecycle' ->> 'kind')
+                                      'error_code', ro -> 'error' ->> 'code', 'cause_code', ro -> 'error' ->> 'cause_code', 'lifecycle', ro -> 'lifecycle' ->> 'kind'), NULL
             FROM r
         )
-        SELECT at, ord, key, source, kind, build_number, agent, jsonb_strip_nulls(fields)::text FROM e
+        SELECT at, ord, key, source, kind, build_number, agent, jsonb_strip_nulls(fields)::text, trace_id FROM e
         """;
 
     /// <summary>
@@ -203,6 +204,7 @@ internal sealed class TimelineStore(NpgsqlDataSource dataSource)
                 BuildNumber = reader.GetNullable<int>(5),
                 Agent = reader.GetNullableString(6),
                 Fields = FieldsOf(reader.GetString(7)),
+                TraceId = reader.GetNullableString(8),
             });
         }
 

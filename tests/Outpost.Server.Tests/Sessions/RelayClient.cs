@@ -13,8 +13,15 @@ namespace Outpost.Server.Tests.Sessions;
 /// <summary>A test's side of the relay over real WebSockets: a client's session, an agent's dial-back.</summary>
 internal static class RelayClient
 {
-    public static Task<(SessionSocket? Socket, HttpStatusCode Status)> ConnectAsync(Uri server, Guid agentId, string token) =>
-        OpenAsync(server, SessionApi.ClientPathFor(agentId), ws => ws.Options.SetRequestHeader("Authorization", "Bearer " + token));
+    public static Task<(SessionSocket? Socket, HttpStatusCode Status)> ConnectAsync(Uri server, Guid agentId, string token, string? traceParent = null) =>
+        OpenAsync(server, SessionApi.ClientPathFor(agentId), ws =>
+        {
+            ws.Options.SetRequestHeader("Authorization", "Bearer " + token);
+            if (traceParent is not null)
+            {
+                ws.Options.SetRequestHeader("traceparent", traceParent);
+            }
+        });
 
     public static Task<(SessionSocket? Socket, HttpStatusCode Status)> DialAsync(Uri server, string agentToken, string ticket) =>
         OpenAsync(server, SessionApi.AgentDialPath, ws =>

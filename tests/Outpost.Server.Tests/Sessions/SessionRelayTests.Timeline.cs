@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using Outpost.Sdk;
@@ -95,6 +96,54 @@ public sealed partial class SessionRelayTests
             using var bad = await IdentityApi.SendAsync(fixture.Client, HttpMethod.Get, $"{path}?{query}", owner);
             Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
             Assert.StartsWith(field, (await IdentityApi.ProblemAsync(bad)).Detail, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task A_session_carries_the_openers_trace_to_the_connection_log_the_timeline_and_the_agents_session_span()
+    {
+        var owner = (await IdentityApi.LoginAsync(fixture.Client)).AccessToken;
+        var (memberId, member) = await CreateMemberAsync(owner);
+        var seeded = await SeedAgentOwnedByAsync(memberId);
+        var traceId = ActivityTraceId.CreateRandom();
+        var parent = $"00-{traceId.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01";
+        var agentSpans = new List<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Outpost.Agent",
+            Sample = (ref ActivityCreationOptions<ActivityContext> options) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity =>
+            {
+                lock (agentSpans)
+                {
+                    agentSpans.Add(activity);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using (var agent = new RunningAgent(fixture.BaseAddress, seeded.Token))
+        {
+            await SessionRelayFixture.RegisteredAsync(fixture.AgentApiLog, seeded.AgentId);
+            var (socket, status) = await RelayClient.ConnectAsync(fixture.BaseAddress, seeded.AgentId, member, parent);
+            Assert.True(socket is not null, $"refused with {status}");
+            using (socket)
+            {
+                await socket.SendJsonAsync(SessionFrameType.Header, new SessionHeader { Kind = SessionKind.Exec, Command = "true" }, SessionJsonContext.Default.SessionHeader, CancellationToken.None);
+                await RelayClient.ReadAllAsync(socket).WithTimeout();
+            }
+
+            await Eventually.ReadAsync(() => ListAsync(member, $"workspace={seeded.WorkspaceId}&type=exec"), p => p.Connections.Any(c => c.EndedAt is not null));
+        }
+
+        var timeline = await ReadTimelineAsync(member, TimelineApi.PathFor(seeded.WorkspaceId));
+        Assert.All(timeline.Entries.Where(e => e.Source == TimelineSource.Session), e => Assert.Equal(traceId.ToHexString(), e.TraceId));
+        Assert.Equal(2, timeline.Entries.Count(e => e.Source == TimelineSource.Session));
+        Assert.All(timeline.Entries.Where(e => e.Source != TimelineSource.Session), e => Assert.Null(e.TraceId));
+
+        // The agent's handling of the session is a span of the same trace.
+        lock (agentSpans)
+        {
+            Assert.Contains(agentSpans, a => a.OperationName == "session" && a.TraceId == traceId);
         }
     }
 
