@@ -10,26 +10,9 @@ namespace Outpost.Cli.Tests.Dashboard;
 /// </summary>
 public sealed class DashboardBrowserTests(LocalWorkspacesFixture server) : IClassFixture<LocalWorkspacesFixture>, IAsyncLifetime
 {
-    /// <summary>The system browser (<c>apt-get install chromium</c>; .ci/run installs it); Playwright cannot download its own here.</summary>
-    public const string ChromiumPath = "/usr/bin/chromium";
+    private DashboardBrowser? _browser;
 
-    private static readonly string Screenshots = Path.Combine(RepositoryRoot(), "TestResults", "dashboard");
-    private readonly List<string> _browserErrors = [];
-    private IPlaywright? _playwright;
-    private IBrowser? _browser;
-
-    public async Task InitializeAsync()
-    {
-        if (!File.Exists(ChromiumPath))
-        {
-            Assert.Fail($"{ChromiumPath} is missing: the dashboard's browser tests drive Debian's Chromium. Install it with `apt-get install chromium` (.ci/run does when it is missing).");
-        }
-
-        _playwright = await Playwright.CreateAsync();
-        // Root may not use Chromium's sandbox; the tests browse only this server.
-        _browser = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = ChromiumPath, Headless = true, Args = ["--no-sandbox"] });
-        Directory.CreateDirectory(Screenshots);
-    }
+    public async Task InitializeAsync() => _browser = await DashboardBrowser.LaunchAsync();
 
     public async Task DisposeAsync()
     {
@@ -37,8 +20,6 @@ public sealed class DashboardBrowserTests(LocalWorkspacesFixture server) : IClas
         {
             await _browser.DisposeAsync();
         }
-
-        _playwright?.Dispose();
     }
 
     [Fact]
@@ -49,18 +30,7 @@ public sealed class DashboardBrowserTests(LocalWorkspacesFixture server) : IClas
         var push = await cli.RunAsync("templates", "push", "local-starter", "--directory", LocalWorkspacesFixture.LocalStarterDirectory, "--yes");
         Assert.True(push.ExitCode == 0, push.Stderr);
 
-        await using var context = await _browser!.NewContextAsync(new() { BaseURL = server.BaseAddress.ToString(), ViewportSize = new() { Width = 1280, Height = 860 } });
-        context.SetDefaultTimeout(30_000);
-        var page = await context.NewPageAsync();
-        page.Console += (_, message) =>
-        {
-            // A 4xx the page expects (the first visit's 401, a refused sign-in, a field error) is logged as a failed load, not a fault.
-            if (message.Type == "error" && !message.Text.StartsWith("Failed to load resource: the server responded with a status of 4", StringComparison.Ordinal))
-            {
-                _browserErrors.Add($"console: {message.Text}");
-            }
-        };
-        page.PageError += (_, error) => _browserErrors.Add($"page error: {error}");
+        var page = await _browser!.OpenAsync(server.BaseAddress);
 
         // Sign in: the page sends the signed-out visitor to the sign-in form, and back afterwards.
         await page.GotoAsync("/");
@@ -70,7 +40,7 @@ public sealed class DashboardBrowserTests(LocalWorkspacesFixture server) : IClas
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("invalid email or password");
         await page.GetByLabel("Password", new() { Exact = true }).FillAsync(ClockedServerFixture.OwnerPassword);
-        await ScreenshotAsync(page, "1-sign-in");
+        await DashboardBrowser.ScreenshotAsync(page, "1-sign-in");
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync(ClockedServerFixture.OwnerUsername);
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Workspaces" })).ToBeVisibleAsync();
@@ -80,7 +50,7 @@ public sealed class DashboardBrowserTests(LocalWorkspacesFixture server) : IClas
         await page.GetByLabel("Name", new() { Exact = true }).FillAsync("Not A Name!");
         await page.GetByRole(AriaRole.Button, new() { Name = "Create workspace" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId("name-error")).ToContainTextAsync("is not valid");
-        await ScreenshotAsync(page, "2-create-field-error");
+        await DashboardBrowser.ScreenshotAsync(page, "2-create-field-error");
         await page.GetByLabel("Name", new() { Exact = true }).FillAsync("web");
         await page.GetByRole(AriaRole.Button, new() { Name = "Create workspace" }).ClickAsync();
 
@@ -89,14 +59,14 @@ public sealed class DashboardBrowserTests(LocalWorkspacesFixture server) : IClas
         await Assertions.Expect(page.GetByTestId("workspace-status")).ToHaveTextAsync("running", new() { Timeout = 90_000 });
         await Assertions.Expect(page.GetByTestId("agent-lifecycle")).ToHaveTextAsync("ready", new() { Timeout = 60_000 });
         await Assertions.Expect(page.GetByTestId("build-logs")).Not.ToBeEmptyAsync();
-        await ScreenshotAsync(page, "3-workspace");
+        await DashboardBrowser.ScreenshotAsync(page, "3-workspace");
 
         // The list shows it too (live over watch-all).
         await page.GetByRole(AriaRole.Link, new() { Name = "Workspaces" }).First.ClickAsync();
         var row = page.Locator("tr[data-workspace='web']");
         await Assertions.Expect(row.GetByTestId("workspace-status")).ToHaveTextAsync("running");
         await Assertions.Expect(row).ToContainTextAsync("main: connected, ready");
-        await ScreenshotAsync(page, "4-workspaces");
+        await DashboardBrowser.ScreenshotAsync(page, "4-workspaces");
 
         // The browser terminal: a PTY through the relay.
         await row.GetByRole(AriaRole.Link, new() { Name = "web" }).ClickAsync();
@@ -105,26 +75,131 @@ public sealed class DashboardBrowserTests(LocalWorkspacesFixture server) : IClas
         await page.Locator(".xterm").ClickAsync();
         await page.Keyboard.TypeAsync("echo hello-$((40+2))\n");
         await Assertions.Expect(page.Locator(".xterm-rows")).ToContainTextAsync("hello-42");
-        await ScreenshotAsync(page, "5-terminal");
+        await DashboardBrowser.ScreenshotAsync(page, "5-terminal");
 
         // Stop it from the terminal page: the relay closes the session with workspace_stopped, and the page says so.
         await page.GetByRole(AriaRole.Button, new() { Name = "Stop" }).ClickAsync();
         await page.GetByTestId("confirm-dialog").GetByRole(AriaRole.Button, new() { Name = "Stop" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId("terminal-status")).ToContainTextAsync("The workspace stopped", new() { Timeout = 60_000 });
         await Assertions.Expect(page.GetByTestId("workspace-status")).ToHaveTextAsync("stopped", new() { Timeout = 60_000 });
-        await ScreenshotAsync(page, "6-terminal-stopped");
+        await DashboardBrowser.ScreenshotAsync(page, "6-terminal-stopped");
 
         // The timeline has the stop build and the session it ended.
         await page.GetByRole(AriaRole.Link, new() { Name = "Timeline" }).ClickAsync();
         await Assertions.Expect(page.Locator("tr[data-kind='build.queued']").Filter(new() { HasText = "transition=stop" })).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator("tr[data-kind='session.closed']").Filter(new() { HasText = "disconnect_reason=workspace_stopped" })).ToHaveCountAsync(1);
-        await ScreenshotAsync(page, "7-timeline");
+        await DashboardBrowser.ScreenshotAsync(page, "7-timeline");
 
-        Assert.True(_browserErrors.Count == 0, "the browser reported errors:\n" + string.Join("\n", _browserErrors));
+        _browser.AssertNoErrors();
+    }
+}
+
+/// <summary>On a deployment without users the dashboard offers first-user setup, and signs the new owner in.</summary>
+public sealed class DashboardFirstUserTests(EmptyDeploymentFixture server) : IClassFixture<EmptyDeploymentFixture>, IAsyncLifetime
+{
+    private DashboardBrowser? _browser;
+
+    public async Task InitializeAsync() => _browser = await DashboardBrowser.LaunchAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
     }
 
-    private static async Task ScreenshotAsync(IPage page, string name) =>
+    [Fact]
+    public async Task The_first_visitor_creates_the_owner_and_is_signed_in()
+    {
+        var page = await _browser!.OpenAsync(server.BaseAddress);
+
+        await page.GotoAsync("/");
+        await Assertions.Expect(page.GetByTestId("setup-form")).ToBeVisibleAsync();
+        await page.GetByLabel("Email", new() { Exact = true }).FillAsync("first@example.com");
+        await page.GetByLabel("Username", new() { Exact = true }).FillAsync("Not Valid!");
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync("first-password-1");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create owner and sign in" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("username-error")).Not.ToBeEmptyAsync();
+        await DashboardBrowser.ScreenshotAsync(page, "0-first-user");
+        await page.GetByLabel("Username", new() { Exact = true }).FillAsync("first");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create owner and sign in" }).ClickAsync();
+
+        await Assertions.Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync("first");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Workspaces" })).ToBeVisibleAsync();
+        _browser.AssertNoErrors();
+    }
+}
+
+/// <summary>Debian's Chromium under Playwright, one browser per test class, collecting the page's errors.</summary>
+internal sealed class DashboardBrowser : IAsyncDisposable
+{
+    /// <summary>The system browser (<c>apt-get install chromium</c>; .ci/run installs it); Playwright cannot download its own here.</summary>
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    private static readonly string Screenshots = Path.Combine(RepositoryRoot(), "TestResults", "dashboard");
+    private readonly List<string> _errors = [];
+    private readonly List<IBrowserContext> _contexts = [];
+
+    private DashboardBrowser(IPlaywright playwright, IBrowser browser)
+    {
+        Playwright = playwright;
+        Browser = browser;
+    }
+
+    public IPlaywright Playwright { get; }
+
+    public IBrowser Browser { get; }
+
+    public static async Task<DashboardBrowser> LaunchAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+        {
+            Assert.Fail($"{ChromiumPath} is missing: the dashboard's browser tests drive Debian's Chromium. Install it with `apt-get install chromium` (.ci/run does when it is missing).");
+        }
+
+        var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        // Root may not use Chromium's sandbox; the tests browse only their own server.
+        var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = ChromiumPath, Headless = true, Args = ["--no-sandbox"] });
+        Directory.CreateDirectory(Screenshots);
+        return new DashboardBrowser(playwright, browser);
+    }
+
+    /// <summary>A new browser context (its own cookies) on the server, with its console errors and page errors collected.</summary>
+    public async Task<IPage> OpenAsync(Uri baseAddress)
+    {
+        var context = await Browser.NewContextAsync(new() { BaseURL = baseAddress.ToString(), ViewportSize = new() { Width = 1280, Height = 860 } });
+        _contexts.Add(context);
+        context.SetDefaultTimeout(30_000);
+        var page = await context.NewPageAsync();
+        page.Console += (_, message) =>
+        {
+            // A 4xx the page expects (the first visit's 401, a refused sign-in, a field error) is logged as a failed load, not a fault.
+            if (message.Type == "error" && !message.Text.StartsWith("Failed to load resource: the server responded with a status of 4", StringComparison.Ordinal))
+            {
+                _errors.Add($"console: {message.Text}");
+            }
+        };
+        page.PageError += (_, error) => _errors.Add($"page error: {error}");
+        return page;
+    }
+
+    /// <summary>No script error and no Content-Security-Policy violation (both reach the console).</summary>
+    public void AssertNoErrors() => Assert.True(_errors.Count == 0, "the browser reported errors:\n" + string.Join("\n", _errors));
+
+    public static async Task ScreenshotAsync(IPage page, string name) =>
         await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, name + ".png"), FullPage = true });
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var context in _contexts)
+        {
+            await context.DisposeAsync();
+        }
+
+        await Browser.DisposeAsync();
+        Playwright.Dispose();
+    }
 
     private static string RepositoryRoot()
     {
