@@ -85,4 +85,7 @@ public static class OutpostEventIds
 
     /// <summary>Deployment health and support bundles (issue 24): the server's part (4900–4949).</summary>
     public const int Deployment = 4900;
+
+    /// <summary>Agent scale (issue 25): the server's batched heartbeat writes (5300–5399).</summary>
+    public const int AgentScale = 5300;
 }
