@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -139,6 +140,8 @@ internal static class AgentLoadTool
         using var sampling = new CancellationTokenSource();
         var sampler = counters.SampleAsync(sampling.Token);
         var measure = Stopwatch.StartNew();
+        // The load tool's own GC pauses: a stall of this process delays the agent and the baseline requests alike.
+        var toolPauses = new List<(double At, double PauseMs)> { (0, GC.GetTotalPauseDuration().TotalMilliseconds) };
         while (measure.Elapsed < duration)
         {
             var tick = Task.Delay(1000);
@@ -168,6 +171,7 @@ internal static class AgentLoadTool
                 var logs = await transport.SendLogsAsync([new AgentLogLine { CreatedAt = DateTimeOffset.UtcNow, Source = "load", Output = "still here" }], CancellationToken.None);
                 return new Sample(at, baselineMs, baselineOk, manifestMs, watch.Elapsed.TotalMilliseconds, manifest.Failure is null && logs is null);
             }).ToList();
+            toolPauses.Add((measure.Elapsed.TotalSeconds, GC.GetTotalPauseDuration().TotalMilliseconds));
             foreach (var call in await Task.WhenAll(calls))
             {
                 samples.Add(call);
@@ -190,7 +194,7 @@ internal static class AgentLoadTool
         await Task.WhenAll(running);
         transports.ForEach(t => t.Dispose());
         return new LoadResult(connectedIn, settledIn, measured, samples, failures, baselineFailures, idleRss, loadedRss, disconnects,
-            counters.Between(countersBefore, countersAfter), MachineMeter.Between(cpuBefore, cpuAfter), loadBefore, loadAfter, counters.Timeline);
+            counters.Between(countersBefore, countersAfter), MachineMeter.Between(cpuBefore, cpuAfter), loadBefore, loadAfter, counters.Timeline, toolPauses);
     }
 
     private static void Report(LoadResult result, int agents, string label)
@@ -240,8 +244,15 @@ internal static class AgentLoadTool
             used[second] = Math.Max(used[second], inUse);
         }
 
-        Console.WriteLine(F($"timeline (second: slow requests ≥ p95 {threshold:0} ms / GCs, GC pause ms / max thread-pool queue / max connections in use):"));
-        Console.WriteLine(string.Join(" ", Enumerable.Range(0, secondsCount).Select(i => F($"{i}:{slow[i]}/{gcs[i]:0},{pause[i]:0}/{queue[i]:0}/{used[i]:0}"))));
+        var toolPause = new double[secondsCount];
+        for (var i = 1; i < result.ToolPauses.Count; i++)
+        {
+            toolPause[Math.Clamp((int)result.ToolPauses[i].At, 0, secondsCount - 1)] += result.ToolPauses[i].PauseMs - result.ToolPauses[i - 1].PauseMs;
+        }
+
+        Console.WriteLine(F($"timeline (second: slow requests ≥ p95 {threshold:0} ms / server GCs, GC pause ms / max thread-pool queue / max connections in use / load tool's GC pause ms):"));
+        Console.WriteLine(string.Join(" ", Enumerable.Range(0, secondsCount).Select(i => F($"{i}:{slow[i]}/{gcs[i]:0},{pause[i]:0}/{queue[i]:0}/{used[i]:0}/{toolPause[i]:0}"))));
+        Console.WriteLine(F($"load tool: {result.ToolPauses[^1].PauseMs - result.ToolPauses[0].PauseMs:0} ms of GC pause in the measured period ({GCSettings.IsServerGC switch { true => "server", false => "workstation" }} GC)"));
         Console.WriteLine($"(all agents connected in {result.ConnectedIn.TotalSeconds:0.0} s, the server settled {result.SettledIn.TotalSeconds:0.0} s later; Coder's published figure: p95 220 ms at 2,000 agents on 2 × 4 vCPU, coder-spec §10)");
     }
 
@@ -331,5 +342,5 @@ internal static class AgentLoadTool
     private sealed record LoadResult(
         TimeSpan ConnectedIn, TimeSpan SettledIn, TimeSpan Measured, List<Sample> Samples, int Failures, int BaselineFailures, long IdleRss, long LoadedRss, int Disconnects,
         ServerCounters.Period Counters, MachineMeter.Usage Cpu, string LoadBefore, string LoadAfter,
-        IReadOnlyList<(double At, double PauseMs, double Gcs, double Queue, double Used)> Timeline);
+        IReadOnlyList<(double At, double PauseMs, double Gcs, double Queue, double Used)> Timeline, List<(double At, double PauseMs)> ToolPauses);
 }
