@@ -17,10 +17,10 @@ internal sealed class ControlPlaneHarness : IAsyncDisposable
     private readonly List<int> _reconnects = [];
     private Task? _running;
 
-    public ControlPlaneHarness()
+    public ControlPlaneHarness(ControlPlaneOptions? options = null)
     {
         Lifecycle = new LifecycleReporter(Clock);
-        Loop = new ControlPlaneLoop(Transport, Lifecycle, Options, Clock, Log)
+        Loop = new ControlPlaneLoop(Transport, Lifecycle, options ?? Options, Clock, Log)
         {
             ShutdownRequested = m =>
             {
@@ -45,6 +45,7 @@ internal sealed class ControlPlaneHarness : IAsyncDisposable
     public static ControlPlaneOptions Options { get; } = new()
     {
         Backoff = new Backoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10), random: static () => 0.5),
+        PeriodicPhase = static () => 1,
     };
 
     public ObservedClock Clock { get; } = new();

@@ -238,6 +238,26 @@ public sealed class ControlPlaneLoopTests
     }
 
     [Fact]
+    public async Task Periodic_messages_start_at_the_connections_phase_then_keep_their_interval()
+    {
+        // Agents connected together must not heartbeat in phase for as long as they stay connected.
+        await using var harness = new ControlPlaneHarness(ControlPlaneHarness.Options with { PeriodicPhase = static () => 0.25 });
+        harness.Start();
+        var connection = await harness.Transport.NextConnectionAsync();
+        var connectedAt = harness.Clock.GetUtcNow();
+        Assert.Equal(connectedAt, (await connection.NextSentAsync<HeartbeatMessage>()).SentAt);
+
+        // The heartbeat timer first falls due at a quarter of its 10 s interval, the stats timer at a quarter of 30 s.
+        await harness.Clock.WaitForTimerAsync(TimeSpan.FromSeconds(7.5));
+        await harness.Clock.PassAsync(TimeSpan.FromSeconds(2.5));
+        Assert.Equal(connectedAt.AddSeconds(2.5), (await connection.NextSentAsync<HeartbeatMessage>()).SentAt);
+        harness.Clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(connectedAt.AddSeconds(7.5), (await connection.NextSentAsync<StatsMessage>()).CollectedAt);
+        harness.Clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(connectedAt.AddSeconds(12.5), (await connection.NextSentAsync<HeartbeatMessage>()).SentAt);
+    }
+
+    [Fact]
     public async Task A_shutdown_message_from_the_server_reaches_the_agent()
     {
         await using var harness = new ControlPlaneHarness();

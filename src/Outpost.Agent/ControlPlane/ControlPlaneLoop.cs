@@ -152,8 +152,8 @@ internal sealed partial class ControlPlaneLoop
         var heartbeat = HeartbeatInterval();
         Volatile.Write(ref _heartbeatDue, 1);
         Volatile.Write(ref _statsDue, 0);
-        using var heartbeatTimer = _time.CreateTimer(_ => Due(ref _heartbeatDue), null, heartbeat, heartbeat);
-        using var statsTimer = _time.CreateTimer(_ => Due(ref _statsDue), null, _options.StatsInterval, _options.StatsInterval);
+        using var heartbeatTimer = _time.CreateTimer(_ => Due(ref _heartbeatDue), null, heartbeat * _options.PeriodicPhase(), heartbeat);
+        using var statsTimer = _time.CreateTimer(_ => Due(ref _statsDue), null, _options.StatsInterval * _options.PeriodicPhase(), _options.StatsInterval);
         using var sending = CancellationTokenSource.CreateLinkedTokenSource(stopping);
 
         // Canceling a WebSocket receive aborts the socket, so the receiver has its own token, canceled

@@ -88,4 +88,7 @@ public static class OutpostEventIds
 
     /// <summary>The web dashboard: browser sessions and the served assets (5200–5299).</summary>
     public const int Dashboard = 5200;
+
+    /// <summary>Agent scale (issue 25): the server's batched heartbeat writes (5300–5399).</summary>
+    public const int AgentScale = 5300;
 }

@@ -15,6 +15,12 @@ internal sealed record AgentApiOptions
     /// </summary>
     public TimeSpan HeartbeatWriteInterval { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How often the heartbeats recorded since the last flush are written, all in one statement
+    /// (<see cref="HeartbeatWriter"/>); <c>last_connected_at</c> lags by at most this plus <see cref="HeartbeatWriteInterval"/>.
+    /// </summary>
+    public TimeSpan HeartbeatFlushInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Log output kept per agent (bytes of text); past it lines are dropped and the agent is marked overflowed.</summary>
     public long MaxLogBytesPerAgent { get; init; } = 4 * 1024 * 1024;
 

@@ -23,6 +23,7 @@ internal sealed class AgentControlConnection
 
     private readonly WebSocket _socket;
     private readonly AgentStore _store;
+    private readonly HeartbeatWriter _heartbeats;
     private readonly IPubsub _pubsub;
     private readonly AgentApiOptions _options;
     private readonly TimeProvider _time;
@@ -32,11 +33,12 @@ internal sealed class AgentControlConnection
     private long _lastHeartbeatWrite;
     private int _shutdownSent;
 
-    public AgentControlConnection(WebSocket socket, AgentRecord agent, AgentStore store, IPubsub pubsub, AgentApiOptions options, TimeProvider time, ILogger logger)
+    public AgentControlConnection(WebSocket socket, AgentRecord agent, AgentStore store, HeartbeatWriter heartbeats, IPubsub pubsub, AgentApiOptions options, TimeProvider time, ILogger logger)
     {
         _socket = socket;
         Agent = agent;
         _store = store;
+        _heartbeats = heartbeats;
         _pubsub = pubsub;
         _options = options;
         _time = time;
@@ -257,7 +259,7 @@ internal sealed class AgentControlConnection
                     if (_time.GetElapsedTime(Interlocked.Read(ref _lastHeartbeatWrite)) >= _options.HeartbeatWriteInterval)
                     {
                         Interlocked.Exchange(ref _lastHeartbeatWrite, _time.GetTimestamp());
-                        await _store.HeartbeatAsync(Agent.Id, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+                        _heartbeats.Record(Agent.Id, _time.GetUtcNow());
                     }
 
                     break;

@@ -15,6 +15,8 @@ internal static class AgentsServiceCollectionExtensions
         services.AddSingleton<AgentHistoryStore>();
         services.AddSingleton<SubAgentStore>();
         services.AddSingleton<ControlPlaneHub>();
+        services.AddSingleton<HeartbeatWriter>();
+        services.AddHostedService(provider => provider.GetRequiredService<HeartbeatWriter>());
         AgentApiMetrics.EnsureInstruments();
         return services;
     }

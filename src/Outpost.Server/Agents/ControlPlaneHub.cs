@@ -16,6 +16,7 @@ internal sealed class ControlPlaneHub : IDisposable
 {
     private readonly ConcurrentDictionary<Guid, AgentControlConnection> _connections = new();
     private readonly AgentStore _store;
+    private readonly HeartbeatWriter _heartbeats;
     private readonly IPubsub _pubsub;
     private readonly AgentApiOptions _options;
     private readonly TimeProvider _time;
@@ -23,9 +24,10 @@ internal sealed class ControlPlaneHub : IDisposable
     private readonly CancellationTokenRegistration _stopping;
     private readonly CancellationToken _applicationStopping;
 
-    public ControlPlaneHub(AgentStore store, IPubsub pubsub, AgentApiOptions options, TimeProvider time, ILoggerFactory loggers, IHostApplicationLifetime lifetime)
+    public ControlPlaneHub(AgentStore store, HeartbeatWriter heartbeats, IPubsub pubsub, AgentApiOptions options, TimeProvider time, ILoggerFactory loggers, IHostApplicationLifetime lifetime)
     {
         _store = store;
+        _heartbeats = heartbeats;
         _pubsub = pubsub;
         _options = options;
         _time = time;
@@ -48,7 +50,7 @@ internal sealed class ControlPlaneHub : IDisposable
 
     public async Task RunAsync(WebSocket socket, AgentRecord agent, CancellationToken aborted)
     {
-        var connection = new AgentControlConnection(socket, agent, _store, _pubsub, _options, _time, _logger);
+        var connection = new AgentControlConnection(socket, agent, _store, _heartbeats, _pubsub, _options, _time, _logger);
 
         // The older connection is closed only once the newer connection is recorded, so its end can see
         // that the agent is still connected and does not mark it disconnected.

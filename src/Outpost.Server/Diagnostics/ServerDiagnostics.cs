@@ -19,6 +19,7 @@ internal static class ServerDiagnostics
         "Microsoft.AspNetCore.Hosting",
         "Microsoft.AspNetCore.Server.Kestrel",
         "Npgsql",
+        "System.Runtime",
     ];
 
     private static readonly ObservableGauge<int> BuildInfo = Meter.CreateObservableGauge(
