@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
@@ -81,7 +82,7 @@ internal sealed class DirectListener : IDisposable
         using (connection)
         {
             await using var stream = new NetworkStream(connection, ownsSocket: false);
-            var (key, ticket, problem) = await ReadUpgradeAsync(stream, verifier).ConfigureAwait(false);
+            var (key, ticket, problem, parent) = await ReadUpgradeAsync(stream, verifier).ConfigureAwait(false);
             if (ticket is null)
             {
                 AgentSessionLog.DirectRefused(logger, connection.RemoteEndPoint?.ToString() ?? "?", problem!);
@@ -92,6 +93,9 @@ internal sealed class DirectListener : IDisposable
             var accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
             await WriteAsync(stream, $"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n").ConfigureAwait(false);
             var started = time.GetUtcNow();
+
+            // The session continues the trace of the client that opened it (issue 24), as a relayed one does.
+            using var activity = AgentDiagnostics.ActivitySource.StartActivity("session", ActivityKind.Server, parent);
             using var socket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.FromSeconds(10) });
             var (end, header, bytesIn, bytesOut) = await sessions.ServeSessionAsync(socket, CancellationToken.None, ticket.Kind).ConfigureAwait(false);
             await report(new DirectSessionReport
@@ -108,11 +112,12 @@ internal sealed class DirectListener : IDisposable
                 DisconnectReason = end.Reason.LogValue,
                 DisconnectInitiator = end.Initiator.LogValue,
                 DisconnectDetail = end.Detail,
+                TraceId = parent == default ? null : parent.TraceId.ToHexString(),
             }).ConfigureAwait(false);
         }
     }
 
-    private static async Task<(string? Key, DirectTicket? Ticket, string? Problem)> ReadUpgradeAsync(NetworkStream stream, DirectTicketVerifier verifier)
+    private static async Task<(string? Key, DirectTicket? Ticket, string? Problem, ActivityContext Parent)> ReadUpgradeAsync(NetworkStream stream, DirectTicketVerifier verifier)
     {
         var buffer = new byte[MaxRequestBytes];
         var count = 0;
@@ -124,7 +129,7 @@ internal sealed class DirectListener : IDisposable
                 var read = await stream.ReadAsync(buffer.AsMemory(count), timeout.Token).ConfigureAwait(false);
                 if (read == 0)
                 {
-                    return (null, null, "the connection closed before the request ended");
+                    return (null, null, "the connection closed before the request ended", default);
                 }
 
                 count += read;
@@ -136,24 +141,31 @@ internal sealed class DirectListener : IDisposable
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException)
         {
-            return (null, null, "no complete request in time");
+            return (null, null, "no complete request in time", default);
         }
 
         var lines = Encoding.ASCII.GetString(buffer, 0, count).Split("\r\n");
         if (!lines[0].StartsWith($"GET {DirectTicket.AgentPath} HTTP/1.1", StringComparison.Ordinal))
         {
-            return (null, null, "not a direct-session upgrade request");
+            return (null, null, "not a direct-session upgrade request", default);
         }
 
         var headers = lines.Skip(1).TakeWhile(l => l.Length > 0).Select(l => l.Split(':', 2)).Where(p => p.Length == 2)
             .GroupBy(p => p[0].Trim(), StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First()[1].Trim(), StringComparer.OrdinalIgnoreCase);
         if (!headers.TryGetValue("Sec-WebSocket-Key", out var key) || key.Length == 0)
         {
-            return (null, null, "not a WebSocket upgrade");
+            return (null, null, "not a WebSocket upgrade", default);
         }
 
         var (ticket, problem) = verifier.Accept(headers.GetValueOrDefault(DirectTicket.Header));
-        return ticket is null ? (null, null, $"ticket refused: {problem}") : (key, ticket, null);
+        if (ticket is null)
+        {
+            return (null, null, $"ticket refused: {problem}", default);
+        }
+
+        // A malformed traceparent is ignored, as W3C trace context says: the session starts its own trace.
+        var parent = ActivityContext.TryParse(headers.GetValueOrDefault("traceparent"), null, isRemote: true, out var parsed) ? parsed : default;
+        return (key, ticket, null, parent);
     }
 
     private static async Task WriteAsync(NetworkStream stream, string text)

@@ -266,6 +266,12 @@ internal sealed class AgentConnector(CliContext context, AuthenticatedClient cli
 
         var socket = new ClientWebSocket();
         socket.Options.SetRequestHeader(DirectTicket.Header, grant.Ticket);
+        if (System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } current)
+        {
+            // The agent's session continues this invocation's trace (issue 24), as the relay's does.
+            socket.Options.SetRequestHeader("traceparent", current.Id);
+        }
+
         socket.Options.CollectHttpResponseDetails = true;
         socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(10);
         socket.Options.KeepAliveTimeout = TimeSpan.FromSeconds(20);

@@ -195,6 +195,9 @@ public sealed record DirectSessionReport
     /// <summary>How it ended, in words.</summary>
     public required string DisconnectDetail { get; init; }
 
+    /// <summary>The W3C trace id of the client's <c>traceparent</c> on the upgrade (32 lowercase hex characters), when it sent one.</summary>
+    public string? TraceId { get; init; }
+
     /// <summary>The route an agent reports to.</summary>
     public const string Path = "direct-sessions";
 }

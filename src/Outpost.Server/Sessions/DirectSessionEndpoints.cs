@@ -33,6 +33,7 @@ internal static class DirectSessionEndpoints
                 : report.ClientAddress.Length is 0 or > 64 ? "client_address: 1-64 characters"
                 : report.DisconnectDetail.Length > MaxDetailLength ? $"disconnect_detail: longer than {MaxDetailLength} characters"
                 : report.DisconnectReason.Length is 0 or > 64 || report.DisconnectInitiator.Length is 0 or > 64 ? "disconnect_reason, disconnect_initiator: 1-64 characters"
+                : report.TraceId is { } trace && !IsTraceId(trace) ? "trace_id: 32 lowercase hexadecimal characters, not all zero"
                 : null;
             if (problem is not null)
             {
@@ -41,7 +42,7 @@ internal static class DirectSessionEndpoints
 
             var agent = caller.Agent;
             var type = new SessionHeader { Kind = report.Kind, ConnectionType = report.ConnectionType }.LogType();
-            await connectionLog.OpenSessionAsync(new SessionRow(report.Id, type, agent.Id, agent.WorkspaceId, report.UserId, report.ClientAddress, Path, report.StartedAt), cancellationToken).ConfigureAwait(false);
+            await connectionLog.OpenSessionAsync(new SessionRow(report.Id, type, agent.Id, agent.WorkspaceId, report.UserId, report.ClientAddress, Path, report.StartedAt, report.TraceId), cancellationToken).ConfigureAwait(false);
             await connectionLog.CloseAsync(report.Id, report.EndedAt, new ConnectionEnd(new DisconnectReason(report.DisconnectReason), new DisconnectInitiator(report.DisconnectInitiator),
                 report.DisconnectDetail, report.BytesToAgent, report.BytesToClient), cancellationToken).ConfigureAwait(false);
             return Results.NoContent();
@@ -49,4 +50,7 @@ internal static class DirectSessionEndpoints
             .WithSummary("An agent reports a direct session that ended; it is recorded in the connection log with path direct.");
         return routes;
     }
+
+    private static bool IsTraceId(string value) =>
+        value.Length == 32 && value.All(static c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f')) && value.Any(static c => c != '0');
 }

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Net.WebSockets;
 using System.Text;
 using NSec.Cryptography;
 using Outpost.Agent.Sessions;
@@ -8,7 +10,10 @@ using Outpost.Testing;
 
 namespace Outpost.Agent.Tests.Sessions;
 
-/// <summary>The direct listener outlives one agent run: after a restart (a prebuild's reinitialisation) it accepts again at the same address.</summary>
+/// <summary>
+/// The direct listener outlives one agent run: after a restart (a prebuild's reinitialisation) it accepts again at the same
+/// address; and a direct session continues the trace of the client that opened it.
+/// </summary>
 public sealed class DirectListenerRestartTests
 {
     [Fact]
@@ -38,5 +43,73 @@ public sealed class DirectListenerRestartTests
         Assert.StartsWith("HTTP/1.1 ", Encoding.ASCII.GetString(buffer, 0, read), StringComparison.Ordinal);
         await second.CancelAsync();
         await again.WithTimeout();
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_direct_session_continues_the_clients_trace_and_reports_its_trace_id(bool sendTrace)
+    {
+        await using var harness = new SessionHarness();
+        using var key = Key.Create(SignatureAlgorithm.Ed25519);
+        var agent = Guid.NewGuid();
+        var verifier = new DirectTicketVerifier(key.PublicKey, agent, TimeProvider.System);
+        using var listener = DirectListener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var reported = new TaskCompletionSource<DirectSessionReport>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sessions = new List<Activity>();
+        using var spans = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Outpost.Agent",
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity =>
+            {
+                lock (sessions)
+                {
+                    if (activity.OperationName == "session")
+                    {
+                        sessions.Add(activity);
+                    }
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(spans);
+        using var stop = new CancellationTokenSource();
+        var run = listener.RunAsync(verifier, harness.Sessions, r => { reported.TrySetResult(r); return Task.CompletedTask; }, TimeProvider.System, harness.Logger, stop.Token);
+
+        var trace = ActivityTraceId.CreateRandom();
+        var ticket = new DirectTicket
+        {
+            Id = Guid.NewGuid(), UserId = Guid.NewGuid(), AgentId = agent, Kind = SessionKind.Ping,
+            ExpiresAt = (DateTimeOffset.UtcNow + DirectTicket.Lifetime).ToUnixTimeSeconds(),
+        };
+        using (var client = new ClientWebSocket())
+        {
+            client.Options.SetRequestHeader(DirectTicket.Header, ticket.Sign(key));
+            if (sendTrace)
+            {
+                client.Options.SetRequestHeader("traceparent", $"00-{trace.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+            }
+
+            await client.ConnectAsync(new Uri($"ws://{listener.Address}{DirectTicket.AgentPath}"), CancellationToken.None).WithTimeout();
+            await client.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None).WithTimeout();
+        }
+
+        var report = await reported.Task.WithTimeout();
+        await stop.CancelAsync();
+        await run.WithTimeout();
+
+        if (sendTrace)
+        {
+            Assert.Equal(trace.ToHexString(), report.TraceId);
+            lock (sessions)
+            {
+                // Listeners are process-wide: other tests' sessions may be listed too, but only this one is in this trace.
+                Assert.Equal(ActivityKind.Server, Assert.Single(sessions, a => a.TraceId == trace).Kind);
+            }
+        }
+        else
+        {
+            Assert.Null(report.TraceId);
+        }
     }
 }

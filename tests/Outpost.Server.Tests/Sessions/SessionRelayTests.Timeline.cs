@@ -147,6 +147,42 @@ public sealed partial class SessionRelayTests
         }
     }
 
+    [Fact]
+    public async Task A_direct_session_reported_with_its_openers_trace_id_shows_it_and_a_malformed_one_is_refused_naming_it()
+    {
+        var owner = (await IdentityApi.LoginAsync(fixture.Client)).AccessToken;
+        var (memberId, member) = await CreateMemberAsync(owner);
+        var seeded = await SeedAgentOwnedByAsync(memberId);
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        DirectSessionReport Report(string? trace) => new()
+        {
+            Id = Guid.NewGuid(), Kind = SessionKind.Ping, UserId = memberId, ClientAddress = "127.0.0.1",
+            StartedAt = DateTimeOffset.UtcNow.AddSeconds(-2), EndedAt = DateTimeOffset.UtcNow,
+            DisconnectReason = "graceful", DisconnectInitiator = "client", DisconnectDetail = "done", TraceId = trace,
+        };
+
+        using var malformed = await ReportDirectAsync(seeded.Token, Report(traceId.ToUpperInvariant()));
+        using var accepted = await ReportDirectAsync(seeded.Token, Report(traceId));
+
+        Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+        Assert.StartsWith("trace_id:", (await IdentityApi.ProblemAsync(malformed)).Detail, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NoContent, accepted.StatusCode);
+        var timeline = await ReadTimelineAsync(member, TimelineApi.PathFor(seeded.WorkspaceId));
+        var direct = timeline.Entries.Where(e => e.Source == TimelineSource.Session).ToList();
+        Assert.Equal(2, direct.Count);
+        Assert.All(direct, e => Assert.Equal(traceId, e.TraceId));
+    }
+
+    private async Task<HttpResponseMessage> ReportDirectAsync(string agentToken, DirectSessionReport report)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{Sdk.Agents.AgentApi.Prefix}/{DirectSessionReport.Path}")
+        {
+            Content = JsonContent.Create(report, SessionJsonContext.Default.DirectSessionReport),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", agentToken);
+        return await fixture.Client.SendAsync(request).WithTimeout();
+    }
+
     private async Task<WorkspaceTimeline> ReadTimelineAsync(string token, string pathAndQuery)
     {
         using var response = await IdentityApi.SendAsync(fixture.Client, HttpMethod.Get, pathAndQuery, token);
