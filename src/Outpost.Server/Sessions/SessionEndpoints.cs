@@ -172,6 +172,11 @@ internal static class SessionEndpoints
                     if (agentUpdate.AgentId == relay.AgentId && agentUpdate.Change is WorkspaceAgentChange.Connected or WorkspaceAgentChange.Disconnected)
                     {
                         var connected = agentUpdate.Change == WorkspaceAgentChange.Connected;
+                        if (connected)
+                        {
+                            await relay.AgentConnectedAsync().ConfigureAwait(false);
+                        }
+
                         if (relay.ControlPlaneChanged(connected))
                         {
                             if (connected)

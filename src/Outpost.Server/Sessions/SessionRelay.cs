@@ -26,6 +26,7 @@ internal sealed class SessionRelay
     private CancellationToken _aborted;
     private long _toAgent;
     private long _toClient;
+    private Func<Task>? _redial;
 
     public SessionRelay(SessionTarget target, SessionSocket client, SessionRelayOptions options, TimeProvider time)
     {
@@ -79,6 +80,27 @@ internal sealed class SessionRelay
         }
     }
 
+    /// <summary>
+    /// The agent's control plane connected (again). A dial published while it was away (a server restart: the client's
+    /// terminal often reconnects before the agent does) reached nobody, so one still waiting is published again.
+    /// </summary>
+    public async Task AgentConnectedAsync()
+    {
+        if (Volatile.Read(ref _redial) is not { } redial)
+        {
+            return;
+        }
+
+        try
+        {
+            await redial().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The session ended meanwhile: nothing waits for the dial any more.
+        }
+    }
+
     /// <summary>Ends the session from the server's side (workspace stopped, shutdown); the first reason wins.</summary>
     public void Close(RelayEnd end)
     {
@@ -98,6 +120,7 @@ internal sealed class SessionRelay
         }
         finally
         {
+            Volatile.Write(ref _redial, null);
             lock (_gate)
             {
                 _controlPlaneLost?.Dispose();
@@ -122,8 +145,11 @@ internal sealed class SessionRelay
         try
         {
             var dial = new SessionDialMessage { AgentId = _target.AgentId, Ticket = pending.Ticket, RelayUrl = relayUrl, TraceParent = TraceParent };
-            await pubsub.PublishAsync(SessionDialBus.Channel, JsonSerializer.Serialize<AgentControlMessage>(dial, OutpostJson.Options), linked.Token).ConfigureAwait(false);
-            agentSocket = await pending.Dialed.Task.WaitAsync(_options.DialTimeout, _time, linked.Token).ConfigureAwait(false);
+            var payload = JsonSerializer.Serialize<AgentControlMessage>(dial, OutpostJson.Options);
+            var token = linked.Token;
+            Volatile.Write(ref _redial, () => pending.Dialed.Task.IsCompleted ? Task.CompletedTask : pubsub.PublishAsync(SessionDialBus.Channel, payload, token));
+            await pubsub.PublishAsync(SessionDialBus.Channel, payload, token).ConfigureAwait(false);
+            agentSocket = await pending.Dialed.Task.WaitAsync(_options.DialTimeout, _time, token).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {

@@ -56,19 +56,19 @@ public sealed class DirectListenerRestartTests
         var verifier = new DirectTicketVerifier(key.PublicKey, agent, TimeProvider.System);
         using var listener = DirectListener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var reported = new TaskCompletionSource<DirectSessionReport>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var sessions = new List<Activity>();
+        var trace = ActivityTraceId.CreateRandom();
+
+        // Listeners are process-wide: other tests' sessions may stop here too, but only this one is in this trace.
+        var sessionInTrace = new TaskCompletionSource<Activity>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var spans = new ActivityListener
         {
             ShouldListenTo = source => source.Name == "Outpost.Agent",
             Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = activity =>
             {
-                lock (sessions)
+                if (activity.OperationName == "session" && activity.TraceId == trace)
                 {
-                    if (activity.OperationName == "session")
-                    {
-                        sessions.Add(activity);
-                    }
+                    sessionInTrace.TrySetResult(activity);
                 }
             },
         };
@@ -76,7 +76,6 @@ public sealed class DirectListenerRestartTests
         using var stop = new CancellationTokenSource();
         var run = listener.RunAsync(verifier, harness.Sessions, r => { reported.TrySetResult(r); return Task.CompletedTask; }, TimeProvider.System, harness.Logger, stop.Token);
 
-        var trace = ActivityTraceId.CreateRandom();
         var ticket = new DirectTicket
         {
             Id = Guid.NewGuid(), UserId = Guid.NewGuid(), AgentId = agent, Kind = SessionKind.Ping,
@@ -95,21 +94,18 @@ public sealed class DirectListenerRestartTests
         }
 
         var report = await reported.Task.WithTimeout();
-        await stop.CancelAsync();
-        await run.WithTimeout();
 
         if (sendTrace)
         {
             Assert.Equal(trace.ToHexString(), report.TraceId);
-            lock (sessions)
-            {
-                // Listeners are process-wide: other tests' sessions may be listed too, but only this one is in this trace.
-                Assert.Equal(ActivityKind.Server, Assert.Single(sessions, a => a.TraceId == trace).Kind);
-            }
+            Assert.Equal(ActivityKind.Server, (await sessionInTrace.Task.WithTimeout()).Kind);
         }
         else
         {
             Assert.Null(report.TraceId);
         }
+
+        await stop.CancelAsync();
+        await run.WithTimeout();
     }
 }

@@ -123,6 +123,37 @@ public sealed partial class SessionRelayTests(SessionRelayFixture fixture) : ICl
     }
 
     [Fact]
+    public async Task A_session_opened_before_its_agent_connects_is_dialled_once_the_agent_connects()
+    {
+        // A server restart: the client's terminal reconnects before the agent does, so the first dial reaches nobody.
+        var owner = (await IdentityApi.LoginAsync(fixture.Client)).AccessToken;
+        var (memberId, member) = await CreateMemberAsync(owner);
+        var seeded = await SeedAgentOwnedByAsync(memberId);
+        var pubsub = fixture.Server.Services.GetRequiredService<Server.Pubsub.IPubsub>();
+        await using var dials = await pubsub.SubscribeAsync(SessionDialBus.Channel, TestTimeouts.Token());
+        var (socket, status) = await ConnectAsync(seeded.AgentId, member);
+        Assert.True(socket is not null, $"refused with {status}");
+        using (socket)
+        {
+            await socket.SendJsonAsync(SessionFrameType.Header, new SessionHeader { Kind = SessionKind.Exec, Command = "sh", Args = ["-c", "printf late"] },
+                SessionJsonContext.Default.SessionHeader, CancellationToken.None);
+
+            // The first dial is out, and no agent was there to take it.
+            await using (var reading = dials.ReadAllAsync(TestTimeouts.Token()).GetAsyncEnumerator())
+            {
+                Assert.True(await reading.MoveNextAsync().AsTask().WithTimeout());
+            }
+
+            // The dial timeout runs on the fake clock, which stands still: without a second dial this session waits for ever.
+            await using var agent = new RunningAgent(fixture.BaseAddress, seeded.Token);
+            var (frames, close) = await ReadAllAsync(socket).WithTimeout();
+
+            Assert.Equal("late", Stdout(frames));
+            Assert.Equal("graceful", close.Reason);
+        }
+    }
+
+    [Fact]
     public async Task A_dial_ticket_works_once_for_its_agent_and_not_after_it_expired()
     {
         var seeded = await AgentSeed.CreateAsync(fixture.ConnectionString);
