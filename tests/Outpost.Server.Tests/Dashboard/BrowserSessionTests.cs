@@ -79,6 +79,22 @@ public sealed class BrowserSessionTests(ClockedServerFixture fixture) : IClassFi
         Assert.Equal(CookieAuthenticationHandler.CsrfTokenFor(session.Value.ToString()), csrf.Value.ToString());
     }
 
+    [Theory]
+    [InlineData("""{"password":"p"}""", "email")]
+    [InlineData("""{"email":12,"password":"p"}""", "email")]
+    [InlineData("""{"email":"owner\u0000@example.com","password":"p"}""", "email")]
+    [InlineData("""{"email":"owner@example.com"}""", "password")]
+    public async Task A_malformed_sign_in_is_refused_naming_the_field_and_sets_no_cookie(string json, string field)
+    {
+        using var content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+        using var response = await _client.PostAsync(new Uri("/api/v2/users/browser-session", UriKind.Relative), content).WithTimeout();
+        var body = await response.Content.ReadAsStringAsync().WithTimeout();
+
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, body);
+        Assert.Contains(field, body, StringComparison.Ordinal);
+        Assert.False(response.Headers.Contains("Set-Cookie"));
+    }
+
     [Fact]
     public async Task A_wrong_password_sets_no_cookie_and_says_why_like_the_api_login()
     {
