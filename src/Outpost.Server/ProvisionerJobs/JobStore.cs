@@ -187,11 +187,27 @@ internal static class JobStore
         return WireName<ProvisionerJobStatus>.Parse(status);
     }
 
-    /// <summary>Marks the job followed, so its writers start announcing new lines and its end.</summary>
+    /// <summary>
+    /// Marks the job followed, so its writers start announcing new lines and its end. The mark
+    /// locks the job's row for a moment, and a daemon's claim skips locked rows (<c>SKIP
+    /// LOCKED</c>): a daemon woken for this job at that moment finds nothing and waits for the
+    /// next wake. So a mark that finds the job still queued wakes the daemons again, in its own
+    /// statement, delivered when the mark commits and the row is free.
+    /// </summary>
     public static async Task MarkFollowedAsync(NpgsqlDataSource dataSource, Guid jobId, CancellationToken cancellationToken)
     {
-        await using var mark = dataSource.CreateCommand("UPDATE provisioner_jobs SET followed = true WHERE id = $1 AND NOT followed");
-        await mark.With(jobId).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await using var mark = dataSource.CreateCommand("""
+            WITH marked AS (
+                UPDATE provisioner_jobs SET followed = true WHERE id = $1 AND NOT followed
+                RETURNING provisioner, started_at IS NULL AND completed_at IS NULL AS queued)
+            SELECT pg_notify($2, provisioner) FROM marked WHERE queued
+            """);
+        mark.With(jobId).With(JobEvents.WakeChannel);
+        await using var reader = await mark.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            PubsubMetrics.Published.Add(1);
+        }
     }
 
     private static ProvisionerJobLog ReadLog(NpgsqlDataReader reader, int at) => new()

@@ -43,6 +43,18 @@ internal sealed partial class AcquireWaiters(IPubsub pubsub, ILogger<AcquireWait
         return new Registration(this, node);
     }
 
+    /// <summary>How many requests wait for a wake right now (tests use it to know a poll is parked).</summary>
+    internal int Waiting
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _waiters.Count(waiter => !waiter.Woken.Task.IsCompleted);
+            }
+        }
+    }
+
     private async Task StartAsync()
     {
         var subscription = await pubsub.SubscribeAsync(JobEvents.WakeChannel, _stop.Token).ConfigureAwait(false);

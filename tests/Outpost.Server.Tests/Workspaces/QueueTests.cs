@@ -52,6 +52,58 @@ public sealed class QueueTests(WorkspaceServerFixture fixture) : IClassFixture<W
         Assert.Equal(workspace.LatestBuild.Job.Id, job?.JobId);
     }
 
+    [Fact]
+    public async Task A_daemon_that_skipped_a_job_locked_by_a_follower_is_woken_when_the_follow_commits()
+    {
+        var api = await WorkspaceApi.LoginAsync(fixture.Client);
+        await api.ReadyTemplateAsync(Daemon, "followed");
+        await Daemon.DrainAsync();
+        var workspace = await api.CreateWorkspaceAsync("followed-ws", "followed");
+        var jobId = workspace.LatestBuild.Job.Id;
+
+        // Hold the queued job's row, as a follower's mark does for a moment, and let a follower's
+        // mark queue up behind it: the daemon's claim skips the locked row and parks.
+        await using var holder = new NpgsqlConnection(fixture.ConnectionString);
+        await holder.OpenAsync().WithTimeout();
+        await using var hold = await holder.BeginTransactionAsync().WithTimeout();
+        await using (var lockRow = new NpgsqlCommand("SELECT 1 FROM provisioner_jobs WHERE id = $1 FOR UPDATE", holder, hold))
+        {
+            lockRow.Parameters.Add(new() { Value = jobId });
+            await lockRow.ExecuteScalarAsync().WithTimeout();
+        }
+
+        var follow = SseReader.FollowJobLogAsync(fixture.Client, $"/api/v2/workspacebuilds/{workspace.LatestBuild.Id}/logs?follow=true", api.Token);
+        // Another connection: pg_stat_activity is read once per transaction.
+        await using var watcher = new NpgsqlConnection(fixture.ConnectionString);
+        await watcher.OpenAsync().WithTimeout();
+        await WaitUntilAsync(async () =>
+        {
+            await using var blocked = new NpgsqlCommand(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%SET followed = true%'", watcher);
+            return (long)(await blocked.ExecuteScalarAsync().WithTimeout())! > 0;
+        });
+        var waiters = fixture.Service<AcquireWaiters>();
+        var waiting = Daemon.TryAcquireAsync(20);
+        await WaitUntilAsync(() => Task.FromResult(waiters.Waiting > 0));
+
+        // Without a wake from the mark the poll would end empty after 20 s: the job's own wake was spent.
+        await hold.CommitAsync().WithTimeout();
+        var job = await waiting.WithTimeout(TimeSpan.FromSeconds(15));
+
+        Assert.Equal(jobId, job?.JobId);
+        await Daemon.CompleteBuildAsync(job!, []);
+        await follow.WithTimeout();
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        using var deadline = new CancellationTokenSource(TestTimeouts.Default);
+        while (!await condition())
+        {
+            await Task.Delay(10, deadline.Token);
+        }
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(61)]
