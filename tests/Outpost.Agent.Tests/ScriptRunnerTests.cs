@@ -38,6 +38,18 @@ public sealed class ScriptRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_script_leads_a_process_group_of_its_own_so_a_signal_to_the_agents_group_does_not_reach_it()
+    {
+        // Field 5 of /proc/PID/stat is the process group; the shell's own pid leads it.
+        var (outcome, lines) = await RunAsync(TestManifests.Script("grouped", "echo $$ $(cut -d' ' -f5 /proc/$$/stat)"));
+
+        Assert.Equal(ScriptOutcomeKind.Succeeded, outcome.Kind);
+        var fields = Assert.Single(lines).Output.Split(' ');
+        Assert.Equal(fields[0], fields[1]);
+        Assert.NotEqual(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), fields[1]);
+    }
+
+    [Fact]
     public async Task A_script_that_never_ends_times_out_and_its_whole_process_tree_is_killed()
     {
         var childPid = Path.Join(_directory, "child.pid");

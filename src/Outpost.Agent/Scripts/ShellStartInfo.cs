@@ -36,4 +36,31 @@ internal static class ShellStartInfo
 
         return startInfo;
     }
+
+    /// <summary>util-linux's <c>setsid</c>, where the system (or the sandbox, which sees the system's /usr) has it.</summary>
+    private static readonly string? Setsid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
+
+    /// <summary>
+    /// Runs <paramref name="startInfo"/>'s program in a new session, so it leads a process group of its own. The
+    /// sandbox launcher turns the provisioner's SIGTERM into a SIGTERM to the agent's whole process group; the server
+    /// tells the agent that its workspace stops as the stop build is queued, so the agent often runs its shutdown
+    /// script before that signal comes, and a script in the agent's group died of it (exit 143: shutdown_error). The
+    /// agent ends its scripts itself (timeouts and cancellation kill the process tree). <c>setsid</c> execs in place
+    /// (the pid stays the script's) because a process .NET starts does not lead a group; <c>-w</c> waits and passes on
+    /// the exit status should it ever fork. Without <c>setsid</c>, or for a program that is not there, nothing changes.
+    /// </summary>
+    public static ProcessStartInfo InSessionOfItsOwn(ProcessStartInfo startInfo)
+    {
+        ArgumentNullException.ThrowIfNull(startInfo);
+        // A program that is not there is left for Process.Start to report (the script "could not start"), not setsid.
+        if (Setsid is null || !Path.IsPathRooted(startInfo.FileName) || !File.Exists(startInfo.FileName))
+        {
+            return startInfo;
+        }
+
+        startInfo.ArgumentList.Insert(0, startInfo.FileName);
+        startInfo.ArgumentList.Insert(0, "-w");
+        startInfo.FileName = Setsid;
+        return startInfo;
+    }
 }
