@@ -70,6 +70,43 @@ public sealed class LocalWorkspaceEndToEndTests(LocalWorkspacesFixture server) :
         Assert.Contains("outpost_provisionerd_workspace_build_timings_seconds_bucket", metrics, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_shutdown_script_running_when_the_provisioner_signals_the_sandbox_finishes_and_the_agent_reports_off()
+    {
+        using var cli = new TestCli();
+        var login = await cli.RunAsync("login", server.BaseAddress.ToString(), "--email", ClockedServerFixture.OwnerEmail, "--password", ClockedServerFixture.OwnerPassword);
+        Assert.True(login.ExitCode == 0, login.Stderr);
+        var template = Directory.CreateTempSubdirectory("outpost-slow-stop-").FullName;
+        // The server tells the agent to stop as the stop build is queued, and the daemon's SIGTERM to the sandbox comes
+        // when it runs the build: in about half the runs while this script sleeps. It used to reach the script too (the
+        // launcher signals the agent's process group) and end it with shutdown_error; the script leads its own group now.
+        await File.WriteAllTextAsync(Path.Combine(template, "outpost.yaml"), """
+            name: slow-stop
+            agents:
+              - name: main
+                shutdown_script: |
+                  sleep 2
+                  echo shutdown finished
+                shutdown_script_timeout: 30s
+            """);
+
+        var push = await cli.RunAsync("templates", "push", "slow-stop", "--directory", template, "--yes");
+        Assert.True(push.ExitCode == 0, push.Stderr);
+        var create = await cli.RunAsync("create", "slowstop", "--template", "slow-stop", "--yes", "--wait");
+        Assert.True(create.ExitCode == 0, create.Stderr);
+        var stop = await cli.RunAsync("stop", "slowstop", "--yes", "--wait");
+        Assert.True(stop.ExitCode == 0, stop.Stderr);
+
+        var diagnose = await cli.RunAsync("diagnose", "slowstop", "--output", "json");
+        Assert.True(diagnose.ExitCode == 0, diagnose.Stdout + diagnose.Stderr);
+        using var report = JsonDocument.Parse(diagnose.Stdout);
+        var states = report.RootElement.GetProperty("records").EnumerateArray()
+            .Where(r => r.GetProperty("kind").GetString() == "agent.lifecycle")
+            .Select(r => r.GetProperty("fields").GetProperty("state").GetString())
+            .ToList();
+        Assert.Equal(["shutting_down", "off"], states.TakeLast(2));
+    }
+
     private static string JsonNamingPolicyName(WorkspaceTransition transition) =>
         JsonSerializer.Serialize(transition, OutpostJson.Options).Trim('"');
 }
