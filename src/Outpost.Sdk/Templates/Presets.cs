@@ -26,8 +26,11 @@ public sealed record TemplatePreset
     /// <summary>Ready prebuilt workspaces the server keeps (0 when the version is not the active one).</summary>
     public int Desired { get; init; }
 
-    /// <summary>Prebuilt workspaces of this preset whose build succeeded, ready to be claimed.</summary>
+    /// <summary>Prebuilt workspaces of this preset whose build succeeded (their agents may still be starting).</summary>
     public int Running { get; init; }
+
+    /// <summary>Of <see cref="Running"/>, those whose agents are all ready: a create with this preset claims one of them.</summary>
+    public int Eligible { get; init; }
 
     /// <summary>Prebuilt workspaces whose first build is queued or running.</summary>
     public int Building { get; init; }

@@ -60,7 +60,11 @@ internal static class PrebuildMetrics
 
     public static readonly ObservableGauge<int> Running = ServerDiagnostics.Meter.CreateObservableGauge(
         "outpost_prebuilt_workspaces_running", () => Measure(pool => pool.Running), unit: null,
-        description: "Prebuilt workspaces ready to be claimed, per preset.");
+        description: "Prebuilt workspaces whose build succeeded, per preset.");
+
+    public static readonly ObservableGauge<int> Eligible = ServerDiagnostics.Meter.CreateObservableGauge(
+        "outpost_prebuilt_workspaces_eligible", () => Measure(pool => pool.Eligible), unit: null,
+        description: "Running prebuilt workspaces whose agents are all ready: what a claim can take, per preset.");
 
     public static readonly ObservableGauge<int> Failed = ServerDiagnostics.Meter.CreateObservableGauge(
         "outpost_prebuilt_workspaces_failed", () => Measure(pool => pool.Failed), unit: null,
@@ -112,6 +116,7 @@ internal static class PrebuildMetrics
         GC.KeepAlive(ClaimedTotal);
         GC.KeepAlive(Desired);
         GC.KeepAlive(Running);
+        GC.KeepAlive(Eligible);
         GC.KeepAlive(Failed);
     }
 

@@ -14,7 +14,11 @@ internal sealed record CreatePrebuild(Guid VersionId, string TemplateName, strin
 internal sealed record DeletePrebuild(Guid WorkspaceId, string Why, string TemplateName, string Preset) : PrebuildAction(TemplateName, Preset);
 
 /// <summary>One preset's pool: the counts <c>outpost templates presets</c> shows and the gauges export.</summary>
-internal sealed record PresetPool(PresetTarget Target, int Desired, int Running, int Building, int Failed, PrebuildPoolState State, DateTimeOffset? RetryAt);
+internal sealed record PresetPool(PresetTarget Target, int Desired, int Running, int Building, int Failed, PrebuildPoolState State, DateTimeOffset? RetryAt)
+{
+    /// <summary>Of <see cref="Running"/>, those whose agents are all ready: what a claim can take now.</summary>
+    public int Eligible { get; init; }
+}
 
 /// <summary>The plan of one pass.</summary>
 internal sealed record PrebuildPlan(IReadOnlyList<PrebuildAction> Actions, IReadOnlyList<PresetPool> Pools);
@@ -95,7 +99,7 @@ internal static class PrebuildPlanner
                 actions.Add(new DeletePrebuild(extra.WorkspaceId, target.Active ? "the pool has more than its preset asks for" : "its version is no longer active", target.TemplateName, target.Preset));
             }
 
-            pools.Add(new PresetPool(target, desired, ready.Count, building, failures, state, retryAt));
+            pools.Add(new PresetPool(target, desired, ready.Count, building, failures, state, retryAt) { Eligible = ready.Count(p => p.AgentsReady) });
         }
 
         // Prebuilds no active preset wants: of an old version, or of a preset that no longer exists.

@@ -57,6 +57,7 @@ internal static class PresetEndpoints
                 {
                     Desired = pool.Desired,
                     Running = pool.Running,
+                    Eligible = pool.Eligible,
                     Building = pool.Building,
                     Failed = pool.Failed,
                     State = pool.State,

@@ -10,7 +10,7 @@ namespace Outpost.Server.Workspaces;
 /// <summary>What a live prebuilt workspace is doing, from its latest build (docs/prebuilds.md).</summary>
 internal enum PrebuildKind
 {
-    /// <summary>Its start build succeeded: it can be claimed.</summary>
+    /// <summary>Its start build succeeded: it can be claimed once its agents are ready (<see cref="PrebuildRow.AgentsReady"/>).</summary>
     Ready,
 
     /// <summary>Its start build is queued or running.</summary>
@@ -34,6 +34,9 @@ internal sealed record PrebuildRow(Guid WorkspaceId, Guid TemplateId, Guid Versi
 
     /// <summary>For <see cref="PrebuildKind.DeleteFailed"/>: when the last delete build ended.</summary>
     public DateTimeOffset LastDeleteFailure { get; init; }
+
+    /// <summary>Every agent of its latest build reports <c>ready</c> (true when it has none): a claim may take it.</summary>
+    public bool AgentsReady { get; init; }
 }
 
 /// <summary>The outcome of one finished prebuild creation (a prebuild's first build), newest first.</summary>
@@ -46,7 +49,9 @@ internal sealed partial class WorkspaceStore
 {
     /// <summary>
     /// Claims a ready prebuilt workspace of <paramref name="build"/>'s version and preset for
-    /// <paramref name="ownerId"/> in one transaction: the oldest ready one not locked by someone else
+    /// <paramref name="ownerId"/> in one transaction: the oldest one whose start build succeeded and
+    /// whose agents all report <c>ready</c> (a claim never interrupts a prebuild's startup scripts:
+    /// they are the preparation the pool exists for), not locked by someone else
     /// (<c>FOR UPDATE SKIP LOCKED</c>, so concurrent claims never get the same one) changes owner and
     /// name, and its claim build is queued. Null when there is none to claim (the caller builds a new
     /// workspace); <see cref="EnqueueRefusal.NameTaken"/> when the owner already has that name.
@@ -61,12 +66,13 @@ internal sealed partial class WorkspaceStore
         Guid workspaceId;
         await using (var pick = new NpgsqlCommand("""
             SELECT w.id FROM workspaces w
-            JOIN LATERAL (SELECT lb.template_version_id, lb.transition, lb.job_id FROM workspace_builds lb
+            JOIN LATERAL (SELECT lb.id, lb.template_version_id, lb.transition, lb.job_id FROM workspace_builds lb
                           WHERE lb.workspace_id = w.id ORDER BY lb.build_number DESC LIMIT 1) b ON true
             JOIN LATERAL (SELECT fb.preset_name FROM workspace_builds fb WHERE fb.workspace_id = w.id AND fb.build_number = 1) f ON true
             JOIN provisioner_jobs j ON j.id = b.job_id
             WHERE w.owner_id = $1 AND NOT w.deleted AND b.template_version_id = $2 AND f.preset_name = $3
               AND b.transition = 'start' AND j.job_status = 'succeeded'
+              AND NOT EXISTS (SELECT 1 FROM workspace_agents a WHERE a.build_id = b.id AND a.lifecycle_state <> 'ready')
             ORDER BY w.created_at, w.id
             LIMIT 1
             FOR UPDATE OF w SKIP LOCKED
@@ -131,7 +137,8 @@ internal sealed partial class WorkspaceStore
                    coalesce(j.completed_at, j.updated_at),
                    (SELECT count(*) FROM workspace_builds db JOIN provisioner_jobs dj ON dj.id = db.job_id
                     WHERE db.workspace_id = w.id AND db.transition = 'delete' AND dj.job_status IN ('failed', 'canceled')
-                      AND db.build_number > coalesce((SELECT max(ob.build_number) FROM workspace_builds ob WHERE ob.workspace_id = w.id AND ob.transition <> 'delete'), 0))
+                      AND db.build_number > coalesce((SELECT max(ob.build_number) FROM workspace_builds ob WHERE ob.workspace_id = w.id AND ob.transition <> 'delete'), 0)),
+                   NOT EXISTS (SELECT 1 FROM workspace_agents a WHERE a.build_id = b.id AND a.lifecycle_state <> 'ready')
             FROM workspaces w
             JOIN LATERAL (SELECT * FROM workspace_builds lb WHERE lb.workspace_id = w.id ORDER BY lb.build_number DESC LIMIT 1) b ON true
             JOIN LATERAL (SELECT fb.preset_name FROM workspace_builds fb WHERE fb.workspace_id = w.id AND fb.build_number = 1) f ON true
@@ -159,6 +166,7 @@ internal sealed partial class WorkspaceStore
             {
                 LastDeleteFailure = reader.GetFieldValue<DateTimeOffset>(7),
                 DeleteFailures = (int)reader.GetInt64(8),
+                AgentsReady = reader.GetBoolean(9),
             });
         }
 

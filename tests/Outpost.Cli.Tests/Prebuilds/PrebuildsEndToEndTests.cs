@@ -79,6 +79,8 @@ public sealed class PrebuildsEndToEndTests(PrebuildsLocalFixture server, ITestOu
 
     private static int Running(JsonElement preset) => preset.TryGetProperty("running", out var running) ? running.GetInt32() : 0;
 
+    private static int Eligible(JsonElement preset) => preset.TryGetProperty("eligible", out var eligible) ? eligible.GetInt32() : 0;
+
     private static int Building(JsonElement preset) => preset.TryGetProperty("building", out var building) ? building.GetInt32() : 0;
 
     private async Task<string> DirectoryOfAsync(TestCli cli, string workspace)
@@ -102,7 +104,8 @@ public sealed class PrebuildsEndToEndTests(PrebuildsLocalFixture server, ITestOu
         Assert.True(push.ExitCode == 0, push.Stderr);
         var token = await OwnerTokenAsync(cli);
 
-        var full = await WaitForPoolAsync(cli, token, p => Running(p) == 2);
+        // Claimable once the prebuilds' agents are ready: their startup scripts have prepared them.
+        var full = await WaitForPoolAsync(cli, token, p => Eligible(p) == 2);
         Assert.Equal(2, full.GetProperty("desired").GetInt32());
 
         var normalClock = Stopwatch.StartNew();
@@ -142,7 +145,7 @@ public sealed class PrebuildsEndToEndTests(PrebuildsLocalFixture server, ITestOu
             var token = await OwnerTokenAsync(cli, "e2e-watch-tf");
 
             // The reconciler builds the prebuild with terraform, as the prebuilds user.
-            await WaitForPoolAsync(cli, token, p => Running(p) == 1, "tfpool");
+            await WaitForPoolAsync(cli, token, p => Eligible(p) == 1, "tfpool");
 
             var claimed = await cli.RunAsync("create", "tfclaimed", "--template", "tfpool", "--preset", "fast", "--yes").WithTimeout(TimeSpan.FromMinutes(4));
             Assert.True(claimed.ExitCode == 0, claimed.Stderr);

@@ -39,7 +39,7 @@ public sealed class PrebuildClaimTests(PrebuildServerFixture fixture) : IClassFi
 
         var presets = await PrebuildTestBed.PresetsAsync(api, "fills");
         var small = Assert.Single(presets, p => p.Name == "small");
-        Assert.Equal((2, 2, 0, 0, PrebuildPoolState.Ok), (small.Desired, small.Running, small.Building, small.Failed, small.State));
+        Assert.Equal((2, 2, 2, 0, 0, PrebuildPoolState.Ok), (small.Desired, small.Running, small.Eligible, small.Building, small.Failed, small.State));
         Assert.Equal("small", small.Parameters["size"]);
         var large = Assert.Single(presets, p => p.Name == "large");
         Assert.Equal((0, PrebuildPoolState.Inactive), (large.Desired, large.State));
@@ -50,6 +50,36 @@ public sealed class PrebuildClaimTests(PrebuildServerFixture fixture) : IClassFi
         Assert.Equal(2, (await PrebuildTestBed.PresetsAsync(api, "fills")).Single(p => p.Name == "small").Running);
         var again = await _bed.ReconcileAsync();
         Assert.DoesNotContain(again.Plan!.Actions, a => a.TemplateName == "fills");
+    }
+
+    [Fact]
+    public async Task A_prebuild_whose_agent_is_still_starting_is_not_claimed_until_it_is_ready()
+    {
+        var api = await WorkspaceApi.LoginAsync(fixture.Client);
+        await _bed.CompleteQueuedAsync();
+        var (_, version) = await api.ReadyTemplateAsync(_bed.Daemon, "preparing", PrebuildTestBed.PoolYaml(1));
+        await _bed.ReconcileAsync();
+        await _bed.CompleteQueuedAsync(agentsReady: false);
+        var prebuild = Assert.Single(await ReadyPrebuildsAsync(version));
+        var latest = (await api.ReadAsync<Workspace>(HttpMethod.Get, $"/api/v2/workspaces/{prebuild.WorkspaceId}")).LatestBuild;
+        await _bed.SetAgentsLifecycleAsync(latest.Id, "starting");
+        var small = (await PrebuildTestBed.PresetsAsync(api, "preparing")).Single(p => p.Name == "small");
+        Assert.Equal((1, 0), (small.Running, small.Eligible));
+
+        // Its startup scripts still prepare it: the create builds a new workspace instead of cutting them short.
+        using (var early = await CreateAsync(api, "early", "preparing", "small"))
+        {
+            Assert.Equal(HttpStatusCode.Created, early.StatusCode);
+            var fresh = (await early.Content.ReadFromJsonAsync<Workspace>(OutpostJson.Options))!;
+            Assert.NotEqual(prebuild.WorkspaceId, fresh.Id);
+            Assert.Equal(1, fresh.LatestBuild.BuildNumber);
+        }
+
+        await _bed.SetAgentsLifecycleAsync(latest.Id, "ready");
+        Assert.Equal(1, (await PrebuildTestBed.PresetsAsync(api, "preparing")).Single(p => p.Name == "small").Eligible);
+        using var claimed = await CreateAsync(api, "later", "preparing", "small");
+        Assert.Equal(HttpStatusCode.Created, claimed.StatusCode);
+        Assert.Equal(prebuild.WorkspaceId, (await claimed.Content.ReadFromJsonAsync<Workspace>(OutpostJson.Options))!.Id);
     }
 
     [Fact]

@@ -62,8 +62,12 @@ internal sealed class PrebuildTestBed(WorkspaceServerFixture fixture)
         throw new InvalidOperationException("The reconciler's lock was never free.");
     }
 
-    /// <summary>Acquires every queued job and completes it (start builds get agent <c>main</c> with a fresh token); returns the tokens by workspace.</summary>
-    public async Task<Dictionary<Guid, string>> CompleteQueuedAsync(Func<AcquiredJob, bool>? fail = null)
+    /// <summary>
+    /// Acquires every queued job and completes it (start builds get agent <c>main</c> with a fresh token, which then
+    /// reports <c>ready</c> as a real agent's startup would unless <paramref name="agentsReady"/> is false); returns the
+    /// tokens by workspace.
+    /// </summary>
+    public async Task<Dictionary<Guid, string>> CompleteQueuedAsync(Func<AcquiredJob, bool>? fail = null, bool agentsReady = true)
     {
         var tokens = new Dictionary<Guid, string>();
         while (await Daemon.TryAcquireAsync(1) is { } job)
@@ -78,6 +82,11 @@ internal sealed class PrebuildTestBed(WorkspaceServerFixture fixture)
             var token = build.Transition == WorkspaceTransition.Start && build.PrebuildStage != PrebuildStage.Claim ? Guid.NewGuid().ToString("N") : null;
             var agents = build.Transition == WorkspaceTransition.Start ? new[] { new ProvisionedAgent { Name = "main", AuthToken = token } } : [];
             await Daemon.CompleteBuildAsync(job, [1], new ProvisionedResource { Name = "workspace", Type = "local_workspace_directory", Agents = agents });
+            if (agentsReady && agents.Length > 0)
+            {
+                await SetAgentsLifecycleAsync(build.BuildId, "ready");
+            }
+
             if (token is not null)
             {
                 tokens[build.WorkspaceId] = token;
@@ -85,6 +94,17 @@ internal sealed class PrebuildTestBed(WorkspaceServerFixture fixture)
         }
 
         return tokens;
+    }
+
+    /// <summary>Sets the lifecycle of the build's agents as their agents would report it.</summary>
+    public async Task SetAgentsLifecycleAsync(Guid buildId, string state)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(fixture.ConnectionString);
+        await connection.OpenAsync().WithTimeout();
+        await using var update = new Npgsql.NpgsqlCommand("UPDATE workspace_agents SET lifecycle_state = $2 WHERE build_id = $1", connection);
+        update.Parameters.Add(new() { Value = buildId });
+        update.Parameters.Add(new() { Value = state });
+        await update.ExecuteNonQueryAsync().WithTimeout();
     }
 
     public static async Task<List<TemplatePreset>> PresetsAsync(WorkspaceApi api, string template) =>
