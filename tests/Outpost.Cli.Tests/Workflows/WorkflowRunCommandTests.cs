@@ -234,6 +234,40 @@ public sealed class WorkflowRunCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task An_interrupt_kills_what_a_step_started_even_a_process_that_left_its_tree()
+    {
+        // The subshell's sleep is orphaned at once (no longer a descendant) but keeps the output pipes: the tree kill
+        // alone left it running and the run waited for it; the kill of the step's process group reaches it.
+        var pidFile = Path.Join(_repository, "orphan.pid");
+        Write($$$"""
+            id: {{{WorkflowId}}}
+            name: orphans
+            jobs:
+              - name: main
+                steps:
+                  - name: long
+                    task: {{{Shell($"(sleep 300 & echo $! > {pidFile}); echo started; sleep 300")}}}
+            """);
+        using var cli = new TestCli();
+        using var interrupt = new CancellationTokenSource();
+        cli.Interrupt = interrupt.Token;
+
+        var running = cli.RunAsync("workflow", "run", "orphans", "--dir", _repository);
+        await WaitForLogAsync("[main/long] [stdout] started", running);
+        await interrupt.CancelAsync();
+        var run = await running.WithTimeout(TimeSpan.FromSeconds(30));
+
+        Assert.True(run.ExitCode == ExitCodes.Interrupted, run.Stderr);
+        var orphan = int.Parse((await File.ReadAllTextAsync(pidFile)).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        var deadline = DateTimeOffset.UtcNow + TestTimeouts.Default;
+        while (Directory.Exists($"/proc/{orphan}") && File.ReadAllText($"/proc/{orphan}/stat").Split(' ')[2] != "Z")
+        {
+            Assert.True(DateTimeOffset.UtcNow < deadline, $"the orphaned sleep {orphan} outlived the run");
+            await Task.Delay(20);
+        }
+    }
+
+    [Fact]
     public async Task SIGINT_to_a_real_outpost_process_cancels_the_run_cleanly()
     {
         Write($$$"""

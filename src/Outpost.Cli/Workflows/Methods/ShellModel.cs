@@ -40,9 +40,16 @@ internal sealed class ShellModel : IWorkflowModel
             : RunLocalAsync(call, command, cancellationToken);
     }
 
+    /// <summary>After a kill, how long the output readers may take to drain what the pipes still hold.</summary>
+    internal static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
+
     private static async Task<MethodResult> RunLocalAsync(MethodCall call, Command command, CancellationToken cancellationToken)
     {
-        var startInfo = new ProcessStartInfo(command.Program)
+        // The command leads a process group of its own (ProcessGroup.Leading), so a cancel kills everything it started,
+        // even a process that left its tree (a subshell's background job, or a child forked at the moment of the kill):
+        // the tree walk alone left those running, holding the output pipes.
+        var leader = ProcessGroup.Leading(command.Program);
+        var startInfo = new ProcessStartInfo(leader?.FileName ?? command.Program)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -50,6 +57,11 @@ internal sealed class ShellModel : IWorkflowModel
             UseShellExecute = false,
             WorkingDirectory = command.WorkingDirectory ?? string.Empty,
         };
+        if (leader is not null)
+        {
+            startInfo.ArgumentList.Add(leader.Program);
+        }
+
         foreach (var arg in command.Args)
         {
             startInfo.ArgumentList.Add(arg);
@@ -86,9 +98,22 @@ internal sealed class ShellModel : IWorkflowModel
         }
         catch (OperationCanceledException)
         {
+            if (leader is not null)
+            {
+                ProcessGroup.Kill(process.Id);
+            }
+
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-            await reading.ConfigureAwait(false);
+            try
+            {
+                await reading.WaitAsync(DrainTimeout).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // A descendant that left the group (setsid, daemonised) still holds the pipes: stop waiting for them.
+            }
+
             cancellationToken.ThrowIfCancellationRequested();
             return MethodResult.Failure($"\"{command.Program}\" timed out after {command.Timeout}; it was killed", Outputs(null, stdout, stderr));
         }
