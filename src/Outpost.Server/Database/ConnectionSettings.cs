@@ -11,6 +11,9 @@ internal static class ConnectionSettings
     /// <summary>Idle connections beyond what the load needs are closed after this many seconds (Npgsql's default is 300).</summary>
     public const int IdleLifetimeSeconds = 30;
 
+    /// <summary>Connections the pool keeps however quiet it is (Npgsql's default is 0).</summary>
+    public const int MinimumPoolSize = 10;
+
     public static NpgsqlDataSourceBuilder Apply(NpgsqlDataSourceBuilder builder, string connectionString)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -31,6 +34,15 @@ internal static class ConnectionSettings
             // about 50% more CPU per job. Surplus connections are pruned after 30 s instead of 5 min.
             // Npgsql refuses an idle lifetime shorter than the operator's pruning interval.
             builder.ConnectionStringBuilder.ConnectionIdleLifetime = Math.Max(IdleLifetimeSeconds, builder.ConnectionStringBuilder.ConnectionPruningInterval);
+        }
+
+        if (!given.ContainsKey("Minimum Pool Size") && !given.ContainsKey("MinPoolSize") && !given.ContainsKey("Min Pool Size"))
+        {
+            // Pruning never goes below this. With none kept, a quiet spell pruned the pool down and the next burst
+            // waited for dozens of new backends at once, each its fork and password exchange (0.5–0.7 s apiece in
+            // the agent-load bench, which opened 48–50 in 30 s at 1,000 and 2,000 agents; 22 and 40 with ten
+            // kept: bench/README.md, issue 25, cause 8).
+            builder.ConnectionStringBuilder.MinPoolSize = Math.Min(MinimumPoolSize, builder.ConnectionStringBuilder.MaxPoolSize);
         }
 
         // Nothing in the server leaves session state on a pooled connection (no SET, temporary

@@ -30,4 +30,17 @@ public sealed class ConnectionSettingsTests
         // Npgsql checks the pair when the data source is built.
         using var dataSource = builder.Build();
     }
+
+    [Theory]
+    [InlineData("Host=db;Username=u", ConnectionSettings.MinimumPoolSize)]
+    [InlineData("Host=db;Username=u;Minimum Pool Size=0", 0)]
+    [InlineData("Host=db;Username=u;minpoolsize=3", 3)]
+    [InlineData("Host=db;Username=u;Maximum Pool Size=4", 4)]
+    public void Ten_connections_stay_open_unless_the_connection_string_says_otherwise(string connectionString, int expected)
+    {
+        var builder = ConnectionSettings.Apply(new NpgsqlDataSourceBuilder(connectionString), connectionString);
+
+        Assert.Equal(expected, builder.ConnectionStringBuilder.MinPoolSize);
+        using var dataSource = builder.Build();
+    }
 }
