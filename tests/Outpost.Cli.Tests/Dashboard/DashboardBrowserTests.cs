@@ -90,6 +90,30 @@ public sealed class DashboardBrowserTests(LocalWorkspacesFixture server) : IClas
         await Assertions.Expect(page.Locator("tr[data-kind='session.closed']").Filter(new() { HasText = "disconnect_reason=workspace_stopped" })).ToHaveCountAsync(1);
         await DashboardBrowser.ScreenshotAsync(page, "7-timeline");
 
+        // The overview's connection log has the terminal's session and how it ended, linked to its place in the timeline.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Overview" }).ClickAsync();
+        var session = page.GetByTestId("connections").Locator("tr").Filter(new() { HasText = "workspace_stopped" });
+        await Assertions.Expect(session).ToHaveCountAsync(1);
+        await Assertions.Expect(session.Locator("td").First).ToHaveTextAsync("pty");
+        await DashboardBrowser.ScreenshotAsync(page, "8-connections");
+        await session.GetByRole(AriaRole.Link, new() { Name = "In the timeline" }).ClickAsync();
+        await Assertions.Expect(page.Locator("tr.focused[data-kind='session.opened']")).ToHaveCountAsync(1);
+
+        // Start it again, then restart it: the page queues the stop build, and the start once the watch shows it stopped.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Overview" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Start", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("workspace-status")).ToHaveTextAsync("running", new() { Timeout = 90_000 });
+        await Assertions.Expect(page.GetByTestId("agent-lifecycle")).ToHaveTextAsync("ready", new() { Timeout = 60_000 });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Restart" }).ClickAsync();
+        await page.GetByTestId("confirm-dialog").GetByRole(AriaRole.Button, new() { Name = "Restart" }).ClickAsync();
+        var builds = page.GetByTestId("builds").Locator("tbody tr");
+        await Assertions.Expect(builds).ToHaveCountAsync(5, new() { Timeout = 90_000 });
+        await Assertions.Expect(builds.First).ToContainTextAsync("start");
+        await Assertions.Expect(builds.Nth(1)).ToContainTextAsync("stop");
+        await Assertions.Expect(page.GetByTestId("workspace-status")).ToHaveTextAsync("running", new() { Timeout = 90_000 });
+        await Assertions.Expect(page.GetByTestId("agent-lifecycle")).ToHaveTextAsync("ready", new() { Timeout = 60_000 });
+        await DashboardBrowser.ScreenshotAsync(page, "9-restarted");
+
         _browser.AssertNoErrors();
     }
 }

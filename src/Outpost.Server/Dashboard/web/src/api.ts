@@ -90,6 +90,11 @@ export interface TemplateVersion { id: string; name: string; parameters: Templat
 export interface BuildUpdate {
   workspace_id: string; workspace_name: string; owner_id: string; build_id: string; build_number: number; transition: string; job_status: string;
 }
+export interface Connection {
+  id: string; type: string; agent_name?: string | null; username?: string | null; started_at: string; ended_at?: string | null;
+  exit_code?: number | null; disconnect_reason?: string | null; disconnect_expected?: boolean | null; disconnect_detail?: string | null;
+}
+export interface ConnectionPage { connections: Connection[]; next_after?: string | null }
 export interface AgentUpdate { workspace_id: string; agent_id: string; agent_name: string; change: string; lifecycle_state?: string | null }
 export interface TimelineEntry {
   time: string; source: string; kind: string; build_number?: number | null; agent?: string | null; trace_id?: string | null;

@@ -66,7 +66,7 @@ async function route(): Promise<void> {
   } else if (parts[0] === "workspaces" && parts[2] === "terminal") {
     cleanup = await terminalPage(app, parts[1]);
   } else if (parts[0] === "workspaces" && parts[2] === "timeline") {
-    cleanup = await timelinePage(app, parts[1], params.get("build"));
+    cleanup = await timelinePage(app, parts[1], params.get("build"), params.get("connection"));
   } else {
     replace(app, h("p", {}, "There is no such page. "), h("a", { href: "#/" }, "Workspaces"));
   }

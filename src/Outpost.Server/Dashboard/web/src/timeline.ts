@@ -50,7 +50,7 @@ function describe(entry: TimelineEntry): string {
   return parts.join("  ");
 }
 
-export async function timelinePage(app: HTMLElement, id: string, build: string | null): Promise<Cleanup> {
+export async function timelinePage(app: HTMLElement, id: string, build: string | null, connection: string | null = null): Promise<Cleanup> {
   const head = h("div");
   const layer = h("select", { id: "layer", "data-testid": "layer-filter" },
     ...[["", "All layers"], ["build", "Builds"], ["agent", "Agent lifecycle"], ["control_plane", "Control plane"], ["session", "Sessions"]]
@@ -68,7 +68,8 @@ export async function timelinePage(app: HTMLElement, id: string, build: string |
     const shown = entries.filter((entry) => layer.value === "" || entry.source === layer.value);
     replace(body, ...shown.map((entry) => {
       const incident = incidentOf(entry);
-      return h("tr", { class: `${incident ? "incident" : ""}${build !== null && String(entry.build_number) === build ? " focused" : ""}`, "data-kind": entry.kind },
+      const focused = (build !== null && String(entry.build_number) === build) || (connection !== null && entry.fields.connection_id === connection);
+      return h("tr", { class: `${incident ? "incident" : ""}${focused ? " focused" : ""}`, "data-kind": entry.kind },
         h("td", {}, when(entry.time)), h("td", {}, entry.source), h("td", {}, entry.kind), h("td", {}, entry.build_number ? `#${entry.build_number}` : ""),
         h("td", {}, entry.agent ?? ""), h("td", { class: "fields" }, describe(entry)));
     }));

@@ -1,18 +1,39 @@
 // One workspace: its actions, agents, builds and the selected build's live logs.
-import { agentsOf, api, ApiError, Build, withAgents, Workspace } from "./api";
+import { agentsOf, api, ApiError, Build, ConnectionPage, withAgents, Workspace } from "./api";
 import { append, confirmAction, h, replace, when } from "./dom";
 import type { Cleanup } from "./main";
 import { watch } from "./stream";
 import { statusBadge } from "./workspaces";
 
+/** Workspaces whose restart has queued its stop build; their start build is queued once the watch shows them stopped. */
+const restarting = new Set<string>();
+
+/** The second half of a restart: called with every state the watch delivers. */
+function continueRestart(workspace: Workspace, onError: (message: string) => void): void {
+  if (!restarting.has(workspace.id)) {
+    return;
+  }
+  if (workspace.status === "stopped") {
+    restarting.delete(workspace.id);
+    void api("POST", `/api/v2/workspaces/${workspace.id}/builds`, { transition: "start" })
+      .catch((failure) => onError(`The restart stopped the workspace but could not start it: ${failure instanceof ApiError ? failure.problem.detail : String(failure)}`));
+  } else if (workspace.status === "failed") {
+    restarting.delete(workspace.id);
+    onError("The restart's stop build failed; the workspace was not started again. Its logs say why.");
+  }
+}
+
 /** The head every workspace page shares: name, status, actions, and the page links. */
 export function workspaceHead(workspace: Workspace, current: "overview" | "terminal" | "timeline", onError: (message: string) => void): HTMLElement {
-  const transition = async (name: string, question: string | null) => {
+  const transition = async (name: "start" | "stop" | "delete" | "restart", question: string | null) => {
     if (question !== null && !(await confirmAction(question, name[0].toUpperCase() + name.slice(1)))) {
       return;
     }
     try {
-      await api("POST", `/api/v2/workspaces/${workspace.id}/builds`, { transition: name });
+      await api("POST", `/api/v2/workspaces/${workspace.id}/builds`, { transition: name === "restart" ? "stop" : name });
+      if (name === "restart") {
+        restarting.add(workspace.id);
+      }
       onError("");
       if (name === "delete") {
         location.hash = "#/";
@@ -31,6 +52,7 @@ export function workspaceHead(workspace: Workspace, current: "overview" | "termi
       h("div", { class: "actions" },
         h("button", { type: "button", disabled: busy || !stopped, onclick: () => void transition("start", null) }, "Start"),
         h("button", { type: "button", disabled: busy || stopped, onclick: () => void transition("stop", `Stop ${workspace.name}? Open terminals will close.`) }, "Stop"),
+        h("button", { type: "button", disabled: busy || stopped, onclick: () => void transition("restart", `Restart ${workspace.name}? It stops (open terminals close), then starts again.`) }, "Restart"),
         h("button", { type: "button", class: "danger", disabled: busy, onclick: () => void transition("delete", `Delete ${workspace.name} and everything in it? This cannot be undone.`) }, "Delete"))),
     h("nav", { class: "tabs" },
       link("overview", "Overview", `#/workspaces/${workspace.id}`),
@@ -42,7 +64,9 @@ export function workspaceHead(workspace: Workspace, current: "overview" | "termi
 export function watchWorkspace(id: string, head: HTMLElement, current: "overview" | "terminal" | "timeline", changed: (workspace: Workspace) => void): () => void {
   const error = h("p", { class: "error", role: "alert" });
   const render = (workspace: Workspace) => {
-    replace(head, workspaceHead(workspace, current, (message) => { error.textContent = message; }), error);
+    const onError = (message: string) => { error.textContent = message; };
+    replace(head, workspaceHead(workspace, current, onError), error);
+    continueRestart(workspace, onError);
     changed(workspace);
   };
   return watch(`/api/v2/workspaces/${id}/watch`, {
@@ -55,13 +79,29 @@ export async function workspacePage(app: HTMLElement, id: string): Promise<Clean
   const head = h("div");
   const agents = h("div", { class: "card", "data-testid": "agents" });
   const builds = h("tbody");
+  const connections = h("tbody");
   const logTitle = h("h2", {}, "Build logs");
   const logs = h("pre", { class: "logs", "data-testid": "build-logs" });
   replace(app, head,
     h("section", {}, h("h2", {}, "Agents"), agents),
     h("section", {}, h("h2", {}, "Builds"), h("table", { class: "list", "data-testid": "builds" },
       h("thead", {}, h("tr", {}, h("th", {}, "#"), h("th", {}, "Transition"), h("th", {}, "Status"), h("th", {}, "Reason"), h("th", {}, "Queued"), h("th", {}))), builds)),
-    h("section", {}, logTitle, logs));
+    h("section", {}, logTitle, logs),
+    h("section", {}, h("h2", {}, "Connections"), h("table", { class: "list", "data-testid": "connections" },
+      h("thead", {}, h("tr", {}, h("th", {}, "Type"), h("th", {}, "Agent"), h("th", {}, "User"), h("th", {}, "Started"), h("th", {}, "Ended"), h("th", {}, "Reason"), h("th", {}))), connections)));
+
+  // The workspace's connection log, newest first: control-plane connections and sessions with how each ended.
+  const loadConnections = async () => {
+    const page = await api<ConnectionPage>("GET", `/api/v2/connections?workspace=${id}&limit=50`);
+    replace(connections, ...(page.connections.length === 0
+      ? [h("tr", {}, h("td", { colspan: "7", class: "muted" }, "No connections yet."))]
+      : page.connections.map((c) => h("tr", { "data-connection": c.id, class: c.disconnect_expected === false ? "incident" : "" },
+        h("td", {}, c.type), h("td", {}, c.agent_name ?? ""), h("td", {}, c.username ?? ""), h("td", {}, when(c.started_at)),
+        h("td", {}, c.ended_at ? when(c.ended_at) : "open"),
+        h("td", { "data-testid": "connection-reason" }, c.disconnect_reason ?? "", c.disconnect_reason && c.disconnect_expected === false ? " (unexpected)" : "",
+          c.disconnect_detail ? ` — ${c.disconnect_detail}` : ""),
+        h("td", {}, c.ended_at ? h("a", { href: `#/workspaces/${id}/timeline?connection=${c.id}` }, "In the timeline") : null)))));
+  };
 
   let followed: EventSource | null = null;
   let followedBuild = "";
@@ -113,6 +153,7 @@ export async function workspacePage(app: HTMLElement, id: string): Promise<Clean
   const stop = watchWorkspace(id, head, "overview", (workspace) => {
     renderAgents(workspace);
     void loadBuilds(workspace);
+    void loadConnections().catch(() => undefined);
   });
   return () => {
     stop();
