@@ -114,6 +114,17 @@ public sealed class DashboardBrowserTests(LocalWorkspacesFixture server) : IClas
         await Assertions.Expect(page.GetByTestId("agent-lifecycle")).ToHaveTextAsync("ready", new() { Timeout = 60_000 });
         await DashboardBrowser.ScreenshotAsync(page, "9-restarted");
 
+        // No update while the workspace is on the active version; a new version offers one, which rebuilds on it.
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Update" })).ToHaveCountAsync(0);
+        var pushAgain = await cli.RunAsync("templates", "push", "local-starter", "--directory", LocalWorkspacesFixture.LocalStarterDirectory, "--yes");
+        Assert.True(pushAgain.ExitCode == 0, pushAgain.Stderr);
+        await page.ReloadAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Update" }).ClickAsync();
+        await page.GetByTestId("confirm-dialog").GetByRole(AriaRole.Button, new() { Name = "Update" }).ClickAsync();
+        await Assertions.Expect(builds).ToHaveCountAsync(6, new() { Timeout = 90_000 });
+        await Assertions.Expect(page.GetByTestId("workspace-status")).ToHaveTextAsync("running", new() { Timeout = 90_000 });
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Update" })).ToHaveCountAsync(0);
+
         _browser.AssertNoErrors();
     }
 }

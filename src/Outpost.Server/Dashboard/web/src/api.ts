@@ -73,7 +73,7 @@ export interface User { id: string; username: string; email: string; role: strin
 export interface ProvisionerJob { id: string; status: string; error?: string | null }
 export interface Build {
   id: string; workspace_id: string; build_number: number; transition: string; reason: string;
-  job: ProvisionerJob; status: string; created_at: string;
+  job: ProvisionerJob; status: string; created_at: string; template_version_id: string;
 }
 export interface Agent {
   id: string; name: string; lifecycle_state: string; status?: string | null; resource_name: string;

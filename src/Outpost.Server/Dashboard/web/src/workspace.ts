@@ -1,5 +1,5 @@
 // One workspace: its actions, agents, builds and the selected build's live logs.
-import { agentsOf, api, ApiError, Build, ConnectionPage, withAgents, Workspace } from "./api";
+import { agentsOf, api, ApiError, Build, ConnectionPage, Template, withAgents, Workspace } from "./api";
 import { append, confirmAction, h, replace, when } from "./dom";
 import type { Cleanup } from "./main";
 import { watch } from "./stream";
@@ -24,13 +24,16 @@ function continueRestart(workspace: Workspace, onError: (message: string) => voi
 }
 
 /** The head every workspace page shares: name, status, actions, and the page links. */
-export function workspaceHead(workspace: Workspace, current: "overview" | "terminal" | "timeline", onError: (message: string) => void): HTMLElement {
-  const transition = async (name: "start" | "stop" | "delete" | "restart", question: string | null) => {
+export function workspaceHead(workspace: Workspace, current: "overview" | "terminal" | "timeline", onError: (message: string) => void, activeVersion: string | null = null): HTMLElement {
+  const transition = async (name: "start" | "stop" | "delete" | "restart" | "update", question: string | null) => {
     if (question !== null && !(await confirmAction(question, name[0].toUpperCase() + name.slice(1)))) {
       return;
     }
     try {
-      await api("POST", `/api/v2/workspaces/${workspace.id}/builds`, { transition: name === "restart" ? "stop" : name });
+      // An update is a start build on the template's active version, as `outpost update` queues it.
+      await api("POST", `/api/v2/workspaces/${workspace.id}/builds`, name === "update"
+        ? { transition: "start", template_version_id: activeVersion }
+        : { transition: name === "restart" ? "stop" : name });
       if (name === "restart") {
         restarting.add(workspace.id);
       }
@@ -44,6 +47,7 @@ export function workspaceHead(workspace: Workspace, current: "overview" | "termi
   };
   const busy = ["pending", "starting", "stopping", "deleting"].includes(workspace.status);
   const stopped = workspace.status === "stopped" || workspace.status === "failed";
+  const outdated = activeVersion !== null && activeVersion !== workspace.latest_build.template_version_id;
   const link = (page: typeof current, label: string, href: string) =>
     page === current ? h("span", { class: "tab current" }, label) : h("a", { class: "tab", href }, label);
   return h("div", { class: "workspace-head" },
@@ -53,6 +57,9 @@ export function workspaceHead(workspace: Workspace, current: "overview" | "termi
         h("button", { type: "button", disabled: busy || !stopped, onclick: () => void transition("start", null) }, "Start"),
         h("button", { type: "button", disabled: busy || stopped, onclick: () => void transition("stop", `Stop ${workspace.name}? Open terminals will close.`) }, "Stop"),
         h("button", { type: "button", disabled: busy || stopped, onclick: () => void transition("restart", `Restart ${workspace.name}? It stops (open terminals close), then starts again.`) }, "Restart"),
+        outdated
+          ? h("button", { type: "button", disabled: busy, title: "A newer version of the template is active", onclick: () => void transition("update", `Update ${workspace.name} to ${workspace.template_name}'s active version? It is rebuilt (open terminals may close).`) }, "Update")
+          : null,
         h("button", { type: "button", class: "danger", disabled: busy, onclick: () => void transition("delete", `Delete ${workspace.name} and everything in it? This cannot be undone.`) }, "Delete"))),
     h("nav", { class: "tabs" },
       link("overview", "Overview", `#/workspaces/${workspace.id}`),
@@ -63,11 +70,22 @@ export function workspaceHead(workspace: Workspace, current: "overview" | "termi
 /** Keeps a workspace page's head current over the workspace's watch stream. */
 export function watchWorkspace(id: string, head: HTMLElement, current: "overview" | "terminal" | "timeline", changed: (workspace: Workspace) => void): () => void {
   const error = h("p", { class: "error", role: "alert" });
+  // The template's active version, to offer an update: read when the page opens and after each change of the workspace.
+  let activeVersion: string | null = null;
+  let latest: Workspace | null = null;
+  const onError = (message: string) => { error.textContent = message; };
   const render = (workspace: Workspace) => {
-    const onError = (message: string) => { error.textContent = message; };
-    replace(head, workspaceHead(workspace, current, onError), error);
+    latest = workspace;
+    replace(head, workspaceHead(workspace, current, onError, activeVersion), error);
     continueRestart(workspace, onError);
     changed(workspace);
+    void api<Template>("GET", `/api/v2/templates/${workspace.template_id}`).then((template) => {
+      const active = template.active_version_id ?? null;
+      if (active !== activeVersion && latest !== null) {
+        activeVersion = active;
+        replace(head, workspaceHead(latest, current, onError, activeVersion), error);
+      }
+    }).catch(() => undefined);
   };
   return watch(`/api/v2/workspaces/${id}/watch`, {
     resync: () => void api<Workspace>("GET", `/api/v2/workspaces/${id}`).then(withAgents).then(render).catch(() => undefined),
