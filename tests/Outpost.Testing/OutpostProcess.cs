@@ -44,6 +44,8 @@ public sealed class OutpostProcess : IAsyncDisposable
         }
     }
 
+    private const string EnvProgram = "/usr/bin/env";
+
     public static OutpostProcess Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var cli = Path.Combine(AppContext.BaseDirectory, "outpost.dll");
@@ -52,13 +54,22 @@ public sealed class OutpostProcess : IAsyncDisposable
             throw new InvalidOperationException($"{cli} is missing; the test project must reference src/Outpost.Cli.");
         }
 
-        var startInfo = new ProcessStartInfo("dotnet")
+        // A test run started in the background by a non-interactive shell (`.ci/run &`) has SIGINT ignored, every
+        // process below it inherits that, and .NET installs no SIGINT handler when the signal was ignored at start:
+        // a test that interrupts the CLI would wait for nothing. env restores the default first, as a terminal would.
+        var startInfo = new ProcessStartInfo(File.Exists(EnvProgram) ? EnvProgram : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (File.Exists(EnvProgram))
+        {
+            startInfo.ArgumentList.Add("--default-signal=INT,QUIT");
+            startInfo.ArgumentList.Add("dotnet");
+        }
+
         startInfo.ArgumentList.Add(cli);
         foreach (var argument in arguments)
         {

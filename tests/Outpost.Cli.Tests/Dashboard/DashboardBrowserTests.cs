@@ -125,6 +125,19 @@ public sealed class DashboardBrowserTests(LocalWorkspacesFixture server) : IClas
         await Assertions.Expect(page.GetByTestId("workspace-status")).ToHaveTextAsync("running", new() { Timeout = 90_000 });
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Update" })).ToHaveCountAsync(0);
 
+        // Templates: the two versions with their import logs; activating the first makes it the active one again.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Templates" }).ClickAsync();
+        await page.GetByTestId("templates").GetByRole(AriaRole.Link, new() { Name = "local-starter" }).ClickAsync();
+        var versions = page.GetByTestId("versions").Locator("tbody tr");
+        await Assertions.Expect(versions).ToHaveCountAsync(2);
+        await Assertions.Expect(versions.First.GetByTestId("active-version")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.GetByTestId("import-logs")).Not.ToBeEmptyAsync();
+        await versions.Nth(1).GetByRole(AriaRole.Button, new() { Name = "Activate" }).ClickAsync();
+        await page.GetByTestId("confirm-dialog").GetByRole(AriaRole.Button, new() { Name = "Activate" }).ClickAsync();
+        await Assertions.Expect(versions.Nth(1).GetByTestId("active-version")).ToHaveCountAsync(1);
+        await Assertions.Expect(versions.First.GetByTestId("active-version")).ToHaveCountAsync(0);
+        await DashboardBrowser.ScreenshotAsync(page, "10-template");
+
         _browser.AssertNoErrors();
     }
 }

@@ -86,7 +86,10 @@ export interface Workspace {
 export interface Template { id: string; name: string; description: string; active_version_id?: string | null }
 export interface TemplateParameter { name: string; type: string; description: string; default_value?: string | null; options: string[] }
 export interface TemplatePreset { name: string; parameters?: { name: string; value: string }[] }
-export interface TemplateVersion { id: string; name: string; parameters: TemplateParameter[]; presets?: TemplatePreset[] }
+export interface TemplateVersion {
+  id: string; name: string; parameters: TemplateParameter[]; presets?: TemplatePreset[];
+  job: ProvisionerJob; active: boolean; created_at: string;
+}
 export interface BuildUpdate {
   workspace_id: string; workspace_name: string; owner_id: string; build_id: string; build_number: number; transition: string; job_status: string;
 }

@@ -7,6 +7,7 @@ import { createWorkspacePage, workspacesPage } from "./workspaces";
 import { workspacePage } from "./workspace";
 import { terminalPage } from "./terminal";
 import { timelinePage } from "./timeline";
+import { templatePage, templatesPage } from "./templates";
 
 /** What a page leaves running (event streams, sockets), stopped when the user navigates away. */
 export type Cleanup = () => void;
@@ -59,6 +60,10 @@ async function route(): Promise<void> {
   const parts = path.split("/").filter((part) => part.length > 0);
   if (parts.length === 0) {
     cleanup = await workspacesPage(app);
+  } else if (parts[0] === "templates" && parts.length === 1) {
+    cleanup = await templatesPage(app);
+  } else if (parts[0] === "templates" && parts.length === 2) {
+    cleanup = await templatePage(app, decodeURIComponent(parts[1]));
   } else if (parts[0] === "create") {
     cleanup = await createWorkspacePage(app);
   } else if (parts[0] === "workspaces" && parts.length === 2) {
@@ -81,6 +86,7 @@ function renderNav(): void {
   replace(nav,
     h("a", { href: "#/" }, "Workspaces"),
     h("a", { href: "#/create" }, "Create workspace"),
+    h("a", { href: "#/templates" }, "Templates"),
     h("span", { class: "who", "data-testid": "signed-in-user" }, me.username),
     h("button", {
       type: "button", class: "link", "data-testid": "sign-out", onclick: async () => {
