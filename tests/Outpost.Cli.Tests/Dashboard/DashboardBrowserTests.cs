@@ -138,6 +138,28 @@ public sealed class DashboardBrowserTests(LocalWorkspacesFixture server) : IClas
         await Assertions.Expect(versions.First.GetByTestId("active-version")).ToHaveCountAsync(0);
         await DashboardBrowser.ScreenshotAsync(page, "10-template");
 
+        // The owner's pages: users (a bad username refused beside its field, then a member created) and the
+        // deployment's health with the two built-in provisioner daemons in contact.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Users" }).ClickAsync();
+        await Assertions.Expect(page.Locator("tr[data-user='owner'] [data-testid='user-role']")).ToHaveTextAsync("owner");
+        var form = page.GetByTestId("create-user-form");
+        await form.GetByLabel("Email", new() { Exact = true }).FillAsync("dev2@example.com");
+        await form.GetByLabel("Username", new() { Exact = true }).FillAsync("Not Valid!");
+        await form.GetByLabel("Password", new() { Exact = true }).FillAsync("a-long-enough-password-2");
+        await form.GetByRole(AriaRole.Button, new() { Name = "Create user" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("username-error")).Not.ToBeEmptyAsync();
+        await Assertions.Expect(page.Locator("tr[data-user]")).ToHaveCountAsync(1);
+        await form.GetByLabel("Username", new() { Exact = true }).FillAsync("dev2");
+        await form.GetByRole(AriaRole.Button, new() { Name = "Create user" }).ClickAsync();
+        await Assertions.Expect(page.Locator("tr[data-user='dev2'] [data-testid='user-role']")).ToHaveTextAsync("member");
+        await DashboardBrowser.ScreenshotAsync(page, "11-users");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Deployment" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("database-health")).ToHaveTextAsync("healthy");
+        await Assertions.Expect(page.GetByTestId("pubsub-health")).ToHaveTextAsync("healthy");
+        await Assertions.Expect(page.GetByTestId("daemon-state").Filter(new() { HasText = "in contact" })).ToHaveCountAsync(2);
+        await Assertions.Expect(page.GetByTestId("waiting-jobs")).ToContainTextAsync("No job is waiting");
+        await DashboardBrowser.ScreenshotAsync(page, "12-deployment");
+
         _browser.AssertNoErrors();
     }
 }

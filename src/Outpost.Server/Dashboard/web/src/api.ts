@@ -69,7 +69,7 @@ async function readProblem(response: Response): Promise<Problem> {
   };
 }
 
-export interface User { id: string; username: string; email: string; role: string }
+export interface User { id: string; username: string; email: string; role: string; status?: string }
 export interface ProvisionerJob { id: string; status: string; error?: string | null }
 export interface Build {
   id: string; workspace_id: string; build_number: number; transition: string; reason: string;

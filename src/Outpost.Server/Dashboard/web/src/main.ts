@@ -8,6 +8,7 @@ import { workspacePage } from "./workspace";
 import { terminalPage } from "./terminal";
 import { timelinePage } from "./timeline";
 import { templatePage, templatesPage } from "./templates";
+import { deploymentPage, seesAdminPages, usersPage } from "./admin";
 
 /** What a page leaves running (event streams, sockets), stopped when the user navigates away. */
 export type Cleanup = () => void;
@@ -64,6 +65,10 @@ async function route(): Promise<void> {
     cleanup = await templatesPage(app);
   } else if (parts[0] === "templates" && parts.length === 2) {
     cleanup = await templatePage(app, decodeURIComponent(parts[1]));
+  } else if (parts[0] === "users" && parts.length === 1) {
+    cleanup = await usersPage(app);
+  } else if (parts[0] === "deployment" && parts.length === 1) {
+    cleanup = await deploymentPage(app);
   } else if (parts[0] === "create") {
     cleanup = await createWorkspacePage(app);
   } else if (parts[0] === "workspaces" && parts.length === 2) {
@@ -87,6 +92,8 @@ function renderNav(): void {
     h("a", { href: "#/" }, "Workspaces"),
     h("a", { href: "#/create" }, "Create workspace"),
     h("a", { href: "#/templates" }, "Templates"),
+    seesAdminPages(me) ? h("a", { href: "#/users" }, "Users") : null,
+    seesAdminPages(me) ? h("a", { href: "#/deployment" }, "Deployment") : null,
     h("span", { class: "who", "data-testid": "signed-in-user" }, me.username),
     h("button", {
       type: "button", class: "link", "data-testid": "sign-out", onclick: async () => {
