@@ -40,13 +40,29 @@ public sealed class ScriptRunnerTests : IDisposable
     [Fact]
     public async Task A_script_leads_a_process_group_of_its_own_so_a_signal_to_the_agents_group_does_not_reach_it()
     {
-        // Field 5 of /proc/PID/stat is the process group; the shell's own pid leads it.
-        var (outcome, lines) = await RunAsync(TestManifests.Script("grouped", "echo $$ $(cut -d' ' -f5 /proc/$$/stat)"));
+        // Field 5 of /proc/PID/stat is the process group: the shell's own pid leads it. And the shell is the agent's own
+        // child (setsid ran in place, no fork): a setsid that forked would stay in the agent's group, die of the signal
+        // meant for the agent, and report the script as killed though the script itself ran on.
+        var (outcome, lines) = await RunAsync(TestManifests.Script("grouped", "echo $$ $(cut -d' ' -f5 /proc/$$/stat) $PPID"));
 
         Assert.Equal(ScriptOutcomeKind.Succeeded, outcome.Kind);
         var fields = Assert.Single(lines).Output.Split(' ');
         Assert.Equal(fields[0], fields[1]);
         Assert.NotEqual(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), fields[1]);
+        Assert.Equal(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), fields[2]);
+    }
+
+    [Fact]
+    public async Task A_shutdown_script_ignores_stop_signals_and_runs_to_its_end_while_a_startup_script_does_not()
+    {
+        // The script signals itself: a shutdown script carries on past the SIGTERM, a startup script dies of it.
+        const string Script = "kill -TERM $$; kill -INT $$; kill -HUP $$; echo carried on";
+        var (stop, stopLines) = await RunAsync(TestManifests.Script("shutdown", Script, onStart: false));
+        var (start, _) = await RunAsync(TestManifests.Script("startup", Script));
+
+        Assert.Equal(ScriptOutcomeKind.Succeeded, stop.Kind);
+        Assert.Contains(stopLines, l => l.Output == "carried on");
+        Assert.Equal((ScriptOutcomeKind.Failed, 143), (start.Kind, start.ExitCode));
     }
 
     [Fact]

@@ -11,7 +11,7 @@ namespace Outpost.Agent.Scripts;
 /// <summary>
 /// Runs one script with <c>/bin/sh -c</c>, streams its output line by line into the log sink (waiting
 /// when the sink is full, so nothing is dropped), and enforces its timeout by killing the whole
-/// process tree. A script leads a session of its own (<see cref="ShellStartInfo.InSessionOfItsOwn"/>): a signal
+/// process tree. A script leads a session of its own (<see cref="ShellStartInfo.InSessionOfItsOwn(System.Diagnostics.ProcessStartInfo, bool)"/>): a signal
 /// aimed at the agent's process group is for the agent, which decides what happens to its scripts.
 /// </summary>
 internal sealed class ScriptRunner(AgentLogSink sink, TimeProvider time, ILogger logger)
@@ -28,7 +28,8 @@ internal sealed class ScriptRunner(AgentLogSink sink, TimeProvider time, ILogger
     {
         ArgumentNullException.ThrowIfNull(script);
         ArgumentNullException.ThrowIfNull(context);
-        var startInfo = ShellStartInfo.InSessionOfItsOwn(ShellStartInfo.For(Shell, script.Script, context.WorkingDirectory, context.Environment));
+        var startInfo = ShellStartInfo.InSessionOfItsOwn(ShellStartInfo.For(Shell, script.Script, context.WorkingDirectory, context.Environment),
+            ignoreStopSignals: script.RunOnStop && !script.RunOnStart);
         ProcessTrace.Apply(startInfo.Environment);
 
         var started = time.GetTimestamp();

@@ -49,7 +49,15 @@ internal static class ShellStartInfo
     /// (the pid stays the script's) because a process .NET starts does not lead a group; <c>-w</c> waits and passes on
     /// the exit status should it ever fork. Without <c>setsid</c>, or for a program that is not there, nothing changes.
     /// </summary>
-    public static ProcessStartInfo InSessionOfItsOwn(ProcessStartInfo startInfo)
+    /// <remarks>
+    /// With <paramref name="ignoreStopSignals"/> the program also
+    /// starts with SIGTERM, SIGINT and SIGHUP ignored (a shell sets them ignored and execs it, so the pid stays the
+    /// program's). For shutdown scripts: the workspace is stopping, every such signal around them is meant for the
+    /// agent, which runs them to their end or their timeout (then SIGKILL). In CI a shutdown script still died of a
+    /// SIGTERM now and then (exit 143, once before the agent had its own SIGTERM) though it led a group of its own;
+    /// where that signal came from was not found. Ignored signals stay ignored in what the script starts.
+    /// </remarks>
+    public static ProcessStartInfo InSessionOfItsOwn(ProcessStartInfo startInfo, bool ignoreStopSignals)
     {
         ArgumentNullException.ThrowIfNull(startInfo);
         // A program that is not there is left for Process.Start to report (the script "could not start"), not setsid.
@@ -59,6 +67,15 @@ internal static class ShellStartInfo
         }
 
         startInfo.ArgumentList.Insert(0, startInfo.FileName);
+        if (ignoreStopSignals)
+        {
+            // setsid -w /bin/sh -c 'trap "" TERM INT HUP; exec "$@"' sh <program> <its arguments>
+            startInfo.ArgumentList.Insert(0, "sh");
+            startInfo.ArgumentList.Insert(0, "trap '' TERM INT HUP; exec \"$@\"");
+            startInfo.ArgumentList.Insert(0, "-c");
+            startInfo.ArgumentList.Insert(0, "/bin/sh");
+        }
+
         startInfo.ArgumentList.Insert(0, "-w");
         startInfo.FileName = Setsid;
         return startInfo;
