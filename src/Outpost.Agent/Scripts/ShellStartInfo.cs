@@ -37,9 +37,6 @@ internal static class ShellStartInfo
         return startInfo;
     }
 
-    /// <summary>util-linux's <c>setsid</c>, where the system (or the sandbox, which sees the system's /usr) has it.</summary>
-    private static readonly string? Setsid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
-
     /// <summary>
     /// Runs <paramref name="startInfo"/>'s program in a new session, so it leads a process group of its own. The
     /// sandbox launcher turns the provisioner's SIGTERM into a SIGTERM to the agent's whole process group; the server
@@ -61,7 +58,8 @@ internal static class ShellStartInfo
     {
         ArgumentNullException.ThrowIfNull(startInfo);
         // A program that is not there is left for Process.Start to report (the script "could not start"), not setsid.
-        if (Setsid is null || !Path.IsPathRooted(startInfo.FileName) || !File.Exists(startInfo.FileName))
+        // The sandbox sees the system's /usr, so its setsid too.
+        if (Sdk.SystemPrograms.Setsid is not { } setsid || !Path.IsPathRooted(startInfo.FileName) || !File.Exists(startInfo.FileName))
         {
             return startInfo;
         }
@@ -77,7 +75,7 @@ internal static class ShellStartInfo
         }
 
         startInfo.ArgumentList.Insert(0, "-w");
-        startInfo.FileName = Setsid;
+        startInfo.FileName = setsid;
         return startInfo;
     }
 }

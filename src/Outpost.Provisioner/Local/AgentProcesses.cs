@@ -18,9 +18,9 @@ internal sealed class AgentProcesses(LocalProvisionerOptions options, TimeProvid
     /// <summary>Our own children, kept so the runtime reaps them and their exit is an event; keyed by pid.</summary>
     private static readonly ConcurrentDictionary<int, Process> Children = new();
 
-    private static readonly string? Setsid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
+    private static readonly string? Setsid = Sdk.SystemPrograms.Setsid;
 
-    private static readonly string? Env = new[] { "/usr/bin/env", "/bin/env" }.FirstOrDefault(File.Exists);
+    private static readonly string? Env = Sdk.SystemPrograms.Env;
 
     /// <summary>
     /// The launcher of a sandboxed agent. bubblewrap passes no signal on: a SIGTERM to it (or to its process group) killed

@@ -94,7 +94,7 @@ public sealed record LocalSandbox
 
         // The launcher starts bubblewrap with SIGTERM, SIGINT and SIGHUP ignored so a signal reaches only the agent
         // (AgentProcesses.SandboxLauncher); the agent must not inherit that, or a shell agent could not even trap them.
-        if (new[] { "/usr/bin/env", "/bin/env" }.FirstOrDefault(File.Exists) is { } env)
+        if (Sdk.SystemPrograms.Env is { } env)
         {
             argv.AddRange([env, "--default-signal=TERM,INT,HUP"]);
         }

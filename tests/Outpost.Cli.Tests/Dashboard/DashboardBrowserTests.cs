@@ -8,20 +8,8 @@ namespace Outpost.Cli.Tests.Dashboard;
 /// sign in, create a workspace and see it go running live, run <c>echo</c> in the browser terminal, stop the workspace
 /// and see the terminal say so, and find the stop in the timeline. Each page's screenshot lands in TestResults/dashboard.
 /// </summary>
-public sealed class DashboardBrowserTests(LocalWorkspacesFixture server) : IClassFixture<LocalWorkspacesFixture>, IAsyncLifetime
+public sealed class DashboardBrowserTests(LocalWorkspacesFixture server) : DashboardBrowserTest, IClassFixture<LocalWorkspacesFixture>
 {
-    private DashboardBrowser? _browser;
-
-    public async Task InitializeAsync() => _browser = await DashboardBrowser.LaunchAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (_browser is not null)
-        {
-            await _browser.DisposeAsync();
-        }
-    }
-
     [Fact]
     public async Task Sign_in_create_a_workspace_run_echo_in_its_terminal_stop_it_and_find_the_stop_in_the_timeline()
     {
@@ -30,7 +18,7 @@ public sealed class DashboardBrowserTests(LocalWorkspacesFixture server) : IClas
         var push = await cli.RunAsync("templates", "push", "local-starter", "--directory", LocalWorkspacesFixture.LocalStarterDirectory, "--yes");
         Assert.True(push.ExitCode == 0, push.Stderr);
 
-        var page = await _browser!.OpenAsync(server.BaseAddress);
+        var page = await Browser.OpenAsync(server.BaseAddress);
 
         // Sign in: the page sends the signed-out visitor to the sign-in form, and back afterwards.
         await page.GotoAsync("/");
@@ -160,29 +148,17 @@ public sealed class DashboardBrowserTests(LocalWorkspacesFixture server) : IClas
         await Assertions.Expect(page.GetByTestId("waiting-jobs")).ToContainTextAsync("No job is waiting");
         await DashboardBrowser.ScreenshotAsync(page, "12-deployment");
 
-        _browser.AssertNoErrors();
+        Browser.AssertNoErrors();
     }
 }
 
 /// <summary>On a deployment without users the dashboard offers first-user setup, and signs the new owner in.</summary>
-public sealed class DashboardFirstUserTests(EmptyDeploymentFixture server) : IClassFixture<EmptyDeploymentFixture>, IAsyncLifetime
+public sealed class DashboardFirstUserTests(EmptyDeploymentFixture server) : DashboardBrowserTest, IClassFixture<EmptyDeploymentFixture>
 {
-    private DashboardBrowser? _browser;
-
-    public async Task InitializeAsync() => _browser = await DashboardBrowser.LaunchAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (_browser is not null)
-        {
-            await _browser.DisposeAsync();
-        }
-    }
-
     [Fact]
     public async Task The_first_visitor_creates_the_owner_and_is_signed_in()
     {
-        var page = await _browser!.OpenAsync(server.BaseAddress);
+        var page = await Browser.OpenAsync(server.BaseAddress);
 
         await page.GotoAsync("/");
         await Assertions.Expect(page.GetByTestId("setup-form")).ToBeVisibleAsync();
@@ -197,7 +173,7 @@ public sealed class DashboardFirstUserTests(EmptyDeploymentFixture server) : ICl
 
         await Assertions.Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync("first");
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Workspaces" })).ToBeVisibleAsync();
-        _browser.AssertNoErrors();
+        Browser.AssertNoErrors();
     }
 }
 
@@ -282,5 +258,23 @@ internal sealed class DashboardBrowser : IAsyncDisposable
         }
 
         return AppContext.BaseDirectory;
+    }
+}
+
+/// <summary>A Chromium for each test class of the dashboard, closed after it.</summary>
+public abstract class DashboardBrowserTest : IAsyncLifetime
+{
+    private DashboardBrowser? _browser;
+
+    internal DashboardBrowser Browser => _browser ?? throw new InvalidOperationException("The browser is not launched yet.");
+
+    public async Task InitializeAsync() => _browser = await DashboardBrowser.LaunchAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
     }
 }

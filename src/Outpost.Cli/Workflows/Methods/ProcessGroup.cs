@@ -11,19 +11,17 @@ internal static class ProcessGroup
 {
     private const int SigKill = 9;
 
-    private static readonly string? Setsid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
-
     /// <summary>What to start instead of <c>program</c> itself; null (start it as before) without setsid or when the program cannot be found, so a missing command is still reported as not started.</summary>
     public sealed record Launch(string FileName, string Program);
 
     public static Launch? Leading(string program)
     {
-        if (Setsid is null || !OperatingSystem.IsLinux() || Resolve(program) is not { } path)
+        if (Sdk.SystemPrograms.Setsid is not { } setsid || !OperatingSystem.IsLinux() || Resolve(program) is not { } path)
         {
             return null;
         }
 
-        return new Launch(Setsid, path);
+        return new Launch(setsid, path);
     }
 
     /// <summary>SIGKILL to every process of the group <paramref name="leader"/> leads; false when none is left.</summary>
